@@ -1,0 +1,30 @@
+/** An opaque handle returned by `Clock.setTimer` / `Clock.defer`. */
+export type TimerHandle = object | number;
+
+/**
+ * The one source of time for the whole engine: every reading of the time and
+ * every timer goes through it, so tests can swap in `VirtualClock`.
+ * It is an abstract class (not an interface) so Nest can use it as a token:
+ * `overrideProvider(Clock).useValue(new VirtualClock(...))`.
+ */
+export abstract class Clock {
+  /** The current time. */
+  now(): Date {
+    return new Date(this.timestamp());
+  }
+
+  /** The current time in epoch milliseconds (the engine's hot path reads this). */
+  abstract timestamp(): number;
+
+  /**
+   * Calls `callback` once, `delayMs` from now. Any delay works, including ones
+   * beyond Node's 2^31-1 ms timer limit.
+   */
+  abstract setTimer(callback: () => void, delayMs: number): TimerHandle;
+
+  /** Calls `callback` once after pending I/O, like `setImmediate`. */
+  abstract defer(callback: () => void): TimerHandle;
+
+  /** Cancels a timer or deferred call; unknown or spent handles are ignored. */
+  abstract clearTimer(handle: TimerHandle): void;
+}

@@ -1,0 +1,28 @@
+/**
+ * Decides which replica runs a due run. The scheduler asks before every
+ * scheduled run; only the replica that gets `true` runs it.
+ */
+export interface Coordinator {
+  /**
+   * `true` when replicas must agree on due times, so `@Every` runs are aligned
+   * to the epoch.
+   */
+  readonly alignsToEpoch: boolean;
+
+  /**
+   * Claims the run of `task` due at `dueAt` (epoch ms). Resolves `true` for
+   * exactly one replica; rejects when the claim cannot be decided (backend
+   * unreachable), and the run is then skipped and reported as failed.
+   * @param periodMs the task's typical distance between runs, to size the claim's expiry (null when unknown)
+   */
+  claim(task: string, dueAt: number, periodMs: number | null): Promise<boolean>;
+
+  /**
+   * Acquires or renews the lease that lets one replica run a `@Forever` task.
+   * Resolves `true` while this replica holds it.
+   */
+  lease(task: string, ttlMs: number): Promise<boolean>;
+
+  /** Gives up a lease this replica holds (on shutdown). */
+  release(task: string): Promise<void>;
+}

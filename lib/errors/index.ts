@@ -1,0 +1,4 @@
+export * from './aioclock.error';
+export * from './invalid-trigger.error';
+export * from './task-not-found.error';
+export * from './task-timeout.error';
