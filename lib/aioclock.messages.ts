@@ -26,3 +26,51 @@ export const taskNotFound = (name: string): string => `No task named "${name}" i
 
 export const taskTimedOut = (name: string, timeoutMs: number): string =>
   `Task ${name} timed out after ${timeoutMs} ms`;
+
+// --- trigger validation (lib/triggers/validate-trigger.ts) ---
+
+/** A required parameter is absent. */
+export const missingParameter = (parameter: string, expected: string): string =>
+  `missing ${parameter} (expected ${expected})`;
+
+/** A cron expression that cron-parser (or the field count check) rejects. */
+export const invalidCron = (expression: unknown, reason: string): string =>
+  `invalid cron: ${formatValue(expression)} (${reason})`;
+
+/** Prefixes a member's own message with its place in an `@OrTrigger`. */
+export const invalidOrMember = (index: number, message: string): string => `triggers[${index}]: ${message}`;
+
+/** A trigger that has no place inside an `@OrTrigger`. */
+export const notAllowedInOr = (type: string): string =>
+  `${type} cannot be a member of an or trigger (allowed: every, at, cron, once, or)`;
+
+export const twoTriggerDecorators = (task: string, first: string, second: string): string =>
+  `${task} has two trigger decorators (@${first} and @${second}); combine them with @OrTrigger([...])`;
+
+export const notATriggerMember = (index: number, value: unknown): string =>
+  `invalid triggers[${index}]: ${formatValue(value)} (expected the result of @Every, @At, @Cron, @Once or @OrTrigger, e.g. Every({ seconds: 5 }))`;
+
+export const memberHasOptions = (index: number): string =>
+  `triggers[${index}] has task options; give name, timeout, overlap and enabled to @OrTrigger itself`;
+
+export const duplicateTaskName = (name: string, first: string, second: string): string =>
+  `Duplicate task name "${name}": used by ${first} and ${second}; give one of them another name with { name: '...' }`;
+
+export const requestScopedTask = (task: string, scope: 'request-scoped' | 'transient'): string =>
+  `Task ${task} is not registered: its provider is ${scope}, and a scheduled task runs outside any request on no instance Nest holds; make the provider a singleton (the default scope)`;
+
+export const invalidOption = (owner: string, option: string, value: unknown, expected: string): string =>
+  `${owner}: invalid ${option}: ${formatValue(value)} (expected ${expected})`;
+
+export const unknownOption = (owner: string, option: string, allowed: readonly string[]): string =>
+  `${owner}: unknown option "${option}" (allowed: ${allowed.join(', ')})`;
+
+export const forRootImportedTwice = (): string =>
+  'AioClockModule.forRoot() is imported more than once with different options; the first one schedules all tasks, the others are ignored';
+
+export const taskFailed = (task: string, error: unknown): string =>
+  `Task ${task} failed: ${error instanceof Error ? error.message : formatValue(error)}`;
+
+/** An `@Every` whose units add up to an unusable interval. */
+export const invalidInterval = (totalMs: number, expected: string): string =>
+  `invalid interval: ${totalMs} ms (expected ${expected})`;

@@ -1,0 +1,25 @@
+/** Metadata key under which a trigger decorator stores `{ spec, options }` on a method. */
+export const AIOCLOCK_TASK = 'aioclock:task';
+
+/** Injection token of the group options a feature module gives `AioClockModule.forFeature`. */
+export const AIOCLOCK_GROUP_OPTIONS = 'aioclock:group-options';
+
+/** Logger context of every line the module writes. */
+export const AIOCLOCK_LOGGER_CONTEXT = 'AioClock';
+
+/** Default for `AioClockOptions.shutdownTimeout`, in ms. */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
+
+/** Default for `AioClockOptions.enabled`. */
+export const DEFAULT_ENABLED = true;
+
+/** Default for `TaskOptions.overlap`. */
+export const DEFAULT_OVERLAP = 'skip';
+
+/** The overlap policies `TaskOptions.overlap` accepts. */
+export const OVERLAP_POLICIES = ['skip', 'bufferOne', 'bufferAll', 'cancelOther', 'allow'] as const;
+
+/** The process's own IANA zone: the default `timeZone`. */
+export function processTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}

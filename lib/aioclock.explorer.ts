@@ -1,0 +1,127 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
+import type { Module } from '@nestjs/core/injector/module';
+import { AIOCLOCK_GROUP_OPTIONS, AIOCLOCK_LOGGER_CONTEXT, AIOCLOCK_TASK } from './aioclock.constants';
+import { duplicateTaskName, requestScopedTask } from './aioclock.messages';
+import { validateGroupOptions } from './aioclock.validation';
+import { AioClockFeatureModule } from './aioclock-feature.module';
+import type { TaskMetadata } from './decorators/task-metadata.interface';
+import { InvalidTriggerError } from './errors/invalid-trigger.error';
+import type { GroupOptions } from './interfaces/group-options.interface';
+import type { TaskContext } from './interfaces/task-context.interface';
+import type { GroupDefinition, TaskDefinition } from './scheduler/task-definition';
+
+/** What discovery found: tasks ready for the scheduler, and their groups. */
+export interface ExploredTasks {
+  tasks: TaskDefinition[];
+  groups: GroupDefinition[];
+}
+
+/**
+ * Discovery only: walks the app's providers and controllers and turns every
+ * decorated method into a task definition. Arms no timer.
+ */
+@Injectable()
+export class AioClockExplorer {
+  private readonly logger = new Logger(AIOCLOCK_LOGGER_CONTEXT);
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+  ) {}
+
+  /**
+   * Finds every decorated method.
+   * @throws InvalidTriggerError for a duplicate task name, AioClockError for bad group options
+   */
+  explore(): ExploredTasks {
+    const tasks: TaskDefinition[] = [];
+    const groups = new Map<string, GroupDefinition>();
+    const labels = new Map<string, string>();
+    // One instance can sit behind several wrappers (useValue twice); schedule it once.
+    const seen = new Map<object, Set<string>>();
+
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      if (wrapper.isAlias) continue;
+      const prototype = this.prototypeOf(wrapper);
+      if (!prototype) continue;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const metadata: TaskMetadata | undefined = Reflect.getMetadata(AIOCLOCK_TASK, prototype[method]);
+        if (!metadata) continue;
+        const label = `${prototype.constructor?.name ?? 'Anonymous'}.${method}`;
+
+        const scope = this.unsupportedScope(wrapper);
+        if (scope) {
+          this.logger.warn(requestScopedTask(label, scope));
+          continue;
+        }
+        const instance = wrapper.instance as Record<string, (ctx: TaskContext) => unknown>;
+        const methods = seen.get(instance) ?? new Set<string>();
+        if (methods.has(method)) continue;
+        methods.add(method);
+        seen.set(instance, methods);
+
+        const name = metadata.options.name ?? label;
+        const previous = labels.get(name);
+        if (previous) throw new InvalidTriggerError(duplicateTaskName(name, previous, label), 'name', name);
+        labels.set(name, label);
+
+        const group = this.groupOf(wrapper.host as Module | undefined, groups);
+        tasks.push({
+          name,
+          group: group.name,
+          trigger: metadata.spec,
+          // Late-bound: a spy or override installed after init is honoured.
+          invoke: (ctx) => instance[method](ctx),
+          timeout: metadata.options.timeout,
+          overlap: metadata.options.overlap,
+          enabled: metadata.options.enabled,
+        });
+      }
+    }
+    return { tasks, groups: [...groups.values()] };
+  }
+
+  private prototypeOf(wrapper: InstanceWrapper): Record<string, any> | undefined {
+    const { instance, metatype } = wrapper;
+    if (instance && typeof instance === 'object') {
+      // A null-prototype instance (Object.create(null)) has no methods to scan.
+      return Object.getPrototypeOf(instance) ?? undefined;
+    }
+    // Request-scoped and transient wrappers may hold no instance; their class still has the metadata.
+    if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient) {
+      if (typeof metatype === 'function' && !wrapper.inject && metatype.prototype) return metatype.prototype;
+    }
+    return undefined;
+  }
+
+  private unsupportedScope(wrapper: InstanceWrapper): 'request-scoped' | 'transient' | undefined {
+    if (wrapper.isTransient) return 'transient';
+    if (!wrapper.isDependencyTreeStatic()) return 'request-scoped';
+    return undefined;
+  }
+
+  /** The group is the module that declares the provider, renamed/configured by its forFeature import. */
+  private groupOf(host: Module | undefined, groups: Map<string, GroupDefinition>): GroupDefinition {
+    const moduleName = host?.metatype?.name ?? 'default';
+    const options = host ? this.featureOptions(host) : undefined;
+    if (options) validateGroupOptions(`AioClockModule.forFeature() in ${moduleName}`, options);
+    const name = options?.name ?? moduleName;
+    let group = groups.get(name);
+    if (!group) {
+      group = { name, timeout: options?.timeout, concurrency: options?.concurrency, enabled: options?.enabled };
+      groups.set(name, group);
+    }
+    return group;
+  }
+
+  private featureOptions(host: Module): GroupOptions | undefined {
+    for (const imported of host.imports) {
+      if (imported?.metatype !== AioClockFeatureModule) continue;
+      const wrapper = imported.providers.get(AIOCLOCK_GROUP_OPTIONS);
+      if (wrapper) return wrapper.instance as GroupOptions;
+    }
+    return undefined;
+  }
+}

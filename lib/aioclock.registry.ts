@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import { AioClockOrchestrator } from './aioclock.orchestrator';
+import type { TaskEvent } from './interfaces/task-event.interface';
+import type { TaskInfo } from './interfaces/task-info.interface';
+
+/**
+ * The public runtime API: list tasks, run one now, pause and resume tasks or
+ * whole groups, and watch what happens. Injectable anywhere.
+ */
+@Injectable()
+export class AioClockRegistry {
+  constructor(private readonly orchestrator: AioClockOrchestrator) {}
+
+  /** Every registered task, in registration order. */
+  getTasks(): TaskInfo[] {
+    return this.orchestrator.scheduler.getTasks();
+  }
+
+  /**
+   * One task.
+   * @param name the task's name (`Class.method` unless renamed)
+   * @throws TaskNotFoundError
+   */
+  getTask(name: string): TaskInfo {
+    return this.orchestrator.scheduler.getTask(name);
+  }
+
+  /**
+   * Runs a task now with a fresh context, respecting its `overlap` policy.
+   * @returns what the method returned; rejects with what it threw, or `TaskNotFoundError`
+   */
+  runTask(name: string): Promise<unknown> {
+    return this.orchestrator.scheduler.runTask(name);
+  }
+
+  /** Stops firing a task until `resume`; due times that pass meanwhile are skipped. */
+  pause(name: string): void {
+    this.orchestrator.scheduler.pause(name);
+  }
+
+  /** Resumes a paused task; its schedule continues from now. */
+  resume(name: string): void {
+    this.orchestrator.scheduler.resume(name);
+  }
+
+  /** Pauses every task of a group (a feature module). */
+  pauseGroup(group: string): void {
+    this.orchestrator.scheduler.pauseGroup(group);
+  }
+
+  /** Resumes every task of a group. */
+  resumeGroup(group: string): void {
+    this.orchestrator.scheduler.resumeGroup(group);
+  }
+
+  /** Every `scheduled`, `started`, `succeeded`, `failed` and `skipped` event. */
+  get events$(): Observable<TaskEvent> {
+    return this.orchestrator.scheduler.events$;
+  }
+}

@@ -1,0 +1,14 @@
+import type { CronParams } from '../interfaces/trigger-params.interface';
+import type { TaskOptions } from '../interfaces/task-options.interface';
+import { createTaskDecorator, type TaskDecorator } from './task-decorator';
+
+/**
+ * Runs the method at the next match of a cron expression, strictly after now.
+ * @param expression 5 fields, or 6 with seconds first (`'0 9 * * 1-5'`, `'*\/10 * * * * *'`, `'@daily'`),
+ *   or `{ cron, tz?, maxLoopCount? }`
+ * @param options task name, timeout, overlap policy, enabled
+ */
+export function Cron(expression: string | CronParams, options?: TaskOptions): TaskDecorator {
+  const params = typeof expression === 'string' ? { cron: expression } : expression;
+  return createTaskDecorator('Cron', { type: 'cron', ...params }, options);
+}

@@ -1,0 +1,22 @@
+// The public API of nestjs-aioclock. Internals (explorer, orchestrator,
+// scheduler) are deliberately not exported.
+export { AioClockModule } from './aioclock.module';
+export type { AioClockAsyncOptions } from './aioclock.module-definition';
+export { AIOCLOCK_OPTIONS } from './aioclock.module-definition';
+export { AioClockRegistry } from './aioclock.registry';
+export * from './decorators';
+export { Clock, type TimerHandle } from './clock/clock';
+export { SystemClock } from './clock/system-clock';
+export { VirtualClock } from './clock/virtual-clock';
+export type { Coordinator } from './coordination/coordinator.interface';
+export { LocalCoordinator } from './coordination/local.coordinator';
+export { RedisCoordinator } from './coordination/redis.coordinator';
+export * from './errors';
+export type * from './interfaces/aioclock-options.interface';
+export type * from './interfaces/group-options.interface';
+export type * from './interfaces/task-context.interface';
+export type * from './interfaces/task-event.interface';
+export type * from './interfaces/task-info.interface';
+export type * from './interfaces/task-options.interface';
+export type * from './interfaces/trigger-params.interface';
+export type * from './interfaces/trigger-spec.interface';

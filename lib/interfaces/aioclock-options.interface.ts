@@ -1,0 +1,13 @@
+import type { Coordinator } from '../coordination/coordinator.interface';
+
+/** Options of `AioClockModule.forRoot`. All are optional. */
+export interface AioClockOptions {
+  /** Default IANA zone for `@At` and `@Cron` without `tz`. @default the process's own zone */
+  timeZone?: string;
+  /** `false` discovers and lists tasks but never fires them. @default true */
+  enabled?: boolean;
+  /** Milliseconds shutdown waits for running tasks before aborting them. @default 10000 */
+  shutdownTimeout?: number;
+  /** How replicas agree on who runs a due run. @default in-process only */
+  coordinator?: Coordinator;
+}
