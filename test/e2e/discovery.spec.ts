@@ -1,0 +1,124 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AioClockModule, AioClockRegistry, Clock, Cron, Every, InvalidTriggerError, VirtualClock } from '../../lib';
+import { createTestApp } from '../src/create-app';
+import {
+  BillingModule,
+  DiscoveryFixturesModule,
+  MailModule,
+  PlainTasks,
+  StatusController,
+} from '../src/discovery.fixtures';
+import { Recorder } from '../src/recorder';
+
+describe('Discovery', () => {
+  it('should run provider and controller methods, an aliased provider once, and step over a null-prototype provider', async () => {
+    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), DiscoveryFixturesModule] });
+    const registry = app.get(AioClockRegistry);
+    expect(registry.getTasks().map((t) => t.name)).toEqual(['PlainTasks.tick', 'StatusController.refresh']);
+
+    await clock.advance(10_000);
+    const recorder = app.get(Recorder);
+    expect(recorder.count('PlainTasks.tick')).toBe(10);
+    expect(recorder.count('StatusController.refresh')).toBe(5);
+    expect(app.get(PlainTasks)).toBeDefined();
+    expect(app.get(StatusController)).toBeDefined();
+    await app.close();
+  });
+
+  it('should warn with the exact message and not register tasks of request-scoped and transient providers', async () => {
+    const { app, logger } = await createTestApp({ imports: [AioClockModule.forRoot(), DiscoveryFixturesModule] });
+    const warnings = logger.aioclock('warn').map((e) => e.message);
+    expect(warnings).toContain(
+      'Task RequestScopedTasks.perRequest is not registered: its provider is request-scoped, and a scheduled task runs outside any request on no instance Nest holds; make the provider a singleton (the default scope)',
+    );
+    expect(warnings).toContain(
+      'Task TransientTasks.perInjection is not registered: its provider is transient, and a scheduled task runs outside any request on no instance Nest holds; make the provider a singleton (the default scope)',
+    );
+    const names = app.get(AioClockRegistry).getTasks().map((t) => t.name);
+    expect(names).not.toContain('RequestScopedTasks.perRequest');
+    expect(names).not.toContain('TransientTasks.perInjection');
+    await app.close();
+  });
+
+  it('should name each group after the module that declares the provider, or after forFeature', async () => {
+    const { app } = await createTestApp({
+      imports: [AioClockModule.forRoot(), DiscoveryFixturesModule, BillingModule, MailModule],
+    });
+    const groups = Object.fromEntries(app.get(AioClockRegistry).getTasks().map((t) => [t.name, t.group]));
+    expect(groups).toEqual({
+      'PlainTasks.tick': 'DiscoveryFixturesModule',
+      'StatusController.refresh': 'DiscoveryFixturesModule',
+      'BillingTasks.invoice': 'billing',
+      'MailTasks.send': 'MailModule',
+    });
+    await app.close();
+  });
+
+  it('should reject init when two tasks share a name, naming both', async () => {
+    @Injectable()
+    class First {
+      @Every({ seconds: 1 }, { name: 'nightly' })
+      run(): void {}
+    }
+    @Injectable()
+    class Second {
+      @Cron('0 0 * * *', { name: 'nightly' })
+      run(): void {}
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [AioClockModule.forRoot()],
+      providers: [First, Second],
+    })
+      .overrideProvider(Clock)
+      .useValue(new VirtualClock(new Date(0)))
+      .compile();
+    const init = moduleRef.init();
+    await expect(init).rejects.toThrow(InvalidTriggerError);
+    await expect(init).rejects.toThrow(
+      'Duplicate task name "nightly": used by First.run and Second.run; give one of them another name with { name: \'...\' }',
+    );
+  });
+
+  it('should refuse two trigger decorators on one method and point to @OrTrigger', () => {
+    const define = () => {
+      class Twice {
+        @Every({ seconds: 5 })
+        @Cron('0 9 * * *')
+        run(): void {}
+      }
+      return Twice;
+    };
+    expect(define).toThrow(InvalidTriggerError);
+    expect(define).toThrow('Twice.run has two trigger decorators (@Every and @Cron); combine them with @OrTrigger([...])');
+  });
+
+  it('should name the task and the bad value when a trigger is invalid', () => {
+    const define = () => {
+      class Bad {
+        @Every({ seconds: -5 })
+        run(): void {}
+      }
+      return Bad;
+    };
+    expect(define).toThrow(InvalidTriggerError);
+    expect(define).toThrow(/^Bad\.run: .*seconds.*-5/);
+  });
+
+  it('should not schedule a feature module twice when several modules import it', async () => {
+    @Module({ imports: [MailModule] })
+    class A {}
+    @Module({ imports: [MailModule] })
+    class B {}
+    const { app } = await createTestApp({ imports: [AioClockModule.forRoot(), A, B, MailModule] });
+    expect(app.get(AioClockRegistry).getTasks().map((t) => t.name)).toEqual(['MailTasks.send']);
+    await app.close();
+  });
+
+  it('should keep using the Recorder a spec reads', async () => {
+    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), BillingModule] });
+    await clock.advance(3_000);
+    expect(app.get(Recorder).count('BillingTasks.invoice')).toBe(3);
+    await app.close();
+  });
+});

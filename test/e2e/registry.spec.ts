@@ -1,0 +1,87 @@
+import { AioClockModule, AioClockRegistry, TaskNotFoundError, type TaskEvent } from '../../lib';
+import { createTestApp } from '../src/create-app';
+import { ReportsFixtureModule, ReportTasks } from '../src/lifecycle.fixtures';
+
+describe('AioClockRegistry', () => {
+  it('should list tasks with their trigger, group and state', async () => {
+    const { app } = await createTestApp({ imports: [AioClockModule.forRoot(), ReportsFixtureModule] });
+    const registry = app.get(AioClockRegistry);
+    expect(registry.getTasks().map((t) => t.name)).toEqual([
+      'ReportTasks.daily',
+      'ReportTasks.weekly',
+      'ReportTasks.monthly',
+      'reports.sum',
+      'reports.fail',
+    ]);
+    expect(registry.getTask('reports.sum')).toMatchObject({
+      name: 'reports.sum',
+      group: 'reports',
+      trigger: { type: 'every', hours: 1 },
+      nextRunAt: new Date('2024-03-31T12:00:00Z'),
+      lastRunAt: null,
+      running: false,
+      runs: 0,
+      failures: 0,
+      skipped: 0,
+      finished: false,
+    });
+    expect(() => registry.getTask('nope')).toThrow(TaskNotFoundError);
+    expect(() => registry.getTask('nope')).toThrow('No task named "nope" is registered');
+    await app.close();
+  });
+
+  it('should run a task now, resolving to its result or rejecting with its error', async () => {
+    const { app, logger } = await createTestApp({ imports: [AioClockModule.forRoot(), ReportsFixtureModule] });
+    const registry = app.get(AioClockRegistry);
+    await expect(registry.runTask('reports.sum')).resolves.toBe(5);
+    await expect(registry.runTask('reports.fail')).rejects.toThrow(new TypeError('no data'));
+    await expect(registry.runTask('nope')).rejects.toThrow(TaskNotFoundError);
+    expect(registry.getTask('reports.sum')).toMatchObject({ runs: 1, failures: 0, lastRunAt: new Date('2024-03-31T11:00:00Z') });
+    expect(registry.getTask('reports.fail')).toMatchObject({ runs: 1, failures: 1 });
+    expect(logger.aioclock('error').map((e) => e.message).join('\n')).toContain('reports.fail');
+    await app.close();
+  });
+
+  it('should emit scheduled, started, succeeded, failed and skipped events', async () => {
+    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), ReportsFixtureModule] });
+    const registry = app.get(AioClockRegistry);
+    const events: TaskEvent[] = [];
+    const subscription = registry.events$.subscribe((e) => events.push(e));
+    registry.pauseGroup('reports');
+    registry.resume('reports.sum');
+    registry.resume('reports.fail');
+    await clock.advance(3_600_000);
+    subscription.unsubscribe();
+
+    const of = (name: string) => events.filter((e) => e.name === name).map((e) => e.type);
+    expect(of('reports.sum')).toEqual(['started', 'succeeded', 'scheduled']);
+    expect(of('reports.fail')).toEqual(['started', 'failed', 'scheduled']);
+    const failed = events.find((e) => e.type === 'failed')!;
+    expect(failed).toMatchObject({ group: 'reports', scheduledAt: new Date('2024-03-31T12:00:00Z'), at: new Date('2024-03-31T12:00:00Z') });
+    expect(failed.error).toBeInstanceOf(TypeError);
+    // Paused tasks let their due times pass.
+    expect(registry.getTask('ReportTasks.daily').runs).toBe(0);
+    await app.close();
+  });
+
+  it('should cap how many of a group\'s tasks run at once, and pause and resume a group', async () => {
+    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), ReportsFixtureModule] });
+    const registry = app.get(AioClockRegistry);
+    const tasks = app.get(ReportTasks);
+    await clock.advance(10_000);
+    expect(tasks.running).toBe(2);
+    expect(registry.getTasks().filter((t) => t.running).length).toBe(2);
+    tasks.gate.open();
+    await clock.advance(1);
+    expect(tasks.maxRunning).toBe(2);
+    expect(registry.getTask('ReportTasks.monthly').runs).toBe(1);
+
+    registry.pauseGroup('reports');
+    await clock.advance(20_000);
+    expect(registry.getTask('ReportTasks.daily').runs).toBe(1);
+    registry.resumeGroup('reports');
+    await clock.advance(10_000);
+    expect(registry.getTask('ReportTasks.daily').runs).toBe(2);
+    await app.close();
+  });
+});
