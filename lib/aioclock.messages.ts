@@ -74,3 +74,28 @@ export const taskFailed = (task: string, error: unknown): string =>
 /** An `@Every` whose units add up to an unusable interval. */
 export const invalidInterval = (totalMs: number, expected: string): string =>
   `invalid interval: ${totalMs} ms (expected ${expected})`;
+
+// --- coordination (lib/coordination/redis.coordinator.ts) ---
+
+/** A coordinator call that could not be decided: what was asked, and why. */
+export const coordinationFailed = (what: string, cause: string): string =>
+  `Redis coordinator could not ${what}: ${cause}`;
+
+/** The cause when Redis did not answer in time. */
+export const redisNoAnswer = (timeoutMs: number, status: string): string =>
+  `no answer within ${timeoutMs} ms (connection ${status})`;
+
+/** The cause when the user's client was closed for good. */
+export const redisClientClosed = (): string => 'the Redis client is closed (quit() or disconnect() was called)';
+
+/** A bad `RedisCoordinator` option. */
+export const invalidCoordinatorOption = (option: string, value: unknown, expected: string): string =>
+  `RedisCoordinator: invalid ${option}: ${value !== null && typeof value === 'object' ? 'an object' : formatValue(value)} (expected ${expected})`;
+
+// --- clock and scheduler (lib/clock, lib/scheduler) ---
+
+/** `VirtualClock` asked to start at, or move to, an invalid or past instant. */
+export const invalidClockTarget = (target: Date, now: Date | null): string =>
+  !Number.isFinite(target.getTime()) || now === null
+    ? `VirtualClock: invalid time ${formatValue(String(target))}`
+    : `VirtualClock: cannot move to ${target.toISOString()}: it is before now (${now.toISOString()}); time only moves forward`;

@@ -1,0 +1,114 @@
+import { Clock, type TimerHandle } from './clock';
+
+/** Longest delay Node's `setTimeout` honours; longer ones are clamped to 1 ms. */
+const NODE_MAX_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * Longest single wait the clock hands to Node. Longer delays are covered by
+ * several waits, re-checking `Date.now()` on each wake-up, so a wall-clock
+ * jump is noticed within a minute.
+ */
+export const SYSTEM_CLOCK_MAX_WAIT_MS = 60_000;
+
+/** Options of `SystemClock`. */
+export interface SystemClockOptions {
+  /**
+   * `unref()` every Node timer, so an armed timer alone does not keep the
+   * process alive. A scheduler app usually wants the opposite. @default false
+   */
+  unref?: boolean;
+}
+
+/**
+ * One logical timer, possibly spread over several Node timeouts. The object is
+ * the handle `setTimer` returns, so it stays valid across re-arms.
+ */
+class SystemTimer {
+  private timeout: NodeJS.Timeout | null = null;
+  private done = false;
+
+  constructor(
+    private readonly callback: () => void,
+    private readonly dueAt: number,
+    private readonly unref: boolean,
+  ) {}
+
+  /** Waits for the rest of the delay, at most `SYSTEM_CLOCK_MAX_WAIT_MS` at a time. */
+  arm(now: number): void {
+    const remaining = this.dueAt - now;
+    const delay = remaining > SYSTEM_CLOCK_MAX_WAIT_MS ? SYSTEM_CLOCK_MAX_WAIT_MS : remaining > 0 ? remaining : 0;
+    // The extra argument avoids a closure per timer.
+    this.timeout = setTimeout(wakeSystemTimer, Math.min(delay, NODE_MAX_DELAY_MS), this);
+    if (this.unref) this.timeout.unref();
+  }
+
+  /** Fires when the target instant has come by `Date.now()`, else waits again. */
+  wake(): void {
+    this.timeout = null;
+    if (this.done) return;
+    const now = Date.now();
+    // Node timers can wake a millisecond early by Date.now(), and a long wait
+    // is made of several capped ones: re-check before firing.
+    if (now < this.dueAt) {
+      this.arm(now);
+      return;
+    }
+    this.done = true;
+    this.callback();
+  }
+
+  cancel(): void {
+    this.done = true;
+    if (this.timeout !== null) {
+      clearTimeout(this.timeout);
+      this.timeout = null;
+    }
+  }
+}
+
+function wakeSystemTimer(timer: SystemTimer): void {
+  timer.wake();
+}
+
+/**
+ * The real clock: `Date.now()`, Node timers and `setImmediate`. Any delay
+ * works, including delays beyond Node's 2^31-1 ms limit, and a timer never
+ * fires before its target instant by `Date.now()`.
+ */
+export class SystemClock extends Clock {
+  private readonly unref: boolean;
+
+  /** @param options `unref` (default `false`: armed timers keep the process alive) */
+  constructor(options: SystemClockOptions = {}) {
+    super();
+    this.unref = options.unref === true;
+  }
+
+  /** @inheritdoc */
+  timestamp(): number {
+    return Date.now();
+  }
+
+  /** @inheritdoc */
+  setTimer(callback: () => void, delayMs: number): TimerHandle {
+    const now = Date.now();
+    // NaN and negative delays mean "now"; Infinity means never (it re-arms every wait).
+    const delay = delayMs > 0 ? delayMs : 0;
+    const timer = new SystemTimer(callback, now + delay, this.unref);
+    timer.arm(now);
+    return timer;
+  }
+
+  /** @inheritdoc */
+  defer(callback: () => void): TimerHandle {
+    const immediate = setImmediate(callback);
+    if (this.unref) immediate.unref();
+    return immediate;
+  }
+
+  /** @inheritdoc */
+  clearTimer(handle: TimerHandle): void {
+    if (handle instanceof SystemTimer) handle.cancel();
+    else if (typeof handle === 'object' && handle !== null) clearImmediate(handle as NodeJS.Immediate);
+  }
+}

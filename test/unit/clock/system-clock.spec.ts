@@ -1,0 +1,77 @@
+import { SystemClock, SYSTEM_CLOCK_MAX_WAIT_MS } from '../../../lib/clock/system-clock';
+
+const NODE_MAX_DELAY_MS = 2 ** 31 - 1;
+const DAY = 86_400_000;
+
+describe('SystemClock', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('should not fire a delay beyond 2^31-1 ms right away (Node alone would clamp it to 1 ms)', async () => {
+    const clock = new SystemClock();
+    let fired = false;
+    const handle = clock.setTimer(() => (fired = true), NODE_MAX_DELAY_MS + 1_000);
+
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(fired).toBe(false);
+    clock.clearTimer(handle);
+  });
+
+  it('should never fire before the target instant by Date.now()', async () => {
+    const clock = new SystemClock();
+    const results = await Promise.all(
+      [1, 5, 10, 20].map(
+        (delay) =>
+          new Promise<number>((resolve) => {
+            const armedAt = Date.now();
+            clock.setTimer(() => resolve(Date.now() - armedAt - delay), delay);
+          }),
+      ),
+    );
+
+    for (const lateness of results) expect(lateness).toBeGreaterThanOrEqual(0);
+  });
+
+  it('should run deferred calls, and cancel timers and deferred calls', async () => {
+    const clock = new SystemClock();
+    const fired: string[] = [];
+    clock.clearTimer(clock.setTimer(() => fired.push('timer'), 5));
+    clock.clearTimer(clock.defer(() => fired.push('cancelled')));
+    await new Promise<void>((resolve) => clock.defer(() => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(fired).toEqual([]);
+    expect(clock.timestamp()).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('should reach a 70-day target through capped waits, with one handle that cancels across re-arms', () => {
+    jest.useFakeTimers({ now: new Date('2024-01-01T00:00:00Z') });
+    const clock = new SystemClock();
+    let fired = 0;
+    clock.setTimer(() => fired++, 70 * DAY);
+    const cancelled = clock.setTimer(() => fired++, 70 * DAY);
+
+    jest.advanceTimersByTime(35 * DAY);
+    clock.clearTimer(cancelled);
+    jest.advanceTimersByTime(35 * DAY - 1);
+    expect(fired).toBe(0);
+    expect(jest.getTimerCount()).toBe(1);
+
+    jest.advanceTimersByTime(1);
+    expect(fired).toBe(1);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('should notice a forward wall-clock jump within one capped wait', () => {
+    jest.useFakeTimers({ now: new Date('2024-01-01T00:00:00Z') });
+    const clock = new SystemClock();
+    let fired = 0;
+    clock.setTimer(() => fired++, 10 * DAY);
+
+    jest.setSystemTime(Date.now() + 10 * DAY);
+    expect(fired).toBe(0);
+    jest.advanceTimersByTime(SYSTEM_CLOCK_MAX_WAIT_MS);
+
+    expect(fired).toBe(1);
+  });
+});
