@@ -99,3 +99,52 @@ export const invalidClockTarget = (target: Date, now: Date | null): string =>
   !Number.isFinite(target.getTime()) || now === null
     ? `VirtualClock: invalid time ${formatValue(String(target))}`
     : `VirtualClock: cannot move to ${target.toISOString()}: it is before now (${now.toISOString()}); time only moves forward`;
+
+/** `Scheduler.addTask` with a name already taken. */
+export const taskNameTaken = (name: string): string =>
+  `Duplicate task name "${name}": a task with this name is already registered; give one of them another name with { name: '...' }`;
+
+/** `pauseGroup` / `resumeGroup` with a name no task uses. */
+export const groupNotFound = (group: string): string => `No group named "${group}" is registered`;
+
+/** `runTask` refused because a run is going and the overlap policy drops new ones. */
+export const taskBusy = (name: string, overlap: string): string =>
+  `Task ${name} is already running (overlap: '${overlap}'), so this run was skipped`;
+
+/** A requested run dropped because the scheduler is stopping. */
+export const schedulerStopping = (name: string): string => `Task ${name} was not run: the scheduler is stopping`;
+
+/** The abort reason of a run cancelled by a newer one. */
+export const runCancelled = (name: string): string =>
+  `Task ${name}: run cancelled by a newer run (overlap: 'cancelOther')`;
+
+/** The abort reason of a run still going when shutdown stopped waiting. */
+export const runAbortedOnShutdown = (name: string, graceMs: number): string =>
+  `Task ${name} was aborted: still running ${graceMs} ms after shutdown began`;
+
+/** Logged once when the coordinator starts failing. */
+export const coordinatorUnavailable = (cause: unknown): string =>
+  `Coordinator unavailable: ${cause instanceof Error ? cause.message : formatValue(cause)}; due runs are skipped on this replica until it answers again`;
+
+/** Logged once when the coordinator answers again after failing. */
+export const coordinatorRecovered = (): string => 'Coordinator reachable again; due runs are claimed normally';
+
+/** Why a due run was skipped (`TaskEvent.reason`). */
+export const skipReasons = {
+  running: 'the previous run is still running',
+  buffered: 'a run is already waiting (overlap: bufferOne)',
+  replaced: 'replaced by a newer run (overlap: cancelOther)',
+  paused: 'paused',
+  late: 'missed: a later due time had already passed when the scheduler woke up',
+  claimed: 'claimed by another replica',
+} as const;
+
+// --- HTTP endpoints and dashboard (lib/http) ---
+
+/** Logged at startup when `AioClockHttpModule.register()` got no guards. */
+export const httpUnprotected = (path: string): string =>
+  `AioClockHttpModule: the endpoints at /${path} have no guards: anyone who can reach this server can list, run, pause and resume tasks. Pass guards: [YourAdminGuard] to AioClockHttpModule.register() (a global APP_GUARD covers them too)`;
+
+/** A state-changing request a browser sent from another site (cross-site request forgery). */
+export const crossSiteRequest = (): string =>
+  'Cross-site requests cannot run, pause or resume tasks; send them from the dashboard or from a non-browser client';

@@ -1,0 +1,855 @@
+import { Observable, Subject } from 'rxjs';
+import {
+  coordinatorRecovered,
+  coordinatorUnavailable,
+  groupNotFound,
+  inTask,
+  runAbortedOnShutdown,
+  runCancelled,
+  schedulerStopping,
+  skipReasons,
+  taskBusy,
+  taskFailed,
+  taskNameTaken,
+} from '../aioclock.messages';
+import type { Clock, TimerHandle } from '../clock/clock';
+import type { Coordinator } from '../coordination/coordinator.interface';
+import { AioClockError } from '../errors/aioclock.error';
+import { InvalidTriggerError } from '../errors/invalid-trigger.error';
+import { TaskNotFoundError } from '../errors/task-not-found.error';
+import { TaskTimeoutError } from '../errors/task-timeout.error';
+import type { TaskEvent, TaskEventType } from '../interfaces/task-event.interface';
+import type { TaskInfo } from '../interfaces/task-info.interface';
+import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
+import type { Trigger } from '../triggers/trigger';
+import { Fifo } from './fifo';
+import { RunContext } from './run-context';
+import {
+  ABORT_SETTLE_MS,
+  FOREVER_LEASE_RENEW_MS,
+  FOREVER_LEASE_RETRY_MS,
+  FOREVER_LEASE_TTL_MS,
+} from './scheduler.constants';
+import type { GroupDefinition, SchedulerLogger, TaskDefinition } from './task-definition';
+import { GroupState, Run, RunRequest, type RunWaiter, type TaskKind, TaskState } from './task-state';
+import { TimerQueue } from './timer-queue';
+
+/** What `Scheduler` needs. */
+export interface SchedulerOptions {
+  /** Every reading of the time and every timer goes through it. */
+  clock: Clock;
+  /** Where failures and coordinator outages are reported. */
+  logger: SchedulerLogger;
+  /** IANA zone for `at` and `cron` triggers without their own `tz`. */
+  timeZone: string;
+  /** `false` lists tasks but never fires them. @default true */
+  enabled?: boolean;
+  /** Decides which replica runs each due run. @default none (in-process only) */
+  coordinator?: Coordinator;
+}
+
+type SchedulerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null &&
+  (typeof value === 'object' || typeof value === 'function') &&
+  typeof (value as { then?: unknown }).then === 'function';
+
+const stackOf = (error: unknown): string | undefined => (error instanceof Error ? error.stack : undefined);
+
+function kindOf(type: string): TaskKind {
+  if (type === 'forever' || type === 'startup' || type === 'shutdown') return type;
+  return 'timed';
+}
+
+/**
+ * The engine: one timer queue for all tasks, the run loop, overlap policies,
+ * timeouts, group concurrency, pause/resume, and coordination across replicas.
+ * No Nest in here.
+ *
+ * Decisions worth knowing:
+ * - Due times come from the trigger, each from the previous one, never from
+ *   "now": no drift. If the timer wakes after several due times of a task have
+ *   passed, ONE run fires, for the latest, and the older ones are skipped.
+ * - A paused task keeps its place in the queue: its due times pass, each
+ *   counted and reported as skipped (reason `paused`), and `resume` simply
+ *   lets the next one run, so a fixed-rate task stays on its grid.
+ *   `nextRunAt` is `null` while paused.
+ * - At its timeout a run's `signal` is aborted with `TaskTimeoutError`, it
+ *   counts as failed and it is over: it no longer blocks its task's overlap
+ *   policy or its group's concurrency, and shutdown does not wait for it.
+ *   What it does afterwards is ignored.
+ * - `maxLoopCount: N` counts scheduled runs accepted (started or queued
+ *   behind a running one) and, under a coordinator, due runs another replica
+ *   claimed: exactly N runs happen (across the fleet), then the task is
+ *   finished. Skipped due times and `runTask` runs do not count.
+ * - `runTask` runs regardless of `enabled` and pause, through the task's
+ *   overlap policy and its group's concurrency; when the policy drops the run,
+ *   the promise rejects with an `AioClockError` and the run counts as skipped.
+ */
+export class Scheduler {
+  /** Every `scheduled`, `started`, `succeeded`, `failed` and `skipped` event. */
+  readonly events$: Observable<TaskEvent>;
+
+  private readonly clock: Clock;
+  private readonly logger: SchedulerLogger;
+  private readonly timeZone: string;
+  private readonly enabled: boolean;
+  private readonly coordinator: Coordinator | undefined;
+  private readonly subject = new Subject<TaskEvent>();
+
+  private readonly tasks = new Map<string, TaskState>();
+  private readonly groups = new Map<string, GroupState>();
+  private readonly queue = new TimerQueue<TaskState>();
+  private readonly active = new Set<Run>();
+
+  private state: SchedulerState = 'idle';
+  private timer: TimerHandle | null = null;
+  private armedDue = Infinity;
+  private dispatching = false;
+  private readonly onTimerBound = (): void => this.onTimer();
+  private idleWaiter: (() => void) | null = null;
+  private startPromise: Promise<void> | null = null;
+  private stopPromise: Promise<void> | null = null;
+  private coordinatorDown = false;
+
+  /** @param options clock, logger, default zone, `enabled`, coordinator */
+  constructor(options: SchedulerOptions) {
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.timeZone = options.timeZone;
+    this.enabled = options.enabled !== false;
+    this.coordinator = options.coordinator;
+    this.events$ = this.subject.asObservable();
+  }
+
+  // ---------------------------------------------------------------- setup
+
+  /**
+   * Declares a group (a feature module): its default timeout, concurrency cap
+   * and `enabled`. A group used by a task but never declared gets defaults.
+   */
+  addGroup(group: GroupDefinition): void {
+    this.groupState(group.name).configure(group);
+  }
+
+  /**
+   * Registers a task; once started, it is scheduled at once.
+   * @throws InvalidTriggerError (message prefixed with the task name) for a bad trigger
+   * @throws AioClockError for a duplicate name
+   */
+  addTask(def: TaskDefinition): void {
+    if (this.tasks.has(def.name)) throw new AioClockError(taskNameTaken(def.name));
+    let trigger: Trigger;
+    try {
+      validateTriggerSpec(def.trigger, this.timeZone);
+      trigger = createTrigger(def.trigger, {
+        timeZone: this.timeZone,
+        alignToEpoch: this.coordinator?.alignsToEpoch === true,
+      });
+    } catch (error) {
+      if (!(error instanceof InvalidTriggerError)) throw error;
+      const prefix = inTask(def.name, '');
+      const message = error.message.startsWith(prefix) ? error.message : inTask(def.name, error.message);
+      throw new InvalidTriggerError(message, error.parameter, error.value);
+    }
+    const group = this.groupState(def.group);
+    const task = new TaskState(def, group, trigger, kindOf(def.trigger.type));
+    task.claims = this.coordinator !== undefined && task.kind === 'timed' && def.trigger.type !== 'once';
+    this.tasks.set(def.name, task);
+    group.tasks.push(task);
+    if (this.state === 'running') this.schedule(task, this.clock.timestamp());
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  /**
+   * Runs every `startup` task to completion (failures are logged, not fatal),
+   * then schedules everything else. Calling it again returns the same promise.
+   */
+  start(): Promise<void> {
+    this.startPromise ??= this.doStart();
+    return this.startPromise;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.state !== 'idle') return;
+    this.state = 'starting';
+    const startups: Promise<unknown>[] = [];
+    for (const task of this.tasks.values()) {
+      if (task.kind === 'startup' && this.isEnabled(task)) startups.push(this.runLifecycle(task));
+    }
+    await Promise.allSettled(startups);
+    if (this.state !== 'starting') return; // stopped meanwhile
+    this.state = 'running';
+    const now = this.clock.timestamp();
+    this.dispatching = true;
+    try {
+      for (const task of this.tasks.values()) this.schedule(task, now);
+    } finally {
+      this.dispatching = false;
+    }
+    this.arm();
+  }
+
+  /**
+   * Stops firing, waits for running runs (aborting their `signal` after
+   * `graceMs`, then waiting at most a second more), runs the `shutdown` tasks
+   * (bounded the same way), releases `@Forever` leases and leaves no timer
+   * armed. Runs still waiting (buffered, or for a group slot) are dropped; a
+   * `runTask` waiting on one rejects. Idempotent: later calls return the same
+   * promise.
+   * @param graceMs how long to wait for running runs before aborting them
+   */
+  stop(graceMs: number): Promise<void> {
+    this.stopPromise ??= this.doStop(graceMs > 0 ? graceMs : 0);
+    return this.stopPromise;
+  }
+
+  private async doStop(graceMs: number): Promise<void> {
+    const started = this.state !== 'idle';
+    this.state = 'stopping';
+    this.disarm();
+    this.queue.clear();
+    const releases: Promise<void>[] = [];
+    for (const task of this.tasks.values()) {
+      this.stopForever(task);
+      if (task.leaseTimer !== null) this.clock.clearTimer(task.leaseTimer);
+      task.leaseTimer = null;
+      if (task.leaseAsked) releases.push(this.release(task));
+      if (task.buffer !== null) this.dropRequests(task.buffer.drain());
+      task.waiting = 0;
+      task.waitingRequest = null;
+    }
+    for (const group of this.groups.values()) this.dropRequests(group.waiting.drain());
+
+    await this.drain(graceMs);
+    if (started) {
+      const shutdowns: Promise<unknown>[] = [];
+      for (const task of this.tasks.values()) {
+        if (task.kind === 'shutdown' && this.isEnabled(task)) shutdowns.push(this.runLifecycle(task));
+      }
+      // Handle rejections now, not after the drain's timers.
+      const over = Promise.allSettled(shutdowns);
+      await this.drain(graceMs);
+      await over;
+    }
+    if (releases.length > 0) await this.bounded(Promise.allSettled(releases), graceMs);
+    this.state = 'stopped';
+  }
+
+  /** Waits for the runs in flight; after `graceMs` aborts them and waits briefly more. */
+  private async drain(graceMs: number): Promise<void> {
+    if (this.active.size === 0) return;
+    const idle = new Promise<void>((resolve) => (this.idleWaiter = resolve));
+    const settled = await this.bounded(idle, graceMs);
+    if (!settled) {
+      for (const run of this.active) {
+        run.cancelled = true;
+        run.context.abort(new AioClockError(runAbortedOnShutdown(run.task.name, graceMs)));
+      }
+      const stopped = await this.bounded(idle, Math.min(graceMs, ABORT_SETTLE_MS));
+      // Give up on runs that ignore their signal: they count as failed, free
+      // their slot, and none of their timers outlives the scheduler.
+      if (!stopped) for (const run of [...this.active]) this.endRun(run, run.context.signal.reason, true);
+    }
+    this.idleWaiter = null;
+  }
+
+  /** Resolves `true` when `promise` settles within `ms` (by the clock), else `false`. */
+  private bounded(promise: Promise<unknown>, ms: number): Promise<boolean> {
+    let handle: TimerHandle | null = null;
+    const timeout = new Promise<boolean>((resolve) => {
+      handle = this.clock.setTimer(() => resolve(false), ms);
+    });
+    return Promise.race([promise.then(() => true), timeout]).finally(() => {
+      if (handle !== null) this.clock.clearTimer(handle);
+    });
+  }
+
+  private dropRequests(requests: RunRequest[]): void {
+    for (const request of requests) {
+      if (request.waiter !== null) request.waiter.reject(new AioClockError(schedulerStopping(request.task.name)));
+    }
+  }
+
+  // ------------------------------------------------------------- registry
+
+  /**
+   * Runs a task now with a fresh context (`scheduledAt` = now), through its
+   * overlap policy and group concurrency; no coordinator claim.
+   * @returns what the method returned; rejects with what it threw
+   * @throws TaskNotFoundError (as a rejection) for an unknown name
+   */
+  runTask(name: string): Promise<unknown> {
+    const task = this.tasks.get(name);
+    if (task === undefined) return Promise.reject(new TaskNotFoundError(name));
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      return Promise.reject(new AioClockError(schedulerStopping(name)));
+    }
+    return new Promise((resolve, reject) => {
+      this.accept(task, this.clock.timestamp(), { resolve, reject }, false);
+    });
+  }
+
+  /** Pauses a task: its due times pass without runs (counted as skipped). @throws TaskNotFoundError */
+  pause(name: string): void {
+    const task = this.taskState(name);
+    task.paused = true;
+    this.stopForever(task);
+  }
+
+  /** Resumes a paused task: its schedule continues from now. @throws TaskNotFoundError */
+  resume(name: string): void {
+    const task = this.taskState(name);
+    task.paused = false;
+    this.armForever(task);
+  }
+
+  /** Pauses every task of a group. @throws AioClockError for an unknown group */
+  pauseGroup(group: string): void {
+    const state = this.knownGroup(group);
+    state.paused = true;
+    for (const task of state.tasks) this.stopForever(task);
+  }
+
+  /** Resumes every task of a group (tasks paused one by one stay paused). @throws AioClockError */
+  resumeGroup(group: string): void {
+    const state = this.knownGroup(group);
+    state.paused = false;
+    for (const task of state.tasks) this.armForever(task);
+  }
+
+  /** A snapshot of every task, in registration order. */
+  getTasks(): TaskInfo[] {
+    return Array.from(this.tasks.values(), (task) => this.info(task));
+  }
+
+  /** A snapshot of one task. @throws TaskNotFoundError */
+  getTask(name: string): TaskInfo {
+    return this.info(this.taskState(name));
+  }
+
+  private info(task: TaskState): TaskInfo {
+    return {
+      name: task.name,
+      group: task.group.name,
+      trigger: task.def.trigger,
+      nextRunAt: task.queuedDue !== null && !task.isPaused ? new Date(task.queuedDue) : null,
+      lastRunAt: task.lastRunAt !== null ? new Date(task.lastRunAt) : null,
+      running: task.running > 0,
+      runs: task.runs,
+      failures: task.failures,
+      skipped: task.skipped,
+      finished: task.finished,
+      paused: task.isPaused,
+      enabled: this.isEnabled(task),
+    };
+  }
+
+  private taskState(name: string): TaskState {
+    const task = this.tasks.get(name);
+    if (task === undefined) throw new TaskNotFoundError(name);
+    return task;
+  }
+
+  private knownGroup(name: string): GroupState {
+    const group = this.groups.get(name);
+    if (group === undefined) throw new AioClockError(groupNotFound(name));
+    return group;
+  }
+
+  private groupState(name: string): GroupState {
+    let group = this.groups.get(name);
+    if (group === undefined) {
+      group = new GroupState(name);
+      this.groups.set(name, group);
+    }
+    return group;
+  }
+
+  private isEnabled(task: TaskState): boolean {
+    return this.enabled && task.group.enabled && task.def.enabled !== false;
+  }
+
+  // ---------------------------------------------------------- the queue
+
+  /** Puts a task on its schedule at start (or when added later). */
+  private schedule(task: TaskState, now: number): void {
+    if (!this.isEnabled(task) || task.exhausted) return;
+    if (task.kind === 'forever') {
+      this.startForever(task);
+    } else if (task.kind === 'timed') {
+      const due = task.trigger.first(now);
+      if (due === null) this.exhaust(task);
+      else this.enqueue(task, due);
+    }
+  }
+
+  private enqueue(task: TaskState, due: number): void {
+    this.queue.add(task, due);
+    if (this.subject.observed) this.emit('scheduled', task, due);
+    if (!this.dispatching && due < this.armedDue) this.arm();
+  }
+
+  /** Keeps ONE clock timer armed, for the earliest due time; re-arms only when that changes. */
+  private arm(): void {
+    if (this.state !== 'running') return;
+    const due = this.queue.peekDue();
+    if (due === null) {
+      this.disarm();
+      return;
+    }
+    if (this.timer !== null && due === this.armedDue) return;
+    if (this.timer !== null) this.clock.clearTimer(this.timer);
+    this.armedDue = due;
+    this.timer = this.clock.setTimer(this.onTimerBound, due - this.clock.timestamp());
+  }
+
+  private disarm(): void {
+    if (this.timer !== null) this.clock.clearTimer(this.timer);
+    this.timer = null;
+    this.armedDue = Infinity;
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    this.armedDue = Infinity;
+    if (this.state !== 'running') return;
+    // Read once: runs that take time while we dispatch must not make later
+    // tasks of the same wake-up look late.
+    const now = this.clock.timestamp();
+    this.dispatching = true;
+    try {
+      // A timer that woke early (Node can, by a millisecond) finds nothing due
+      // here and is simply re-armed below.
+      for (let bucket = this.queue.takeDue(now); bucket !== null; bucket = this.queue.takeDue(now)) {
+        const { due, items } = bucket;
+        for (let i = 0; i < items.length; i++) {
+          try {
+            this.fireDue(items[i], due, now);
+          } catch (error) {
+            // Only a trigger bug can land here; never let it reach the timer.
+            this.logger.error(taskFailed(items[i].name, error), stackOf(error));
+          }
+        }
+      }
+    } finally {
+      this.dispatching = false;
+      this.arm();
+    }
+  }
+
+  /** A task's due time has come: catch up if late, schedule the next one, then run. */
+  private fireDue(task: TaskState, due: number, now: number): void {
+    const trigger = task.trigger;
+    let fire = due;
+    let next = trigger.next(due);
+    // Woke late past later due times: run only the latest, skip the older ones.
+    while (next !== null && next <= now) {
+      this.skip(task, fire, skipReasons.late);
+      fire = next;
+      next = trigger.next(fire);
+    }
+    if (next === null) this.exhaust(task);
+    else this.enqueue(task, next);
+
+    if (task.isPaused) {
+      this.skip(task, fire, skipReasons.paused);
+      this.maybeFinish(task);
+    } else if (task.claims) {
+      this.claim(task, fire, next === null ? null : next - fire);
+    } else {
+      this.accept(task, fire, null, true);
+    }
+  }
+
+  private exhaust(task: TaskState): void {
+    task.exhausted = true;
+    this.queue.remove(task);
+    this.maybeFinish(task);
+  }
+
+  // --------------------------------------------------------- coordination
+
+  private claim(task: TaskState, due: number, periodMs: number | null): void {
+    const coordinator = this.coordinator!;
+    task.pendingClaims++;
+    let answer: Promise<boolean>;
+    try {
+      answer = coordinator.claim(task.name, due, periodMs);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    void answer.then(
+      (won) => this.onClaim(task, due, won === true, false, undefined),
+      (error: unknown) => this.onClaim(task, due, false, true, error),
+    );
+  }
+
+  private onClaim(task: TaskState, due: number, won: boolean, failed: boolean, error: unknown): void {
+    task.pendingClaims--;
+    if (this.state !== 'running') return;
+    if (failed) {
+      this.coordinatorFailed(error);
+      task.failures++;
+      if (this.subject.observed) this.emit('failed', task, due, error);
+    } else {
+      this.coordinatorAnswered();
+      if (won) {
+        this.accept(task, due, null, true);
+      } else {
+        this.skip(task, due, skipReasons.claimed);
+        this.countLoop(task);
+      }
+    }
+    this.maybeFinish(task);
+  }
+
+  private coordinatorFailed(error: unknown): void {
+    if (this.coordinatorDown) return;
+    this.coordinatorDown = true;
+    this.logger.error(coordinatorUnavailable(error), stackOf(error));
+  }
+
+  private coordinatorAnswered(): void {
+    if (!this.coordinatorDown) return;
+    this.coordinatorDown = false;
+    this.logger.log(coordinatorRecovered());
+  }
+
+  // -------------------------------------------------------------- forever
+
+  private startForever(task: TaskState): void {
+    if (this.coordinator !== undefined) this.askLease(task);
+    else this.armForever(task);
+  }
+
+  /** Starts the next `@Forever` run on the next turn of the event loop, if it may run. */
+  private armForever(task: TaskState): void {
+    if (
+      task.kind !== 'forever' ||
+      task.foreverHandle !== null ||
+      this.state !== 'running' ||
+      task.exhausted ||
+      task.busy ||
+      task.isPaused ||
+      !this.isEnabled(task) ||
+      (this.coordinator !== undefined && !task.leaseHeld)
+    ) {
+      return;
+    }
+    task.foreverHandle = this.clock.defer(() => this.foreverTick(task));
+  }
+
+  private foreverTick(task: TaskState): void {
+    task.foreverHandle = null;
+    if (this.state !== 'running' || task.isPaused || task.exhausted) return;
+    if (this.coordinator !== undefined && !task.leaseHeld) return;
+    // A requested run is going: its end re-arms the loop.
+    if (task.busy) return;
+    this.countLoop(task);
+    this.admit(task, this.clock.timestamp(), null, true);
+  }
+
+  private stopForever(task: TaskState): void {
+    if (task.foreverHandle !== null) this.clock.clearTimer(task.foreverHandle);
+    task.foreverHandle = null;
+  }
+
+  private askLease(task: TaskState): void {
+    task.leaseAsked = true;
+    let answer: Promise<boolean>;
+    try {
+      answer = this.coordinator!.lease(task.name, FOREVER_LEASE_TTL_MS);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    void answer.then(
+      (held) => this.onLease(task, held === true, undefined, false),
+      (error: unknown) => this.onLease(task, false, error, true),
+    );
+  }
+
+  private onLease(task: TaskState, held: boolean, error: unknown, failed: boolean): void {
+    if (this.state !== 'running') {
+      // Answered after stop began: give back what we just got.
+      if (held && this.state !== 'starting') void this.release(task);
+      return;
+    }
+    if (failed) this.coordinatorFailed(error);
+    else this.coordinatorAnswered();
+    task.leaseHeld = held;
+    if (task.exhausted) return;
+    task.leaseTimer = this.clock.setTimer(
+      () => {
+        task.leaseTimer = null;
+        this.askLease(task);
+      },
+      held ? FOREVER_LEASE_RENEW_MS : FOREVER_LEASE_RETRY_MS,
+    );
+    if (held) this.armForever(task);
+    else this.stopForever(task);
+  }
+
+  private async release(task: TaskState): Promise<void> {
+    task.leaseAsked = false;
+    task.leaseHeld = false;
+    try {
+      await this.coordinator!.release(task.name);
+    } catch (error) {
+      this.coordinatorFailed(error);
+    }
+  }
+
+  // ----------------------------------------------------------------- runs
+
+  private countLoop(task: TaskState): void {
+    if (task.maxLoops === null) return;
+    task.loops++;
+    if (task.loops >= task.maxLoops) {
+      task.exhausted = true;
+      this.queue.remove(task);
+      this.stopForever(task);
+    }
+  }
+
+  /**
+   * A run is due (or requested): apply the task's overlap policy, then admit
+   * it. `scheduled` runs count against `maxLoopCount`; requested ones carry a
+   * waiter.
+   */
+  private accept(task: TaskState, due: number, waiter: RunWaiter | null, scheduled: boolean): void {
+    if (scheduled && task.maxLoops !== null && task.loops >= task.maxLoops) return;
+    if (!task.busy || task.overlap === 'allow') {
+      if (scheduled) this.countLoop(task);
+      this.admit(task, due, waiter, scheduled);
+      return;
+    }
+    switch (task.overlap) {
+      case 'skip':
+        this.refuse(task, due, waiter, skipReasons.running);
+        return;
+      case 'bufferOne':
+        if (task.buffer !== null && task.buffer.length > 0) {
+          this.refuse(task, due, waiter, skipReasons.buffered);
+          return;
+        }
+        break;
+      case 'cancelOther':
+        this.cancelOther(task, due, waiter, scheduled);
+        return;
+      default: // bufferAll
+        break;
+    }
+    if (scheduled) this.countLoop(task);
+    (task.buffer ??= new Fifo<RunRequest>()).push(new RunRequest(task, due, waiter, scheduled));
+  }
+
+  /** Admits a buffered or waiting request, keeping whether it was scheduled. */
+  private admitRequest(request: RunRequest): void {
+    this.admit(request.task, request.due, request.waiter, request.scheduled);
+  }
+
+  private refuse(task: TaskState, due: number, waiter: RunWaiter | null, reason: string): void {
+    this.skip(task, due, reason);
+    if (waiter !== null) waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
+  }
+
+  /** The newest due run replaces any waiting one and aborts the one in flight. */
+  private cancelOther(task: TaskState, due: number, waiter: RunWaiter | null, scheduled: boolean): void {
+    const waiting = task.waitingRequest;
+    if (waiting !== null) {
+      // Not started yet, waiting for a group slot: the newcomer takes its place.
+      this.replaceOld(task, waiting);
+      if (scheduled && !waiting.scheduled) this.countLoop(task);
+      waiting.due = due;
+      waiting.waiter = waiter;
+      waiting.scheduled = scheduled;
+      return;
+    }
+    const buffer = (task.buffer ??= new Fifo<RunRequest>());
+    let counted = false;
+    for (const old of buffer.drain()) {
+      if (old.scheduled) counted = true;
+      this.replaceOld(task, old);
+    }
+    // The replaced run was counted already; the newcomer takes its count.
+    if (scheduled && !counted) this.countLoop(task);
+    buffer.push(new RunRequest(task, due, waiter, scheduled));
+    const current = task.current;
+    if (current !== null && !current.cancelled) {
+      current.cancelled = true;
+      current.context.abort(new AioClockError(runCancelled(task.name)));
+    }
+  }
+
+  private replaceOld(task: TaskState, old: RunRequest): void {
+    this.skip(task, old.due, skipReasons.replaced);
+    if (old.waiter !== null) old.waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
+  }
+
+  /** Starts the run, or queues it when the group is at its concurrency cap. */
+  private admit(task: TaskState, due: number, waiter: RunWaiter | null, scheduled: boolean): void {
+    const group = task.group;
+    if (group.active < group.concurrency) {
+      this.startRun(task, due, waiter);
+      return;
+    }
+    const request = new RunRequest(task, due, waiter, scheduled);
+    group.waiting.push(request);
+    task.waiting++;
+    if (task.overlap !== 'allow') task.waitingRequest = request;
+  }
+
+  /** Runs a startup or shutdown task; resolves when it is over. */
+  private runLifecycle(task: TaskState): Promise<unknown> {
+    return new Promise((resolve, reject) => this.admit(task, this.clock.timestamp(), { resolve, reject }, false));
+  }
+
+  /** The one wrapper around every run. Nothing thrown here escapes. */
+  private startRun(task: TaskState, due: number, waiter: RunWaiter | null): void {
+    const now = this.clock.timestamp();
+    const group = task.group;
+    task.running++;
+    group.active++;
+    task.runs++;
+    task.lastRunAt = now;
+    const run = new Run(task, new RunContext(task.name, group.name, due, now), waiter);
+    if (task.overlap !== 'allow') task.current = run;
+    this.active.add(run);
+    if (this.subject.observed) this.emit('started', task, due);
+    let result: unknown;
+    try {
+      result = task.def.invoke(run.context);
+    } catch (error) {
+      this.endRun(run, error, true);
+      return;
+    }
+    if (!isThenable(result)) {
+      this.endRun(run, result, false);
+      return;
+    }
+    const timeout = task.timeout;
+    if (timeout !== undefined && timeout > 0) {
+      run.timeoutMs = timeout;
+      run.timer = this.clock.setTimer(() => this.onTimeout(run), timeout);
+    }
+    void this.settle(run, result);
+  }
+
+  private async settle(run: Run, result: PromiseLike<unknown>): Promise<void> {
+    let value: unknown;
+    let failed = false;
+    try {
+      value = await result;
+    } catch (error) {
+      value = error;
+      failed = true;
+    }
+    this.endRun(run, value, failed);
+  }
+
+  private onTimeout(run: Run): void {
+    run.timer = null;
+    if (run.done) return;
+    const error = new TaskTimeoutError(run.task.name, run.timeoutMs);
+    run.context.abort(error);
+    this.endRun(run, error, true);
+  }
+
+  private endRun(run: Run, value: unknown, failed: boolean): void {
+    if (run.done) return;
+    run.done = true;
+    if (run.timer !== null) {
+      this.clock.clearTimer(run.timer);
+      run.timer = null;
+    }
+    const task = run.task;
+    const group = task.group;
+    const due = run.context.scheduledAt.getTime();
+    task.running--;
+    group.active--;
+    this.active.delete(run);
+    if (task.current === run) task.current = null;
+    try {
+      if (failed) {
+        task.failures++;
+        // A run we aborted ourselves (cancelOther, shutdown) is expected to fail.
+        if (run.cancelled) this.logger.warn(taskFailed(task.name, value));
+        else this.logger.error(taskFailed(task.name, value), stackOf(value));
+        if (this.subject.observed) this.emit('failed', task, due, value);
+        if (run.waiter !== null) run.waiter.reject(value);
+      } else {
+        if (this.subject.observed) this.emit('succeeded', task, due);
+        if (run.waiter !== null) run.waiter.resolve(value);
+      }
+    } catch (error) {
+      // A logger or an observer threw: the schedule must go on regardless.
+      this.safeLog(error);
+    }
+    this.afterRun(task, group);
+  }
+
+  /** A run ended: start what waited for its slot, its buffered run, the next forever run. */
+  private afterRun(task: TaskState, group: GroupState): void {
+    while (group.active < group.concurrency && group.waiting.length > 0) {
+      const request = group.waiting.shift()!;
+      const waiting = request.task;
+      waiting.waiting--;
+      if (waiting.waitingRequest === request) waiting.waitingRequest = null;
+      this.startRun(waiting, request.due, request.waiter);
+    }
+    const buffer = task.buffer;
+    while (buffer !== null && buffer.length > 0 && !task.busy) {
+      const request = buffer.shift()!;
+      if (request.scheduled && task.isPaused) {
+        this.skip(task, request.due, skipReasons.paused);
+        continue;
+      }
+      this.admitRequest(request);
+    }
+    if (task.kind === 'forever') this.armForever(task);
+    this.maybeFinish(task);
+    if (this.active.size === 0 && this.idleWaiter !== null) this.idleWaiter();
+  }
+
+  private maybeFinish(task: TaskState): void {
+    if (
+      task.exhausted &&
+      !task.finished &&
+      task.running === 0 &&
+      task.waiting === 0 &&
+      task.pendingClaims === 0 &&
+      (task.buffer === null || task.buffer.length === 0)
+    ) {
+      task.finished = true;
+    }
+  }
+
+  private skip(task: TaskState, due: number, reason: string): void {
+    task.skipped++;
+    if (this.subject.observed) this.emit('skipped', task, due, undefined, reason);
+  }
+
+  private emit(type: TaskEventType, task: TaskState, due: number, error?: unknown, reason?: string): void {
+    const event: TaskEvent = {
+      type,
+      name: task.name,
+      group: task.group.name,
+      scheduledAt: new Date(due),
+      at: this.clock.now(),
+    };
+    if (type === 'failed') event.error = error;
+    if (reason !== undefined) event.reason = reason;
+    this.subject.next(event);
+  }
+
+  private safeLog(error: unknown): void {
+    try {
+      this.logger.error(taskFailed('(scheduler)', error), stackOf(error));
+    } catch {
+      // Nothing left to report to.
+    }
+  }
+}

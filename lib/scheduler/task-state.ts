@@ -1,0 +1,137 @@
+import type { TimerHandle } from '../clock/clock';
+import type { OverlapPolicy } from '../interfaces/task-options.interface';
+import type { Trigger } from '../triggers/trigger';
+import { Fifo } from './fifo';
+import type { RunContext } from './run-context';
+import type { GroupDefinition, TaskDefinition } from './task-definition';
+import type { Queueable } from './timer-queue';
+
+/** How the scheduler drives a task. */
+export type TaskKind = 'timed' | 'forever' | 'startup' | 'shutdown';
+
+/** Settles the promise of a requested run (`runTask`, startup, shutdown). */
+export interface RunWaiter {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** A run accepted but not started yet: waiting in its task's buffer or for a group slot. */
+export class RunRequest {
+  constructor(
+    readonly task: TaskState,
+    public due: number,
+    public waiter: RunWaiter | null,
+    /** `false` for requested runs, which are outside the schedule. */
+    public scheduled: boolean,
+  ) {}
+}
+
+/** One run in flight. */
+export class Run {
+  /** The timeout timer, while armed. */
+  timer: TimerHandle | null = null;
+  /** Settled, timed out, or abandoned at shutdown: later outcomes are ignored. */
+  done = false;
+  /** The scheduler aborted it (`cancelOther` or shutdown), so its failure is expected. */
+  cancelled = false;
+  /** The timeout in force, for the `TaskTimeoutError`. */
+  timeoutMs = 0;
+
+  constructor(
+    readonly task: TaskState,
+    readonly context: RunContext,
+    readonly waiter: RunWaiter | null,
+  ) {}
+}
+
+/** A group's settings and its queue of runs waiting for a concurrency slot. */
+export class GroupState {
+  timeout: number | undefined;
+  concurrency = Infinity;
+  enabled = true;
+  paused = false;
+  /** Runs in flight. */
+  active = 0;
+  readonly waiting = new Fifo<RunRequest>();
+  readonly tasks: TaskState[] = [];
+
+  constructor(readonly name: string) {}
+
+  /** Applies a group definition (a later one overrides an earlier one). */
+  configure(definition: GroupDefinition): void {
+    this.timeout = definition.timeout;
+    this.concurrency = definition.concurrency !== undefined && definition.concurrency > 0 ? definition.concurrency : Infinity;
+    this.enabled = definition.enabled !== false;
+  }
+}
+
+/** Everything the scheduler tracks about one task. */
+export class TaskState implements Queueable {
+  queueToken = 0;
+  queuedDue: number | null = null;
+
+  readonly name: string;
+  readonly overlap: OverlapPolicy;
+  readonly maxLoops: number | null;
+  /** Whether scheduled runs are claimed through the coordinator. */
+  claims = false;
+
+  /** Scheduled runs accepted (or run by another replica), against `maxLoops`. */
+  loops = 0;
+  runs = 0;
+  failures = 0;
+  skipped = 0;
+  lastRunAt: number | null = null;
+  /** Runs in flight. */
+  running = 0;
+  /** Runs waiting for a group slot. */
+  waiting = 0;
+  /** Claims sent and not answered yet. */
+  pendingClaims = 0;
+  /** The one waiting request when overlap is not `allow` (for `cancelOther`). */
+  waitingRequest: RunRequest | null = null;
+  /** The run in flight when overlap is not `allow` (for `cancelOther`). */
+  current: Run | null = null;
+  /** Runs held back by `bufferOne` / `bufferAll` / `cancelOther`; created on first use. */
+  buffer: Fifo<RunRequest> | null = null;
+  /** No due time is left to schedule. */
+  exhausted = false;
+  finished = false;
+  paused = false;
+
+  /** `forever`: the deferred call that starts the next run. */
+  foreverHandle: TimerHandle | null = null;
+  /** `forever` under a coordinator: whether this replica holds the lease. */
+  leaseHeld = false;
+  /** `forever` under a coordinator: the renew or retry timer. */
+  leaseTimer: TimerHandle | null = null;
+  /** `forever` under a coordinator: a lease was asked for since the last release. */
+  leaseAsked = false;
+
+  constructor(
+    readonly def: TaskDefinition,
+    readonly group: GroupState,
+    readonly trigger: Trigger,
+    readonly kind: TaskKind,
+  ) {
+    this.name = def.name;
+    this.overlap = def.overlap ?? 'skip';
+    const max = (def.trigger as { maxLoopCount?: number }).maxLoopCount;
+    this.maxLoops = typeof max === 'number' ? max : null;
+  }
+
+  /** Paused itself or through its group. */
+  get isPaused(): boolean {
+    return this.paused || this.group.paused;
+  }
+
+  /** A run is in flight or waiting for a group slot. */
+  get busy(): boolean {
+    return this.running > 0 || this.waiting > 0;
+  }
+
+  /** The timeout in force: the task's, else its group's. */
+  get timeout(): number | undefined {
+    return this.def.timeout ?? this.group.timeout;
+  }
+}

@@ -1,0 +1,146 @@
+/** What the timer queue needs on each queued item: it owns these two fields. */
+export interface Queueable {
+  /** Bumped on every add and remove; a queue entry is live while its token matches. */
+  queueToken: number;
+  /** The due time the item is queued for, or `null` when not queued. */
+  queuedDue: number | null;
+}
+
+/** Every item due at one instant, in the order they were added. */
+export class DueBucket<T> {
+  /** How many entries are still live; a bucket with none is dropped unseen. */
+  live = 0;
+  readonly items: T[] = [];
+  readonly tokens: number[] = [];
+
+  constructor(readonly due: number) {}
+}
+
+/**
+ * The scheduler's timer queue: a binary min-heap keyed on due time with ONE
+ * entry per distinct due time, holding the list of items due then (as Node's
+ * own timer lists do). Firing n items due at the same instant is O(n);
+ * adding is O(log d) for a new due time (d distinct due times) and O(1) for an
+ * existing one; removing is O(1) and lazy (a token per item marks stale
+ * entries, dropped when their due time comes up).
+ */
+export class TimerQueue<T extends Queueable> {
+  private readonly heap: DueBucket<T>[] = [];
+  private readonly buckets = new Map<number, DueBucket<T>>();
+  private count = 0;
+
+  /** How many items are queued. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Queues `item` for `due`, replacing any earlier position it had. */
+  add(item: T, due: number): void {
+    if (item.queuedDue !== null) this.remove(item);
+    let bucket = this.buckets.get(due);
+    if (bucket === undefined) {
+      bucket = new DueBucket<T>(due);
+      this.buckets.set(due, bucket);
+      this.push(bucket);
+    }
+    item.queuedDue = due;
+    bucket.items.push(item);
+    bucket.tokens.push(++item.queueToken);
+    bucket.live++;
+    this.count++;
+  }
+
+  /** Takes `item` out of the queue; a no-op when it is not queued. */
+  remove(item: T): void {
+    const due = item.queuedDue;
+    if (due === null) return;
+    item.queuedDue = null;
+    item.queueToken++;
+    this.count--;
+    const bucket = this.buckets.get(due);
+    if (bucket !== undefined) bucket.live--;
+  }
+
+  /** The earliest due time with a live item, or `null` when empty. */
+  peekDue(): number | null {
+    this.dropDead();
+    return this.heap.length > 0 ? this.heap[0].due : null;
+  }
+
+  /**
+   * Removes and returns the earliest bucket if it is due at or before `now`,
+   * its `items` reduced to the live ones (now dequeued), in insertion order.
+   */
+  takeDue(now: number): DueBucket<T> | null {
+    this.dropDead();
+    const heap = this.heap;
+    if (heap.length === 0 || heap[0].due > now) return null;
+    const bucket = this.popTop();
+    this.buckets.delete(bucket.due);
+    const { items, tokens } = bucket;
+    let live = 0;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item.queueToken !== tokens[i]) continue;
+      item.queuedDue = null;
+      item.queueToken++;
+      items[live++] = item;
+    }
+    items.length = live;
+    this.count -= live;
+    return bucket;
+  }
+
+  /** Empties the queue. */
+  clear(): void {
+    for (const bucket of this.heap) {
+      const { items, tokens } = bucket;
+      for (let i = 0; i < items.length; i++) {
+        if (items[i].queueToken !== tokens[i]) continue;
+        items[i].queuedDue = null;
+        items[i].queueToken++;
+      }
+    }
+    this.heap.length = 0;
+    this.buckets.clear();
+    this.count = 0;
+  }
+
+  private dropDead(): void {
+    const heap = this.heap;
+    while (heap.length > 0 && heap[0].live === 0) this.buckets.delete(this.popTop().due);
+  }
+
+  private push(bucket: DueBucket<T>): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(bucket);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent].due <= bucket.due) break;
+      heap[i] = heap[parent];
+      i = parent;
+    }
+    heap[i] = bucket;
+  }
+
+  private popTop(): DueBucket<T> {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n === 0) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && heap[right].due < heap[left].due ? right : left;
+      if (heap[child].due >= last.due) break;
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = last;
+    return top;
+  }
+}
