@@ -1,0 +1,262 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+// Types only: nothing here loads 'ioredis' at run time, so it stays an optional
+// peer that only users of this class install.
+import type { Cluster, Redis } from 'ioredis';
+import { AioClockError } from '../errors/aioclock.error';
+import {
+  coordinationFailed,
+  invalidCoordinatorOption,
+  redisClientClosed,
+  redisNoAnswer,
+} from '../aioclock.messages';
+import type { Coordinator } from './coordinator.interface';
+
+/** Default `keyPrefix` of `RedisCoordinator`. */
+export const REDIS_DEFAULT_KEY_PREFIX = 'aioclock';
+/** Default `claimTimeoutMs` of `RedisCoordinator`, in ms. */
+export const REDIS_DEFAULT_CLAIM_TIMEOUT_MS = 1_000;
+/** A claim never expires sooner than this (covers clock skew and late timers), in ms. */
+export const REDIS_CLAIM_MIN_TTL_MS = 60_000;
+/** A claim never lives longer than this, so keys cannot pile up, in ms. */
+export const REDIS_CLAIM_MAX_TTL_MS = 86_400_000;
+/**
+ * Expiry of a claim whose task period is unknown, in ms. Longer than the
+ * minimum because such tasks are usually rare (`@At`, sparse crons), where a
+ * short claim would not cover a replica whose clock lags by a few minutes.
+ */
+export const REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS = 3_600_000;
+
+// Renews the lease when this replica holds it, takes it when free; one atomic step.
+const LEASE_SCRIPT = `local v = redis.call('GET', KEYS[1])
+if v == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0`;
+
+// Deletes the lease only when this replica holds it.
+const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/** Options of `RedisCoordinator`. */
+export interface RedisCoordinatorOptions {
+  /**
+   * An `ioredis` client (`Redis` or `Cluster`) built and owned by the caller:
+   * the coordinator never connects, quits or reconfigures it.
+   */
+  client: Redis | Cluster;
+  /**
+   * First part of every key: `<keyPrefix>:{<task>}:<dueAt>` for claims and
+   * `<keyPrefix>:{<task>}:lease` for `@Forever` leases. Give each application
+   * sharing one Redis its own prefix.
+   * @default 'aioclock'
+   */
+  keyPrefix?: string;
+  /**
+   * Milliseconds a claim, lease or release may take, waiting for the
+   * connection included; after that it rejects and the run counts as failed.
+   * @default 1000
+   */
+  claimTimeoutMs?: number;
+  /**
+   * What this replica writes into the keys it holds, to tell replicas apart.
+   * @default '<hostname>:<pid>:<random hex>'
+   */
+  replicaId?: string;
+}
+
+/**
+ * Lets replicas agree through Redis on who runs each due run: the first
+ * replica to create the run's key runs it, the others skip it. A claim is a
+ * single `SET key id NX PX ttl`; it is never deleted when the run ends, only
+ * expires, so a replica whose timer fires late cannot run the same due time
+ * again. `@Every` runs are aligned to the epoch so every replica computes the
+ * same due times.
+ */
+export class RedisCoordinator implements Coordinator {
+  /** Replicas must compute identical due times to meet on the same key. */
+  readonly alignsToEpoch = true;
+  /** The value this replica writes into the keys it holds. */
+  readonly replicaId: string;
+  /** The prefix of every key. */
+  readonly keyPrefix: string;
+  /** The bound on every Redis call, in ms. */
+  readonly claimTimeoutMs: number;
+
+  private readonly client: Redis | Cluster;
+  // Calls waiting for the connection to become ready; one 'ready' listener serves them all.
+  private readonly waitingForReady = new Set<() => void>();
+  private listeningForReady = false;
+
+  /**
+   * @param options the client and key settings; see `RedisCoordinatorOptions`
+   * @throws AioClockError when an option is missing or invalid
+   */
+  constructor(options: RedisCoordinatorOptions) {
+    const { client, keyPrefix = REDIS_DEFAULT_KEY_PREFIX, claimTimeoutMs = REDIS_DEFAULT_CLAIM_TIMEOUT_MS } =
+      options ?? ({} as RedisCoordinatorOptions);
+    if (!client || typeof client.set !== 'function' || typeof client.eval !== 'function')
+      throw new AioClockError(invalidCoordinatorOption('client', client, 'an ioredis Redis or Cluster instance'));
+    if (typeof keyPrefix !== 'string' || keyPrefix === '')
+      throw new AioClockError(invalidCoordinatorOption('keyPrefix', keyPrefix, 'a non-empty string'));
+    if (typeof claimTimeoutMs !== 'number' || !Number.isFinite(claimTimeoutMs) || claimTimeoutMs <= 0)
+      throw new AioClockError(invalidCoordinatorOption('claimTimeoutMs', claimTimeoutMs, 'a number of ms > 0'));
+    const replicaId = options.replicaId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    if (typeof replicaId !== 'string' || replicaId === '')
+      throw new AioClockError(invalidCoordinatorOption('replicaId', replicaId, 'a non-empty string'));
+    this.client = client;
+    this.keyPrefix = keyPrefix;
+    this.claimTimeoutMs = claimTimeoutMs;
+    this.replicaId = replicaId;
+  }
+
+  /**
+   * Claims the run of `task` due at `dueAt`: resolves `true` on exactly one
+   * replica, `false` on the others.
+   * @param task the task's unique name
+   * @param dueAt the run's due time, epoch ms
+   * @param periodMs the task's distance between runs, to size the expiry (null when unknown)
+   * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
+   */
+  async claim(task: string, dueAt: number, periodMs: number | null): Promise<boolean> {
+    const key = this.claimKey(task, dueAt);
+    const reply = await this.call(
+      () => `claim ${task} due at ${describeInstant(dueAt)}`,
+      () => this.client.set(key, this.replicaId, 'PX', this.claimTtl(periodMs), 'NX'),
+    );
+    return reply === 'OK';
+  }
+
+  /**
+   * Takes the lease of a `@Forever` task when it is free, or renews it when
+   * this replica holds it, for `ttlMs`. Resolves `false` while another replica
+   * holds it.
+   * @param task the task's unique name
+   * @param ttlMs how long the lease lasts without renewal
+   * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
+   */
+  async lease(task: string, ttlMs: number): Promise<boolean> {
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    const reply = await this.call(
+      () => `renew the lease of ${task}`,
+      () => this.client.eval(LEASE_SCRIPT, 1, this.leaseKey(task), this.replicaId, ttl),
+    );
+    return reply === 1;
+  }
+
+  /**
+   * Gives up the lease of `task` if this replica holds it; a lease held by
+   * another replica is left alone.
+   * @param task the task's unique name
+   * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
+   */
+  async release(task: string): Promise<void> {
+    await this.call(
+      () => `release the lease of ${task}`,
+      () => this.client.eval(RELEASE_SCRIPT, 1, this.leaseKey(task), this.replicaId),
+    );
+  }
+
+  /**
+   * The key of one due run: `<prefix>:{<task>}:<dueAt>`. The braces are a
+   * Redis Cluster hash tag, so all keys of a task live on one slot; `%`, `{`
+   * and `}` in the name are percent-encoded so the tag stays intact and
+   * distinct names stay distinct keys.
+   * @param task the task's unique name
+   * @param dueAt the run's due time, epoch ms
+   */
+  claimKey(task: string, dueAt: number): string {
+    return `${this.keyPrefix}:{${encodeTaskName(task)}}:${dueAt}`;
+  }
+
+  /**
+   * The key of a `@Forever` task's lease: `<prefix>:{<task>}:lease`.
+   * @param task the task's unique name
+   */
+  leaseKey(task: string): string {
+    return `${this.keyPrefix}:{${encodeTaskName(task)}}:lease`;
+  }
+
+  /**
+   * How long a claim lives: twice the period, at least a minute and at most a
+   * day; an hour when the period is unknown.
+   * @param periodMs the task's distance between runs, or null when unknown
+   * @returns the expiry in ms
+   */
+  claimTtl(periodMs: number | null): number {
+    const wanted =
+      periodMs === null || !Number.isFinite(periodMs) || periodMs <= 0
+        ? REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS
+        : Math.ceil(2 * periodMs);
+    return Math.min(REDIS_CLAIM_MAX_TTL_MS, Math.max(REDIS_CLAIM_MIN_TTL_MS, wanted));
+  }
+
+  // Sends one command once the connection is ready, all within claimTimeoutMs.
+  // The command is sent only on a ready connection so that an outage does not
+  // fill ioredis's offline queue with claims nobody waits for any more. The
+  // bound is real time on purpose: it measures the network, not the schedule.
+  private call<T>(what: () => string, send: () => Promise<T>): Promise<T> {
+    const client = this.client;
+    if (client.status === 'end')
+      return Promise.reject(failure(what(), redisClientClosed()));
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        this.waitingForReady.delete(start);
+        return true;
+      };
+      const start = (): void => {
+        if (settled) return;
+        let reply: Promise<T>;
+        try {
+          reply = send();
+        } catch (error) {
+          reply = Promise.reject(error);
+        }
+        reply.then(
+          (value) => settle() && resolve(value),
+          (error: unknown) => settle() && reject(failure(what(), describeError(error), error)),
+        );
+      };
+      const timer = setTimeout(() => {
+        if (settle()) reject(failure(what(), redisNoAnswer(this.claimTimeoutMs, client.status)));
+      }, this.claimTimeoutMs);
+      // 'wait' is a lazyConnect client: its first command is what connects it.
+      if (client.status === 'ready' || client.status === 'wait') start();
+      else this.whenReady(start);
+    });
+  }
+
+  private whenReady(callback: () => void): void {
+    this.waitingForReady.add(callback);
+    if (this.listeningForReady) return;
+    this.listeningForReady = true;
+    this.client.once('ready', () => {
+      this.listeningForReady = false;
+      const callbacks = [...this.waitingForReady];
+      this.waitingForReady.clear();
+      for (const callback of callbacks) callback();
+    });
+  }
+}
+
+function encodeTaskName(task: string): string {
+  return task.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function describeInstant(epochMs: number): string {
+  const date = new Date(epochMs);
+  return Number.isNaN(date.getTime()) ? String(epochMs) : date.toISOString();
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function failure(what: string, cause: string, error?: unknown): AioClockError {
+  const failed = new AioClockError(coordinationFailed(what, cause));
+  if (error !== undefined) failed.cause = error;
+  return failed;
+}
