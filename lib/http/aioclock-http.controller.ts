@@ -1,0 +1,206 @@
+import {
+  CanActivate,
+  Controller,
+  Get,
+  Header,
+  Headers,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Post,
+  Type,
+  UseGuards,
+} from '@nestjs/common';
+import { OVERLAP_POLICIES } from '../aioclock.constants';
+import { crossSiteRequest, schedulerStopping, taskBusy } from '../aioclock.messages';
+import { AioClockRegistry } from '../aioclock.registry';
+import { Clock } from '../clock/clock';
+import { AioClockError } from '../errors/aioclock.error';
+import { TaskNotFoundError } from '../errors/task-not-found.error';
+import type { TaskInfo } from '../interfaces/task-info.interface';
+import { DASHBOARD } from './aioclock-http.dashboard';
+import { describeTrigger } from './aioclock-http.describe-trigger';
+import { AioClockRunHistory, errorMessage, type TaskHistory } from './aioclock-http.history';
+
+/** One task as the dashboard shows it: the `TaskInfo`, the trigger in words, recent runs. */
+export interface DashboardTask extends TaskInfo, TaskHistory {
+  triggerText: string;
+}
+
+/** What `GET {path}/overview` returns, for the dashboard. */
+export interface DashboardOverview {
+  /** The scheduler's clock, so relative times ("in 3 s") agree with it. */
+  now: Date;
+  historySize: number;
+  tasks: DashboardTask[];
+}
+
+/** What `POST {path}/tasks/:name/run` returns. */
+export interface RunResponse {
+  name: string;
+  /** What the method returned (`null` for nothing). */
+  result: unknown;
+}
+
+/** Browsers say where a request comes from; only the page itself (or a non-browser client) may change state. */
+function refuseCrossSite(fetchSite: string | undefined, origin: string | undefined, host: string | undefined): void {
+  let crossSite = fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none';
+  // Browsers older than Sec-Fetch-*: compare Origin with Host.
+  if (fetchSite === undefined && origin !== undefined && host !== undefined) {
+    try {
+      crossSite = new URL(origin).host !== host;
+    } catch {
+      crossSite = true;
+    }
+  }
+  if (crossSite) throw new HttpException(crossSiteRequest(), HttpStatus.FORBIDDEN);
+}
+
+/** `runTask`'s refusal when the overlap policy drops the run (see `Scheduler.accept`). */
+function isBusyRefusal(error: unknown, name: string): boolean {
+  return (
+    error instanceof AioClockError &&
+    error.constructor === AioClockError &&
+    OVERLAP_POLICIES.some((policy) => error.message === taskBusy(name, policy))
+  );
+}
+
+/** A JSON-safe copy of a task's result: a value JSON cannot carry becomes its string form. */
+function jsonSafe(value: unknown): unknown {
+  if (value === undefined) return null;
+  try {
+    JSON.stringify(value);
+    return value;
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * Builds the controller class for one `AioClockHttpModule.register` call: its
+ * path and guards are class metadata, so each registration gets its own class.
+ * Every route goes through the registry by exact name; nothing in a request
+ * selects a method.
+ * @param path where to mount it
+ * @param guards what `@UseGuards` gets
+ */
+export function createAioClockHttpController(path: string, guards: Array<Type<CanActivate> | CanActivate>): Type<unknown> {
+  @Controller(path)
+  class AioClockHttpController {
+    constructor(
+      private readonly registry: AioClockRegistry,
+      private readonly history: AioClockRunHistory,
+      private readonly clock: Clock,
+    ) {}
+
+    /** The dashboard: one static page that reads `overview`. */
+    @Get()
+    @Header('Content-Type', 'text/html; charset=utf-8')
+    @Header('Content-Security-Policy', DASHBOARD.csp)
+    @Header('Cache-Control', 'no-store')
+    @Header('X-Content-Type-Options', 'nosniff')
+    @Header('X-Frame-Options', 'DENY')
+    @Header('Referrer-Policy', 'no-referrer')
+    dashboard(): string {
+      return DASHBOARD.html;
+    }
+
+    /** Every task with its trigger in words, recent runs and last error. */
+    @Get('overview')
+    @Header('Cache-Control', 'no-store')
+    overview(): DashboardOverview {
+      return {
+        now: this.clock.now(),
+        historySize: this.history.size,
+        tasks: this.registry
+          .getTasks()
+          .map((task) => ({ ...task, triggerText: describeTrigger(task.trigger), ...this.history.of(task.name) })),
+      };
+    }
+
+    /** The `TaskInfo` list. */
+    @Get('tasks')
+    @Header('Cache-Control', 'no-store')
+    list(): TaskInfo[] {
+      return this.registry.getTasks();
+    }
+
+    /** One `TaskInfo`; 404 for an unknown name. */
+    @Get('tasks/:name')
+    @Header('Cache-Control', 'no-store')
+    get(@Param('name') name: string): TaskInfo {
+      return this.find(name);
+    }
+
+    /** Runs the task now: 200 with its result, 404, 409 (busy), 500 (it threw), 503 (stopping). */
+    @Post('tasks/:name/run')
+    @HttpCode(HttpStatus.OK)
+    async run(
+      @Param('name') name: string,
+      @Headers('sec-fetch-site') fetchSite?: string,
+      @Headers('origin') origin?: string,
+      @Headers('host') host?: string,
+    ): Promise<RunResponse> {
+      refuseCrossSite(fetchSite, origin, host);
+      this.find(name);
+      try {
+        return { name, result: jsonSafe(await this.registry.runTask(name)) };
+      } catch (error) {
+        if (error instanceof TaskNotFoundError) throw new NotFoundException(error.message);
+        if (isBusyRefusal(error, name)) throw new HttpException((error as Error).message, HttpStatus.CONFLICT);
+        if (error instanceof AioClockError && error.message === schedulerStopping(name)) {
+          throw new HttpException(error.message, HttpStatus.SERVICE_UNAVAILABLE);
+        }
+        // The scheduler has logged the failure with the task's name already.
+        throw new HttpException(
+          { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'Internal Server Error', message: errorMessage(error), name },
+          HttpStatus.INTERNAL_SERVER_ERROR,
+        );
+      }
+    }
+
+    /** Pauses the task; 200 with its `TaskInfo`. */
+    @Post('tasks/:name/pause')
+    @HttpCode(HttpStatus.OK)
+    pause(
+      @Param('name') name: string,
+      @Headers('sec-fetch-site') fetchSite?: string,
+      @Headers('origin') origin?: string,
+      @Headers('host') host?: string,
+    ): TaskInfo {
+      refuseCrossSite(fetchSite, origin, host);
+      this.find(name);
+      this.registry.pause(name);
+      return this.registry.getTask(name);
+    }
+
+    /** Resumes the task; 200 with its `TaskInfo`. */
+    @Post('tasks/:name/resume')
+    @HttpCode(HttpStatus.OK)
+    resume(
+      @Param('name') name: string,
+      @Headers('sec-fetch-site') fetchSite?: string,
+      @Headers('origin') origin?: string,
+      @Headers('host') host?: string,
+    ): TaskInfo {
+      refuseCrossSite(fetchSite, origin, host);
+      this.find(name);
+      this.registry.resume(name);
+      return this.registry.getTask(name);
+    }
+
+    private find(name: string): TaskInfo {
+      try {
+        return this.registry.getTask(name);
+      } catch (error) {
+        if (error instanceof TaskNotFoundError) throw new NotFoundException(error.message);
+        throw error;
+      }
+    }
+  }
+
+  if (guards.length > 0) UseGuards(...guards)(AioClockHttpController);
+  return AioClockHttpController;
+}

@@ -1,0 +1,117 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { formatValue } from '../aioclock.messages';
+import { AioClockRegistry } from '../aioclock.registry';
+import type { TaskEvent } from '../interfaces/task-event.interface';
+import { AIOCLOCK_HTTP_OPTIONS, DEFAULT_HISTORY_SIZE } from './aioclock-http.constants';
+import type { AioClockHttpOptions } from './aioclock-http-options.interface';
+
+/** Error messages longer than this are cut, so one huge error cannot bloat every poll. */
+const MAX_MESSAGE_LENGTH = 2_000;
+
+/** How one run ended, as the dashboard's timeline shows it. */
+export interface RunRecord {
+  outcome: 'succeeded' | 'failed' | 'skipped';
+  /** The due time the run was for. */
+  scheduledAt: Date;
+  /** When it ended (or was skipped). */
+  at: Date;
+  /** From `started` to the end; `null` when the run never started (skipped, or failed to claim). */
+  durationMs: number | null;
+  /** For `failed`: the error's message. */
+  error?: string;
+  /** For `skipped`: why. */
+  reason?: string;
+}
+
+/** What the history knows about one task. */
+export interface TaskHistory {
+  /** The most recent runs, oldest first, at most `historySize`. */
+  recent: RunRecord[];
+  /** The latest failure, kept after it leaves `recent`. */
+  lastError: { message: string; at: Date } | null;
+}
+
+/** The message of whatever a task threw, cut to a sane length. */
+export function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : formatValue(error);
+  return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…` : message;
+}
+
+/**
+ * Keeps a bounded ring of recent outcomes per task by listening to
+ * `AioClockRegistry.events$`, for the dashboard's timeline. Memory is bounded
+ * by the number of registered tasks times `historySize`.
+ */
+@Injectable()
+export class AioClockRunHistory implements OnModuleInit, OnModuleDestroy {
+  /** How many recent runs per task are kept. */
+  readonly size: number;
+  private readonly recent = new Map<string, RunRecord[]>();
+  private readonly lastErrors = new Map<string, { message: string; at: Date }>();
+  // Keyed by name and due time, so overlapping runs ('allow') get their own durations.
+  private readonly startedAt = new Map<string, number>();
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly registry: AioClockRegistry,
+    @Inject(AIOCLOCK_HTTP_OPTIONS) options: AioClockHttpOptions,
+  ) {
+    this.size = Math.max(1, Math.floor(options.historySize ?? DEFAULT_HISTORY_SIZE));
+  }
+
+  onModuleInit(): void {
+    // Before bootstrap, so the first @OnStartUp runs are recorded too.
+    this.subscription = this.registry.events$.subscribe((event) => this.record(event));
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  /**
+   * The recent runs and last error of a task (empty for a task that has not run).
+   * @param name the task's name
+   */
+  of(name: string): TaskHistory {
+    return { recent: [...(this.recent.get(name) ?? [])], lastError: this.lastErrors.get(name) ?? null };
+  }
+
+  private record(event: TaskEvent): void {
+    const key = `${event.name}\u0000${event.scheduledAt.getTime()}`;
+    switch (event.type) {
+      case 'started':
+        this.startedAt.set(key, event.at.getTime());
+        return;
+      case 'succeeded':
+      case 'failed':
+      case 'skipped': {
+        // A skipped due time never started; a run of the same due time may still be going.
+        const started = event.type === 'skipped' ? undefined : this.startedAt.get(key);
+        if (event.type !== 'skipped') this.startedAt.delete(key);
+        const entry: RunRecord = {
+          outcome: event.type,
+          scheduledAt: event.scheduledAt,
+          at: event.at,
+          durationMs: started === undefined ? null : event.at.getTime() - started,
+        };
+        if (event.type === 'failed') {
+          entry.error = errorMessage(event.error);
+          this.lastErrors.set(event.name, { message: entry.error, at: event.at });
+        }
+        if (event.type === 'skipped' && event.reason !== undefined) entry.reason = event.reason;
+        this.push(event.name, entry);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private push(name: string, entry: RunRecord): void {
+    let ring = this.recent.get(name);
+    if (!ring) this.recent.set(name, (ring = []));
+    ring.push(entry);
+    if (ring.length > this.size) ring.splice(0, ring.length - this.size);
+  }
+}
