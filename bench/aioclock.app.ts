@@ -1,0 +1,45 @@
+import { AioClockModule, AioClockRegistry, Cron, Every, type TaskContext } from '../lib';
+import type { BenchAdapter } from './bench.adapter';
+import type { ScenarioSpec } from './bench.types';
+import { busyWait, hiresNow, type RunRecorder } from './run.recorder';
+import { benchModule, generateTasks } from './task-classes';
+
+/** nestjs-aioclock: `@Cron('* * * * * *')` or `@Every({ seconds: periodMs / 1000 })`. */
+export const adapter: BenchAdapter = {
+  prepare(spec: ScenarioSpec, recorder: RunRecorder) {
+    const busy = spec.bodyBusyMs;
+    const makeMethod = (i: number) =>
+      function (ctx: TaskContext) {
+        const entry = hiresNow();
+        // scheduledAt only says which due time the run is for; lateness is
+        // measured against the ideal grid, which analyzeRuns checks it lies on.
+        recorder.record(i, ctx.scheduledAt.getTime(), entry);
+        if (busy > 0) busyWait(busy);
+      };
+    const decorator = spec.kind === 'cron' ? Cron('* * * * * *') : Every({ seconds: spec.periodMs / 1000 });
+    const { classes } = generateTasks(spec.n, spec.methodsPerClass, makeMethod, () => decorator);
+    return benchModule(AioClockModule.forRoot(), classes);
+  },
+
+  intervalSchedule(app, spec, bootStart, bootEnd) {
+    // Fixed rate from the scheduler's start: run k is due at start + k·interval.
+    // The registry says when run `runs + 1` is due; the start it implies must
+    // lie within the bootstrap, or the engine started the schedule elsewhere.
+    const tasks = app.get(AioClockRegistry).getTasks();
+    const origin = new Float64Array(spec.n);
+    const index = new Map<string, number>();
+    for (let i = 0; i < spec.n; i++) index.set(`BenchTasks${Math.floor(i / spec.methodsPerClass)}.t${i}`, i);
+    let badAnchors = 0;
+    origin.fill(NaN);
+    for (const task of tasks) {
+      const i = index.get(task.name);
+      if (i === undefined || !task.nextRunAt) continue;
+      origin[i] = task.nextRunAt.getTime() - (task.runs + 1) * spec.periodMs;
+    }
+    for (let i = 0; i < spec.n; i++) {
+      // Date.now() has whole-ms resolution: allow 1 ms either side.
+      if (!(origin[i] >= Math.floor(bootStart) - 1 && origin[i] <= bootEnd + 1)) badAnchors++;
+    }
+    return { ideal: { mode: 'declared', periodMs: spec.periodMs, origin }, badAnchors, notes: [] };
+  },
+};

@@ -1,0 +1,159 @@
+/*
+ * `npm run bench`: every scenario for both libraries, one after the other,
+ * each in its own child process (node --expose-gc), then one table on stdout
+ * and bench/results/latest.json.
+ *
+ * Options (for iterating; a filtered or shortened run writes
+ * dist-bench/results-partial.json instead of latest.json):
+ *   --only=<regex>     run the scenarios whose id matches, e.g. --only='cron-100$'
+ *   --quick            2 s windows, 50-run drift, no 100 000
+ *   --cpu-prof         write a .cpuprofile per child into bench/profiles/
+ */
+import { fork } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ClaimResult, LibraryName, ScenarioResult, ScenarioSpec, TaskKind } from './bench.types';
+import { runClaimScenario } from './claim.scenario';
+import { evaluateTargets } from './targets';
+import { renderTable } from './table';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const hit = args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  return hit === undefined ? undefined : (hit.split('=')[1] ?? '');
+};
+const quick = flag('quick') !== undefined;
+const only = flag('only');
+const cpuProf = flag('cpu-prof') !== undefined;
+
+const repoRoot = resolve(__dirname, '..', '..');
+const WINDOW_MS = quick ? 2_000 : 5_000;
+const SETTLE_MS = 1_500;
+const DRIFT_RUNS = quick ? 50 : 600;
+const LIBRARIES: LibraryName[] = ['@nestjs/schedule', 'nestjs-aioclock'];
+
+/** Scenario id, used by --only and in the JSON. */
+export function scenarioId(spec: ScenarioSpec): string {
+  return `${spec.scenario}-${spec.n}-${spec.library === 'nestjs-aioclock' ? 'aioclock' : 'schedule'}`;
+}
+
+function scenarios(): ScenarioSpec[] {
+  const list: ScenarioSpec[] = [];
+  const base = { windowMs: WINDOW_MS, settleMs: SETTLE_MS, bodyBusyMs: 0, methodsPerClass: 100, periodMs: 1000 };
+  for (const n of [100, 1_000, 10_000]) {
+    for (const kind of ['cron', 'interval'] as TaskKind[]) {
+      for (const library of LIBRARIES) list.push({ ...base, scenario: kind, library, kind, n });
+    }
+  }
+  if (!quick) {
+    for (const kind of ['interval', 'cron'] as TaskKind[]) {
+      list.push({ ...base, scenario: kind, library: 'nestjs-aioclock', kind, n: 100_000 });
+    }
+  }
+  for (const library of LIBRARIES) {
+    list.push({ ...base, scenario: 'drift', library, kind: 'interval', n: 1, periodMs: 100, runs: DRIFT_RUNS, settleMs: 300, bodyBusyMs: 30 });
+  }
+  return list.filter((spec) => only === undefined || new RegExp(only).test(scenarioId(spec)));
+}
+
+function runChild(spec: ScenarioSpec): Promise<ScenarioResult> {
+  const execArgv = ['--expose-gc', '--max-old-space-size=4096'];
+  if (cpuProf) {
+    const dir = join(repoRoot, 'bench', 'profiles');
+    mkdirSync(dir, { recursive: true });
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${scenarioId(spec)}.cpuprofile`);
+  }
+  const horizon = spec.runs !== undefined ? spec.runs * spec.periodMs : spec.windowMs;
+  const limitMs = horizon + spec.settleMs + 120_000;
+  return new Promise((resolvePromise, reject) => {
+    const child = fork(join(__dirname, 'scenario.child.js'), [JSON.stringify(spec)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: ScenarioResult | undefined;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${scenarioId(spec)}: no result after ${limitMs} ms`));
+    }, limitMs);
+    child.on('message', (message) => (result = message as ScenarioResult));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (result) resolvePromise(result);
+      else reject(new Error(`${scenarioId(spec)}: child exited with code ${code} and no result`));
+    });
+  });
+}
+
+function packageVersion(name: string): string {
+  return (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const list = scenarios();
+  const results: ScenarioResult[] = [];
+  const failures: string[] = [];
+  for (const spec of list) {
+    process.stderr.write(`bench: ${scenarioId(spec)} …`);
+    try {
+      const result = await runChild(spec);
+      results.push(result);
+      process.stderr.write(` boot ${result.bootMs.toFixed(0)} ms, p99 ${result.lateness.p99.toFixed(1)} ms\n`);
+    } catch (error) {
+      failures.push(String(error));
+      process.stderr.write(` FAILED: ${String(error)}\n`);
+    }
+    // Let the previous process's exit settle before the next one measures.
+    await pause(500);
+  }
+
+  let claim: ClaimResult = { skipped: 'filtered out' };
+  if (only === undefined || new RegExp(only).test('claim')) {
+    process.stderr.write('bench: claim …');
+    claim = await runClaimScenario(__dirname);
+    process.stderr.write(claim.skipped ? ` skipped: ${claim.skipped}\n` : ` median ${claim.medianMs} ms\n`);
+  }
+
+  const targets = evaluateTargets(results);
+  const machine = {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+  const versions = {
+    '@nestjs/core': packageVersion('@nestjs/core'),
+    '@nestjs/schedule': packageVersion('@nestjs/schedule'),
+    cron: packageVersion('cron'),
+  };
+  const output = {
+    date: new Date().toISOString(),
+    command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
+    machine,
+    versions,
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+    results: results.map((r) => ({ id: scenarioId(r.spec), ...r })),
+    claim,
+    targets,
+    failures,
+  };
+
+  process.stdout.write('\n' + renderTable(results, claim) + '\n');
+  process.stdout.write('\nTargets (issue 6):\n');
+  for (const t of targets) process.stdout.write(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.measured}\n`);
+  for (const f of failures) process.stdout.write(`  FAILED  ${f}\n`);
+
+  const partial = quick || only !== undefined;
+  const file = partial ? join(repoRoot, 'dist-bench', 'results-partial.json') : join(repoRoot, 'bench', 'results', 'latest.json');
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  writeFileSync(file, JSON.stringify(output, null, 2) + '\n');
+  process.stdout.write(`\n${machine.nproc} × ${machine.cpu}, node ${machine.node}; ${output.totalSeconds} s; written to ${file.slice(repoRoot.length + 1)}\n`);
+  if (failures.length) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
