@@ -50,6 +50,9 @@ export interface SchedulerOptions {
 
 type SchedulerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
+/** Microtask hops a zero-length wait gives runs to settle (an aborted `await` chain needs a few). */
+const ZERO_WAIT_HOPS = 16;
+
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null &&
   (typeof value === 'object' || typeof value === 'function') &&
@@ -256,8 +259,17 @@ export class Scheduler {
     this.idleWaiter = null;
   }
 
-  /** Resolves `true` when `promise` settles within `ms` (by the clock), else `false`. */
+  /**
+   * Resolves `true` when `promise` settles within `ms` (by the clock), else
+   * `false`. With no time to give, it only lets pending promise chains run,
+   * so `stop(0)` needs no timer (and no `VirtualClock.advance`).
+   */
   private bounded(promise: Promise<unknown>, ms: number): Promise<boolean> {
+    if (ms <= 0) {
+      let hops: Promise<unknown> = Promise.resolve();
+      for (let i = 0; i < ZERO_WAIT_HOPS; i++) hops = hops.then();
+      return Promise.race([promise.then(() => true), hops.then(() => false)]);
+    }
     let handle: TimerHandle | null = null;
     const timeout = new Promise<boolean>((resolve) => {
       handle = this.clock.setTimer(() => resolve(false), ms);

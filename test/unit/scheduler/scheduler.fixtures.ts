@@ -110,3 +110,14 @@ export class ManualClock extends Clock {
     return due.length;
   }
 }
+
+/** Resolves after `ms` of the clock's time; rejects with the signal's reason when it is aborted. */
+export function abortableSleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const handle = clock.setTimer(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clock.clearTimer(handle);
+      reject(signal.reason);
+    });
+  });
+}

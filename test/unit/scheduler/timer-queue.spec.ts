@@ -1,0 +1,81 @@
+import { TimerQueue, type Queueable } from '../../../lib/scheduler/timer-queue';
+
+class Item implements Queueable {
+  queueToken = 0;
+  queuedDue: number | null = null;
+  constructor(readonly id: number) {}
+}
+
+const ids = (items: Item[]): number[] => items.map((item) => item.id);
+
+describe('TimerQueue', () => {
+  it('should hand out buckets in due-time order, items of one due time in insertion order', () => {
+    const queue = new TimerQueue<Item>();
+    const items = [0, 1, 2, 3, 4].map((id) => new Item(id));
+    queue.add(items[0], 30);
+    queue.add(items[1], 10);
+    queue.add(items[2], 30);
+    queue.add(items[3], 20);
+    queue.add(items[4], 10);
+
+    expect(queue.peekDue()).toBe(10);
+    expect(queue.takeDue(9)).toBeNull();
+    const first = queue.takeDue(100)!;
+    expect([first.due, ids(first.items)]).toEqual([10, [1, 4]]);
+    expect(ids(queue.takeDue(100)!.items)).toEqual([3]);
+    expect(ids(queue.takeDue(100)!.items)).toEqual([0, 2]);
+    expect(queue.takeDue(100)).toBeNull();
+    expect(queue.size).toBe(0);
+    expect(items.every((item) => item.queuedDue === null)).toBe(true);
+  });
+
+  it('should drop removed and moved items lazily, and skip buckets left empty', () => {
+    const queue = new TimerQueue<Item>();
+    const [a, b, c] = [new Item(1), new Item(2), new Item(3)];
+    queue.add(a, 10);
+    queue.add(b, 10);
+    queue.add(c, 20);
+    queue.remove(a);
+    queue.add(b, 30); // moved
+    expect(queue.size).toBe(2);
+    expect(queue.peekDue()).toBe(20);
+
+    queue.add(a, 20);
+    expect(ids(queue.takeDue(20)!.items)).toEqual([3, 1]);
+    expect(ids(queue.takeDue(30)!.items)).toEqual([2]);
+    expect(queue.peekDue()).toBeNull();
+  });
+
+  it('should hold 100 000 items and return them sorted, with one bucket per distinct due time', () => {
+    const queue = new TimerQueue<Item>();
+    let seed = 42;
+    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    const items = Array.from({ length: 100_000 }, (_, id) => new Item(id));
+    for (const item of items) queue.add(item, random() % 50_000);
+    expect(queue.size).toBe(100_000);
+
+    let previous = -1;
+    let total = 0;
+    let sorted = true;
+    for (let bucket = queue.takeDue(Infinity); bucket !== null; bucket = queue.takeDue(Infinity)) {
+      if (bucket.due <= previous) sorted = false;
+      previous = bucket.due;
+      total += bucket.items.length;
+    }
+    expect(sorted).toBe(true);
+    expect(total).toBe(100_000);
+  });
+
+  it('should clear every item', () => {
+    const queue = new TimerQueue<Item>();
+    const item = new Item(1);
+    queue.add(item, 5);
+    queue.clear();
+
+    expect(queue.size).toBe(0);
+    expect(item.queuedDue).toBeNull();
+    expect(queue.peekDue()).toBeNull();
+    queue.add(item, 7);
+    expect(ids(queue.takeDue(7)!.items)).toEqual([1]);
+  });
+});
