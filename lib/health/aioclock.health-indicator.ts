@@ -1,5 +1,14 @@
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
+import {
+  HealthIndicatorService,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
 import type { Subscription } from 'rxjs';
 import { AioClockRegistry } from '../aioclock.registry';
 import { Clock } from '../clock/clock';
@@ -51,9 +60,18 @@ export interface AioClockHealthDetails extends Record<string, unknown> {
  * Exported from `nestjs-aioclock/health`, so the main entry never loads terminus.
  */
 @Injectable()
-export class AioClockHealthIndicator implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnModuleDestroy {
+export class AioClockHealthIndicator
+  implements
+    OnModuleInit,
+    OnApplicationBootstrap,
+    BeforeApplicationShutdown,
+    OnModuleDestroy
+{
   private running = false;
-  private readonly streaks = new Map<string, { count: number; lastError: string }>();
+  private readonly streaks = new Map<
+    string,
+    { count: number; lastError: string }
+  >();
   private subscription?: Subscription;
 
   constructor(
@@ -67,7 +85,10 @@ export class AioClockHealthIndicator implements OnModuleInit, OnApplicationBoots
       if (event.type === 'succeeded') this.streaks.delete(event.name);
       if (event.type !== 'failed') return;
       const streak = this.streaks.get(event.name);
-      this.streaks.set(event.name, { count: (streak?.count ?? 0) + 1, lastError: errorMessage(event.error) });
+      this.streaks.set(event.name, {
+        count: (streak?.count ?? 0) + 1,
+        lastError: errorMessage(event.error),
+      });
     });
   }
 
@@ -103,18 +124,41 @@ export class AioClockHealthIndicator implements OnModuleInit, OnApplicationBoots
     const failing: FailingTask[] = [];
     for (const task of tasks) {
       // Paused tasks have no nextRunAt; disabled and finished ones are not expected to run.
-      if (task.nextRunAt !== null && task.enabled && !task.paused && !task.finished) {
+      if (
+        task.nextRunAt !== null &&
+        task.enabled &&
+        !task.paused &&
+        !task.finished
+      ) {
         const late = now - task.nextRunAt.getTime();
-        if (late > margin) overdue.push({ name: task.name, group: task.group, nextRunAt: task.nextRunAt, overdueMs: late });
+        if (late > margin)
+          overdue.push({
+            name: task.name,
+            group: task.group,
+            nextRunAt: task.nextRunAt,
+            overdueMs: late,
+          });
       }
       const streak = this.streaks.get(task.name);
       if (streak && streak.count >= threshold) {
-        failing.push({ name: task.name, group: task.group, consecutiveFailures: streak.count, lastError: streak.lastError });
+        failing.push({
+          name: task.name,
+          group: task.group,
+          consecutiveFailures: streak.count,
+          lastError: streak.lastError,
+        });
       }
     }
 
-    const details: AioClockHealthDetails = { running: this.running, tasks: tasks.length, overdue, failing };
+    const details: AioClockHealthDetails = {
+      running: this.running,
+      tasks: tasks.length,
+      overdue,
+      failing,
+    };
     const session = this.health.check(key);
-    return this.running && overdue.length === 0 ? session.up(details) : session.down(details);
+    return this.running && overdue.length === 0
+      ? session.up(details)
+      : session.down(details);
   }
 }

@@ -14,7 +14,11 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { OVERLAP_POLICIES } from '../aioclock.constants';
-import { crossSiteRequest, schedulerStopping, taskBusy } from '../aioclock.messages';
+import {
+  crossSiteRequest,
+  schedulerStopping,
+  taskBusy,
+} from '../aioclock.messages';
 import { AioClockRegistry } from '../aioclock.registry';
 import { Clock } from '../clock/clock';
 import { AioClockError } from '../errors/aioclock.error';
@@ -22,7 +26,11 @@ import { TaskNotFoundError } from '../errors/task-not-found.error';
 import type { TaskInfo } from '../interfaces/task-info.interface';
 import { DASHBOARD } from './aioclock-http.dashboard';
 import { describeTrigger } from './aioclock-http.describe-trigger';
-import { AioClockRunHistory, errorMessage, type TaskHistory } from './aioclock-http.history';
+import {
+  AioClockRunHistory,
+  errorMessage,
+  type TaskHistory,
+} from './aioclock-http.history';
 
 /** One task as the dashboard shows it: the `TaskInfo`, the trigger in words, recent runs. */
 export interface DashboardTask extends TaskInfo, TaskHistory {
@@ -45,8 +53,15 @@ export interface RunResponse {
 }
 
 /** Browsers say where a request comes from; only the page itself (or a non-browser client) may change state. */
-function refuseCrossSite(fetchSite: string | undefined, origin: string | undefined, host: string | undefined): void {
-  let crossSite = fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none';
+function refuseCrossSite(
+  fetchSite: string | undefined,
+  origin: string | undefined,
+  host: string | undefined,
+): void {
+  let crossSite =
+    fetchSite !== undefined &&
+    fetchSite !== 'same-origin' &&
+    fetchSite !== 'none';
   // Browsers older than Sec-Fetch-*: compare Origin with Host.
   if (fetchSite === undefined && origin !== undefined && host !== undefined) {
     try {
@@ -55,7 +70,8 @@ function refuseCrossSite(fetchSite: string | undefined, origin: string | undefin
       crossSite = true;
     }
   }
-  if (crossSite) throw new HttpException(crossSiteRequest(), HttpStatus.FORBIDDEN);
+  if (crossSite)
+    throw new HttpException(crossSiteRequest(), HttpStatus.FORBIDDEN);
 }
 
 /** `runTask`'s refusal when the overlap policy drops the run (see `Scheduler.accept`). */
@@ -86,7 +102,10 @@ function jsonSafe(value: unknown): unknown {
  * @param path where to mount it
  * @param guards what `@UseGuards` gets
  */
-export function createAioClockHttpController(path: string, guards: Array<Type<CanActivate> | CanActivate>): Type<unknown> {
+export function createAioClockHttpController(
+  path: string,
+  guards: Array<Type<CanActivate> | CanActivate>,
+): Type<unknown> {
   @Controller(path)
   class AioClockHttpController {
     constructor(
@@ -116,7 +135,11 @@ export function createAioClockHttpController(path: string, guards: Array<Type<Ca
         historySize: this.history.size,
         tasks: this.registry
           .getTasks()
-          .map((task) => ({ ...task, triggerText: describeTrigger(task.trigger), ...this.history.of(task.name) })),
+          .map((task) => ({
+            ...task,
+            triggerText: describeTrigger(task.trigger),
+            ...this.history.of(task.name),
+          })),
       };
     }
 
@@ -148,14 +171,30 @@ export function createAioClockHttpController(path: string, guards: Array<Type<Ca
       try {
         return { name, result: jsonSafe(await this.registry.runTask(name)) };
       } catch (error) {
-        if (error instanceof TaskNotFoundError) throw new NotFoundException(error.message);
-        if (isBusyRefusal(error, name)) throw new HttpException((error as Error).message, HttpStatus.CONFLICT);
-        if (error instanceof AioClockError && error.message === schedulerStopping(name)) {
-          throw new HttpException(error.message, HttpStatus.SERVICE_UNAVAILABLE);
+        if (error instanceof TaskNotFoundError)
+          throw new NotFoundException(error.message);
+        if (isBusyRefusal(error, name))
+          throw new HttpException(
+            (error as Error).message,
+            HttpStatus.CONFLICT,
+          );
+        if (
+          error instanceof AioClockError &&
+          error.message === schedulerStopping(name)
+        ) {
+          throw new HttpException(
+            error.message,
+            HttpStatus.SERVICE_UNAVAILABLE,
+          );
         }
         // The scheduler has logged the failure with the task's name already.
         throw new HttpException(
-          { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'Internal Server Error', message: errorMessage(error), name },
+          {
+            statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+            error: 'Internal Server Error',
+            message: errorMessage(error),
+            name,
+          },
           HttpStatus.INTERNAL_SERVER_ERROR,
         );
       }
@@ -195,7 +234,8 @@ export function createAioClockHttpController(path: string, guards: Array<Type<Ca
       try {
         return this.registry.getTask(name);
       } catch (error) {
-        if (error instanceof TaskNotFoundError) throw new NotFoundException(error.message);
+        if (error instanceof TaskNotFoundError)
+          throw new NotFoundException(error.message);
         throw error;
       }
     }

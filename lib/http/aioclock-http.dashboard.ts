@@ -330,7 +330,10 @@ const SCRIPT = String.raw`
 })();
 `;
 
-const HTML = (styleHash: string, scriptHash: string): { html: string; csp: string } => ({
+const HTML = (
+  styleHash: string,
+  scriptHash: string,
+): { html: string; csp: string } => ({
   csp: [
     "default-src 'none'",
     `style-src '${styleHash}'`,
@@ -382,7 +385,8 @@ const HTML = (styleHash: string, scriptHash: string): { html: string; csp: strin
 `,
 });
 
-const sha256 = (text: string): string => `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
+const sha256 = (text: string): string =>
+  `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
 
 /** The dashboard page and the Content-Security-Policy that lets exactly its own style and script run. */
 export const DASHBOARD = HTML(sha256(STYLE), sha256(SCRIPT));

@@ -46,10 +46,12 @@ const pad = (n: number | undefined): string => String(n ?? 0).padStart(2, '0');
  */
 export function describeTrigger(spec: TriggerSpec): string {
   const loops = (spec as { maxLoopCount?: number }).maxLoopCount;
-  const limit = loops === undefined ? '' : `, ${loops} run${loops === 1 ? '' : 's'}`;
+  const limit =
+    loops === undefined ? '' : `, ${loops} run${loops === 1 ? '' : 's'}`;
   switch (spec.type) {
     case 'every': {
-      const first = spec.firstRunStrategy === 'immediate' ? ', first at start' : '';
+      const first =
+        spec.firstRunStrategy === 'immediate' ? ', first at start' : '';
       return `every ${formatDuration(everyIntervalMs(spec))}${first}${limit}`;
     }
     case 'at': {

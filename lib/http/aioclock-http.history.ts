@@ -1,9 +1,17 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { formatValue } from '../aioclock.messages';
 import { AioClockRegistry } from '../aioclock.registry';
 import type { TaskEvent } from '../interfaces/task-event.interface';
-import { AIOCLOCK_HTTP_OPTIONS, DEFAULT_HISTORY_SIZE } from './aioclock-http.constants';
+import {
+  AIOCLOCK_HTTP_OPTIONS,
+  DEFAULT_HISTORY_SIZE,
+} from './aioclock-http.constants';
 import type { AioClockHttpOptions } from './aioclock-http-options.interface';
 
 /** Error messages longer than this are cut, so one huge error cannot bloat every poll. */
@@ -35,7 +43,9 @@ export interface TaskHistory {
 /** The message of whatever a task threw, cut to a sane length. */
 export function errorMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : formatValue(error);
-  return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…` : message;
+  return message.length > MAX_MESSAGE_LENGTH
+    ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…`
+    : message;
 }
 
 /**
@@ -48,7 +58,10 @@ export class AioClockRunHistory implements OnModuleInit, OnModuleDestroy {
   /** How many recent runs per task are kept. */
   readonly size: number;
   private readonly recent = new Map<string, RunRecord[]>();
-  private readonly lastErrors = new Map<string, { message: string; at: Date }>();
+  private readonly lastErrors = new Map<
+    string,
+    { message: string; at: Date }
+  >();
   // Keyed by name and due time, so overlapping runs ('allow') get their own durations.
   private readonly startedAt = new Map<string, number>();
   private subscription?: Subscription;
@@ -57,12 +70,17 @@ export class AioClockRunHistory implements OnModuleInit, OnModuleDestroy {
     private readonly registry: AioClockRegistry,
     @Inject(AIOCLOCK_HTTP_OPTIONS) options: AioClockHttpOptions,
   ) {
-    this.size = Math.max(1, Math.floor(options.historySize ?? DEFAULT_HISTORY_SIZE));
+    this.size = Math.max(
+      1,
+      Math.floor(options.historySize ?? DEFAULT_HISTORY_SIZE),
+    );
   }
 
   onModuleInit(): void {
     // Before bootstrap, so the first @OnStartUp runs are recorded too.
-    this.subscription = this.registry.events$.subscribe((event) => this.record(event));
+    this.subscription = this.registry.events$.subscribe((event) =>
+      this.record(event),
+    );
   }
 
   onModuleDestroy(): void {
@@ -74,7 +92,10 @@ export class AioClockRunHistory implements OnModuleInit, OnModuleDestroy {
    * @param name the task's name
    */
   of(name: string): TaskHistory {
-    return { recent: [...(this.recent.get(name) ?? [])], lastError: this.lastErrors.get(name) ?? null };
+    return {
+      recent: [...(this.recent.get(name) ?? [])],
+      lastError: this.lastErrors.get(name) ?? null,
+    };
   }
 
   private record(event: TaskEvent): void {
@@ -87,19 +108,25 @@ export class AioClockRunHistory implements OnModuleInit, OnModuleDestroy {
       case 'failed':
       case 'skipped': {
         // A skipped due time never started; a run of the same due time may still be going.
-        const started = event.type === 'skipped' ? undefined : this.startedAt.get(key);
+        const started =
+          event.type === 'skipped' ? undefined : this.startedAt.get(key);
         if (event.type !== 'skipped') this.startedAt.delete(key);
         const entry: RunRecord = {
           outcome: event.type,
           scheduledAt: event.scheduledAt,
           at: event.at,
-          durationMs: started === undefined ? null : event.at.getTime() - started,
+          durationMs:
+            started === undefined ? null : event.at.getTime() - started,
         };
         if (event.type === 'failed') {
           entry.error = errorMessage(event.error);
-          this.lastErrors.set(event.name, { message: entry.error, at: event.at });
+          this.lastErrors.set(event.name, {
+            message: entry.error,
+            at: event.at,
+          });
         }
-        if (event.type === 'skipped' && event.reason !== undefined) entry.reason = event.reason;
+        if (event.type === 'skipped' && event.reason !== undefined)
+          entry.reason = event.reason;
         this.push(event.name, entry);
         return;
       }

@@ -1,30 +1,69 @@
-import { DynamicModule, Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
+import {
+  DynamicModule,
+  Inject,
+  Logger,
+  Module,
+  OnModuleInit,
+} from '@nestjs/common';
 import { AIOCLOCK_LOGGER_CONTEXT } from '../aioclock.constants';
-import { httpUnprotected, invalidOption, unknownOption } from '../aioclock.messages';
+import {
+  httpUnprotected,
+  invalidOption,
+  unknownOption,
+} from '../aioclock.messages';
 import { AioClockError } from '../errors/aioclock.error';
-import { AIOCLOCK_HTTP_OPTIONS, DEFAULT_HTTP_PATH } from './aioclock-http.constants';
+import {
+  AIOCLOCK_HTTP_OPTIONS,
+  DEFAULT_HTTP_PATH,
+} from './aioclock-http.constants';
 import { createAioClockHttpController } from './aioclock-http.controller';
 import { AioClockRunHistory } from './aioclock-http.history';
 import type { AioClockHttpOptions } from './aioclock-http-options.interface';
 
 const OWNER = 'AioClockHttpModule.register()';
-const ALLOWED: ReadonlyArray<keyof AioClockHttpOptions> = ['path', 'guards', 'imports', 'historySize'];
+const ALLOWED: ReadonlyArray<keyof AioClockHttpOptions> = [
+  'path',
+  'guards',
+  'imports',
+  'historySize',
+];
 
 /** Checks every option once, so a typo such as `guard:` cannot silently leave the endpoints open. */
 function validate(options: AioClockHttpOptions): void {
-  if (options === null || typeof options !== 'object') throw new AioClockError(invalidOption(OWNER, 'options', options, 'an object'));
+  if (options === null || typeof options !== 'object')
+    throw new AioClockError(
+      invalidOption(OWNER, 'options', options, 'an object'),
+    );
   for (const key of Object.keys(options)) {
-    if (!(ALLOWED as readonly string[]).includes(key)) throw new AioClockError(unknownOption(OWNER, key, ALLOWED));
+    if (!(ALLOWED as readonly string[]).includes(key))
+      throw new AioClockError(unknownOption(OWNER, key, ALLOWED));
   }
   if (options.path !== undefined && typeof options.path !== 'string') {
-    throw new AioClockError(invalidOption(OWNER, 'path', options.path, "a string such as 'aioclock'"));
+    throw new AioClockError(
+      invalidOption(OWNER, 'path', options.path, "a string such as 'aioclock'"),
+    );
   }
-  if (options.guards !== undefined && (!Array.isArray(options.guards) || options.guards.some((g) => !g))) {
-    throw new AioClockError(invalidOption(OWNER, 'guards', options.guards, 'an array of guard classes or instances'));
+  if (
+    options.guards !== undefined &&
+    (!Array.isArray(options.guards) || options.guards.some((g) => !g))
+  ) {
+    throw new AioClockError(
+      invalidOption(
+        OWNER,
+        'guards',
+        options.guards,
+        'an array of guard classes or instances',
+      ),
+    );
   }
   const size = options.historySize;
-  if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > 1_000)) {
-    throw new AioClockError(invalidOption(OWNER, 'historySize', size, 'an integer from 1 to 1000'));
+  if (
+    size !== undefined &&
+    (!Number.isInteger(size) || size < 1 || size > 1_000)
+  ) {
+    throw new AioClockError(
+      invalidOption(OWNER, 'historySize', size, 'an integer from 1 to 1000'),
+    );
   }
 }
 
@@ -45,7 +84,12 @@ function validate(options: AioClockHttpOptions): void {
 export class AioClockHttpModule implements OnModuleInit {
   private readonly logger = new Logger(AIOCLOCK_LOGGER_CONTEXT);
 
-  constructor(@Inject(AIOCLOCK_HTTP_OPTIONS) private readonly options: Required<Pick<AioClockHttpOptions, 'path' | 'guards'>>) {}
+  constructor(
+    @Inject(AIOCLOCK_HTTP_OPTIONS)
+    private readonly options: Required<
+      Pick<AioClockHttpOptions, 'path' | 'guards'>
+    >,
+  ) {}
 
   /**
    * Mounts the endpoints and the dashboard.
@@ -56,17 +100,26 @@ export class AioClockHttpModule implements OnModuleInit {
   static register(options: AioClockHttpOptions = {}): DynamicModule {
     validate(options);
     // Trailing and doubled slashes would make routes that never match.
-    const path = (options.path ?? DEFAULT_HTTP_PATH).replace(/\/{2,}/g, '/').replace(/^\/+|\/+$/g, '');
+    const path = (options.path ?? DEFAULT_HTTP_PATH)
+      .replace(/\/{2,}/g, '/')
+      .replace(/^\/+|\/+$/g, '');
     const guards = options.guards ?? [];
     return {
       module: AioClockHttpModule,
       imports: options.imports ?? [],
       controllers: [createAioClockHttpController(path, guards)],
-      providers: [{ provide: AIOCLOCK_HTTP_OPTIONS, useValue: { ...options, path, guards } }, AioClockRunHistory],
+      providers: [
+        {
+          provide: AIOCLOCK_HTTP_OPTIONS,
+          useValue: { ...options, path, guards },
+        },
+        AioClockRunHistory,
+      ],
     };
   }
 
   onModuleInit(): void {
-    if (this.options.guards.length === 0) this.logger.warn(httpUnprotected(this.options.path));
+    if (this.options.guards.length === 0)
+      this.logger.warn(httpUnprotected(this.options.path));
   }
 }

@@ -22,7 +22,9 @@ export async function createHttpApp(
 ): Promise<HttpTestApp> {
   const clock = new VirtualClock(new Date(start));
   const logger = new CaptureLogger();
-  const moduleRef = await customize(Test.createTestingModule(metadata).overrideProvider(Clock).useValue(clock))
+  const moduleRef = await customize(
+    Test.createTestingModule(metadata).overrideProvider(Clock).useValue(clock),
+  )
     .setLogger(logger)
     .compile();
   const app = moduleRef.createNestApplication({ logger });

@@ -1,5 +1,17 @@
-import { CanActivate, ExecutionContext, Injectable, Module } from '@nestjs/common';
-import { AioClockModule, At, Cron, Every, OrTrigger, type TaskContext } from '../../../lib';
+import {
+  CanActivate,
+  ExecutionContext,
+  Injectable,
+  Module,
+} from '@nestjs/common';
+import {
+  AioClockModule,
+  At,
+  Cron,
+  Every,
+  OrTrigger,
+  type TaskContext,
+} from '../../../lib';
 import { Gate } from '../lifecycle.fixtures';
 
 /** A task name full of characters that need URL encoding. */
@@ -43,21 +55,30 @@ export class JobsTasks {
     return 'odd';
   }
 
-  @OrTrigger([Every({ seconds: 4 }), Cron('0 * * * *')], {}, { name: HTML_NAME })
+  @OrTrigger(
+    [Every({ seconds: 4 }), Cron('0 * * * *')],
+    {},
+    { name: HTML_NAME },
+  )
   html(): void {
     throw new Error(HTML_ERROR);
   }
 }
 
 /** The feature module the specs import: group "jobs". */
-@Module({ imports: [AioClockModule.forFeature({ name: 'jobs' })], providers: [JobsTasks] })
+@Module({
+  imports: [AioClockModule.forFeature({ name: 'jobs' })],
+  providers: [JobsTasks],
+})
 export class JobsModule {}
 
 /** Lets a request through when it carries `x-admin: yes`; otherwise Nest answers 403. */
 @Injectable()
 export class HeaderGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>();
+    const request = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined> }>();
     return request.headers['x-admin'] === 'yes';
   }
 }
