@@ -47,20 +47,22 @@ describe('AioClockRegistry', () => {
     const registry = app.get(AioClockRegistry);
     const events: TaskEvent[] = [];
     const subscription = registry.events$.subscribe((e) => events.push(e));
-    registry.pauseGroup('reports');
-    registry.resume('reports.sum');
-    registry.resume('reports.fail');
+    for (const name of ['ReportTasks.daily', 'ReportTasks.weekly', 'ReportTasks.monthly']) registry.pause(name);
     await clock.advance(3_600_000);
     subscription.unsubscribe();
 
     const of = (name: string) => events.filter((e) => e.name === name).map((e) => e.type);
-    expect(of('reports.sum')).toEqual(['started', 'succeeded', 'scheduled']);
-    expect(of('reports.fail')).toEqual(['started', 'failed', 'scheduled']);
+    // The next due time is armed as the current one fires.
+    expect(of('reports.sum')).toEqual(['scheduled', 'started', 'succeeded']);
+    expect(of('reports.fail')).toEqual(['scheduled', 'started', 'failed']);
+    expect(events.find((e) => e.type === 'scheduled' && e.name === 'reports.sum')!.scheduledAt).toEqual(new Date('2024-03-31T13:00:00Z'));
     const failed = events.find((e) => e.type === 'failed')!;
     expect(failed).toMatchObject({ group: 'reports', scheduledAt: new Date('2024-03-31T12:00:00Z'), at: new Date('2024-03-31T12:00:00Z') });
     expect(failed.error).toBeInstanceOf(TypeError);
-    // Paused tasks let their due times pass.
-    expect(registry.getTask('ReportTasks.daily').runs).toBe(0);
+    // Paused tasks let their due times pass, each reported as skipped.
+    expect(registry.getTask('ReportTasks.daily')).toMatchObject({ runs: 0, skipped: 360, paused: true, nextRunAt: null });
+    const skipped = events.find((e) => e.type === 'skipped' && e.name === 'ReportTasks.daily')!;
+    expect(skipped).toMatchObject({ reason: 'paused', scheduledAt: new Date('2024-03-31T11:00:10Z') });
     await app.close();
   });
 
