@@ -71,8 +71,12 @@ export interface ScenarioResult {
   badAnchors: number;
   /** Runs before or after the window (not checked). */
   outsideWindow: number;
-  /** For every due index k in the window: how many runs it got, and its due time relative to window start (task 0). */
-  runsPerDue: { dueMs: number; runs: number; expected: number }[];
+  /**
+   * For every due index k in the window: its due time relative to window start
+   * (task 0), how many runs it got, and the lateness of its first and last run
+   * (their gap is how long dispatching that instant took).
+   */
+  runsPerDue: { dueMs: number; runs: number; expected: number; firstLateMs: number | null; lastLateMs: number | null }[];
   /** Drift scenario: offset of the last checked run (the 600th) from its ideal time, ms. */
   lastRunOffsetMs?: number;
   /** Median of Date.now() − (performance.timeOrigin + performance.now()) at the end; should lie in (−1, 0]. */

@@ -61,6 +61,9 @@ export function analyzeRuns(recorder: RunRecorder, n: number, ideal: IdealSchedu
   let offGrid = 0;
   let outsideWindow = 0;
   let lastRunOffsetMs: number | undefined;
+  // Per due slot: the earliest and latest run (their gap is the dispatch time of that instant).
+  const firstLate = new Float64Array(span).fill(Infinity);
+  const lastLate = new Float64Array(span).fill(-Infinity);
   const seen = ideal.mode === 'counted' ? new Int32Array(n) : undefined;
   for (let r = 0; r < recorder.length; r++) {
     const i = recorder.task[r];
@@ -81,6 +84,9 @@ export function analyzeRuns(recorder: RunRecorder, n: number, ideal: IdealSchedu
     }
     counts[i * span + (k - kLo[i])]++;
     const offset = recorder.entry[r] - (ideal.origin[i] + k * period);
+    const slot = k - kLo[i];
+    if (offset < firstLate[slot]) firstLate[slot] = offset;
+    if (offset > lastLate[slot]) lastLate[slot] = offset;
     samples[sampleCount++] = offset;
     if ('runs' in window && k === window.runs && i === 0) lastRunOffsetMs = offset;
   }
@@ -106,6 +112,8 @@ export function analyzeRuns(recorder: RunRecorder, n: number, ideal: IdealSchedu
   const runsPerDue = perDue.map((d, slot) => ({
     dueMs: Math.round(ideal.origin[0] + (kLo[0] + slot) * period - from),
     ...d,
+    firstLateMs: Number.isFinite(firstLate[slot]) ? Math.round(firstLate[slot] * 100) / 100 : null,
+    lastLateMs: Number.isFinite(lastLate[slot]) ? Math.round(lastLate[slot] * 100) / 100 : null,
   }));
   return {
     lateness: summarize(samples.subarray(0, sampleCount)),
