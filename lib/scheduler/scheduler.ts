@@ -438,6 +438,8 @@ export class Scheduler {
       for (let bucket = this.queue.takeDue(now); bucket !== null; bucket = this.queue.takeDue(now)) {
         const { due, items } = bucket;
         for (let i = 0; i < items.length; i++) {
+          // A run may have stopped the scheduler: fire nothing more.
+          if (this.state !== 'running') return;
           try {
             this.fireDue(items[i], due, now);
           } catch (error) {

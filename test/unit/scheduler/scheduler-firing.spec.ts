@@ -61,6 +61,29 @@ describe('Scheduler firing', () => {
     await scheduler.stop(0);
   });
 
+  it('should fire cron, at and or triggers at their due times, coinciding or members once', async () => {
+    const { clock, scheduler, offsets } = setup();
+    scheduler.addTask(task('cron', { type: 'cron', cron: '*/20 * * * * *' }));
+    scheduler.addTask(task('at', { type: 'at', hour: 11, minute: 1, second: 30 }));
+    scheduler.addTask(
+      task('or', {
+        type: 'or',
+        triggers: [
+          { type: 'every', seconds: 15 },
+          { type: 'every', seconds: 25 },
+        ],
+      }),
+    );
+    await scheduler.start();
+
+    await clock.advance(90_000);
+
+    expect(offsets('started', 'cron')).toEqual([20_000, 40_000, 60_000, 80_000]);
+    expect(offsets('started', 'at')).toEqual([90_000]);
+    expect(offsets('started', 'or')).toEqual([15_000, 25_000, 30_000, 45_000, 50_000, 60_000, 75_000, 90_000]);
+    await scheduler.stop(0);
+  });
+
   it('should run a once task once, right after start, then report it finished', async () => {
     const { clock, scheduler, offsets } = setup();
     scheduler.addTask(task('once', { type: 'once' }));
