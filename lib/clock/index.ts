@@ -1,3 +1,7 @@
 export { Clock, type TimerHandle } from './clock';
-export { SystemClock, SYSTEM_CLOCK_MAX_WAIT_MS, type SystemClockOptions } from './system-clock';
+export {
+  SystemClock,
+  SYSTEM_CLOCK_MAX_WAIT_MS,
+  type SystemClockOptions,
+} from './system-clock';
 export { VirtualClock } from './virtual-clock';

@@ -36,9 +36,18 @@ class SystemTimer {
   /** Waits for the rest of the delay, at most `SYSTEM_CLOCK_MAX_WAIT_MS` at a time. */
   arm(now: number): void {
     const remaining = this.dueAt - now;
-    const delay = remaining > SYSTEM_CLOCK_MAX_WAIT_MS ? SYSTEM_CLOCK_MAX_WAIT_MS : remaining > 0 ? remaining : 0;
+    const delay =
+      remaining > SYSTEM_CLOCK_MAX_WAIT_MS
+        ? SYSTEM_CLOCK_MAX_WAIT_MS
+        : remaining > 0
+          ? remaining
+          : 0;
     // The extra argument avoids a closure per timer.
-    this.timeout = setTimeout(wakeSystemTimer, Math.min(delay, NODE_MAX_DELAY_MS), this);
+    this.timeout = setTimeout(
+      wakeSystemTimer,
+      Math.min(delay, NODE_MAX_DELAY_MS),
+      this,
+    );
     if (this.unref) this.timeout.unref();
   }
 
@@ -109,6 +118,7 @@ export class SystemClock extends Clock {
   /** @inheritdoc */
   clearTimer(handle: TimerHandle): void {
     if (handle instanceof SystemTimer) handle.cancel();
-    else if (typeof handle === 'object' && handle !== null) clearImmediate(handle as NodeJS.Immediate);
+    else if (typeof handle === 'object' && handle !== null)
+      clearImmediate(handle as NodeJS.Immediate);
   }
 }

@@ -24,7 +24,8 @@ class VirtualTimer {
   ) {}
 }
 
-const before = (a: VirtualTimer, b: VirtualTimer): boolean => a.due < b.due || (a.due === b.due && a.seq < b.seq);
+const before = (a: VirtualTimer, b: VirtualTimer): boolean =>
+  a.due < b.due || (a.due === b.due && a.seq < b.seq);
 
 /**
  * A clock for tests: time stands still until `advance` or `advanceTo` moves
@@ -57,7 +58,8 @@ export class VirtualClock extends Clock {
   constructor(start: Date = new Date(0)) {
     super();
     const ms = start.getTime();
-    if (!Number.isFinite(ms)) throw new RangeError(invalidClockTarget(start, null));
+    if (!Number.isFinite(ms))
+      throw new RangeError(invalidClockTarget(start, null));
     this.current = ms;
   }
 
@@ -69,7 +71,12 @@ export class VirtualClock extends Clock {
   /** @inheritdoc A delay of 0 (or less, or NaN) fires at the current instant, on the next `advance`. */
   setTimer(callback: () => void, delayMs: number): TimerHandle {
     const delay = delayMs > 0 ? delayMs : 0;
-    const timer = new VirtualTimer(callback, this.current + delay, this.seq++, false);
+    const timer = new VirtualTimer(
+      callback,
+      this.current + delay,
+      this.seq++,
+      false,
+    );
     this.push(timer);
     this.liveTimers++;
     return timer;

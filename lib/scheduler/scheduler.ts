@@ -18,7 +18,10 @@ import { AioClockError } from '../errors/aioclock.error';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
 import { TaskTimeoutError } from '../errors/task-timeout.error';
-import type { TaskEvent, TaskEventType } from '../interfaces/task-event.interface';
+import type {
+  TaskEvent,
+  TaskEventType,
+} from '../interfaces/task-event.interface';
 import type { TaskInfo } from '../interfaces/task-info.interface';
 import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
@@ -30,8 +33,19 @@ import {
   FOREVER_LEASE_RETRY_MS,
   FOREVER_LEASE_TTL_MS,
 } from './scheduler.constants';
-import type { GroupDefinition, SchedulerLogger, TaskDefinition } from './task-definition';
-import { GroupState, Run, RunRequest, type RunWaiter, type TaskKind, TaskState } from './task-state';
+import type {
+  GroupDefinition,
+  SchedulerLogger,
+  TaskDefinition,
+} from './task-definition';
+import {
+  GroupState,
+  Run,
+  RunRequest,
+  type RunWaiter,
+  type TaskKind,
+  TaskState,
+} from './task-state';
 import { TimerQueue } from './timer-queue';
 
 /** What `Scheduler` needs. */
@@ -58,10 +72,12 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   (typeof value === 'object' || typeof value === 'function') &&
   typeof (value as { then?: unknown }).then === 'function';
 
-const stackOf = (error: unknown): string | undefined => (error instanceof Error ? error.stack : undefined);
+const stackOf = (error: unknown): string | undefined =>
+  error instanceof Error ? error.stack : undefined;
 
 function kindOf(type: string): TaskKind {
-  if (type === 'forever' || type === 'startup' || type === 'shutdown') return type;
+  if (type === 'forever' || type === 'startup' || type === 'shutdown')
+    return type;
   return 'timed';
 }
 
@@ -142,7 +158,8 @@ export class Scheduler {
    * @throws AioClockError for a duplicate name
    */
   addTask(def: TaskDefinition): void {
-    if (this.tasks.has(def.name)) throw new AioClockError(taskNameTaken(def.name));
+    if (this.tasks.has(def.name))
+      throw new AioClockError(taskNameTaken(def.name));
     let trigger: Trigger;
     try {
       validateTriggerSpec(def.trigger, this.timeZone);
@@ -153,12 +170,17 @@ export class Scheduler {
     } catch (error) {
       if (!(error instanceof InvalidTriggerError)) throw error;
       const prefix = inTask(def.name, '');
-      const message = error.message.startsWith(prefix) ? error.message : inTask(def.name, error.message);
+      const message = error.message.startsWith(prefix)
+        ? error.message
+        : inTask(def.name, error.message);
       throw new InvalidTriggerError(message, error.parameter, error.value);
     }
     const group = this.groupState(def.group);
     const task = new TaskState(def, group, trigger, kindOf(def.trigger.type));
-    task.claims = this.coordinator !== undefined && task.kind === 'timed' && def.trigger.type !== 'once';
+    task.claims =
+      this.coordinator !== undefined &&
+      task.kind === 'timed' &&
+      def.trigger.type !== 'once';
     this.tasks.set(def.name, task);
     group.tasks.push(task);
     if (this.state === 'running') this.schedule(task, this.clock.timestamp());
@@ -180,7 +202,8 @@ export class Scheduler {
     this.state = 'starting';
     const startups: Promise<unknown>[] = [];
     for (const task of this.tasks.values()) {
-      if (task.kind === 'startup' && this.isEnabled(task)) startups.push(this.runLifecycle(task));
+      if (task.kind === 'startup' && this.isEnabled(task))
+        startups.push(this.runLifecycle(task));
     }
     await Promise.allSettled(startups);
     if (this.state !== 'starting') return; // stopped meanwhile
@@ -224,20 +247,23 @@ export class Scheduler {
       task.waiting = 0;
       task.waitingRequest = null;
     }
-    for (const group of this.groups.values()) this.dropRequests(group.waiting.drain());
+    for (const group of this.groups.values())
+      this.dropRequests(group.waiting.drain());
 
     await this.drain(graceMs);
     if (started) {
       const shutdowns: Promise<unknown>[] = [];
       for (const task of this.tasks.values()) {
-        if (task.kind === 'shutdown' && this.isEnabled(task)) shutdowns.push(this.runLifecycle(task));
+        if (task.kind === 'shutdown' && this.isEnabled(task))
+          shutdowns.push(this.runLifecycle(task));
       }
       // Handle rejections now, not after the drain's timers.
       const over = Promise.allSettled(shutdowns);
       await this.drain(graceMs);
       await over;
     }
-    if (releases.length > 0) await this.bounded(Promise.allSettled(releases), graceMs);
+    if (releases.length > 0)
+      await this.bounded(Promise.allSettled(releases), graceMs);
     this.state = 'stopped';
   }
 
@@ -249,12 +275,19 @@ export class Scheduler {
     if (!settled) {
       for (const run of this.active) {
         run.cancelled = true;
-        run.context.abort(new AioClockError(runAbortedOnShutdown(run.task.name, graceMs)));
+        run.context.abort(
+          new AioClockError(runAbortedOnShutdown(run.task.name, graceMs)),
+        );
       }
-      const stopped = await this.bounded(idle, Math.min(graceMs, ABORT_SETTLE_MS));
+      const stopped = await this.bounded(
+        idle,
+        Math.min(graceMs, ABORT_SETTLE_MS),
+      );
       // Give up on runs that ignore their signal: they count as failed, free
       // their slot, and none of their timers outlives the scheduler.
-      if (!stopped) for (const run of [...this.active]) this.endRun(run, run.context.signal.reason, true);
+      if (!stopped)
+        for (const run of [...this.active])
+          this.endRun(run, run.context.signal.reason, true);
     }
     this.idleWaiter = null;
   }
@@ -281,7 +314,10 @@ export class Scheduler {
 
   private dropRequests(requests: RunRequest[]): void {
     for (const request of requests) {
-      if (request.waiter !== null) request.waiter.reject(new AioClockError(schedulerStopping(request.task.name)));
+      if (request.waiter !== null)
+        request.waiter.reject(
+          new AioClockError(schedulerStopping(request.task.name)),
+        );
     }
   }
 
@@ -347,7 +383,10 @@ export class Scheduler {
       name: task.name,
       group: task.group.name,
       trigger: task.def.trigger,
-      nextRunAt: task.queuedDue !== null && !task.isPaused ? new Date(task.queuedDue) : null,
+      nextRunAt:
+        task.queuedDue !== null && !task.isPaused
+          ? new Date(task.queuedDue)
+          : null,
       lastRunAt: task.lastRunAt !== null ? new Date(task.lastRunAt) : null,
       running: task.running > 0,
       runs: task.runs,
@@ -415,7 +454,10 @@ export class Scheduler {
     if (this.timer !== null && due === this.armedDue) return;
     if (this.timer !== null) this.clock.clearTimer(this.timer);
     this.armedDue = due;
-    this.timer = this.clock.setTimer(this.onTimerBound, due - this.clock.timestamp());
+    this.timer = this.clock.setTimer(
+      this.onTimerBound,
+      due - this.clock.timestamp(),
+    );
   }
 
   private disarm(): void {
@@ -435,7 +477,11 @@ export class Scheduler {
     try {
       // A timer that woke early (Node can, by a millisecond) finds nothing due
       // here and is simply re-armed below.
-      for (let bucket = this.queue.takeDue(now); bucket !== null; bucket = this.queue.takeDue(now)) {
+      for (
+        let bucket = this.queue.takeDue(now);
+        bucket !== null;
+        bucket = this.queue.takeDue(now)
+      ) {
         const { due, items } = bucket;
         for (let i = 0; i < items.length; i++) {
           // A run may have stopped the scheduler: fire nothing more.
@@ -501,7 +547,13 @@ export class Scheduler {
     );
   }
 
-  private onClaim(task: TaskState, due: number, won: boolean, failed: boolean, error: unknown): void {
+  private onClaim(
+    task: TaskState,
+    due: number,
+    won: boolean,
+    failed: boolean,
+    error: unknown,
+  ): void {
     task.pendingClaims--;
     if (this.state !== 'running') return;
     if (failed) {
@@ -585,7 +637,12 @@ export class Scheduler {
     );
   }
 
-  private onLease(task: TaskState, held: boolean, error: unknown, failed: boolean): void {
+  private onLease(
+    task: TaskState,
+    held: boolean,
+    error: unknown,
+    failed: boolean,
+  ): void {
     if (this.state !== 'running') {
       // Answered after stop began: give back what we just got.
       if (held && this.state !== 'starting') void this.release(task);
@@ -633,8 +690,14 @@ export class Scheduler {
    * it. `scheduled` runs count against `maxLoopCount`; requested ones carry a
    * waiter.
    */
-  private accept(task: TaskState, due: number, waiter: RunWaiter | null, scheduled: boolean): void {
-    if (scheduled && task.maxLoops !== null && task.loops >= task.maxLoops) return;
+  private accept(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+    scheduled: boolean,
+  ): void {
+    if (scheduled && task.maxLoops !== null && task.loops >= task.maxLoops)
+      return;
     if (!task.busy || task.overlap === 'allow') {
       if (scheduled) this.countLoop(task);
       this.admit(task, due, waiter, scheduled);
@@ -657,7 +720,9 @@ export class Scheduler {
         break;
     }
     if (scheduled) this.countLoop(task);
-    (task.buffer ??= new Fifo<RunRequest>()).push(new RunRequest(task, due, waiter, scheduled));
+    (task.buffer ??= new Fifo<RunRequest>()).push(
+      new RunRequest(task, due, waiter, scheduled),
+    );
   }
 
   /** Admits a buffered or waiting request, keeping whether it was scheduled. */
@@ -665,13 +730,24 @@ export class Scheduler {
     this.admit(request.task, request.due, request.waiter, request.scheduled);
   }
 
-  private refuse(task: TaskState, due: number, waiter: RunWaiter | null, reason: string): void {
+  private refuse(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+    reason: string,
+  ): void {
     this.skip(task, due, reason);
-    if (waiter !== null) waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
+    if (waiter !== null)
+      waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
   }
 
   /** The newest due run replaces any waiting one and aborts the one in flight. */
-  private cancelOther(task: TaskState, due: number, waiter: RunWaiter | null, scheduled: boolean): void {
+  private cancelOther(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+    scheduled: boolean,
+  ): void {
     const waiting = task.waitingRequest;
     if (waiting !== null) {
       // Not started yet, waiting for a group slot: the newcomer takes its place.
@@ -700,11 +776,17 @@ export class Scheduler {
 
   private replaceOld(task: TaskState, old: RunRequest): void {
     this.skip(task, old.due, skipReasons.replaced);
-    if (old.waiter !== null) old.waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
+    if (old.waiter !== null)
+      old.waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
   }
 
   /** Starts the run, or queues it when the group is at its concurrency cap. */
-  private admit(task: TaskState, due: number, waiter: RunWaiter | null, scheduled: boolean): void {
+  private admit(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+    scheduled: boolean,
+  ): void {
     const group = task.group;
     if (group.active < group.concurrency) {
       this.startRun(task, due, waiter);
@@ -718,18 +800,28 @@ export class Scheduler {
 
   /** Runs a startup or shutdown task; resolves when it is over. */
   private runLifecycle(task: TaskState): Promise<unknown> {
-    return new Promise((resolve, reject) => this.admit(task, this.clock.timestamp(), { resolve, reject }, false));
+    return new Promise((resolve, reject) =>
+      this.admit(task, this.clock.timestamp(), { resolve, reject }, false),
+    );
   }
 
   /** The one wrapper around every run. Nothing thrown here escapes. */
-  private startRun(task: TaskState, due: number, waiter: RunWaiter | null): void {
+  private startRun(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+  ): void {
     const now = this.clock.timestamp();
     const group = task.group;
     task.running++;
     group.active++;
     task.runs++;
     task.lastRunAt = now;
-    const run = new Run(task, new RunContext(task.name, group.name, due, now), waiter);
+    const run = new Run(
+      task,
+      new RunContext(task.name, group.name, due, now),
+      waiter,
+    );
     if (task.overlap !== 'allow') task.current = run;
     this.active.add(run);
     if (this.subject.observed) this.emit('started', task, due);
@@ -843,10 +935,17 @@ export class Scheduler {
 
   private skip(task: TaskState, due: number, reason: string): void {
     task.skipped++;
-    if (this.subject.observed) this.emit('skipped', task, due, undefined, reason);
+    if (this.subject.observed)
+      this.emit('skipped', task, due, undefined, reason);
   }
 
-  private emit(type: TaskEventType, task: TaskState, due: number, error?: unknown, reason?: string): void {
+  private emit(
+    type: TaskEventType,
+    task: TaskState,
+    due: number,
+    error?: unknown,
+    reason?: string,
+  ): void {
     const event: TaskEvent = {
       type,
       name: task.name,

@@ -60,7 +60,10 @@ export class GroupState {
   /** Applies a group definition (a later one overrides an earlier one). */
   configure(definition: GroupDefinition): void {
     this.timeout = definition.timeout;
-    this.concurrency = definition.concurrency !== undefined && definition.concurrency > 0 ? definition.concurrency : Infinity;
+    this.concurrency =
+      definition.concurrency !== undefined && definition.concurrency > 0
+        ? definition.concurrency
+        : Infinity;
     this.enabled = definition.enabled !== false;
   }
 }

@@ -108,7 +108,8 @@ export class TimerQueue<T extends Queueable> {
 
   private dropDead(): void {
     const heap = this.heap;
-    while (heap.length > 0 && heap[0].live === 0) this.buckets.delete(this.popTop().due);
+    while (heap.length > 0 && heap[0].live === 0)
+      this.buckets.delete(this.popTop().due);
   }
 
   private push(bucket: DueBucket<T>): void {
@@ -135,7 +136,8 @@ export class TimerQueue<T extends Queueable> {
       const left = 2 * i + 1;
       if (left >= n) break;
       const right = left + 1;
-      const child = right < n && heap[right].due < heap[left].due ? right : left;
+      const child =
+        right < n && heap[right].due < heap[left].due ? right : left;
       if (heap[child].due >= last.due) break;
       heap[i] = heap[child];
       i = child;

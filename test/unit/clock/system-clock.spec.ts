@@ -1,4 +1,7 @@
-import { SystemClock, SYSTEM_CLOCK_MAX_WAIT_MS } from '../../../lib/clock/system-clock';
+import {
+  SystemClock,
+  SYSTEM_CLOCK_MAX_WAIT_MS,
+} from '../../../lib/clock/system-clock';
 
 const NODE_MAX_DELAY_MS = 2 ** 31 - 1;
 const DAY = 86_400_000;
@@ -9,7 +12,10 @@ describe('SystemClock', () => {
   it('should not fire a delay beyond 2^31-1 ms right away (Node alone would clamp it to 1 ms)', async () => {
     const clock = new SystemClock();
     let fired = false;
-    const handle = clock.setTimer(() => (fired = true), NODE_MAX_DELAY_MS + 1_000);
+    const handle = clock.setTimer(
+      () => (fired = true),
+      NODE_MAX_DELAY_MS + 1_000,
+    );
 
     await new Promise((resolve) => setTimeout(resolve, 50));
 

@@ -12,7 +12,8 @@ describe('VirtualClock', () => {
   it('should fire timers in due-time order, first armed first for equal due times, each at its due time', async () => {
     const clock = new VirtualClock(T0);
     const fired: string[] = [];
-    const at = (label: string) => () => fired.push(`${label}@${clock.timestamp() - t0}`);
+    const at = (label: string) => () =>
+      fired.push(`${label}@${clock.timestamp() - t0}`);
     clock.setTimer(at('c'), 300);
     clock.setTimer(at('a'), 100);
     clock.setTimer(at('b1'), 200);
@@ -130,7 +131,9 @@ describe('VirtualClock', () => {
       'VirtualClock: cannot move to 2024-03-31T10:59:59.999Z: it is before now (2024-03-31T11:00:00.000Z); time only moves forward',
     );
     await expect(clock.advance(-5)).rejects.toThrow(RangeError);
-    expect(() => new VirtualClock(new Date('nope'))).toThrow('VirtualClock: invalid time "Invalid Date"');
+    expect(() => new VirtualClock(new Date('nope'))).toThrow(
+      'VirtualClock: invalid time "Invalid Date"',
+    );
   });
 
   it('should reach the target and then reject with the first error a timer threw', async () => {
@@ -150,7 +153,8 @@ describe('VirtualClock', () => {
   it('should serialise concurrent advances', async () => {
     const clock = new VirtualClock(T0);
     const fired: number[] = [];
-    for (const delay of [10, 20, 30]) clock.setTimer(() => fired.push(clock.timestamp() - t0), delay);
+    for (const delay of [10, 20, 30])
+      clock.setTimer(() => fired.push(clock.timestamp() - t0), delay);
 
     await Promise.all([clock.advance(15), clock.advance(15)]);
 

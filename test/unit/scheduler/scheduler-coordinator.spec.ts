@@ -1,13 +1,17 @@
 import { VirtualClock } from '../../../lib/clock/virtual-clock';
 import type { Coordinator } from '../../../lib/coordination/coordinator.interface';
-import { FOREVER_LEASE_RETRY_MS, FOREVER_LEASE_TTL_MS } from '../../../lib/scheduler/scheduler.constants';
+import {
+  FOREVER_LEASE_RETRY_MS,
+  FOREVER_LEASE_TTL_MS,
+} from '../../../lib/scheduler/scheduler.constants';
 import { setup, task, T0 } from './scheduler.fixtures';
 
 /** Replicas sharing one in-memory store, as replicas share Redis. */
 class MemoryStore {
   readonly claims = new Map<string, string>();
   readonly leases = new Map<string, { owner: string; until: number }>();
-  readonly asked: { task: string; dueAt: number; periodMs: number | null }[] = [];
+  readonly asked: { task: string; dueAt: number; periodMs: number | null }[] =
+    [];
   /** When set, every call rejects with it. */
   outage: Error | null = null;
 
@@ -28,12 +32,14 @@ class MemoryStore {
         if (this.outage) return Promise.reject(this.outage);
         const now = this.clock.timestamp();
         const lease = this.leases.get(taskName);
-        if (lease && lease.owner !== id && lease.until > now) return Promise.resolve(false);
+        if (lease && lease.owner !== id && lease.until > now)
+          return Promise.resolve(false);
         this.leases.set(taskName, { owner: id, until: now + ttlMs });
         return Promise.resolve(true);
       },
       release: (taskName) => {
-        if (this.leases.get(taskName)?.owner === id) this.leases.delete(taskName);
+        if (this.leases.get(taskName)?.owner === id)
+          this.leases.delete(taskName);
         return Promise.resolve();
       },
     };
@@ -43,7 +49,9 @@ class MemoryStore {
 function replicas(count: number) {
   const clock = new VirtualClock(new Date(T0 + 300));
   const store = new MemoryStore(clock);
-  const nodes = Array.from({ length: count }, (_, i) => setup({ clock, coordinator: store.replica(`r${i}`) }));
+  const nodes = Array.from({ length: count }, (_, i) =>
+    setup({ clock, coordinator: store.replica(`r${i}`) }),
+  );
   return { clock, store, nodes };
 }
 
@@ -52,7 +60,11 @@ describe('Scheduler with a coordinator', () => {
     const { clock, store, nodes } = replicas(2);
     const ran: string[] = [];
     for (const [i, node] of nodes.entries()) {
-      node.scheduler.addTask(task('sync', { type: 'every', seconds: 1 }, (ctx) => ran.push(`${ctx.scheduledAt.getTime() - T0}`)));
+      node.scheduler.addTask(
+        task('sync', { type: 'every', seconds: 1 }, (ctx) =>
+          ran.push(`${ctx.scheduledAt.getTime() - T0}`),
+        ),
+      );
       await node.scheduler.start();
       if (i === 0) await clock.advance(400); // the second replica starts later
     }
@@ -61,8 +73,12 @@ describe('Scheduler with a coordinator', () => {
 
     // Aligned to the epoch: both replicas agree on the due times, whenever they started.
     expect(ran).toEqual(['1000', '2000', '3000', '4000', '5000']);
-    const skipped = nodes.flatMap((n) => n.events.filter((e) => e.type === 'skipped'));
-    expect(skipped.map((e) => e.reason)).toEqual(Array(5).fill('claimed by another replica'));
+    const skipped = nodes.flatMap((n) =>
+      n.events.filter((e) => e.type === 'skipped'),
+    );
+    expect(skipped.map((e) => e.reason)).toEqual(
+      Array(5).fill('claimed by another replica'),
+    );
     expect(store.asked.every((a) => a.periodMs === 1_000)).toBe(true);
     for (const node of nodes) await node.scheduler.stop(0);
   });
@@ -71,14 +87,24 @@ describe('Scheduler with a coordinator', () => {
     const { clock, nodes } = replicas(2);
     let runs = 0;
     for (const node of nodes) {
-      node.scheduler.addTask(task('four', { type: 'every', seconds: 1, maxLoopCount: 4 }, () => runs++));
+      node.scheduler.addTask(
+        task(
+          'four',
+          { type: 'every', seconds: 1, maxLoopCount: 4 },
+          () => runs++,
+        ),
+      );
       await node.scheduler.start();
     }
 
     await clock.advance(10_000);
 
     expect(runs).toBe(4);
-    for (const node of nodes) expect(node.scheduler.getTask('four')).toMatchObject({ finished: true, nextRunAt: null });
+    for (const node of nodes)
+      expect(node.scheduler.getTask('four')).toMatchObject({
+        finished: true,
+        nextRunAt: null,
+      });
     expect(clock.pendingTimers()).toBe(0);
   });
 
@@ -86,15 +112,23 @@ describe('Scheduler with a coordinator', () => {
     const { clock, store, nodes } = replicas(1);
     const [{ scheduler, logger, events }] = nodes;
     let runs = 0;
-    scheduler.addTask(task('sync', { type: 'every', seconds: 1 }, () => runs++));
+    scheduler.addTask(
+      task('sync', { type: 'every', seconds: 1 }, () => runs++),
+    );
     await scheduler.start();
     await clock.advance(1_000);
 
     store.outage = new Error('connect ECONNREFUSED 127.0.0.1:6379');
     await clock.advance(3_000);
     expect(runs).toBe(1);
-    expect(scheduler.getTask('sync')).toMatchObject({ runs: 1, failures: 3, skipped: 0 });
-    expect(events.filter((e) => e.type === 'failed').map((e) => e.error)).toEqual(Array(3).fill(store.outage));
+    expect(scheduler.getTask('sync')).toMatchObject({
+      runs: 1,
+      failures: 3,
+      skipped: 0,
+    });
+    expect(
+      events.filter((e) => e.type === 'failed').map((e) => e.error),
+    ).toEqual(Array(3).fill(store.outage));
 
     store.outage = null;
     await clock.advance(2_000);
@@ -125,7 +159,9 @@ describe('Scheduler with a coordinator', () => {
     const { clock, store, nodes } = replicas(2);
     const loops = [0, 0];
     for (const [i, node] of nodes.entries()) {
-      node.scheduler.addTask(task('pump', { type: 'forever' }, () => loops[i]++));
+      node.scheduler.addTask(
+        task('pump', { type: 'forever' }, () => loops[i]++),
+      );
       await node.scheduler.start();
     }
 

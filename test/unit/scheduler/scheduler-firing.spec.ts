@@ -10,9 +10,15 @@ describe('Scheduler firing', () => {
     const { clock, scheduler } = setup();
     const seen: string[] = [];
     const record = (label: string) => (ctx: TaskContext) =>
-      seen.push(`${label}@${ctx.scheduledAt.getTime() - T0}/${ctx.startedAt.getTime() - T0}/${clock.timestamp() - T0}`);
-    scheduler.addTask(task('three', { type: 'every', seconds: 3 }, record('3s')));
-    scheduler.addTask(task('five', { type: 'every', seconds: 5 }, record('5s')));
+      seen.push(
+        `${label}@${ctx.scheduledAt.getTime() - T0}/${ctx.startedAt.getTime() - T0}/${clock.timestamp() - T0}`,
+      );
+    scheduler.addTask(
+      task('three', { type: 'every', seconds: 3 }, record('3s')),
+    );
+    scheduler.addTask(
+      task('five', { type: 'every', seconds: 5 }, record('5s')),
+    );
     await scheduler.start();
 
     await clock.advance(10_000);
@@ -35,7 +41,8 @@ describe('Scheduler firing', () => {
     scheduler.addTask(
       task('steady', { type: 'every', seconds: 1 }, async (ctx) => {
         scheduled.push(ctx.scheduledAt.getTime());
-        if (ctx.startedAt.getTime() !== ctx.scheduledAt.getTime()) late.push(ctx.scheduledAt.getTime());
+        if (ctx.startedAt.getTime() !== ctx.scheduledAt.getTime())
+          late.push(ctx.scheduledAt.getTime());
         await sleep(clock, 300);
       }),
     );
@@ -46,13 +53,19 @@ describe('Scheduler firing', () => {
     expect(scheduled).toHaveLength(10_000);
     expect(scheduled.every((at, k) => at === T0 + (k + 1) * 1_000)).toBe(true);
     expect(late).toEqual([]);
-    expect(scheduler.getTask('steady')).toMatchObject({ runs: 10_000, skipped: 0, failures: 0 });
+    expect(scheduler.getTask('steady')).toMatchObject({
+      runs: 10_000,
+      skipped: 0,
+      failures: 0,
+    });
     await scheduler.stop(0);
   });
 
   it("should fire an 'immediate' every task at start, then every interval", async () => {
     const { clock, scheduler, offsets } = setup();
-    scheduler.addTask(task('now', { type: 'every', seconds: 2, firstRunStrategy: 'immediate' }));
+    scheduler.addTask(
+      task('now', { type: 'every', seconds: 2, firstRunStrategy: 'immediate' }),
+    );
     await scheduler.start();
 
     await clock.advance(4_000);
@@ -64,7 +77,9 @@ describe('Scheduler firing', () => {
   it('should fire cron, at and or triggers at their due times, coinciding or members once', async () => {
     const { clock, scheduler, offsets } = setup();
     scheduler.addTask(task('cron', { type: 'cron', cron: '*/20 * * * * *' }));
-    scheduler.addTask(task('at', { type: 'at', hour: 11, minute: 1, second: 30 }));
+    scheduler.addTask(
+      task('at', { type: 'at', hour: 11, minute: 1, second: 30 }),
+    );
     scheduler.addTask(
       task('or', {
         type: 'or',
@@ -78,9 +93,13 @@ describe('Scheduler firing', () => {
 
     await clock.advance(90_000);
 
-    expect(offsets('started', 'cron')).toEqual([20_000, 40_000, 60_000, 80_000]);
+    expect(offsets('started', 'cron')).toEqual([
+      20_000, 40_000, 60_000, 80_000,
+    ]);
     expect(offsets('started', 'at')).toEqual([90_000]);
-    expect(offsets('started', 'or')).toEqual([15_000, 25_000, 30_000, 45_000, 50_000, 60_000, 75_000, 90_000]);
+    expect(offsets('started', 'or')).toEqual([
+      15_000, 25_000, 30_000, 45_000, 50_000, 60_000, 75_000, 90_000,
+    ]);
     await scheduler.stop(0);
   });
 
@@ -92,7 +111,11 @@ describe('Scheduler firing', () => {
     await clock.advance(60_000);
 
     expect(offsets('started')).toEqual([0]);
-    expect(scheduler.getTask('once')).toMatchObject({ runs: 1, finished: true, nextRunAt: null });
+    expect(scheduler.getTask('once')).toMatchObject({
+      runs: 1,
+      finished: true,
+      nextRunAt: null,
+    });
     expect(clock.pendingTimers()).toBe(0);
   });
 
@@ -117,35 +140,59 @@ describe('Scheduler firing', () => {
 
   it('should run exactly maxLoopCount times, then be finished with nothing armed', async () => {
     const { clock, scheduler, offsets } = setup();
-    scheduler.addTask(task('thrice', { type: 'every', seconds: 1, maxLoopCount: 3 }));
+    scheduler.addTask(
+      task('thrice', { type: 'every', seconds: 1, maxLoopCount: 3 }),
+    );
     await scheduler.start();
 
     await clock.advance(10_000);
 
     expect(offsets('started')).toEqual([1_000, 2_000, 3_000]);
-    expect(scheduler.getTask('thrice')).toMatchObject({ runs: 3, finished: true, nextRunAt: null });
+    expect(scheduler.getTask('thrice')).toMatchObject({
+      runs: 3,
+      finished: true,
+      nextRunAt: null,
+    });
     expect(clock.pendingTimers()).toBe(0);
   });
 
   it('should isolate failures: sync throws, rejections and non-Error throws are logged and the schedules go on', async () => {
     const { clock, scheduler, logger, events } = setup();
-    const thrown: unknown[] = [new Error('sync boom'), 'a string', undefined, { code: 42 }];
+    const thrown: unknown[] = [
+      new Error('sync boom'),
+      'a string',
+      undefined,
+      { code: 42 },
+    ];
     let k = 0;
     scheduler.addTask(
       task('throws', { type: 'every', seconds: 1 }, () => {
         throw thrown[k++];
       }),
     );
-    scheduler.addTask(task('rejects', { type: 'every', seconds: 2 }, () => Promise.reject(new Error('async boom'))));
+    scheduler.addTask(
+      task('rejects', { type: 'every', seconds: 2 }, () =>
+        Promise.reject(new Error('async boom')),
+      ),
+    );
     let healthy = 0;
-    scheduler.addTask(task('healthy', { type: 'every', seconds: 1 }, () => healthy++));
+    scheduler.addTask(
+      task('healthy', { type: 'every', seconds: 1 }, () => healthy++),
+    );
     await scheduler.start();
 
     await clock.advance(4_000);
 
     expect(healthy).toBe(4);
-    expect(scheduler.getTask('throws')).toMatchObject({ runs: 4, failures: 4, nextRunAt: new Date(T0 + 5_000) });
-    expect(scheduler.getTask('rejects')).toMatchObject({ runs: 2, failures: 2 });
+    expect(scheduler.getTask('throws')).toMatchObject({
+      runs: 4,
+      failures: 4,
+      nextRunAt: new Date(T0 + 5_000),
+    });
+    expect(scheduler.getTask('rejects')).toMatchObject({
+      runs: 2,
+      failures: 2,
+    });
     expect(logger.messages('error')).toEqual([
       'Task throws failed: sync boom',
       'Task throws failed: "a string"',
@@ -155,7 +202,9 @@ describe('Scheduler firing', () => {
       'Task rejects failed: async boom',
     ]);
     expect(logger.lines[0].stack).toContain('sync boom');
-    const failed = events.filter((e) => e.type === 'failed' && e.name === 'throws').map((e) => e.error);
+    const failed = events
+      .filter((e) => e.type === 'failed' && e.name === 'throws')
+      .map((e) => e.error);
     expect(failed).toEqual(thrown);
     await scheduler.stop(0);
   });
@@ -164,7 +213,11 @@ describe('Scheduler firing', () => {
     const clock = new ManualClock(T0);
     const { scheduler, events } = setup({ clock: clock as never });
     const runs: number[] = [];
-    scheduler.addTask(task('tick', { type: 'every', seconds: 1 }, (ctx) => runs.push(ctx.scheduledAt.getTime() - T0)));
+    scheduler.addTask(
+      task('tick', { type: 'every', seconds: 1 }, (ctx) =>
+        runs.push(ctx.scheduledAt.getTime() - T0),
+      ),
+    );
     await scheduler.start();
     expect(clock.armed()).toEqual([T0 + 1_000]);
 
@@ -172,10 +225,24 @@ describe('Scheduler firing', () => {
     clock.fire();
 
     expect(runs).toEqual([3_000]);
-    expect(scheduler.getTask('tick')).toMatchObject({ runs: 1, skipped: 2, nextRunAt: new Date(T0 + 4_000) });
-    expect(events.filter((e) => e.type === 'skipped').map((e) => [e.scheduledAt.getTime() - T0, e.reason])).toEqual([
-      [1_000, 'missed: a later due time had already passed when the scheduler woke up'],
-      [2_000, 'missed: a later due time had already passed when the scheduler woke up'],
+    expect(scheduler.getTask('tick')).toMatchObject({
+      runs: 1,
+      skipped: 2,
+      nextRunAt: new Date(T0 + 4_000),
+    });
+    expect(
+      events
+        .filter((e) => e.type === 'skipped')
+        .map((e) => [e.scheduledAt.getTime() - T0, e.reason]),
+    ).toEqual([
+      [
+        1_000,
+        'missed: a later due time had already passed when the scheduler woke up',
+      ],
+      [
+        2_000,
+        'missed: a later due time had already passed when the scheduler woke up',
+      ],
     ]);
     expect(clock.armed()).toEqual([T0 + 4_000]);
   });
@@ -184,7 +251,11 @@ describe('Scheduler firing', () => {
     const clock = new ManualClock(T0);
     const { scheduler } = setup({ clock: clock as never });
     const runs: number[] = [];
-    scheduler.addTask(task('tick', { type: 'every', seconds: 1 }, (ctx) => runs.push(ctx.scheduledAt.getTime() - T0)));
+    scheduler.addTask(
+      task('tick', { type: 'every', seconds: 1 }, (ctx) =>
+        runs.push(ctx.scheduledAt.getTime() - T0),
+      ),
+    );
     await scheduler.start();
 
     clock.set(T0 + 999);
@@ -202,7 +273,9 @@ describe('Scheduler firing', () => {
     scheduler.events$.subscribe(); // also the cost of building events
     let count = 0;
     for (let i = 0; i < 10_000; i++) {
-      scheduler.addTask(task(`t${i}`, { type: 'every', seconds: 1 }, () => count++));
+      scheduler.addTask(
+        task(`t${i}`, { type: 'every', seconds: 1 }, () => count++),
+      );
     }
     await scheduler.start();
     expect(clock.pendingTimers()).toBe(1);
@@ -214,13 +287,17 @@ describe('Scheduler firing', () => {
     await scheduler.stop(0);
   });
 
-  it("should list tasks but never fire them when the scheduler, their group or the task is disabled", async () => {
+  it('should list tasks but never fire them when the scheduler, their group or the task is disabled', async () => {
     const off = setup({ enabled: false });
     off.scheduler.addTask(task('a', { type: 'every', seconds: 1 }));
     off.scheduler.addTask(task('b', { type: 'startup' }));
     await off.scheduler.start();
     await off.clock.advance(5_000);
-    expect(off.scheduler.getTasks().map((t) => [t.name, t.enabled, t.runs, t.nextRunAt])).toEqual([
+    expect(
+      off.scheduler
+        .getTasks()
+        .map((t) => [t.name, t.enabled, t.runs, t.nextRunAt]),
+    ).toEqual([
       ['a', false, 0, null],
       ['b', false, 0, null],
     ]);
@@ -228,12 +305,20 @@ describe('Scheduler firing', () => {
 
     const { clock, scheduler } = setup();
     scheduler.addGroup({ name: 'quiet', enabled: false });
-    scheduler.addTask(task('in-quiet', { type: 'every', seconds: 1 }, undefined, { group: 'quiet' }));
-    scheduler.addTask(task('disabled', { type: 'forever' }, undefined, { enabled: false }));
+    scheduler.addTask(
+      task('in-quiet', { type: 'every', seconds: 1 }, undefined, {
+        group: 'quiet',
+      }),
+    );
+    scheduler.addTask(
+      task('disabled', { type: 'forever' }, undefined, { enabled: false }),
+    );
     scheduler.addTask(task('on', { type: 'every', seconds: 1 }));
     await scheduler.start();
     await clock.advance(3_000);
-    expect(scheduler.getTasks().map((t) => [t.name, t.enabled, t.runs])).toEqual([
+    expect(
+      scheduler.getTasks().map((t) => [t.name, t.enabled, t.runs]),
+    ).toEqual([
       ['in-quiet', false, 0],
       ['disabled', false, 0],
       ['on', true, 3],
@@ -243,12 +328,16 @@ describe('Scheduler firing', () => {
 
   it('should prefix trigger errors with the task name and refuse duplicate names', () => {
     const { scheduler } = setup();
-    const bad = () => scheduler.addTask(task('Jobs.bad', { type: 'every', hours: -1 }));
+    const bad = () =>
+      scheduler.addTask(task('Jobs.bad', { type: 'every', hours: -1 }));
     expect(bad).toThrow(InvalidTriggerError);
-    expect(bad).toThrow('Jobs.bad: invalid hours: -1 (expected a finite number >= 0)');
+    expect(bad).toThrow(
+      'Jobs.bad: invalid hours: -1 (expected a finite number >= 0)',
+    );
 
     scheduler.addTask(task('Jobs.same', { type: 'once' }));
-    const duplicate = () => scheduler.addTask(task('Jobs.same', { type: 'once' }));
+    const duplicate = () =>
+      scheduler.addTask(task('Jobs.same', { type: 'once' }));
     expect(duplicate).toThrow(AioClockError);
     expect(duplicate).toThrow('Duplicate task name "Jobs.same"');
     expect(() => scheduler.getTask('nope')).toThrow(TaskNotFoundError);
@@ -269,7 +358,11 @@ describe('Scheduler firing', () => {
   it('should work the same on a clock that starts at the epoch', async () => {
     const { clock, scheduler } = setup({ clock: new VirtualClock() });
     const seen: number[] = [];
-    scheduler.addTask(task('t', { type: 'every', seconds: 1 }, (ctx) => seen.push(ctx.scheduledAt.getTime())));
+    scheduler.addTask(
+      task('t', { type: 'every', seconds: 1 }, (ctx) =>
+        seen.push(ctx.scheduledAt.getTime()),
+      ),
+    );
     await scheduler.start();
     await clock.advance(2_000);
     expect(seen).toEqual([1_000, 2_000]);

@@ -6,8 +6,16 @@ describe('Scheduler lifecycle, pause and forever', () => {
     const { clock, scheduler, logger } = setup();
     const log: string[] = [];
     const gate = deferred();
-    scheduler.addTask(task('tick', { type: 'every', seconds: 1 }, () => log.push(`tick@${clock.timestamp() - T0}`)));
-    scheduler.addTask(task('once', { type: 'once' }, () => log.push(`once@${clock.timestamp() - T0}`)));
+    scheduler.addTask(
+      task('tick', { type: 'every', seconds: 1 }, () =>
+        log.push(`tick@${clock.timestamp() - T0}`),
+      ),
+    );
+    scheduler.addTask(
+      task('once', { type: 'once' }, () =>
+        log.push(`once@${clock.timestamp() - T0}`),
+      ),
+    );
     scheduler.addTask(
       task('warmUp', { type: 'startup' }, async () => {
         log.push('warmUp begins');
@@ -31,9 +39,17 @@ describe('Scheduler lifecycle, pause and forever', () => {
     await starting;
     await clock.advance(1_000);
 
-    expect(log).toEqual(['warmUp begins', 'warmUp ends', 'once@5000', 'tick@6000']);
+    expect(log).toEqual([
+      'warmUp begins',
+      'warmUp ends',
+      'once@5000',
+      'tick@6000',
+    ]);
     expect(logger.messages('error')).toEqual(['Task broken failed: no cache']);
-    expect(scheduler.getTask('warmUp')).toMatchObject({ runs: 1, nextRunAt: null });
+    expect(scheduler.getTask('warmUp')).toMatchObject({
+      runs: 1,
+      nextRunAt: null,
+    });
     await scheduler.stop(0);
   });
 
@@ -47,7 +63,11 @@ describe('Scheduler lifecycle, pause and forever', () => {
         log.push(`slow ends@${clock.timestamp() - T0}`);
       }),
     );
-    scheduler.addTask(task('flush', { type: 'shutdown' }, () => log.push(`flush@${clock.timestamp() - T0}`)));
+    scheduler.addTask(
+      task('flush', { type: 'shutdown' }, () =>
+        log.push(`flush@${clock.timestamp() - T0}`),
+      ),
+    );
     await scheduler.start();
     await clock.advance(1_500);
 
@@ -60,7 +80,11 @@ describe('Scheduler lifecycle, pause and forever', () => {
 
     expect(log).toEqual(['slow begins@1000', 'slow ends@3000', 'flush@3000']);
     expect(clock.pendingTimers()).toBe(0);
-    expect(scheduler.getTask('slow')).toMatchObject({ runs: 1, failures: 0, nextRunAt: null });
+    expect(scheduler.getTask('slow')).toMatchObject({
+      runs: 1,
+      failures: 0,
+      nextRunAt: null,
+    });
   });
 
   it('should abort runs still going after the grace period, stop waiting shortly after, and leave no timer', async () => {
@@ -88,14 +112,19 @@ describe('Scheduler lifecycle, pause and forever', () => {
     expect(signal?.aborted).toBe(false);
     await clock.advance(1);
     expect(signal?.aborted).toBe(true);
-    expect((signal?.reason as Error).message).toBe('Task deaf was aborted: still running 1000 ms after shutdown began');
+    expect((signal?.reason as Error).message).toBe(
+      'Task deaf was aborted: still running 1000 ms after shutdown began',
+    );
     await clock.advance(1_000); // gives up on deaf; hangsToo starts
     await clock.advance(2_000); // hangsToo: grace, abort, give up
     await stopping;
 
     expect(stopped).toBe(true);
     expect(shutdownSignals[0]?.aborted).toBe(true);
-    expect(scheduler.getTask('deaf')).toMatchObject({ failures: 1, running: false });
+    expect(scheduler.getTask('deaf')).toMatchObject({
+      failures: 1,
+      running: false,
+    });
     expect(logger.messages('warn')).toEqual([
       'Task deaf failed: Task deaf was aborted: still running 1000 ms after shutdown began',
       'Task hangsToo failed: Task hangsToo was aborted: still running 1000 ms after shutdown began',
@@ -118,7 +147,9 @@ describe('Scheduler lifecycle, pause and forever', () => {
 
     expect(flushes).toBe(1);
     expect(offsets('started', 'tick')).toEqual([1_000]);
-    await expect(scheduler.runTask('tick')).rejects.toThrow(new AioClockError('Task tick was not run: the scheduler is stopping'));
+    await expect(scheduler.runTask('tick')).rejects.toThrow(
+      new AioClockError('Task tick was not run: the scheduler is stopping'),
+    );
     expect(clock.pendingTimers()).toBe(0);
   });
 
@@ -129,10 +160,16 @@ describe('Scheduler lifecycle, pause and forever', () => {
     await clock.advance(1_500);
 
     scheduler.pause('tick');
-    expect(scheduler.getTask('tick')).toMatchObject({ paused: true, nextRunAt: null });
+    expect(scheduler.getTask('tick')).toMatchObject({
+      paused: true,
+      nextRunAt: null,
+    });
     await clock.advance(2_000);
     scheduler.resume('tick');
-    expect(scheduler.getTask('tick')).toMatchObject({ paused: false, nextRunAt: new Date(T0 + 4_000) });
+    expect(scheduler.getTask('tick')).toMatchObject({
+      paused: false,
+      nextRunAt: new Date(T0 + 4_000),
+    });
     await clock.advance(1_000);
 
     expect(offsets('started')).toEqual([1_000, 4_000]);
@@ -144,25 +181,37 @@ describe('Scheduler lifecycle, pause and forever', () => {
 
   it('should pause and resume a whole group, leaving other groups alone', async () => {
     const { clock, scheduler, offsets } = setup();
-    scheduler.addTask(task('a', { type: 'every', seconds: 1 }, undefined, { group: 'reports' }));
-    scheduler.addTask(task('b', { type: 'every', seconds: 1 }, undefined, { group: 'reports' }));
-    scheduler.addTask(task('c', { type: 'every', seconds: 1 }, undefined, { group: 'cleanup' }));
+    scheduler.addTask(
+      task('a', { type: 'every', seconds: 1 }, undefined, { group: 'reports' }),
+    );
+    scheduler.addTask(
+      task('b', { type: 'every', seconds: 1 }, undefined, { group: 'reports' }),
+    );
+    scheduler.addTask(
+      task('c', { type: 'every', seconds: 1 }, undefined, { group: 'cleanup' }),
+    );
     await scheduler.start();
 
     scheduler.pauseGroup('reports');
     await clock.advance(2_000);
-    expect(scheduler.getTasks().map((t) => [t.name, t.paused, t.runs])).toEqual([
-      ['a', true, 0],
-      ['b', true, 0],
-      ['c', false, 2],
-    ]);
+    expect(scheduler.getTasks().map((t) => [t.name, t.paused, t.runs])).toEqual(
+      [
+        ['a', true, 0],
+        ['b', true, 0],
+        ['c', false, 2],
+      ],
+    );
     scheduler.resumeGroup('reports');
     await clock.advance(1_000);
 
     expect(offsets('started', 'a')).toEqual([3_000]);
     expect(offsets('started', 'b')).toEqual([3_000]);
-    expect(() => scheduler.pauseGroup('nope')).toThrow(new AioClockError('No group named "nope" is registered'));
-    expect(() => scheduler.pause('nope')).toThrow('No task named "nope" is registered');
+    expect(() => scheduler.pauseGroup('nope')).toThrow(
+      new AioClockError('No group named "nope" is registered'),
+    );
+    expect(() => scheduler.pause('nope')).toThrow(
+      'No task named "nope" is registered',
+    );
     await scheduler.stop(0);
   });
 
@@ -198,24 +247,40 @@ describe('Scheduler lifecycle, pause and forever', () => {
   it('should run a forever task exactly maxLoopCount times, then report it finished', async () => {
     const { clock, scheduler } = setup();
     let loops = 0;
-    scheduler.addTask(task('five', { type: 'forever', maxLoopCount: 5 }, () => loops++));
+    scheduler.addTask(
+      task('five', { type: 'forever', maxLoopCount: 5 }, () => loops++),
+    );
     await scheduler.start();
 
     await clock.advance(1_000);
 
     expect(loops).toBe(5);
-    expect(scheduler.getTask('five')).toMatchObject({ runs: 5, finished: true, nextRunAt: null });
+    expect(scheduler.getTask('five')).toMatchObject({
+      runs: 5,
+      finished: true,
+      nextRunAt: null,
+    });
     expect(clock.pendingTimers()).toBe(0);
   });
 
   it('should not let a run that never settles hang the virtual clock', async () => {
     const { clock, scheduler } = setup();
-    scheduler.addTask(task('hangs', { type: 'every', seconds: 1 }, () => new Promise(() => undefined)));
+    scheduler.addTask(
+      task(
+        'hangs',
+        { type: 'every', seconds: 1 },
+        () => new Promise(() => undefined),
+      ),
+    );
     await scheduler.start();
 
     await clock.advance(5_000);
 
-    expect(scheduler.getTask('hangs')).toMatchObject({ runs: 1, skipped: 4, running: true });
+    expect(scheduler.getTask('hangs')).toMatchObject({
+      runs: 1,
+      skipped: 4,
+      running: true,
+    });
     await scheduler.stop(0);
     expect(clock.pendingTimers()).toBe(0);
   });

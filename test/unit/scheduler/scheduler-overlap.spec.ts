@@ -13,7 +13,10 @@ async function overrun(overlap: OverlapPolicy) {
       'slow',
       { type: 'every', seconds: 1 },
       async (ctx) => {
-        starts.push([ctx.scheduledAt.getTime() - T0, ctx.startedAt.getTime() - T0]);
+        starts.push([
+          ctx.scheduledAt.getTime() - T0,
+          ctx.startedAt.getTime() - T0,
+        ]);
         await abortableSleep(clock, 2_500, ctx.signal);
       },
       { overlap },
@@ -33,7 +36,9 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
       [4_000, 4_000],
     ]);
     expect(offsets('skipped')).toEqual([2_000, 3_000, 5_000, 6_000]);
-    expect(events.find((e) => e.type === 'skipped')?.reason).toBe('the previous run is still running');
+    expect(events.find((e) => e.type === 'skipped')?.reason).toBe(
+      'the previous run is still running',
+    );
     expect(info).toMatchObject({ runs: 2, skipped: 4, running: true });
     await scheduler.stop(0);
   });
@@ -63,23 +68,35 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
   });
 
   it("should abort the running run and start the new one once it settles ('cancelOther')", async () => {
-    const { starts, info, logger, events, scheduler } = await overrun('cancelOther');
+    const { starts, info, logger, events, scheduler } =
+      await overrun('cancelOther');
 
-    expect(starts).toEqual([1_000, 2_000, 3_000, 4_000, 5_000, 6_000].map((at) => [at, at]));
+    expect(starts).toEqual(
+      [1_000, 2_000, 3_000, 4_000, 5_000, 6_000].map((at) => [at, at]),
+    );
     expect(info).toMatchObject({ runs: 6, failures: 5, skipped: 0 });
     const cancelled = events.find((e) => e.type === 'failed')?.error;
     expect(cancelled).toBeInstanceOf(AioClockError);
-    expect((cancelled as Error).message).toBe("Task slow: run cancelled by a newer run (overlap: 'cancelOther')");
+    expect((cancelled as Error).message).toBe(
+      "Task slow: run cancelled by a newer run (overlap: 'cancelOther')",
+    );
     expect(logger.messages('error')).toEqual([]);
-    expect(logger.messages('warn')[0]).toBe("Task slow failed: Task slow: run cancelled by a newer run (overlap: 'cancelOther')");
+    expect(logger.messages('warn')[0]).toBe(
+      "Task slow failed: Task slow: run cancelled by a newer run (overlap: 'cancelOther')",
+    );
     await scheduler.stop(0);
   });
 
   it("should let runs overlap freely ('allow')", async () => {
     const { starts, scheduler } = await overrun('allow');
 
-    expect(starts).toEqual([1_000, 2_000, 3_000, 4_000, 5_000, 6_000].map((at) => [at, at]));
-    expect(scheduler.getTask('slow')).toMatchObject({ running: true, skipped: 0 });
+    expect(starts).toEqual(
+      [1_000, 2_000, 3_000, 4_000, 5_000, 6_000].map((at) => [at, at]),
+    );
+    expect(scheduler.getTask('slow')).toMatchObject({
+      running: true,
+      skipped: 0,
+    });
     await scheduler.stop(0);
   });
 
@@ -102,10 +119,20 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
     await clock.advance(1_500);
     expect(signals[0].aborted).toBe(true);
     expect(signals[0].reason).toBeInstanceOf(TaskTimeoutError);
-    expect((signals[0].reason as Error).message).toBe('Task stuck timed out after 500 ms');
-    expect(scheduler.getTask('stuck')).toMatchObject({ runs: 1, failures: 1, running: false });
-    expect(events.filter((e) => e.type === 'failed').map((e) => e.error)).toEqual([signals[0].reason]);
-    expect(logger.messages('error')).toEqual(['Task stuck failed: Task stuck timed out after 500 ms']);
+    expect((signals[0].reason as Error).message).toBe(
+      'Task stuck timed out after 500 ms',
+    );
+    expect(scheduler.getTask('stuck')).toMatchObject({
+      runs: 1,
+      failures: 1,
+      running: false,
+    });
+    expect(
+      events.filter((e) => e.type === 'failed').map((e) => e.error),
+    ).toEqual([signals[0].reason]);
+    expect(logger.messages('error')).toEqual([
+      'Task stuck failed: Task stuck timed out after 500 ms',
+    ]);
 
     await clock.advance(500);
     expect(scheduler.getTask('stuck')).toMatchObject({ runs: 2, skipped: 0 });
@@ -122,14 +149,22 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
         await sleep(clock, 100);
       }),
     );
-    scheduler.addTask(task('slow', { type: 'once' }, () => sleep(clock, 1_000)));
+    scheduler.addTask(
+      task('slow', { type: 'once' }, () => sleep(clock, 1_000)),
+    );
     await scheduler.start();
 
     await clock.advance(1_000);
 
     expect(signal?.aborted).toBe(false);
-    expect(scheduler.getTask('quick')).toMatchObject({ failures: 0, finished: true });
-    expect(scheduler.getTask('slow')).toMatchObject({ failures: 1, finished: true });
+    expect(scheduler.getTask('quick')).toMatchObject({
+      failures: 0,
+      finished: true,
+    });
+    expect(scheduler.getTask('slow')).toMatchObject({
+      failures: 1,
+      finished: true,
+    });
     expect(clock.pendingTimers()).toBe(0);
   });
 
@@ -137,50 +172,89 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
     const { clock, scheduler, events } = setup();
     scheduler.addGroup({ name: 'G', concurrency: 2 });
     for (const name of ['a', 'b', 'c', 'd', 'e']) {
-      scheduler.addTask(task(name, { type: 'every', seconds: 10 }, () => sleep(clock, 3_000)));
+      scheduler.addTask(
+        task(name, { type: 'every', seconds: 10 }, () => sleep(clock, 3_000)),
+      );
     }
-    scheduler.addTask(task('other', { type: 'every', seconds: 10 }, () => sleep(clock, 3_000), { group: 'H' }));
+    scheduler.addTask(
+      task('other', { type: 'every', seconds: 10 }, () => sleep(clock, 3_000), {
+        group: 'H',
+      }),
+    );
     await scheduler.start();
 
     await clock.advance(17_000);
 
-    const started = events.filter((e) => e.type === 'started').map((e) => `${e.name}@${e.at.getTime() - T0}`);
-    expect(started).toEqual(['a@10000', 'b@10000', 'other@10000', 'c@13000', 'd@13000', 'e@16000']);
+    const started = events
+      .filter((e) => e.type === 'started')
+      .map((e) => `${e.name}@${e.at.getTime() - T0}`);
+    expect(started).toEqual([
+      'a@10000',
+      'b@10000',
+      'other@10000',
+      'c@13000',
+      'd@13000',
+      'e@16000',
+    ]);
     await scheduler.stop(0);
   });
 
   describe('when a run is requested with runTask', () => {
     it('should resolve to what the method returned, with scheduledAt = now', async () => {
       const { clock, scheduler } = setup();
-      scheduler.addTask(task('answer', { type: 'every', hours: 1 }, (ctx) => ({ at: ctx.scheduledAt.getTime() - T0 })));
+      scheduler.addTask(
+        task('answer', { type: 'every', hours: 1 }, (ctx) => ({
+          at: ctx.scheduledAt.getTime() - T0,
+        })),
+      );
       await scheduler.start();
       await clock.advance(1_234);
 
       await expect(scheduler.runTask('answer')).resolves.toEqual({ at: 1_234 });
-      expect(scheduler.getTask('answer')).toMatchObject({ runs: 1, lastRunAt: new Date(T0 + 1_234) });
+      expect(scheduler.getTask('answer')).toMatchObject({
+        runs: 1,
+        lastRunAt: new Date(T0 + 1_234),
+      });
       await scheduler.stop(0);
     });
 
     it('should reject with what the method threw, and count, emit and log it', async () => {
       const { scheduler, logger, events } = setup();
       const error = new Error('nope');
-      scheduler.addTask(task('fails', { type: 'once' }, () => Promise.reject(error)));
+      scheduler.addTask(
+        task('fails', { type: 'once' }, () => Promise.reject(error)),
+      );
 
       await expect(scheduler.runTask('fails')).rejects.toBe(error);
       expect(scheduler.getTask('fails').failures).toBe(1);
-      expect(events.filter((e) => e.type === 'failed').map((e) => e.error)).toEqual([error]);
+      expect(
+        events.filter((e) => e.type === 'failed').map((e) => e.error),
+      ).toEqual([error]);
       expect(logger.messages('error')).toEqual(['Task fails failed: nope']);
     });
 
     it('should reject an unknown name with TaskNotFoundError', async () => {
       const { scheduler } = setup();
-      await expect(scheduler.runTask('ghost')).rejects.toThrow('No task named "ghost" is registered');
+      await expect(scheduler.runTask('ghost')).rejects.toThrow(
+        'No task named "ghost" is registered',
+      );
     });
 
     it("should respect the overlap policy: rejected under 'skip', queued under 'bufferOne'", async () => {
       const { clock, scheduler } = setup();
-      scheduler.addTask(task('skips', { type: 'once' }, () => sleep(clock, 1_000).then(() => 'first')));
-      scheduler.addTask(task('buffers', { type: 'once' }, () => sleep(clock, 1_000).then(() => 'done'), { overlap: 'bufferOne' }));
+      scheduler.addTask(
+        task('skips', { type: 'once' }, () =>
+          sleep(clock, 1_000).then(() => 'first'),
+        ),
+      );
+      scheduler.addTask(
+        task(
+          'buffers',
+          { type: 'once' },
+          () => sleep(clock, 1_000).then(() => 'done'),
+          { overlap: 'bufferOne' },
+        ),
+      );
       const first = scheduler.runTask('skips');
       const running = scheduler.runTask('buffers');
 
@@ -194,7 +268,10 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
       await expect(running).resolves.toBe('done');
       await expect(queued).resolves.toBe('done');
       expect(scheduler.getTask('skips')).toMatchObject({ runs: 1, skipped: 1 });
-      expect(scheduler.getTask('buffers')).toMatchObject({ runs: 2, skipped: 0 });
+      expect(scheduler.getTask('buffers')).toMatchObject({
+        runs: 2,
+        skipped: 0,
+      });
     });
   });
 });

@@ -3,15 +3,25 @@ import { VirtualClock } from '../../../lib/clock/virtual-clock';
 import type { TaskContext } from '../../../lib/interfaces/task-context.interface';
 import type { TaskEvent } from '../../../lib/interfaces/task-event.interface';
 import type { TriggerSpec } from '../../../lib/interfaces/trigger-spec.interface';
-import { Scheduler, type SchedulerOptions } from '../../../lib/scheduler/scheduler';
-import type { SchedulerLogger, TaskDefinition } from '../../../lib/scheduler/task-definition';
+import {
+  Scheduler,
+  type SchedulerOptions,
+} from '../../../lib/scheduler/scheduler';
+import type {
+  SchedulerLogger,
+  TaskDefinition,
+} from '../../../lib/scheduler/task-definition';
 
 /** 2024-03-31T11:00:00Z, the instant every scheduler test starts at. */
 export const T0 = Date.parse('2024-03-31T11:00:00Z');
 
 /** A logger that keeps what it was told. */
 export class MemoryLogger implements SchedulerLogger {
-  readonly lines: { level: 'log' | 'warn' | 'error'; message: string; stack?: string }[] = [];
+  readonly lines: {
+    level: 'log' | 'warn' | 'error';
+    message: string;
+    stack?: string;
+  }[] = [];
   log(message: string): void {
     this.lines.push({ level: 'log', message });
   }
@@ -22,12 +32,18 @@ export class MemoryLogger implements SchedulerLogger {
     this.lines.push({ level: 'error', message, stack });
   }
   messages(level?: 'log' | 'warn' | 'error'): string[] {
-    return this.lines.filter((line) => level === undefined || line.level === level).map((line) => line.message);
+    return this.lines
+      .filter((line) => level === undefined || line.level === level)
+      .map((line) => line.message);
   }
 }
 
 /** A promise with its settle functions exposed. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+export function deferred<T = void>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -49,14 +65,23 @@ export function task(
 
 /** A scheduler on a VirtualClock at T0, with its logger and every event it emits. */
 export function setup(options: Partial<SchedulerOptions> = {}) {
-  const clock = (options.clock as VirtualClock | undefined) ?? new VirtualClock(new Date(T0));
+  const clock =
+    (options.clock as VirtualClock | undefined) ??
+    new VirtualClock(new Date(T0));
   const logger = new MemoryLogger();
-  const scheduler = new Scheduler({ clock, logger, timeZone: 'UTC', ...options });
+  const scheduler = new Scheduler({
+    clock,
+    logger,
+    timeZone: 'UTC',
+    ...options,
+  });
   const events: TaskEvent[] = [];
   scheduler.events$.subscribe((event) => events.push(event));
   /** Offsets from T0 (ms) of the events of one type (and task). */
   const offsets = (type: TaskEvent['type'], name?: string): number[] =>
-    events.filter((e) => e.type === type && (name === undefined || e.name === name)).map((e) => e.scheduledAt.getTime() - T0);
+    events
+      .filter((e) => e.type === type && (name === undefined || e.name === name))
+      .map((e) => e.scheduledAt.getTime() - T0);
   return { clock, logger, scheduler, events, offsets };
 }
 
@@ -72,7 +97,10 @@ export function sleep(clock: Clock, ms: number): Promise<void> {
  */
 export class ManualClock extends Clock {
   private current: number;
-  private readonly timers = new Map<object, { callback: () => void; due: number }>();
+  private readonly timers = new Map<
+    object,
+    { callback: () => void; due: number }
+  >();
 
   constructor(start: number) {
     super();
@@ -86,7 +114,10 @@ export class ManualClock extends Clock {
   }
   setTimer(callback: () => void, delayMs: number): TimerHandle {
     const handle = {};
-    this.timers.set(handle, { callback, due: this.current + Math.max(0, delayMs) });
+    this.timers.set(handle, {
+      callback,
+      due: this.current + Math.max(0, delayMs),
+    });
     return handle;
   }
   defer(callback: () => void): TimerHandle {
@@ -112,7 +143,11 @@ export class ManualClock extends Clock {
 }
 
 /** Resolves after `ms` of the clock's time; rejects with the signal's reason when it is aborted. */
-export function abortableSleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+export function abortableSleep(
+  clock: Clock,
+  ms: number,
+  signal: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const handle = clock.setTimer(resolve, ms);
     signal.addEventListener('abort', () => {

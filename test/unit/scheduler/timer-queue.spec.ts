@@ -49,7 +49,8 @@ describe('TimerQueue', () => {
   it('should hold 100 000 items and return them sorted, with one bucket per distinct due time', () => {
     const queue = new TimerQueue<Item>();
     let seed = 42;
-    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    const random = (): number =>
+      (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
     const items = Array.from({ length: 100_000 }, (_, id) => new Item(id));
     for (const item of items) queue.add(item, random() % 50_000);
     expect(queue.size).toBe(100_000);
@@ -57,7 +58,11 @@ describe('TimerQueue', () => {
     let previous = -1;
     let total = 0;
     let sorted = true;
-    for (let bucket = queue.takeDue(Infinity); bucket !== null; bucket = queue.takeDue(Infinity)) {
+    for (
+      let bucket = queue.takeDue(Infinity);
+      bucket !== null;
+      bucket = queue.takeDue(Infinity)
+    ) {
       if (bucket.due <= previous) sorted = false;
       previous = bucket.due;
       total += bucket.items.length;
