@@ -133,13 +133,11 @@ export function createAioClockHttpController(
       return {
         now: this.clock.now(),
         historySize: this.history.size,
-        tasks: this.registry
-          .getTasks()
-          .map((task) => ({
-            ...task,
-            triggerText: describeTrigger(task.trigger),
-            ...this.history.of(task.name),
-          })),
+        tasks: this.registry.getTasks().map((task) => ({
+          ...task,
+          triggerText: describeTrigger(task.trigger),
+          ...this.history.of(task.name),
+        })),
       };
     }
 

@@ -46,12 +46,15 @@ main { padding: 22px 28px 60px; max-width: 1500px; margin: 0 auto; }
 .group h2 { margin: 0; font-size: 13px; text-transform: uppercase; letter-spacing: .6px; color: var(--muted); padding: 11px 16px;
   border-bottom: 1px solid var(--line); display: flex; gap: 10px; align-items: baseline; }
 .group h2 .count { text-transform: none; letter-spacing: 0; font-weight: 400; }
-table { width: 100%; border-collapse: collapse; }
-th { text-align: left; font-weight: 550; font-size: 12px; color: var(--muted); padding: 8px 16px; border-bottom: 1px solid var(--line); }
+table { width: 100%; min-width: 1180px; border-collapse: collapse; table-layout: fixed; }
+.group { overflow-x: auto; }
+col.c-task { width: 17%; } col.c-state { width: 108px; } col.c-next, col.c-last { width: 136px; } col.c-nums { width: 164px; }
+col.c-recent { width: 272px; } col.c-actions { width: 196px; }
+th { white-space: nowrap; text-align: left; font-weight: 550; font-size: 12px; color: var(--muted); padding: 8px 16px; border-bottom: 1px solid var(--line); }
 td { padding: 10px 16px; border-bottom: 1px solid var(--line); vertical-align: middle; }
 tr:last-child td { border-bottom: 0; }
 tbody tr:hover { background: rgba(127, 127, 127, .04); }
-.name { font-weight: 600; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; word-break: break-all; }
+.name { font-weight: 600; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; overflow-wrap: anywhere; }
 .trigger { color: var(--muted); font-size: 12.5px; margin-top: 2px; }
 .badge { display: inline-flex; align-items: center; gap: 6px; border-radius: 999px; padding: 2px 10px; font-size: 12px; font-weight: 600; }
 .badge::before { content: ""; width: 7px; height: 7px; border-radius: 50%; background: currentColor; }
@@ -68,11 +71,11 @@ tbody tr:hover { background: rgba(127, 127, 127, .04); }
 .nums .f.nz { color: var(--fail); font-weight: 600; } .nums .s.nz { color: var(--skip); font-weight: 600; }
 .nums .sep { min-width: 0; color: var(--line); padding: 0 4px; }
 .timeline { display: flex; gap: 2px; align-items: flex-end; height: 22px; }
-.timeline i { display: block; width: 7px; height: 18px; border-radius: 2px; background: var(--idle); opacity: .9; }
+.timeline i { display: block; width: 6px; height: 18px; border-radius: 2px; background: var(--idle); opacity: .9; }
 .timeline i.succeeded { background: var(--ok); } .timeline i.failed { background: var(--fail); height: 22px; }
 .timeline i.skipped { background: var(--skip); height: 12px; }
 .timeline i.empty { background: var(--line); opacity: .6; }
-.error { color: var(--fail); font-size: 12.5px; max-width: 300px; overflow: hidden; display: -webkit-box; -webkit-line-clamp: 2;
+.error { color: var(--fail); font-size: 12.5px; overflow: hidden; display: -webkit-box; -webkit-line-clamp: 2;
   -webkit-box-orient: vertical; word-break: break-word; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .none { color: var(--muted); }
 .actions { white-space: nowrap; text-align: right; }
@@ -245,6 +248,9 @@ const SCRIPT = String.raw`
       h.appendChild(el('span', 'count', plural(byGroup[g].length, 'task')));
       section.appendChild(h);
       var table = el('table');
+      var cols = el('colgroup');
+      ['task', 'state', 'next', 'last', 'nums', 'recent', 'error', 'actions'].forEach(function (c) { cols.appendChild(el('col', 'c-' + c)); });
+      table.appendChild(cols);
       var head = el('tr');
       ['Task', 'State', 'Next run', 'Last run', 'Runs / failed / skipped', 'Recent runs', 'Last error', ''].forEach(function (t) {
         head.appendChild(el('th', null, t));
@@ -350,6 +356,7 @@ const HTML = (
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>AioClock</title>
 <style>${STYLE}</style>
 </head>

@@ -82,3 +82,15 @@ export class HeaderGuard implements CanActivate {
     return request.headers['x-admin'] === 'yes';
   }
 }
+
+/** One task whose name and error message are HTML; for the browser spec. */
+@Injectable()
+export class HostileTasks {
+  @Every({ seconds: 4 }, { name: HTML_NAME })
+  hostile(): void {
+    throw new Error(HTML_ERROR);
+  }
+}
+
+@Module({ providers: [HostileTasks] })
+export class HostileModule {}
