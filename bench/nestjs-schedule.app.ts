@@ -14,9 +14,13 @@ import { benchModule, generateTasks } from './task-classes';
  *   armed for — in `currentCronDue` just before the callbacks run.
  * - @Interval: `setInterval` is wrapped during bootstrap only, to note when
  *   each interval was registered (its ideal run k is registration + k·interval).
+ *   The methods use `@Interval(ms)` without a name, as users usually do (the
+ *   library then names each one with a random UUID), so the j-th registration
+ *   is matched to the j-th discovered method: @nestjs/schedule mounts intervals
+ *   in discovery order, which is provider order, then method order.
  */
 let currentCronDue = NaN;
-const registeredAt = new WeakMap<object, number>();
+const registrations: number[] = [];
 const originalSetInterval = globalThis.setInterval;
 let cronHookInstalled = false;
 
@@ -46,10 +50,8 @@ function installCronDueHook(): void {
 
 function installIntervalRegistrationHook(): void {
   globalThis.setInterval = function (this: unknown, ...args: Parameters<typeof setInterval>) {
-    const at = hiresNow();
-    const handle = originalSetInterval.apply(this, args);
-    registeredAt.set(handle, at);
-    return handle;
+    registrations.push(hiresNow());
+    return originalSetInterval.apply(this, args);
   } as typeof setInterval;
 }
 
@@ -76,7 +78,7 @@ export const adapter: BenchAdapter = {
           recorder.record(i, NaN, entry);
           if (busy > 0) busyWait(busy);
         };
-      decorate = (i) => Interval(`t${i}`, spec.periodMs);
+      decorate = () => Interval(spec.periodMs);
     }
     const { classes } = generateTasks(spec.n, spec.methodsPerClass, makeMethod, decorate);
     return benchModule(ScheduleModule.forRoot(), classes);
@@ -84,15 +86,19 @@ export const adapter: BenchAdapter = {
 
   intervalSchedule(app, spec, bootStart, bootEnd) {
     globalThis.setInterval = originalSetInterval;
-    const registry = app.get(SchedulerRegistry);
+    const notes: string[] = [];
+    const mounted = app.get(SchedulerRegistry).getIntervals().length;
+    if (registrations.length !== spec.n || mounted !== spec.n) {
+      notes.push(`${registrations.length} setInterval calls and ${mounted} intervals for ${spec.n} tasks`);
+    }
     const origin = new Float64Array(spec.n);
     let badAnchors = 0;
     for (let i = 0; i < spec.n; i++) {
-      const at = registeredAt.get(registry.getInterval(`t${i}`) as object);
+      const at = registrations[i];
       origin[i] = at ?? NaN;
       if (at === undefined || at < bootStart || at > bootEnd) badAnchors++;
     }
-    return { ideal: { mode: 'counted', periodMs: spec.periodMs, origin }, badAnchors, notes: [] };
+    return { ideal: { mode: 'counted', periodMs: spec.periodMs, origin }, badAnchors, notes };
   },
 
   dispose() {
