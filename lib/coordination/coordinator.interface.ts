@@ -10,6 +10,12 @@ export interface Coordinator {
   readonly alignsToEpoch: boolean;
 
   /**
+   * How long a `@Forever` lease lasts (ms) when the coordinator wants its own;
+   * the scheduler renews it well within that time. Unset: the scheduler's default.
+   */
+  readonly leaseTtlMs?: number;
+
+  /**
    * Claims the run of `task` due at `dueAt` (epoch ms). Resolves `true` for
    * exactly one replica; rejects when the claim cannot be decided (backend
    * unreachable), and the run is then skipped and reported as failed.

@@ -9,7 +9,11 @@ export class LocalCoordinator implements Coordinator {
   readonly alignsToEpoch = false;
 
   /** Always grants: this process is the only replica. */
-  claim(_task: string, _dueAt: number, _periodMs: number | null): Promise<boolean> {
+  claim(
+    _task: string,
+    _dueAt: number,
+    _periodMs: number | null,
+  ): Promise<boolean> {
     return Promise.resolve(true);
   }
 

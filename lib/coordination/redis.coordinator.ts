@@ -16,6 +16,8 @@ import type { Coordinator } from './coordinator.interface';
 export const REDIS_DEFAULT_KEY_PREFIX = 'aioclock';
 /** Default `claimTimeoutMs` of `RedisCoordinator`, in ms. */
 export const REDIS_DEFAULT_CLAIM_TIMEOUT_MS = 1_000;
+/** Default `leaseTtlMs` of `RedisCoordinator`: how long a `@Forever` lease lasts, in ms. */
+export const REDIS_DEFAULT_LEASE_TTL_MS = 30_000;
 /** A claim never expires sooner than this (covers clock skew and late timers), in ms. */
 export const REDIS_CLAIM_MIN_TTL_MS = 60_000;
 /** A claim never lives longer than this, so keys cannot pile up, in ms. */
@@ -58,6 +60,13 @@ export interface RedisCoordinatorOptions {
    */
   claimTimeoutMs?: number;
   /**
+   * How long a `@Forever` task's lease lasts without renewal: when its holder
+   * dies, another replica takes the task over within about this time. At
+   * least twice `claimTimeoutMs`, so one slow renewal cannot lose it.
+   * @default 30000
+   */
+  leaseTtlMs?: number;
+  /**
    * What this replica writes into the keys it holds, to tell replicas apart.
    * @default '<hostname>:<pid>:<random hex>'
    */
@@ -81,6 +90,8 @@ export class RedisCoordinator implements Coordinator {
   readonly keyPrefix: string;
   /** The bound on every Redis call, in ms. */
   readonly claimTimeoutMs: number;
+  /** How long a `@Forever` lease lasts without renewal, in ms. */
+  readonly leaseTtlMs: number;
 
   private readonly client: Redis | Cluster;
   // Calls waiting for the connection to become ready; one 'ready' listener serves them all.
@@ -92,20 +103,65 @@ export class RedisCoordinator implements Coordinator {
    * @throws AioClockError when an option is missing or invalid
    */
   constructor(options: RedisCoordinatorOptions) {
-    const { client, keyPrefix = REDIS_DEFAULT_KEY_PREFIX, claimTimeoutMs = REDIS_DEFAULT_CLAIM_TIMEOUT_MS } =
-      options ?? ({} as RedisCoordinatorOptions);
-    if (!client || typeof client.set !== 'function' || typeof client.eval !== 'function')
-      throw new AioClockError(invalidCoordinatorOption('client', client, 'an ioredis Redis or Cluster instance'));
+    const {
+      client,
+      keyPrefix = REDIS_DEFAULT_KEY_PREFIX,
+      claimTimeoutMs = REDIS_DEFAULT_CLAIM_TIMEOUT_MS,
+    } = options ?? ({} as RedisCoordinatorOptions);
+    if (
+      !client ||
+      typeof client.set !== 'function' ||
+      typeof client.eval !== 'function'
+    )
+      throw new AioClockError(
+        invalidCoordinatorOption(
+          'client',
+          client,
+          'an ioredis Redis or Cluster instance',
+        ),
+      );
     if (typeof keyPrefix !== 'string' || keyPrefix === '')
-      throw new AioClockError(invalidCoordinatorOption('keyPrefix', keyPrefix, 'a non-empty string'));
-    if (typeof claimTimeoutMs !== 'number' || !Number.isFinite(claimTimeoutMs) || claimTimeoutMs <= 0)
-      throw new AioClockError(invalidCoordinatorOption('claimTimeoutMs', claimTimeoutMs, 'a number of ms > 0'));
-    const replicaId = options.replicaId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+      throw new AioClockError(
+        invalidCoordinatorOption('keyPrefix', keyPrefix, 'a non-empty string'),
+      );
+    if (
+      typeof claimTimeoutMs !== 'number' ||
+      !Number.isFinite(claimTimeoutMs) ||
+      claimTimeoutMs <= 0
+    )
+      throw new AioClockError(
+        invalidCoordinatorOption(
+          'claimTimeoutMs',
+          claimTimeoutMs,
+          'a number of ms > 0',
+        ),
+      );
+    const leaseTtlMs =
+      options.leaseTtlMs ??
+      Math.max(REDIS_DEFAULT_LEASE_TTL_MS, 2 * claimTimeoutMs);
+    if (
+      typeof leaseTtlMs !== 'number' ||
+      !Number.isFinite(leaseTtlMs) ||
+      leaseTtlMs < 2 * claimTimeoutMs
+    )
+      throw new AioClockError(
+        invalidCoordinatorOption(
+          'leaseTtlMs',
+          leaseTtlMs,
+          `a number of ms >= 2 × claimTimeoutMs (${2 * claimTimeoutMs})`,
+        ),
+      );
+    const replicaId =
+      options.replicaId ??
+      `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     if (typeof replicaId !== 'string' || replicaId === '')
-      throw new AioClockError(invalidCoordinatorOption('replicaId', replicaId, 'a non-empty string'));
+      throw new AioClockError(
+        invalidCoordinatorOption('replicaId', replicaId, 'a non-empty string'),
+      );
     this.client = client;
     this.keyPrefix = keyPrefix;
     this.claimTimeoutMs = claimTimeoutMs;
+    this.leaseTtlMs = leaseTtlMs;
     this.replicaId = replicaId;
   }
 
@@ -117,11 +173,22 @@ export class RedisCoordinator implements Coordinator {
    * @param periodMs the task's distance between runs, to size the expiry (null when unknown)
    * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
    */
-  async claim(task: string, dueAt: number, periodMs: number | null): Promise<boolean> {
+  async claim(
+    task: string,
+    dueAt: number,
+    periodMs: number | null,
+  ): Promise<boolean> {
     const key = this.claimKey(task, dueAt);
     const reply = await this.call(
       () => `claim ${task} due at ${describeInstant(dueAt)}`,
-      () => this.client.set(key, this.replicaId, 'PX', this.claimTtl(periodMs), 'NX'),
+      () =>
+        this.client.set(
+          key,
+          this.replicaId,
+          'PX',
+          this.claimTtl(periodMs),
+          'NX',
+        ),
     );
     return reply === 'OK';
   }
@@ -138,7 +205,14 @@ export class RedisCoordinator implements Coordinator {
     const ttl = Math.max(1, Math.ceil(ttlMs));
     const reply = await this.call(
       () => `renew the lease of ${task}`,
-      () => this.client.eval(LEASE_SCRIPT, 1, this.leaseKey(task), this.replicaId, ttl),
+      () =>
+        this.client.eval(
+          LEASE_SCRIPT,
+          1,
+          this.leaseKey(task),
+          this.replicaId,
+          ttl,
+        ),
     );
     return reply === 1;
   }
@@ -152,7 +226,13 @@ export class RedisCoordinator implements Coordinator {
   async release(task: string): Promise<void> {
     await this.call(
       () => `release the lease of ${task}`,
-      () => this.client.eval(RELEASE_SCRIPT, 1, this.leaseKey(task), this.replicaId),
+      () =>
+        this.client.eval(
+          RELEASE_SCRIPT,
+          1,
+          this.leaseKey(task),
+          this.replicaId,
+        ),
     );
   }
 
@@ -187,7 +267,10 @@ export class RedisCoordinator implements Coordinator {
       periodMs === null || !Number.isFinite(periodMs) || periodMs <= 0
         ? REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS
         : Math.ceil(2 * periodMs);
-    return Math.min(REDIS_CLAIM_MAX_TTL_MS, Math.max(REDIS_CLAIM_MIN_TTL_MS, wanted));
+    return Math.min(
+      REDIS_CLAIM_MAX_TTL_MS,
+      Math.max(REDIS_CLAIM_MIN_TTL_MS, wanted),
+    );
   }
 
   // Sends one command once the connection is ready, all within claimTimeoutMs.
@@ -217,11 +300,15 @@ export class RedisCoordinator implements Coordinator {
         }
         reply.then(
           (value) => settle() && resolve(value),
-          (error: unknown) => settle() && reject(failure(what(), describeError(error), error)),
+          (error: unknown) =>
+            settle() && reject(failure(what(), describeError(error), error)),
         );
       };
       const timer = setTimeout(() => {
-        if (settle()) reject(failure(what(), redisNoAnswer(this.claimTimeoutMs, client.status)));
+        if (settle())
+          reject(
+            failure(what(), redisNoAnswer(this.claimTimeoutMs, client.status)),
+          );
       }, this.claimTimeoutMs);
       // 'wait' is a lazyConnect client: its first command is what connects it.
       if (client.status === 'ready' || client.status === 'wait') start();
@@ -243,7 +330,10 @@ export class RedisCoordinator implements Coordinator {
 }
 
 function encodeTaskName(task: string): string {
-  return task.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return task.replace(
+    /[%{}]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 function describeInstant(epochMs: number): string {

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
 /** True on a CI runner, where a missing Redis is a failure, not a skip. */
-export const IN_CI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
+export const IN_CI =
+  !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
 
 // Jest registers tests synchronously, so whether Redis answers has to be known
 // before `describe` runs: a child process pings it (with ioredis, so auth, db
@@ -12,10 +13,11 @@ export const IN_CI = !!process.env.CI && !['0', 'false'].includes(process.env.CI
 const PROBE = `
 const Redis = require('ioredis');
 const client = new Redis(process.argv[1], { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
-client.on('error', () => {});
+let first;
+client.on('error', (e) => { first = first || e.message; });
 client.connect().then(() => client.ping()).then(
   () => { client.disconnect(); process.exit(0); },
-  (e) => { process.stderr.write(String(e && e.message || e)); process.exit(1); },
+  (e) => { process.stderr.write(first || String(e && e.message || e)); process.exit(1); },
 );`;
 
 /**
@@ -29,7 +31,11 @@ export function probeRedis(url: string = REDIS_URL): string | null {
     encoding: 'utf8',
   });
   if (result.status === 0) return null;
-  return (result.stderr || result.error?.message || `probe exited with ${result.status}`).trim();
+  return (
+    result.stderr ||
+    result.error?.message ||
+    `probe exited with ${result.status}`
+  ).trim();
 }
 
 /**
@@ -38,22 +44,45 @@ export function probeRedis(url: string = REDIS_URL): string | null {
  * skipped with one console note, so contributors without Redis can run the rest.
  */
 export function describeWithRedis(name: string, body: () => void): void {
-  const unreachable = probeRedis();
-  if (unreachable === null) {
+  describeIfAvailable(
+    name,
+    probeRedis(),
+    `Redis at ${REDIS_URL}`,
+    'set REDIS_URL or source .ci/redis.sh',
+    body,
+  );
+}
+
+/**
+ * `describe` for suites that need some real component: runs them when
+ * `unavailable` is null; otherwise fails them on CI and skips them elsewhere,
+ * with one console note naming what is missing and how to provide it.
+ * @param unavailable null when the component is there, else why it is not
+ */
+export function describeIfAvailable(
+  name: string,
+  unavailable: string | null,
+  component: string,
+  remedy: string,
+  body: () => void,
+): void {
+  if (unavailable === null) {
     describe(name, body);
     return;
   }
   if (IN_CI) {
     describe(name, () => {
       beforeAll(() => {
-        throw new Error(`CI is set but Redis at ${REDIS_URL} does not answer (${unreachable}); source .ci/redis.sh or set REDIS_URL`);
+        throw new Error(
+          `CI is set but ${component} is not available (${unavailable}); ${remedy}`,
+        );
       });
       body();
     });
     return;
   }
   console.warn(
-    `Skipping "${name}": no Redis at ${REDIS_URL} (${unreachable}). Set REDIS_URL or source .ci/redis.sh to run it.`,
+    `Skipping "${name}": ${component} is not available (${unavailable}); ${remedy} to run it.`,
   );
   describe.skip(name, body);
 }

@@ -8,9 +8,15 @@ describe('LocalCoordinator', () => {
   });
 
   it('should grant every claim, including a repeated one', async () => {
-    await expect(coordinator.claim('Jobs.sync', 1_000, 1_000)).resolves.toBe(true);
-    await expect(coordinator.claim('Jobs.sync', 1_000, 1_000)).resolves.toBe(true);
-    await expect(coordinator.claim('Jobs.sync', 2_000, null)).resolves.toBe(true);
+    await expect(coordinator.claim('Jobs.sync', 1_000, 1_000)).resolves.toBe(
+      true,
+    );
+    await expect(coordinator.claim('Jobs.sync', 1_000, 1_000)).resolves.toBe(
+      true,
+    );
+    await expect(coordinator.claim('Jobs.sync', 2_000, null)).resolves.toBe(
+      true,
+    );
   });
 
   it('should grant every lease and release without error', async () => {

@@ -8,7 +8,10 @@ import {
   REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS,
   RedisCoordinator,
 } from '../../../lib/coordination/redis.coordinator';
-import { REDIS_URL, describeWithRedis } from '../../src/replicas/redis-test-env';
+import {
+  REDIS_URL,
+  describeWithRedis,
+} from '../../src/replicas/redis-test-env';
 
 // The hash tag Redis Cluster hashes: the text between the first '{' and the
 // next '}', when that text is not empty (cluster specification, "hash tags").
@@ -29,10 +32,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function activeTimeouts(): number {
-  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 }
 
 describe('RedisCoordinator (no server needed)', () => {
@@ -57,18 +56,29 @@ describe('RedisCoordinator (no server needed)', () => {
     [null, REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS],
     [0, REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS],
     [Number.POSITIVE_INFINITY, REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS],
-  ])('should keep a claim of a task with period %p for %p ms', (periodMs, expected) => {
-    const ttl = coordinator.claimTtl(periodMs);
-    expect(ttl).toBe(expected);
-    expect(ttl).toBeGreaterThanOrEqual(60_000);
-    expect(ttl).toBeLessThanOrEqual(86_400_000);
-  });
+  ])(
+    'should keep a claim of a task with period %p for %p ms',
+    (periodMs, expected) => {
+      const ttl = coordinator.claimTtl(periodMs);
+      expect(ttl).toBe(expected);
+      expect(ttl).toBeGreaterThanOrEqual(60_000);
+      expect(ttl).toBeLessThanOrEqual(86_400_000);
+    },
+  );
 
   it('should build claim and lease keys with the task name as Redis Cluster hash tag', () => {
-    expect(coordinator.claimKey('Reports.daily', 1_711_882_800_000)).toBe('app:{Reports.daily}:1711882800000');
-    expect(coordinator.leaseKey('Reports.daily')).toBe('app:{Reports.daily}:lease');
-    expect(hashTag(coordinator.claimKey('Reports.daily', 1))).toBe('Reports.daily');
-    expect(hashTag(coordinator.leaseKey('Reports.daily'))).toBe('Reports.daily');
+    expect(coordinator.claimKey('Reports.daily', 1_711_882_800_000)).toBe(
+      'app:{Reports.daily}:1711882800000',
+    );
+    expect(coordinator.leaseKey('Reports.daily')).toBe(
+      'app:{Reports.daily}:lease',
+    );
+    expect(hashTag(coordinator.claimKey('Reports.daily', 1))).toBe(
+      'Reports.daily',
+    );
+    expect(hashTag(coordinator.leaseKey('Reports.daily'))).toBe(
+      'Reports.daily',
+    );
   });
 
   it('should encode braces and percent signs so the hash tag stays the whole task name', () => {
@@ -77,26 +87,60 @@ describe('RedisCoordinator (no server needed)', () => {
     expect(hashTag(key)).toBe('a%7Bb%7Dc%25');
     expect(hashTag(coordinator.leaseKey('}{'))).toBe('%7D%7B');
     // Distinct names stay distinct keys.
-    expect(coordinator.claimKey('a{', 1)).not.toBe(coordinator.claimKey('a%7B', 1));
+    expect(coordinator.claimKey('a{', 1)).not.toBe(
+      coordinator.claimKey('a%7B', 1),
+    );
   });
 
   it('should default the key prefix to "aioclock" and the replica id to host:pid:random', () => {
     const defaults = new RedisCoordinator({ client: idle });
     expect(defaults.keyPrefix).toBe('aioclock');
     expect(defaults.claimTimeoutMs).toBe(1_000);
-    expect(defaults.replicaId).toMatch(new RegExp(`^.+:${process.pid}:[0-9a-f]{8}$`));
-    expect(new RedisCoordinator({ client: idle }).replicaId).not.toBe(defaults.replicaId);
+    expect(defaults.leaseTtlMs).toBe(30_000);
+    expect(defaults.replicaId).toMatch(
+      new RegExp(`^.+:${process.pid}:[0-9a-f]{8}$`),
+    );
+    expect(new RedisCoordinator({ client: idle }).replicaId).not.toBe(
+      defaults.replicaId,
+    );
   });
 
   it.each([
-    [{ client: undefined }, 'RedisCoordinator: invalid client: undefined (expected an ioredis Redis or Cluster instance)'],
-    [{ client: {} }, 'RedisCoordinator: invalid client: an object (expected an ioredis Redis or Cluster instance)'],
-    [{ keyPrefix: '' }, 'RedisCoordinator: invalid keyPrefix: "" (expected a non-empty string)'],
-    [{ claimTimeoutMs: 0 }, 'RedisCoordinator: invalid claimTimeoutMs: 0 (expected a number of ms > 0)'],
-    [{ claimTimeoutMs: Number.NaN }, 'RedisCoordinator: invalid claimTimeoutMs: NaN (expected a number of ms > 0)'],
-    [{ replicaId: '' }, 'RedisCoordinator: invalid replicaId: "" (expected a non-empty string)'],
+    [
+      { client: undefined },
+      'RedisCoordinator: invalid client: undefined (expected an ioredis Redis or Cluster instance)',
+    ],
+    [
+      { client: {} },
+      'RedisCoordinator: invalid client: an object (expected an ioredis Redis or Cluster instance)',
+    ],
+    [
+      { keyPrefix: '' },
+      'RedisCoordinator: invalid keyPrefix: "" (expected a non-empty string)',
+    ],
+    [
+      { claimTimeoutMs: 0 },
+      'RedisCoordinator: invalid claimTimeoutMs: 0 (expected a number of ms > 0)',
+    ],
+    [
+      { claimTimeoutMs: Number.NaN },
+      'RedisCoordinator: invalid claimTimeoutMs: NaN (expected a number of ms > 0)',
+    ],
+    [
+      { leaseTtlMs: 1_999 },
+      'RedisCoordinator: invalid leaseTtlMs: 1999 (expected a number of ms >= 2 × claimTimeoutMs (2000))',
+    ],
+    [
+      { claimTimeoutMs: 500, leaseTtlMs: 'long' },
+      'RedisCoordinator: invalid leaseTtlMs: "long" (expected a number of ms >= 2 × claimTimeoutMs (1000))',
+    ],
+    [
+      { replicaId: '' },
+      'RedisCoordinator: invalid replicaId: "" (expected a non-empty string)',
+    ],
   ])('should reject the options %p', (overrides, message) => {
-    const build = () => new RedisCoordinator({ client: idle, ...overrides } as never);
+    const build = () =>
+      new RedisCoordinator({ client: idle, ...overrides } as never);
     expect(build).toThrow(AioClockError);
     expect(build).toThrow(message);
   });
@@ -119,8 +163,16 @@ describeWithRedis('RedisCoordinator against a real Redis', () => {
   beforeAll(async () => {
     admin = client();
     await admin.ping();
-    a = new RedisCoordinator({ client: client(), keyPrefix: prefix, replicaId: 'replica-a' });
-    b = new RedisCoordinator({ client: client(), keyPrefix: prefix, replicaId: 'replica-b' });
+    a = new RedisCoordinator({
+      client: client(),
+      keyPrefix: prefix,
+      replicaId: 'replica-a',
+    });
+    b = new RedisCoordinator({
+      client: client(),
+      keyPrefix: prefix,
+      replicaId: 'replica-b',
+    });
   });
 
   afterAll(async () => {
@@ -129,7 +181,8 @@ describeWithRedis('RedisCoordinator against a real Redis', () => {
       if (keys.length) await admin.del(...keys);
     }
     // ioredis arms a 2 s 'disconnectTimeout' timer when disconnecting a closed stream: skip ended clients.
-    for (const created of clients) if (created.status !== 'end') created.disconnect();
+    for (const created of clients)
+      if (created.status !== 'end') created.disconnect();
   });
 
   it('should let exactly one of two replicas win each due run they race for', async () => {
@@ -138,8 +191,14 @@ describeWithRedis('RedisCoordinator against a real Redis', () => {
       const dueAt = base + i * 1_000;
       const [first, second] =
         i % 2 === 0
-          ? await Promise.all([a.claim('Race.task', dueAt, 1_000), b.claim('Race.task', dueAt, 1_000)])
-          : await Promise.all([b.claim('Race.task', dueAt, 1_000), a.claim('Race.task', dueAt, 1_000)]);
+          ? await Promise.all([
+              a.claim('Race.task', dueAt, 1_000),
+              b.claim('Race.task', dueAt, 1_000),
+            ])
+          : await Promise.all([
+              b.claim('Race.task', dueAt, 1_000),
+              a.claim('Race.task', dueAt, 1_000),
+            ]);
       expect([first, second].filter(Boolean)).toHaveLength(1);
       const holder = await admin.get(a.claimKey('Race.task', dueAt));
       expect(holder).toBe((i % 2 === 0) === first ? 'replica-a' : 'replica-b');
@@ -200,7 +259,8 @@ describeWithRedis('RedisCoordinator against a real Redis', () => {
     const key = a.leaseKey('Takeover.task');
     await expect(a.lease('Takeover.task', 10_000)).resolves.toBe(true);
     await admin.pexpire(key, 1);
-    while ((await admin.exists(key)) === 1) await new Promise((resolve) => setTimeout(resolve, 2));
+    while ((await admin.exists(key)) === 1)
+      await new Promise((resolve) => setTimeout(resolve, 2));
     await expect(b.lease('Takeover.task', 10_000)).resolves.toBe(true);
     await expect(a.lease('Takeover.task', 10_000)).resolves.toBe(false);
     expect(await admin.get(key)).toBe('replica-b');
@@ -217,16 +277,41 @@ describeWithRedis('RedisCoordinator against a real Redis', () => {
   });
 
   it('should connect a lazyConnect client on its first claim', async () => {
-    const lazy = new RedisCoordinator({ client: client(REDIS_URL, { lazyConnect: true }), keyPrefix: prefix });
+    const lazy = new RedisCoordinator({
+      client: client(REDIS_URL, { lazyConnect: true }),
+      keyPrefix: prefix,
+    });
     await expect(lazy.claim('Lazy.task', 50_000, 1_000)).resolves.toBe(true);
   });
 
-  it('should leave no timer behind after claims that succeed or time out', async () => {
-    const before = activeTimeouts();
-    await a.claim('Timers.task', 60_000, 1_000);
-    await a.lease('Timers.task', 10_000);
-    await a.release('Timers.task');
-    expect(activeTimeouts()).toBe(before);
+  it('should clear the timeout of every call that Redis answers', async () => {
+    // An unusual bound tells the coordinator's timers from anyone else's.
+    const bound = 4_321;
+    const timed = new RedisCoordinator({
+      client: client(),
+      keyPrefix: prefix,
+      claimTimeoutMs: bound,
+    });
+    const armed: unknown[] = [];
+    const cleared = new Set<unknown>();
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout');
+    const clearTimeoutSpy = jest.spyOn(global, 'clearTimeout');
+    try {
+      await timed.claim('Timers.task', 60_000, 1_000);
+      await timed.claim('Timers.task', 60_000, 1_000);
+      await timed.lease('Timers.task', 10_000);
+      await timed.release('Timers.task');
+      setTimeoutSpy.mock.calls.forEach(([, delay], index) => {
+        if (delay === bound)
+          armed.push(setTimeoutSpy.mock.results[index].value);
+      });
+      for (const [handle] of clearTimeoutSpy.mock.calls) cleared.add(handle);
+    } finally {
+      setTimeoutSpy.mockRestore();
+      clearTimeoutSpy.mockRestore();
+    }
+    expect(armed).toHaveLength(4);
+    expect(armed.filter((handle) => !cleared.has(handle))).toEqual([]);
   });
 
   it('should reject within the bound, naming the cause, when Redis cannot be reached', async () => {
@@ -253,18 +338,24 @@ describeWithRedis('RedisCoordinator against a real Redis', () => {
   });
 
   it('should reject when Redis stops answering, then claim again once it answers', async () => {
-    const paused = new RedisCoordinator({ client: client(), keyPrefix: prefix, claimTimeoutMs: 200 });
+    const paused = new RedisCoordinator({
+      client: client(),
+      keyPrefix: prefix,
+      claimTimeoutMs: 200,
+    });
     await paused.claim('Paused.warmup', 1, 1_000); // connected and ready
-    const before = activeTimeouts();
     await admin.call('CLIENT', 'PAUSE', '600', 'ALL');
     await expect(paused.claim('Paused.task', 70_000, 1_000)).rejects.toThrow(
       'Redis coordinator could not claim Paused.task due at 1970-01-01T00:01:10.000Z: no answer within 200 ms (connection ready)',
     );
-    expect(activeTimeouts()).toBe(before);
     // Commands wait for the pause to end; this one is answered afterwards.
-    await expect(paused.claim('Paused.task', 71_000, 1_000)).rejects.toThrow(/no answer within 200 ms/);
+    await expect(paused.claim('Paused.task', 71_000, 1_000)).rejects.toThrow(
+      /no answer within 200 ms/,
+    );
     await admin.call('CLIENT', 'UNPAUSE');
-    await expect(paused.claim('Paused.task', 72_000, 1_000)).resolves.toBe(true);
+    await expect(paused.claim('Paused.task', 72_000, 1_000)).resolves.toBe(
+      true,
+    );
   });
 
   it('should reject at once when the client was closed', async () => {
@@ -273,7 +364,10 @@ describeWithRedis('RedisCoordinator against a real Redis', () => {
     const ended = new Promise((resolve) => closed.once('end', resolve));
     await closed.quit();
     await ended;
-    const coordinator = new RedisCoordinator({ client: closed, keyPrefix: prefix });
+    const coordinator = new RedisCoordinator({
+      client: closed,
+      keyPrefix: prefix,
+    });
     await expect(coordinator.claim('Closed.task', 1, 1_000)).rejects.toThrow(
       'Redis coordinator could not claim Closed.task due at 1970-01-01T00:00:00.001Z: the Redis client is closed (quit() or disconnect() was called)',
     );

@@ -1,0 +1,109 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import type { ReplicaBuild } from './replica-build';
+import type { ReplicaMessage } from './replica.main';
+
+/** One replica: a forked Node process running the compiled `replica.main.ts`. */
+export class ReplicaProcess {
+  /** Every 'failed' event the replica reported. */
+  readonly failures: Extract<ReplicaMessage, { type: 'failed' }>[] = [];
+  /** Everything it wrote (Nest's log lines included). */
+  output = '';
+  /** When it reported ready, epoch ms. */
+  readyAt: number | null = null;
+  /** Set once it exited: its code or signal, and whether we asked it to stop. */
+  exit: {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    expected: boolean;
+  } | null = null;
+
+  private readonly child: ChildProcess;
+  private stopping = false;
+  private readonly exited: Promise<void>;
+  private readonly ready: Promise<void>;
+
+  /**
+   * @param build the compiled app
+   * @param replicaId the id it writes into Redis
+   * @param env REDIS_URL, REPLICA_NAMESPACE, REPLICA_LEASE_TTL_MS
+   */
+  constructor(
+    build: ReplicaBuild,
+    readonly replicaId: string,
+    env: Record<string, string>,
+  ) {
+    this.child = fork(build.main, [], {
+      env: {
+        ...process.env,
+        ...env,
+        REPLICA_ID: replicaId,
+        NODE_PATH: build.nodePath,
+        NO_COLOR: '1',
+      },
+      execArgv: [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.child.stdout!.on(
+      'data',
+      (chunk: Buffer) => (this.output += chunk.toString()),
+    );
+    this.child.stderr!.on(
+      'data',
+      (chunk: Buffer) => (this.output += chunk.toString()),
+    );
+    this.ready = new Promise((resolve, reject) => {
+      this.child.on('message', (message: ReplicaMessage) => {
+        if (message.type === 'ready') {
+          this.readyAt = message.at;
+          resolve();
+        } else if (message.type === 'failed') {
+          this.failures.push(message);
+        }
+      });
+      this.child.once('exit', () =>
+        reject(
+          new Error(`${replicaId} exited before it was ready:\n${this.output}`),
+        ),
+      );
+    });
+    this.ready.catch(() => undefined);
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        this.exit = { code, signal, expected: this.stopping };
+        resolve();
+      }),
+    );
+  }
+
+  /** The process id. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Resolves once the app has started its scheduler. */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** How many times a line containing `text` was written. */
+  count(text: string): number {
+    return this.output.split('\n').filter((line) => line.includes(text)).length;
+  }
+
+  /** Kills it at once, as a crash or an OOM killer would. */
+  async kill(): Promise<void> {
+    this.stopping = true;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** Asks for a clean shutdown (app.close(), clients quit) and waits for the exit. */
+  async stop(): Promise<void> {
+    if (this.exit) return;
+    this.stopping = true;
+    this.child.send('stop');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,82 @@
+// One replica process, forked by test/e2e/replicas: a Nest application
+// context with ReplicaModule, coordinated through the Redis at REDIS_URL.
+// It talks to its parent over IPC: 'ready' once started, every 'failed'
+// event, and 'stopped' after a clean shutdown asked for with 'stop'.
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import Redis from 'ioredis';
+import { AioClockRegistry, RedisCoordinator } from '../../../lib';
+import { ReplicaModule } from './replica.module';
+
+/** What a replica process sends its parent. */
+export type ReplicaMessage =
+  | { type: 'ready'; at: number }
+  | { type: 'failed'; name: string; scheduledAt: number; error: string }
+  | { type: 'stopped' };
+
+function send(message: ReplicaMessage): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const replicaId = process.env.REPLICA_ID ?? `replica-${process.pid}`;
+  const namespace = process.env.REPLICA_NAMESPACE ?? 'aioclock-replicas';
+  const leaseTtlMs = Number(process.env.REPLICA_LEASE_TTL_MS ?? 3_000);
+
+  // The coordinator's own client, with the settings the README recommends:
+  // give up queued commands quickly and reconnect promptly.
+  const coordinatorClient = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 500),
+  });
+  // The tasks' client keeps commands queued through an outage so no run's record is lost.
+  const dataClient = new Redis(url, {
+    maxRetriesPerRequest: null,
+    retryStrategy: () => 100,
+  });
+  // Connection errors are expected while Redis is down; the scheduler reports them.
+  coordinatorClient.on('error', () => undefined);
+  dataClient.on('error', () => undefined);
+
+  const coordinator = new RedisCoordinator({
+    client: coordinatorClient,
+    keyPrefix: namespace,
+    replicaId,
+    leaseTtlMs,
+  });
+  const app = await NestFactory.createApplicationContext(
+    ReplicaModule.register(
+      { redis: dataClient, namespace, replicaId },
+      coordinator,
+    ),
+    { logger: ['log', 'warn', 'error'] },
+  );
+  app.get(AioClockRegistry).events$.subscribe((event) => {
+    if (event.type !== 'failed') return;
+    const error =
+      event.error instanceof Error ? event.error.message : String(event.error);
+    send({
+      type: 'failed',
+      name: event.name,
+      scheduledAt: event.scheduledAt.getTime(),
+      error,
+    });
+  });
+
+  process.on('message', (message) => {
+    if (message !== 'stop') return;
+    void (async () => {
+      await app.close();
+      await Promise.allSettled([coordinatorClient.quit(), dataClient.quit()]);
+      send({ type: 'stopped' });
+      process.disconnect?.();
+    })();
+  });
+  send({ type: 'ready', at: Date.now() });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
