@@ -16,8 +16,9 @@ export const adapter: BenchAdapter = {
         recorder.record(i, ctx.scheduledAt.getTime(), entry);
         if (busy > 0) busyWait(busy);
       };
-    const decorator = spec.kind === 'cron' ? Cron('* * * * * *') : Every({ seconds: spec.periodMs / 1000 });
-    const { classes } = generateTasks(spec.n, spec.methodsPerClass, makeMethod, () => decorator);
+    // A fresh decorator per method, as `@Every(...)` written above each method would be.
+    const decorate = spec.kind === 'cron' ? () => Cron('* * * * * *') : () => Every({ seconds: spec.periodMs / 1000 });
+    const { classes } = generateTasks(spec.n, spec.methodsPerClass, makeMethod, decorate);
     return benchModule(AioClockModule.forRoot(), classes);
   },
 
