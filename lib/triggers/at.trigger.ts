@@ -15,6 +15,8 @@ const WEEKDAY: Record<AtDay, number | null> = {
 };
 
 const DAY_MS = 86_400_000;
+/** Larger than any DST or zone-change gap outside date-line moves. */
+const MAX_GAP_MS = 6 * 3_600_000;
 
 /**
  * A wall-clock time in a zone, every day or on one weekday. Due times are
@@ -56,9 +58,12 @@ export class AtTrigger implements Trigger {
   private dueFrom(from: number, inclusive: boolean): number {
     const wall = wallTimeAt(from, this.timeZone);
     const today = Date.UTC(wall.year, wall.month - 1, wall.day);
-    // Start a day early: a time shifted by a DST gap near midnight can land on
-    // the following calendar day. Nine days cover any weekday plus that slack.
-    for (let offset = -1; offset <= 8; offset++) {
+    const timeOfDayMs = ((wall.hour * 60 + wall.minute) * 60 + wall.second) * 1000;
+    // Yesterday's time matters only when a DST gap shifts it past midnight,
+    // i.e. when it is late in the day and now is early: check it only then.
+    const firstOffset = DAY_MS + timeOfDayMs - this.secondOfDayMs <= MAX_GAP_MS ? -1 : 0;
+    // Eight days cover any weekday plus the slack of a shifted time.
+    for (let offset = firstOffset; offset <= 8; offset++) {
       const midnight = today + offset * DAY_MS;
       if (this.weekday !== null && new Date(midnight).getUTCDay() !== this.weekday) continue;
       const due = instantOfWallTime(midnight + this.secondOfDayMs, this.timeZone);
