@@ -21,9 +21,9 @@ echo "installed: $(node -p "require('@nestjs/core/package.json').version") of @n
 # The compiled sample, importing the published package instead of ../../lib.
 mkdir -p app
 cp -r "$root/dist-sample/sample/src/." app/
-grep -rl "require(\"../../lib\")\|require(\"../../../lib\")" app | while read -r f; do
-  sed -i -e 's#require("\.\./\.\./lib")#require("nestjs-aioclock")#g' -e 's#require("\.\./\.\./\.\./lib")#require("nestjs-aioclock")#g' "$f"
-done
+find app -name '*.js' -print0 | xargs -0 sed -i -E \
+  -e 's#require\("(\.\./)+lib/health"\)#require("nestjs-aioclock/health")#g' \
+  -e 's#require\("(\.\./)+lib(/http)?"\)#require("nestjs-aioclock")#g'
 if grep -rq '/lib")' app; then echo "sample still imports lib/ directly" >&2; exit 1; fi
 
 log="$scratch/sample.log"

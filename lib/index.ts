@@ -12,6 +12,9 @@ export type { Coordinator } from './coordination/coordinator.interface';
 export { LocalCoordinator } from './coordination/local.coordinator';
 export { RedisCoordinator } from './coordination/redis.coordinator';
 export * from './errors';
+// HTTP endpoints and dashboard (opt-in). The terminus health indicator lives
+// in the 'nestjs-aioclock/health' entry, so this one never needs @nestjs/terminus.
+export * from './http';
 export type * from './interfaces/aioclock-options.interface';
 export type * from './interfaces/group-options.interface';
 export type * from './interfaces/task-context.interface';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 // Published: import { AioClockHttpModule } from 'nestjs-aioclock';
-import { AioClockHttpModule } from '../../../lib/http';
+import { AioClockHttpModule } from '../../../lib';
 // Published: import { AioClockHealthIndicator } from 'nestjs-aioclock/health';
 import { AioClockHealthIndicator } from '../../../lib/health';
 import { AppModule } from '../app.module';
