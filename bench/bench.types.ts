@@ -89,7 +89,11 @@ export interface ScenarioResult {
 export interface ClaimResult {
   skipped?: string;
   claims?: number;
+  /** A won claim (the key is new). */
   medianMs?: number;
   p99Ms?: number;
+  /** A lost claim (another replica holds the key), when claim.bench reports it. */
+  lostMedianMs?: number;
+  lostP99Ms?: number;
   raw?: unknown;
 }

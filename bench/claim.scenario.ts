@@ -47,7 +47,9 @@ export function normalizeClaimResult(raw: unknown): ClaimResult {
   const p99Ms = pick(source, ['p99ms', 'p99']);
   const claims = pick(source, ['claims', 'count', 'n', 'samples', 'iterations']);
   if (medianMs === undefined || p99Ms === undefined) return { skipped: 'claim.bench reported no median/p99', raw };
-  return { claims, medianMs, p99Ms, raw };
+  const lostMedianMs = pick(source, ['lostmedianms']);
+  const lostP99Ms = pick(source, ['lostp99ms']);
+  return { claims, medianMs, p99Ms, lostMedianMs, lostP99Ms, raw };
 }
 
 /**

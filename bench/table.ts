@@ -62,7 +62,9 @@ export function renderTable(results: ScenarioResult[], claim: ClaimResult): stri
   });
   const claimNote = claim.skipped
     ? `skipped: ${claim.skipped}`
-    : `per claim: median ${ms(claim.medianMs)} ms, p99 ${ms(claim.p99Ms)} ms` + (claim.claims ? ` (${thousands(claim.claims)} claims)` : '');
+    : `won claim: median ${ms(claim.medianMs)} ms, p99 ${ms(claim.p99Ms)} ms` +
+      (claim.lostMedianMs !== undefined ? `; lost claim: median ${ms(claim.lostMedianMs)} ms, p99 ${ms(claim.lostP99Ms)} ms` : '') +
+      ' (loopback, sequential)';
   rows.push(['claim', claim.claims ? thousands(claim.claims) : '–', 'nestjs-aioclock', 'RedisCoordinator', '', '', '', '', '', '', '', '', '', claimNote]);
 
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
