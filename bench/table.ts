@@ -50,7 +50,8 @@ export function renderTable(results: ScenarioResult[], claim: ClaimResult): stri
       decoratorLabel(r.spec),
       ms(r.bootMs),
       mb(r.heapAfterInit),
-      r.heapPerTask.toFixed(0),
+      // With a handful of tasks the app itself dominates: per task means nothing.
+      r.spec.n >= 100 ? r.heapPerTask.toFixed(0) : '–',
       ms(r.lateness.p50),
       ms(r.lateness.p99),
       ms(r.lateness.max),
