@@ -38,7 +38,9 @@ export const invalidCron = (expression: unknown, reason: string): string =>
   `invalid cron: ${formatValue(expression)} (${reason})`;
 
 /** Prefixes a member's own message with its place in an `@OrTrigger`. */
-export const invalidOrMember = (index: number, message: string): string => `triggers[${index}]: ${message}`;
+export const invalidOrMember = (index: number, message: string): string =>
+  // A nested or's message already starts with its own path: join them.
+  message.startsWith('triggers[') ? `triggers[${index}].${message}` : `triggers[${index}]: ${message}`;
 
 /** A trigger that has no place inside an `@OrTrigger`. */
 export const notAllowedInOr = (type: string): string =>

@@ -42,8 +42,8 @@ export const AT_DAYS = [
 /** Kinds that cannot be members of an `or`: they have no due times to merge. */
 const NOT_IN_OR: readonly TriggerType[] = ['forever', 'startup', 'shutdown'];
 
-/** Largest interval accepted: due times must stay exact integers. */
-const MAX_INTERVAL_MS = Number.MAX_SAFE_INTEGER / 2 ** 10;
+/** Largest interval accepted (about 317 years): due times must stay exact integers. */
+const MAX_INTERVAL_MS = 1e13;
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
