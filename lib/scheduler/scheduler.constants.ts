@@ -1,11 +1,9 @@
-/** How long a `@Forever` lease lasts under a coordinator, in ms. */
+/**
+ * How long a `@Forever` lease lasts under a coordinator that does not say
+ * (`Coordinator.leaseTtlMs`), in ms. It is renewed every third of that, and a
+ * replica without it asks again every half.
+ */
 export const FOREVER_LEASE_TTL_MS = 30_000;
-
-/** How often a held `@Forever` lease is renewed: well within its TTL. */
-export const FOREVER_LEASE_RENEW_MS = FOREVER_LEASE_TTL_MS / 3;
-
-/** How often a replica without the lease asks again, so it takes over within the TTL. */
-export const FOREVER_LEASE_RETRY_MS = FOREVER_LEASE_TTL_MS / 2;
 
 /**
  * After shutdown aborts the runs still going, how long it keeps waiting for

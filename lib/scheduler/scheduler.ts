@@ -27,12 +27,7 @@ import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
 import { Fifo } from './fifo';
 import { RunContext } from './run-context';
-import {
-  ABORT_SETTLE_MS,
-  FOREVER_LEASE_RENEW_MS,
-  FOREVER_LEASE_RETRY_MS,
-  FOREVER_LEASE_TTL_MS,
-} from './scheduler.constants';
+import { ABORT_SETTLE_MS, FOREVER_LEASE_TTL_MS } from './scheduler.constants';
 import type {
   GroupDefinition,
   SchedulerLogger,
@@ -627,7 +622,7 @@ export class Scheduler {
     task.leaseAsked = true;
     let answer: Promise<boolean>;
     try {
-      answer = this.coordinator!.lease(task.name, FOREVER_LEASE_TTL_MS);
+      answer = this.coordinator!.lease(task.name, this.leaseTtl());
     } catch (error) {
       answer = Promise.reject(error);
     }
@@ -657,10 +652,16 @@ export class Scheduler {
         task.leaseTimer = null;
         this.askLease(task);
       },
-      held ? FOREVER_LEASE_RENEW_MS : FOREVER_LEASE_RETRY_MS,
+      // Renew well within the lease; ask again often enough to take over within it.
+      held ? this.leaseTtl() / 3 : this.leaseTtl() / 2,
     );
     if (held) this.armForever(task);
     else this.stopForever(task);
+  }
+
+  /** The coordinator's own lease length, else the default. */
+  private leaseTtl(): number {
+    return this.coordinator?.leaseTtlMs ?? FOREVER_LEASE_TTL_MS;
   }
 
   private async release(task: TaskState): Promise<void> {

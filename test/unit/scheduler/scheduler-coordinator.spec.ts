@@ -1,9 +1,6 @@
 import { VirtualClock } from '../../../lib/clock/virtual-clock';
 import type { Coordinator } from '../../../lib/coordination/coordinator.interface';
-import {
-  FOREVER_LEASE_RETRY_MS,
-  FOREVER_LEASE_TTL_MS,
-} from '../../../lib/scheduler/scheduler.constants';
+import { FOREVER_LEASE_TTL_MS } from '../../../lib/scheduler/scheduler.constants';
 import { setup, task, T0 } from './scheduler.fixtures';
 
 /** Replicas sharing one in-memory store, as replicas share Redis. */
@@ -172,7 +169,7 @@ describe('Scheduler with a coordinator', () => {
     await nodes[0].scheduler.stop(0);
     expect(store.leases.has('pump')).toBe(false);
     const handedOver = loops[0];
-    await clock.advance(FOREVER_LEASE_RETRY_MS);
+    await clock.advance(FOREVER_LEASE_TTL_MS / 2);
 
     expect(loops[1]).toBeGreaterThan(0);
     expect(loops[0]).toBe(handedOver);
