@@ -9,9 +9,13 @@ import { benchModule, generateTasks } from './task-classes';
  * Instrumentation, kept out of the timing path as far as possible:
  * - cron: the `cron` package does not tell a tick which second it fired for.
  *   `CronTime#getTimeout` is replaced by an equivalent that also remembers the
- *   target instant it computed (it is `sendAt() − now`, as before), and
- *   `CronJob#fireOnTick` publishes the previous target — the one this tick was
- *   armed for — in `currentCronDue` just before the callbacks run.
+ *   target instant it computed (it is `sendAt() − now`, as before).
+ *   `CronJob#start` is wrapped to note, on entry, the target the firing timer
+ *   was armed for (its timer callback calls `start()` to re-arm, then fires).
+ *   `CronJob#fireOnTick` publishes the due time in `currentCronDue` just before
+ *   the callbacks run: that armed target, or — when `start()` itself fires
+ *   because the next target had already passed ("missed execution deadline …
+ *   executing immediately") — the target `start()` just computed.
  * - @Interval: `setInterval` is wrapped during bootstrap only, to note when
  *   each interval was registered (its ideal run k is registration + k·interval).
  *   The methods use `@Interval(ms)` without a name, as users usually do (the
@@ -26,9 +30,17 @@ let cronHookInstalled = false;
 
 interface InstrumentedCronTime {
   sendAt(): { toMillis(): number };
-  benchPreviousDue?: number;
   benchNextDue?: number;
 }
+
+interface InstrumentedCronJob {
+  cronTime: InstrumentedCronTime;
+  benchFiringDue?: number;
+  start(): void;
+  fireOnTick(): Promise<void>;
+}
+
+let insideStart = 0;
 
 function installCronDueHook(): void {
   if (cronHookInstalled) return;
@@ -36,14 +48,24 @@ function installCronDueHook(): void {
   const timeProto = CronTime.prototype as unknown as { getTimeout(this: InstrumentedCronTime): number };
   timeProto.getTimeout = function (this: InstrumentedCronTime): number {
     const due = this.sendAt().toMillis();
-    this.benchPreviousDue = this.benchNextDue;
     this.benchNextDue = due;
     return due - Date.now();
   };
-  const jobProto = CronJob.prototype as unknown as { fireOnTick(this: { cronTime: InstrumentedCronTime }): Promise<void> };
+  const jobProto = CronJob.prototype as unknown as InstrumentedCronJob;
+  const start = jobProto.start;
+  jobProto.start = function (this: InstrumentedCronJob): void {
+    const armedFor = this.cronTime.benchNextDue;
+    insideStart++;
+    try {
+      start.call(this);
+    } finally {
+      insideStart--;
+      this.benchFiringDue = armedFor;
+    }
+  };
   const fireOnTick = jobProto.fireOnTick;
-  jobProto.fireOnTick = function (this: { cronTime: InstrumentedCronTime }): Promise<void> {
-    currentCronDue = this.cronTime.benchPreviousDue ?? NaN;
+  jobProto.fireOnTick = function (this: InstrumentedCronJob): Promise<void> {
+    currentCronDue = (insideStart > 0 ? this.cronTime.benchNextDue : this.benchFiringDue) ?? NaN;
     return fireOnTick.call(this);
   };
 }
