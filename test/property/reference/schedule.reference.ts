@@ -1,0 +1,169 @@
+// Brute-force reference for wall-clock schedules (cron and @At): which
+// instants are due, found by walking minute by minute (and second by second
+// inside a matching minute) with API.md's DST rule:
+// - a wall time skipped by a spring-forward gap fires shifted forward by the
+//   gap (Temporal's 'compatible': the offset from before the gap applies);
+// - a wall time that occurs twice fires at its first occurrence only, unless
+//   the schedule fires every hour (cron with hour field `*`), where it fires at
+//   both, as cron-parser does: an hourly job keeps running every real hour.
+// Every zone used has transitions on whole minutes, so one minute of UTC is
+// one minute of wall time with one offset.
+
+import {
+  type Transition,
+  type Wall,
+  wallOf,
+  type ZoneModel,
+} from './zone.reference';
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/** A schedule read on the wall clock of a zone. */
+export interface WallSchedule {
+  /** Whether the calendar day (year, month, day, weekday) can fire. */
+  dayMatches(wall: Wall): boolean;
+  /** Whether some minute of the hour can fire. */
+  hourMatches(hour: number): boolean;
+  /** Whether hour:minute can fire. */
+  timeMatches(hour: number, minute: number): boolean;
+  /** The seconds it fires at, ascending. */
+  readonly seconds: readonly number[];
+  /** A wall time that occurs twice fires at both occurrences (else the first only). */
+  readonly bothOccurrences: boolean;
+}
+
+function wallMatches(schedule: WallSchedule, wall: Wall): boolean {
+  return (
+    schedule.timeMatches(wall.hour, wall.minute) && schedule.dayMatches(wall)
+  );
+}
+
+/** Whether the minute starting at `u` (a multiple of a minute) holds due instants. */
+function minuteIsDue(
+  schedule: WallSchedule,
+  zone: ZoneModel,
+  u: number,
+  transitions: readonly Transition[],
+): boolean {
+  const offset = zone.offsetAt(u);
+  let secondOccurrence = false;
+  for (const tr of transitions) {
+    const shift = tr.after - tr.before;
+    if (shift > 0 && u >= tr.at && u < tr.at + shift) {
+      // The image of the gap: the skipped wall time u + before fires here.
+      if (wallMatches(schedule, wallOf(u + tr.before))) return true;
+    }
+    if (shift < 0 && u >= tr.at && u < tr.at - shift) secondOccurrence = true;
+  }
+  if (secondOccurrence && !schedule.bothOccurrences) return false;
+  return wallMatches(schedule, wallOf(u + offset));
+}
+
+/** Whether the instant `t` is a due time of the schedule. */
+export function isDue(
+  schedule: WallSchedule,
+  zone: ZoneModel,
+  t: number,
+): boolean {
+  if (t % 1000 !== 0) return false;
+  const u = Math.floor(t / MINUTE_MS) * MINUTE_MS;
+  if (!schedule.seconds.includes((t - u) / 1000)) return false;
+  return minuteIsDue(
+    schedule,
+    zone,
+    u,
+    zone.transitionsBetween(u - DAY_MS, u + DAY_MS),
+  );
+}
+
+/**
+ * The first due instant after `from` (or at it, when `inclusive`) and at or
+ * before `limit`, or `null` when none is in that window.
+ */
+export function referenceNext(
+  schedule: WallSchedule,
+  zone: ZoneModel,
+  from: number,
+  inclusive: boolean,
+  limit: number,
+): number | null {
+  const transitions = zone.transitionsBetween(from - DAY_MS, limit + DAY_MS);
+  let u = Math.floor(from / MINUTE_MS) * MINUTE_MS;
+  while (u <= limit) {
+    const wall = wallOf(u + zone.offsetAt(u));
+    const nearTransition = transitions.some(
+      (tr) => Math.abs(tr.at - u) < DAY_MS,
+    );
+    // Far from any offset change, skip the rest of a wall day or hour that cannot fire.
+    if (!nearTransition && !schedule.dayMatches(wall)) {
+      u += ((23 - wall.hour) * 60 + (60 - wall.minute)) * MINUTE_MS;
+      continue;
+    }
+    if (!nearTransition && !schedule.hourMatches(wall.hour)) {
+      u += (60 - wall.minute) * MINUTE_MS;
+      continue;
+    }
+    if (minuteIsDue(schedule, zone, u, transitions)) {
+      for (const second of schedule.seconds) {
+        const t = u + second * 1000;
+        if ((inclusive ? t >= from : t > from) && t <= limit) return t;
+      }
+    }
+    u += MINUTE_MS;
+  }
+  return null;
+}
+
+/** The wall day (as a UTC midnight) an instant falls on in the zone. */
+export function wallDayOf(zone: ZoneModel, instant: number): number {
+  const w = zone.wallAt(instant);
+  return Date.UTC(w.year, w.month - 1, w.day);
+}
+
+/**
+ * The first wall day strictly after `fromDay` and strictly before `toDay`
+ * (UTC midnights) whose calendar fields match, or `null`. A matching day
+ * always holds a due instant (every hour and minute field is non-empty), so
+ * this bounds what can lie between two distant due times.
+ */
+export function firstMatchingDayBetween(
+  schedule: WallSchedule,
+  fromDay: number,
+  toDay: number,
+): number | null {
+  for (let day = fromDay + DAY_MS; day < toDay; day += DAY_MS) {
+    if (schedule.dayMatches(wallOf(day))) return day;
+  }
+  return null;
+}
+
+/** `Date.getUTCDay()` of each `@At` day; `null` for every day. */
+const AT_WEEKDAYS: Record<string, number | null> = {
+  'every day': null,
+  'every sunday': 0,
+  'every monday': 1,
+  'every tuesday': 2,
+  'every wednesday': 3,
+  'every thursday': 4,
+  'every friday': 5,
+  'every saturday': 6,
+};
+
+/** The reference for `@At({ hour, minute, second, at })`: one wall time on every day or on one weekday. */
+export function atSchedule(
+  hour: number,
+  minute: number,
+  second: number,
+  at: string,
+): WallSchedule {
+  const weekday = AT_WEEKDAYS[at];
+  if (weekday === undefined) throw new Error(`not an @At day: ${at}`);
+  return {
+    seconds: [second],
+    bothOccurrences: false,
+    dayMatches: (wall) => weekday === null || wall.weekday === weekday,
+    hourMatches: (h) => h === hour,
+    timeMatches: (h, m) => h === hour && m === minute,
+  };
+}
