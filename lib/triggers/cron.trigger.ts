@@ -27,22 +27,37 @@ const MAX_RESULTS = 64;
 
 const schedules = new Map<string, CronSchedule>();
 
-/** Per zone: whether it changes its offset by other than whole hours (see `computeNext`). */
-const fractionalZones = new Map<string, boolean>();
+/** Per zone: whether cron-parser's own zone handling is unreliable there (see `computeNext`). */
+const unreliableZones = new Map<string, boolean>();
 
-function hasFractionalHourChanges(timeZone: string): boolean {
-  let known = fractionalZones.get(timeZone);
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Whether the zone changes its offset by other than whole hours (Lord Howe),
+ * at other than a whole local hour (Chatham, 02:45) or around local midnight
+ * (Havana, Gaza): cron-parser fails, is an hour off, or picks the second of
+ * two occurrences around such changes.
+ */
+function cronParserUnreliable(timeZone: string): boolean {
+  let known = unreliableZones.get(timeZone);
   if (known === undefined) {
     known = false;
     // A year back and two ahead of today: the rules a running app meets.
     const end = Date.now() + 2 * 366 * 86_400_000;
     let instant = Date.now() - 366 * 86_400_000;
     for (let change = nextOffsetChange(instant, timeZone, end - instant); change !== null && !known; ) {
-      known = (offsetAt(change, timeZone) - offsetAt(change - 1000, timeZone)) % 3_600_000 !== 0;
+      const wallBefore = wallClockAsUtc(change - 1000, timeZone) + 1000;
+      const wallAfter = wallClockAsUtc(change, timeZone);
+      known =
+        (wallAfter - wallBefore) % HOUR_MS !== 0 ||
+        wallBefore % HOUR_MS !== 0 ||
+        wallBefore % DAY_MS < HOUR_MS ||
+        wallAfter % DAY_MS < HOUR_MS;
       instant = change;
       change = nextOffsetChange(instant, timeZone, end - instant);
     }
-    fractionalZones.set(timeZone, known);
+    unreliableZones.set(timeZone, known);
   }
   return known;
 }
@@ -54,7 +69,7 @@ function scheduleFor(expression: string, timeZone: string): CronSchedule {
     schedule = {
       expression: CronExpressionParser.parse(expression, { tz: timeZone }),
       source: expression,
-      piecewise: hasFractionalHourChanges(timeZone),
+      piecewise: cronParserUnreliable(timeZone),
       timeZone,
       results: new Map(),
       fixed: new Map(),
@@ -90,12 +105,13 @@ const MAX_SEGMENTS = 8;
 /**
  * cron-parser gives up ("loop limit exceeded", after seconds of work) near
  * DST changes that are not whole hours, such as Lord Howe's half-hour one,
- * even for matches before the change. In such zones, or if it gives up
+ * even for matches before the change, and is off by an hour around some
+ * others (see `cronParserUnreliable`). In such zones, or if it fails
  * anywhere else, walk
  * the schedule piecewise: between two offset changes the zone is a fixed
  * offset, where cron-parser is exact. Wall times that repeat one already
  * past (the hour after a fall-back) are skipped so each fires once; times
- * inside a spring-forward gap do not exist in either segment and are skipped.
+ * inside a spring-forward gap fire shifted forward by the gap.
  */
 function computeNext(schedule: CronSchedule, previous: number): number | null {
   if (!schedule.piecewise) {
@@ -113,12 +129,19 @@ function nextPiecewise(schedule: CronSchedule, previous: number): number | null 
   let from = previous;
   let segmentStart = previous;
   for (let segment = 0; segment < MAX_SEGMENTS; segment++) {
-    const fixed = fixedOffsetExpression(schedule, offsetAt(segmentStart, timeZone));
+    const offset = offsetAt(segmentStart, timeZone);
+    const fixed = fixedOffsetExpression(schedule, offset);
     let candidate = tryNext(fixed, from);
     let change: number | null = null;
     while (candidate !== null) {
       change = nextOffsetChange(segmentStart, timeZone, candidate - segmentStart);
-      if (change !== null && change <= candidate) break; // the candidate lies past this segment
+      if (change !== null && change <= candidate) {
+        // Past this segment, unless it is a wall time skipped by a spring-forward
+        // gap: read with the old offset it lands shifted forward by the gap,
+        // which is where cron-parser fires such times elsewhere.
+        const gap = offsetAt(change, timeZone) - offset;
+        if (!(gap > 0 && candidate < change + gap)) break;
+      }
       if (wallClockAsUtc(candidate, timeZone) > previousWall) return candidate;
       candidate = tryNext(fixed, candidate);
     }

@@ -148,8 +148,9 @@ export function instantOfWallTime(wallAsUtc: number, timeZone: string): number {
  */
 export function nextOffsetChange(instant: number, timeZone: string, horizonMs: number): number | null {
   const offset = offsetAt(instant, timeZone);
-  let low = instant;
-  for (let high = instant + DAY_MS; high - DAY_MS < instant + horizonMs; high += DAY_MS) {
+  // Offsets change on whole seconds: bisect over whole seconds.
+  let low = Math.floor(instant / 1000) * 1000;
+  for (let high = low + DAY_MS; high - DAY_MS < instant + horizonMs; high += DAY_MS) {
     if (offsetAt(high, timeZone) !== offset) {
       // Invariant: offset at low is the old one, at high the new one.
       while (high - low > 1000) {

@@ -59,6 +59,13 @@ describe('cron trigger', () => {
     // Lord Howe changes by half an hour, where cron-parser gives up; the trigger walks the fixed-offset stretches.
     ['0 12 * * *', 'Australia/Lord_Howe', '2013-04-05T08:00:00.000Z', ['2013-04-06T01:00:00.000Z', '2013-04-07T01:30:00.000Z', '2013-04-08T01:30:00.000Z']],
     ['0 * * * *', 'Australia/Lord_Howe', '2013-04-06T13:10:00.000Z', ['2013-04-06T14:00:00.000Z', '2013-04-06T15:30:00.000Z', '2013-04-06T16:30:00.000Z']],
+    ['30 2 * * *', 'Australia/Lord_Howe', '2013-10-04T00:00:00.000Z', ['2013-10-04T16:00:00.000Z', '2013-10-05T15:30:00.000Z', '2013-10-06T15:30:00.000Z']],
+    // Chatham changes at 02:45, where cron-parser is an hour off: 03:59 exists on the change day.
+    ['59 3 * * *', 'Pacific/Chatham', '2017-09-22T00:00:00.000Z', ['2017-09-22T15:14:00.000Z', '2017-09-23T14:14:00.000Z', '2017-09-24T14:14:00.000Z']],
+    // 03:15 is in Chatham's gap: shifted forward by it, like 02:30 in Berlin.
+    ['15 3 * * *', 'Pacific/Chatham', '2013-09-28T07:00:00.000Z', ['2013-09-28T14:30:00.000Z', '2013-09-29T13:30:00.000Z']],
+    // Havana falls back at 01:00 to midnight: the daily midnight fires once, at its first occurrence.
+    ['0 0 * * *', 'America/Havana', '2013-11-01T02:00:00.000Z', ['2013-11-01T04:00:00.000Z', '2013-11-02T04:00:00.000Z', '2013-11-03T04:00:00.000Z', '2013-11-04T05:00:00.000Z']],
   ])('should schedule %s in %s from %s', (expression, timeZone, now, expected) => {
     expect(dueTimes(cron(expression), timeZone, now, expected.length)).toEqual(expected);
   });
