@@ -99,8 +99,8 @@ function tryNext(expression: CronExpression, from: number): number | null {
   }
 }
 
-/** Offset changes the fallback steps through before giving up. */
-const MAX_SEGMENTS = 8;
+/** Offset changes the fallback steps through before giving up (50 years of DST). */
+const MAX_SEGMENTS = 100;
 
 /**
  * cron-parser gives up ("loop limit exceeded", after seconds of work) near

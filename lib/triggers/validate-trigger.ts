@@ -117,6 +117,11 @@ function validateCron(spec: Record<string, unknown>, defaultTimeZone: string | u
     if (fields !== 5 && fields !== 6) {
       fail(invalidCron(expression, `expected 5 fields, or 6 with seconds first; got ${fields}`), 'cron', expression);
     }
+    // cron-parser picks a random value for H on every parse: replicas (and
+    // restarts) would disagree on due times, so refuse it.
+    if (trimmed.split(/\s+/).some((field) => field.split(',').some((item) => /^h(?:$|[/(])/i.test(item)))) {
+      fail(invalidCron(expression, 'H (hashed) values are not supported: they change with every process'), 'cron', expression);
+    }
   }
   const tz = checkTimeZone(spec, defaultTimeZone);
   try {

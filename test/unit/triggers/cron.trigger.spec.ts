@@ -60,6 +60,8 @@ describe('cron trigger', () => {
     ['0 12 * * *', 'Australia/Lord_Howe', '2013-04-05T08:00:00.000Z', ['2013-04-06T01:00:00.000Z', '2013-04-07T01:30:00.000Z', '2013-04-08T01:30:00.000Z']],
     ['0 * * * *', 'Australia/Lord_Howe', '2013-04-06T13:10:00.000Z', ['2013-04-06T14:00:00.000Z', '2013-04-06T15:30:00.000Z', '2013-04-06T16:30:00.000Z']],
     ['30 2 * * *', 'Australia/Lord_Howe', '2013-10-04T00:00:00.000Z', ['2013-10-04T16:00:00.000Z', '2013-10-05T15:30:00.000Z', '2013-10-06T15:30:00.000Z']],
+    // Four years ahead through eight offset changes.
+    ['0 0 29 2 *', 'Australia/Lord_Howe', '2024-03-01T00:00:00.000Z', ['2028-02-28T13:00:00.000Z']],
     // Chatham changes at 02:45, where cron-parser is an hour off: 03:59 exists on the change day.
     ['59 3 * * *', 'Pacific/Chatham', '2017-09-22T00:00:00.000Z', ['2017-09-22T15:14:00.000Z', '2017-09-23T14:14:00.000Z', '2017-09-24T14:14:00.000Z']],
     // 03:15 is in Chatham's gap: shifted forward by it, like 02:30 in Berlin.
