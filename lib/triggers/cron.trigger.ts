@@ -1,6 +1,6 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import type { Trigger } from './trigger';
-import { fixedOffsetZone, nextOffsetChange, offsetAt, wallClockAsUtc } from './zoned-time';
+import { fixedOffsetZone, instantOfWallTime, nextOffsetChange, offsetAt, wallClockAsUtc } from './zoned-time';
 
 /**
  * One parsed expression in one zone, shared by every trigger with the same
@@ -102,32 +102,44 @@ function tryNext(expression: CronExpression, from: number): number | null {
 /** Offset changes the fallback steps through before giving up (50 years of DST). */
 const MAX_SEGMENTS = 100;
 
+/** How far behind `previous` the walk starts, to see a spring-forward gap just passed from its old offset. */
+const LOOKBACK_MS = 6 * HOUR_MS;
+
 /**
- * cron-parser gives up ("loop limit exceeded", after seconds of work) near
- * DST changes that are not whole hours, such as Lord Howe's half-hour one,
- * even for matches before the change, and is off by an hour around some
- * others (see `cronParserUnreliable`). In such zones, or if it fails
- * anywhere else, walk
- * the schedule piecewise: between two offset changes the zone is a fixed
- * offset, where cron-parser is exact. Wall times that repeat one already
- * past (the hour after a fall-back) are skipped so each fires once; times
- * inside a spring-forward gap fire shifted forward by the gap.
+ * The next match after `previous`, by API.md's DST rule: a wall time skipped
+ * by a spring-forward gap fires shifted forward by the gap; a wall time that
+ * occurs twice fires at its first occurrence only (except that an expression
+ * for every hour fires in every real hour).
+ *
+ * cron-parser is exact while the zone's offset stays put, so its answer is
+ * taken as is when no offset change lies between `previous` and the answer
+ * (or in the day before it). Near a change, where it skips shifted times,
+ * fires second passes, or gives up ("loop limit exceeded", after seconds of
+ * work, in zones like Lord Howe), the schedule is walked piecewise instead.
+ * In zones where cron-parser is unreliable (see `cronParserUnreliable`) the
+ * walk is used throughout.
  */
 function computeNext(schedule: CronSchedule, previous: number): number | null {
   if (!schedule.piecewise) {
     const due = tryNext(schedule.expression, previous);
-    // cron-parser can also step backwards inside a repeated hour (seen with
-    // `*/30 2 * * *` on a fall-back night); never hand that on.
-    if (due !== null && due > previous) return due;
+    if (due !== null && due > previous) {
+      const start = Math.min(previous, due - DAY_MS);
+      const change = nextOffsetChange(start, schedule.timeZone, due - start);
+      if (change === null || change > due) return due;
+    }
   }
   return nextPiecewise(schedule, previous);
 }
 
+/**
+ * Walks the schedule one fixed-offset stretch at a time: between two offset
+ * changes the zone is a fixed offset, where cron-parser is exact.
+ */
 function nextPiecewise(schedule: CronSchedule, previous: number): number | null {
   const { timeZone } = schedule;
-  const previousWall = wallClockAsUtc(previous, timeZone);
+  const everyHour = schedule.expression.fields.hour.values.length === 24;
   let from = previous;
-  let segmentStart = previous;
+  let segmentStart = previous - LOOKBACK_MS;
   for (let segment = 0; segment < MAX_SEGMENTS; segment++) {
     const offset = offsetAt(segmentStart, timeZone);
     const fixed = fixedOffsetExpression(schedule, offset);
@@ -136,17 +148,23 @@ function nextPiecewise(schedule: CronSchedule, previous: number): number | null 
     while (candidate !== null) {
       change = nextOffsetChange(segmentStart, timeZone, candidate - segmentStart);
       if (change !== null && change <= candidate) {
-        // Past this segment, unless it is a wall time skipped by a spring-forward
-        // gap: read with the old offset it lands shifted forward by the gap,
-        // which is where cron-parser fires such times elsewhere.
+        // Past this stretch, unless it is a wall time skipped by a
+        // spring-forward gap: read with the old offset it lands shifted
+        // forward by the gap, which is where it fires.
         const gap = offsetAt(change, timeZone) - offset;
-        if (!(gap > 0 && candidate < change + gap)) break;
+        if (gap > 0 && candidate < change + gap) return candidate;
+        break;
       }
-      if (wallClockAsUtc(candidate, timeZone) > previousWall) return candidate;
-      candidate = tryNext(fixed, candidate);
+      if (everyHour) return candidate;
+      const first = instantOfWallTime(wallClockAsUtc(candidate, timeZone), timeZone);
+      if (first >= candidate) return candidate;
+      // The second pass of a repeated stretch after a fall-back: skip to its end.
+      const repeat = candidate - first;
+      const fallBack = nextOffsetChange(first, timeZone, repeat) ?? candidate;
+      candidate = tryNext(fixed, Math.max(candidate, fallBack + repeat - 1));
     }
     if (candidate === null) return null;
-    from = change! - 1; // next() is strictly after `from`: the change itself may match
+    from = Math.max(previous, change! - 1); // next() is strictly after `from`: the change itself may match
     segmentStart = change!;
   }
   return null;
@@ -163,8 +181,9 @@ function fixedOffsetExpression(schedule: CronSchedule, offset: number): CronExpr
 
 /**
  * A cron expression (5 fields, or 6 with seconds first) in a zone, read by
- * cron-parser, including its DST rule: a time skipped by a gap fires at the
- * shifted instant, a daily time that occurs twice fires once.
+ * cron-parser, with API.md's DST rule: a time skipped by a gap fires at the
+ * shifted instant, a time that occurs twice fires once, at its first
+ * occurrence (an every-hour expression fires in every real hour).
  * Due times are strictly after the instant asked about: `* * * * *` asked at
  * 14:00:00 is due at 14:01:00.
  */
