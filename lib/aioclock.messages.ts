@@ -67,8 +67,12 @@ export const invalidOption = (owner: string, option: string, value: unknown, exp
 export const unknownOption = (owner: string, option: string, allowed: readonly string[]): string =>
   `${owner}: unknown option "${option}" (allowed: ${allowed.join(', ')})`;
 
+/** Two `AioClockModule.forRoot()` imports: which one schedules. */
 export const forRootImportedTwice = (): string =>
-  'AioClockModule.forRoot() is imported more than once with different options; the first one schedules all tasks, the others are ignored';
+  'AioClockModule.forRoot() is imported more than once; the import closest to the root module schedules every task with its options, the others are ignored';
+
+/** A trigger decorator put on something that is not a method. */
+export const methodsOnly = (decorator: string): string => `@${decorator} decorates methods only`;
 
 export const taskFailed = (task: string, error: unknown): string =>
   `Task ${task} failed: ${error instanceof Error ? error.message : formatValue(error)}`;

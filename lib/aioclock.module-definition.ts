@@ -1,6 +1,10 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { AioClockOptions } from './interfaces/aioclock-options.interface';
 
+/**
+ * `AIOCLOCK_OPTIONS` is the injection token of the resolved `AioClockOptions`
+ * (inject it to read the options `forRoot`/`forRootAsync` was given).
+ */
 export const {
   ConfigurableModuleClass: AioClockConfigurableModule,
   MODULE_OPTIONS_TOKEN: AIOCLOCK_OPTIONS,

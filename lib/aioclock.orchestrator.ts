@@ -6,7 +6,8 @@ import {
   OnApplicationBootstrap,
   OnModuleInit,
 } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import { ModulesContainer } from '@nestjs/core';
+import type { Module } from '@nestjs/core/injector/module';
 import { AIOCLOCK_LOGGER_CONTEXT, DEFAULT_ENABLED, DEFAULT_SHUTDOWN_TIMEOUT, processTimeZone } from './aioclock.constants';
 import { forRootImportedTwice } from './aioclock.messages';
 import { AioClockExplorer } from './aioclock.explorer';
@@ -25,15 +26,28 @@ import { Scheduler } from './scheduler/scheduler';
 export class AioClockOrchestrator implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AIOCLOCK_LOGGER_CONTEXT);
   private ownScheduler?: Scheduler;
-  // With forRoot imported twice (different options), the first instance schedules everything.
+  // With forRoot imported more than once, one instance schedules everything.
   private leader: AioClockOrchestrator = this;
 
   constructor(
     @Inject(AIOCLOCK_OPTIONS) private readonly options: AioClockOptions,
     private readonly clock: Clock,
     private readonly explorer: AioClockExplorer,
-    private readonly discovery: DiscoveryService,
-  ) {}
+    private readonly modules: ModulesContainer,
+  ) {
+    // Nest runs a global module's hooks first on init and last on shutdown, so
+    // @OnStartUp tasks would run before other modules' onApplicationBootstrap
+    // (a database not yet connected). Placed below the root instead, AioClock
+    // starts after every other module's bootstrap hook, and drains before their
+    // beforeApplicationShutdown/onApplicationShutdown hooks (every module's
+    // onModuleDestroy still comes first: Nest runs that phase for all modules).
+    for (const host of this.hosts()) host.distance = -1;
+  }
+
+  /** The modules hosting an orchestrator: one per `forRoot` import. */
+  private hosts(): Module[] {
+    return [...this.modules.values()].filter((module) => module.providers.has(AioClockOrchestrator));
+  }
 
   /** The scheduler that runs this app's tasks (created on first use, with validated options). */
   get scheduler(): Scheduler {
@@ -52,11 +66,13 @@ export class AioClockOrchestrator implements OnModuleInit, OnApplicationBootstra
   }
 
   onModuleInit(): void {
-    const orchestrators = this.discovery
-      .getProviders()
-      .map((wrapper) => wrapper.instance)
-      .filter((instance): instance is AioClockOrchestrator => instance instanceof AioClockOrchestrator);
-    this.leader = orchestrators[0] ?? this;
+    // With several forRoot imports, the root module's own one schedules
+    // (Nest adds the root right after its internal core module).
+    const hosts = this.hosts();
+    const root = [...this.modules.values()][1];
+    const leading = hosts.find((host) => root?.imports.has(host)) ?? hosts[0];
+    const leader = leading?.providers.get(AioClockOrchestrator)?.instance;
+    this.leader = leader instanceof AioClockOrchestrator ? leader : this;
     if (this.leader !== this) {
       this.logger.warn(forRootImportedTwice());
       return;

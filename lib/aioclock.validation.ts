@@ -5,6 +5,7 @@ import { InvalidTriggerError } from './errors/invalid-trigger.error';
 import type { AioClockOptions } from './interfaces/aioclock-options.interface';
 import type { GroupOptions } from './interfaces/group-options.interface';
 import type { TaskOptions } from './interfaces/task-options.interface';
+import { isValidTimeZone } from './triggers/zoned-time';
 
 // Every option check lives here, so each option is validated the same way
 // wherever it comes from (decorator, forFeature, forRoot or forRootAsync).
@@ -21,7 +22,7 @@ const nonEmptyString: Check = (v) => (typeof v === 'string' && v.trim() !== '' ?
 const positiveInteger: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : 'an integer >= 1');
 const overlap: Check = (v) =>
   (OVERLAP_POLICIES as readonly unknown[]).includes(v) ? undefined : OVERLAP_POLICIES.map((p) => `'${p}'`).join(' | ');
-const timeZone: Check = (v) => (isTimeZone(v) ? undefined : 'an IANA time zone such as "Europe/Berlin" or "UTC"');
+const timeZone: Check = (v) => (isValidTimeZone(v) ? undefined : 'an IANA time zone such as "Europe/Berlin" or "UTC"');
 const coordinator: Check = (v) =>
   typeof v === 'object' &&
   v !== null &&
@@ -34,17 +35,6 @@ const coordinator: Check = (v) =>
 const TASK_RULES: Rules = { name: nonEmptyString, timeout: positiveMs, overlap, enabled: boolean };
 const GROUP_RULES: Rules = { name: nonEmptyString, timeout: positiveMs, concurrency: positiveInteger, enabled: boolean };
 const MODULE_RULES: Rules = { timeZone, enabled: boolean, shutdownTimeout: nonNegativeMs, coordinator };
-
-/** `true` when `Intl` knows the zone. */
-export function isTimeZone(value: unknown): value is string {
-  if (typeof value !== 'string' || value === '') return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function check(owner: string, options: unknown, rules: Rules, makeError: (message: string, option?: string, value?: unknown) => Error): void {
   if (options === undefined) return;

@@ -6,11 +6,11 @@ export { AIOCLOCK_OPTIONS } from './aioclock.module-definition';
 export { AioClockRegistry } from './aioclock.registry';
 export * from './decorators';
 export { Clock, type TimerHandle } from './clock/clock';
-export { SystemClock } from './clock/system-clock';
+export { SystemClock, type SystemClockOptions } from './clock/system-clock';
 export { VirtualClock } from './clock/virtual-clock';
 export type { Coordinator } from './coordination/coordinator.interface';
 export { LocalCoordinator } from './coordination/local.coordinator';
-export { RedisCoordinator } from './coordination/redis.coordinator';
+export { RedisCoordinator, type RedisCoordinatorOptions } from './coordination/redis.coordinator';
 export * from './errors';
 // HTTP endpoints and dashboard (opt-in). The terminus health indicator lives
 // in the 'nestjs-aioclock/health' entry, so this one never needs @nestjs/terminus.

@@ -1,5 +1,5 @@
 import { AIOCLOCK_TASK } from '../aioclock.constants';
-import { inTask, twoTriggerDecorators } from '../aioclock.messages';
+import { inTask, methodsOnly, twoTriggerDecorators } from '../aioclock.messages';
 import { AioClockError } from '../errors/aioclock.error';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import type { TaskOptions } from '../interfaces/task-options.interface';
@@ -37,7 +37,7 @@ export function createTaskDecorator(decoratorName: string, spec: TriggerSpec, op
     const task = taskLabel(target, key);
     const method = descriptor?.value;
     if (typeof method !== 'function') {
-      throw new AioClockError(inTask(task, `@${decoratorName} decorates methods only`));
+      throw new AioClockError(inTask(task, methodsOnly(decoratorName)));
     }
     const existing: TaskMetadata | undefined = Reflect.getMetadata(AIOCLOCK_TASK, method);
     if (existing) {

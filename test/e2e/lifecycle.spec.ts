@@ -1,6 +1,14 @@
 import { AioClockModule, AioClockRegistry } from '../../lib';
 import { createTestApp } from '../src/create-app';
-import { FlakyModule, FlakyTasks, SlowModule, SlowTasks } from '../src/lifecycle.fixtures';
+import {
+  Database,
+  DatabaseModule,
+  DatabaseTasks,
+  FlakyModule,
+  FlakyTasks,
+  SlowModule,
+  SlowTasks,
+} from '../src/lifecycle.fixtures';
 
 describe('Lifecycle', () => {
   it('should log a throwing task with its name and stack through the AioClock logger, and keep its schedule', async () => {
@@ -58,5 +66,23 @@ describe('Lifecycle', () => {
     await closing;
     expect(closed).toBe(true);
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('should start after every module has bootstrapped, and drain before their shutdown hooks', async () => {
+    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), DatabaseModule] });
+    const db = app.get(Database);
+    await clock.advance(1_000);
+    const closing = app.close();
+    await clock.advance(10);
+    app.get(DatabaseTasks).gate.open();
+    await closing;
+    expect(db.seen).toEqual([
+      'startup (connected true)',
+      'query (connected true)',
+      'query done (connected true)',
+      'shutdown (connected true)',
+      'beforeApplicationShutdown (connected true)',
+    ]);
+    expect(db.connected).toBe(false);
   });
 });

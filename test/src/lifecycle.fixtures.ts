@@ -1,5 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
-import { AioClockModule, Every, type TaskContext } from '../../lib';
+import { AioClockModule, Every, OnShutDown, OnStartUp, type TaskContext } from '../../lib';
 
 /** A promise a test settles by hand. */
 export class Gate {
@@ -100,3 +100,49 @@ export class ReportTasks {
   providers: [ReportTasks],
 })
 export class ReportsFixtureModule {}
+
+/** A resource connected in onApplicationBootstrap and closed in onApplicationShutdown. */
+@Injectable()
+export class Database {
+  connected = false;
+  readonly seen: string[] = [];
+
+  onApplicationBootstrap(): void {
+    this.connected = true;
+  }
+
+  beforeApplicationShutdown(): void {
+    this.seen.push(`beforeApplicationShutdown (connected ${this.connected})`);
+  }
+
+  onApplicationShutdown(): void {
+    this.connected = false;
+  }
+}
+
+@Injectable()
+export class DatabaseTasks {
+  readonly gate = new Gate();
+
+  constructor(private readonly db: Database) {}
+
+  @OnStartUp()
+  migrate(): void {
+    this.db.seen.push(`startup (connected ${this.db.connected})`);
+  }
+
+  @Every({ seconds: 1 })
+  async query(): Promise<void> {
+    this.db.seen.push(`query (connected ${this.db.connected})`);
+    await this.gate.promise;
+    this.db.seen.push(`query done (connected ${this.db.connected})`);
+  }
+
+  @OnShutDown()
+  flush(): void {
+    this.db.seen.push(`shutdown (connected ${this.db.connected})`);
+  }
+}
+
+@Module({ providers: [Database, DatabaseTasks] })
+export class DatabaseModule {}
