@@ -1,7 +1,7 @@
 import {
-  BeforeApplicationShutdown,
   Injectable,
   OnApplicationBootstrap,
+  OnApplicationShutdown,
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
@@ -64,8 +64,8 @@ export class AioClockHealthIndicator
   implements
     OnModuleInit,
     OnApplicationBootstrap,
-    BeforeApplicationShutdown,
-    OnModuleDestroy
+    OnModuleDestroy,
+    OnApplicationShutdown
 {
   private running = false;
   private readonly streaks = new Map<
@@ -92,17 +92,18 @@ export class AioClockHealthIndicator
     });
   }
 
-  // The scheduler starts in onApplicationBootstrap and stops in beforeApplicationShutdown:
-  // the same window, so a shutting-down replica reports down and leaves the load balancer.
+  // Up from bootstrap; down from the very first shutdown phase (onModuleDestroy,
+  // before the scheduler drains), so a shutting-down replica leaves the load balancer.
   onApplicationBootstrap(): void {
     this.running = true;
   }
 
-  beforeApplicationShutdown(): void {
+  onModuleDestroy(): void {
     this.running = false;
   }
 
-  onModuleDestroy(): void {
+  // After the scheduler's drain (beforeApplicationShutdown), so its last events count.
+  onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }
 

@@ -1,7 +1,7 @@
 import {
   Inject,
   Injectable,
-  OnModuleDestroy,
+  OnApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
@@ -54,7 +54,7 @@ export function errorMessage(error: unknown): string {
  * by the number of registered tasks times `historySize`.
  */
 @Injectable()
-export class AioClockRunHistory implements OnModuleInit, OnModuleDestroy {
+export class AioClockRunHistory implements OnModuleInit, OnApplicationShutdown {
   /** How many recent runs per task are kept. */
   readonly size: number;
   private readonly recent = new Map<string, RunRecord[]>();
@@ -83,7 +83,8 @@ export class AioClockRunHistory implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  onModuleDestroy(): void {
+  // Not onModuleDestroy: the scheduler drains after that phase, and those runs belong in the history.
+  onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }
 
