@@ -87,7 +87,7 @@ describe('@Cron trigger against a brute-force reference', () => {
     );
   });
 
-  // DST rows cron-parser gets right (the API.md rule); rows it gets wrong are in cron.deviations.spec.ts.
+  // DST rows (the API.md rule); more regression rows are in cron.deviations.spec.ts.
   it.each(
     [
       {
