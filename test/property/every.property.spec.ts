@@ -1,6 +1,14 @@
+import { Injectable, Module } from '@nestjs/common';
 import fc from 'fast-check';
+import {
+  AioClockModule,
+  Every,
+  type EveryParams,
+  type TaskContext,
+} from '../../lib';
 import type { EverySpec } from '../../lib/interfaces/trigger-spec.interface';
 import { createTrigger, validateTriggerSpec } from '../../lib/triggers';
+import { createTestApp } from '../src/create-app';
 import {
   FIRST_INSTANT,
   fcParameters,
@@ -107,4 +115,47 @@ describe('@Every trigger (fixed rate)', () => {
       fcParameters(300),
     );
   });
+
+  it('should run a real @Every task at start + k·interval through the scheduler and a VirtualClock', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        unitsArb,
+        fc.constantFrom<'wait' | 'immediate'>('wait', 'immediate'),
+        fc.integer({ min: FIRST_INSTANT, max: LAST_INSTANT }),
+        async (units, firstRunStrategy, start) => {
+          const { module, tasks } = everyModule({ ...units, firstRunStrategy });
+          const { app, clock } = await createTestApp(
+            { imports: [AioClockModule.forRoot({ timeZone: 'UTC' }), module] },
+            new Date(start).toISOString(),
+          );
+          const interval = intervalOf(units);
+          await clock.advance(20 * interval);
+          const firstK = firstRunStrategy === 'immediate' ? 0 : 1;
+          const expected = Array.from(
+            { length: 21 - firstK },
+            (_, i) => start + (firstK + i) * interval,
+          );
+          expect(app.get(tasks).due).toEqual(expected);
+          await app.close();
+        },
+      ),
+      fcParameters(50),
+    );
+  });
 });
+
+/** A module with one task on `@Every(params)` that records each run's due time. */
+function everyModule(params: EveryParams) {
+  @Injectable()
+  class EveryTasks {
+    readonly due: number[] = [];
+
+    @Every(params)
+    run(ctx: TaskContext): void {
+      this.due.push(ctx.scheduledAt.getTime());
+    }
+  }
+  @Module({ providers: [EveryTasks] })
+  class EveryModule {}
+  return { module: EveryModule, tasks: EveryTasks };
+}
