@@ -126,6 +126,9 @@ export class Scheduler {
   private startPromise: Promise<void> | null = null;
   private stopPromise: Promise<void> | null = null;
   private coordinatorDown = false;
+  /** Tasks whose run ended, for `afterRun` to work off. */
+  private readonly ended = new Fifo<TaskState>();
+  private drainingEnded = false;
 
   /** @param options clock, logger, default zone, `enabled`, coordinator */
   constructor(options: SchedulerOptions) {
@@ -845,6 +848,7 @@ export class Scheduler {
     void this.settle(run, result);
   }
 
+  /** Ends the run when its promise settles. Never rejects: `startRun` does not await it. */
   private async settle(run: Run, result: PromiseLike<unknown>): Promise<void> {
     let value: unknown;
     let failed = false;
@@ -854,7 +858,12 @@ export class Scheduler {
       value = error;
       failed = true;
     }
-    this.endRun(run, value, failed);
+    try {
+      this.endRun(run, value, failed);
+    } catch (error) {
+      // Only a scheduler bug can land here; report it, never as a rejection.
+      this.safeLog(error);
+    }
   }
 
   private onTimeout(run: Run): void {
@@ -895,11 +904,38 @@ export class Scheduler {
       // A logger or an observer threw: the schedule must go on regardless.
       this.safeLog(error);
     }
-    this.afterRun(task, group);
+    this.afterRun(task);
   }
 
-  /** A run ended: start what waited for its slot, its buffered run, the next forever run. */
-  private afterRun(task: TaskState, group: GroupState): void {
+  /**
+   * A run ended: start what waited for its group slot, its buffered run, the
+   * next forever run. Not reentrant: a run started here that ends at once
+   * (a synchronous task) only queues its task for the loop below, so a long
+   * line of such runs is worked off iteratively, never as deep recursion.
+   */
+  private afterRun(task: TaskState): void {
+    this.ended.push(task);
+    if (this.drainingEnded) return;
+    this.drainingEnded = true;
+    try {
+      for (
+        let next = this.ended.shift();
+        next !== undefined;
+        next = this.ended.shift()
+      ) {
+        try {
+          this.afterRunOf(next);
+        } catch (error) {
+          this.safeLog(error);
+        }
+      }
+    } finally {
+      this.drainingEnded = false;
+    }
+  }
+
+  private afterRunOf(task: TaskState): void {
+    const group = task.group;
     while (group.active < group.concurrency && group.waiting.length > 0) {
       const request = group.waiting.shift()!;
       const waiting = request.task;

@@ -1,7 +1,14 @@
 import { AioClockError } from '../../../lib/errors/aioclock.error';
 import { TaskTimeoutError } from '../../../lib/errors/task-timeout.error';
 import type { OverlapPolicy } from '../../../lib/interfaces/task-options.interface';
-import { abortableSleep, setup, sleep, task, T0 } from './scheduler.fixtures';
+import {
+  abortableSleep,
+  deferred,
+  setup,
+  sleep,
+  task,
+  T0,
+} from './scheduler.fixtures';
 
 /** An every-second task whose runs take 2.5 s, under one overlap policy, for 6 s. */
 async function overrun(overlap: OverlapPolicy) {
@@ -197,6 +204,57 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
       'e@16000',
     ]);
     await scheduler.stop(0);
+  });
+
+  describe('when thousands of synchronous runs wait for one group slot', () => {
+    const QUEUED = 2_000;
+
+    it('should start them one after another when the slot frees, without deep recursion or an unhandled rejection', async () => {
+      const { clock, scheduler, logger } = setup();
+      scheduler.addGroup({ name: 'G', concurrency: 1 });
+      const holder = deferred();
+      scheduler.addTask(task('holder', { type: 'once' }, () => holder.promise));
+      let ran = 0;
+      for (let i = 0; i < QUEUED; i++)
+        scheduler.addTask(task(`sync${i}`, { type: 'once' }, () => ran++));
+      await scheduler.start();
+      await clock.advance(0);
+      expect(ran).toBe(0);
+
+      holder.resolve();
+      await clock.advance(0);
+
+      expect(ran).toBe(QUEUED);
+      expect(logger.lines).toEqual([]);
+      expect(scheduler.getTasks().every((t) => t.finished)).toBe(true);
+    });
+
+    it("should settle every runTask of a synchronous 'allow' task queued behind a full group", async () => {
+      const { clock, scheduler, logger } = setup();
+      scheduler.addGroup({ name: 'G', concurrency: 1 });
+      const holder = deferred();
+      scheduler.addTask(task('holder', { type: 'once' }, () => holder.promise));
+      scheduler.addTask(
+        task('quick', { type: 'every', hours: 1 }, () => 'ok', {
+          overlap: 'allow',
+        }),
+      );
+      await scheduler.start();
+      await clock.advance(0);
+      const requested = Array.from({ length: QUEUED }, () =>
+        scheduler.runTask('quick'),
+      );
+
+      holder.resolve();
+      await clock.advance(0);
+
+      await expect(Promise.all(requested)).resolves.toEqual(
+        Array(QUEUED).fill('ok'),
+      );
+      expect(scheduler.getTask('quick').runs).toBe(QUEUED);
+      expect(logger.lines).toEqual([]);
+      await scheduler.stop(0);
+    });
   });
 
   describe('when a run is requested with runTask', () => {
