@@ -21,7 +21,10 @@ export interface ScenarioSpec {
   windowMs: number;
   /** When set (drift), the window is runs k = 1 … runs of each task instead of a time window. */
   runs?: number;
-  /** How long to keep the app running after the window so late runs of due times inside it still count. */
+  /**
+   * How long to keep the app running after the window so late runs of due
+   * times inside it still count (with `runs`: the most to wait for the last run).
+   */
   settleMs: number;
   /** Busy-wait this many ms inside each run (the drift scenario's 30 ms body). */
   bodyBusyMs: number;

@@ -52,7 +52,7 @@ function scenarios(): ScenarioSpec[] {
     }
   }
   for (const library of LIBRARIES) {
-    list.push({ ...base, scenario: 'drift', library, kind: 'interval', n: 1, periodMs: 100, runs: DRIFT_RUNS, settleMs: 300, bodyBusyMs: 30 });
+    list.push({ ...base, scenario: 'drift', library, kind: 'interval', n: 1, periodMs: 100, runs: DRIFT_RUNS, settleMs: 5_000, bodyBusyMs: 30 });
   }
   return list.filter((spec) => only === undefined || new RegExp(only).test(scenarioId(spec)));
 }

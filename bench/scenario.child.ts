@@ -73,7 +73,11 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   let window: CheckWindow;
   if (spec.runs !== undefined) {
     window = { runs: spec.runs };
-    await sleep(ideal.origin[0] + spec.runs * spec.periodMs + spec.settleMs - hiresNow());
+    // Until every task's last checked run has happened (a drifting one comes
+    // late), at most settleMs after its ideal time.
+    const idealEnd = ideal.origin[0] + spec.runs * spec.periodMs;
+    await sleep(idealEnd - hiresNow());
+    while (recorder.length < spec.n * spec.runs && hiresNow() < idealEnd + spec.settleMs) await sleep(20);
   } else {
     window = { fromMs: windowStart, toMs: windowStart + spec.windowMs };
     await sleep(windowStart + spec.windowMs + spec.settleMs - hiresNow());
