@@ -60,23 +60,6 @@ function minuteIsDue(
   return wallMatches(schedule, wallOf(u + offset));
 }
 
-/** Whether the instant `t` is a due time of the schedule. */
-export function isDue(
-  schedule: WallSchedule,
-  zone: ZoneModel,
-  t: number,
-): boolean {
-  if (t % 1000 !== 0) return false;
-  const u = Math.floor(t / MINUTE_MS) * MINUTE_MS;
-  if (!schedule.seconds.includes((t - u) / 1000)) return false;
-  return minuteIsDue(
-    schedule,
-    zone,
-    u,
-    zone.transitionsBetween(u - DAY_MS, u + DAY_MS),
-  );
-}
-
 /**
  * The first due instant after `from` (or at it, when `inclusive`) and at or
  * before `limit`, or `null` when none is in that window.
@@ -111,29 +94,6 @@ export function referenceNext(
       }
     }
     u += MINUTE_MS;
-  }
-  return null;
-}
-
-/** The wall day (as a UTC midnight) an instant falls on in the zone. */
-export function wallDayOf(zone: ZoneModel, instant: number): number {
-  const w = zone.wallAt(instant);
-  return Date.UTC(w.year, w.month - 1, w.day);
-}
-
-/**
- * The first wall day strictly after `fromDay` and strictly before `toDay`
- * (UTC midnights) whose calendar fields match, or `null`. A matching day
- * always holds a due instant (every hour and minute field is non-empty), so
- * this bounds what can lie between two distant due times.
- */
-export function firstMatchingDayBetween(
-  schedule: WallSchedule,
-  fromDay: number,
-  toDay: number,
-): number | null {
-  for (let day = fromDay + DAY_MS; day < toDay; day += DAY_MS) {
-    if (schedule.dayMatches(wallOf(day))) return day;
   }
   return null;
 }

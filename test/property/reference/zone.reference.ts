@@ -3,8 +3,6 @@
 // bisecting. Written apart from lib/triggers/zoned-time.ts on purpose, so the
 // property tests do not grade the library's arithmetic with itself.
 
-const HOUR_MS = 3_600_000;
-
 /** One change of a zone's offset: from `at` on, the offset is `after`. */
 export interface Transition {
   /** Epoch ms of the first instant on the new offset. */
@@ -143,14 +141,6 @@ export class ZoneModel {
         if (list[i].at <= instant) return list[i].after;
     }
     return this.intlOffset(Date.UTC(year - 1, 0, 1));
-  }
-
-  /** The transition closest to `instant` within a day, if any. */
-  transitionNear(
-    instant: number,
-    withinMs = 36 * HOUR_MS,
-  ): Transition | undefined {
-    return this.transitionsBetween(instant - withinMs, instant + withinMs)[0];
   }
 
   /** The wall-clock reading of an instant. */
