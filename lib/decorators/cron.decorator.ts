@@ -9,6 +9,9 @@ import { createTaskDecorator, type TaskDecorator } from './task-decorator';
  * @param options task name, timeout, overlap policy, enabled
  */
 export function Cron(expression: string | CronParams, options?: TaskOptions): TaskDecorator {
-  const params = typeof expression === 'string' ? { cron: expression } : expression;
+  // Anything but a `{ cron }` object is taken as the expression, so a bad value
+  // (a number, an array) is reported as `invalid cron: <value>`.
+  const isParams = typeof expression === 'object' && expression !== null && !Array.isArray(expression);
+  const params = isParams ? expression : { cron: expression as string };
   return createTaskDecorator('Cron', { type: 'cron', ...params }, options);
 }

@@ -8,8 +8,9 @@ import { AppModule } from './app.module';
 async function bootstrap(): Promise<void> {
   // No HTTP server: a scheduler needs only an application context.
   const app = await NestFactory.createApplicationContext(AppModule);
-  // Ctrl-C / SIGTERM: stop firing, drain running tasks, run @OnShutDown, exit.
-  app.enableShutdownHooks();
+  // Ctrl-C / SIGTERM: stop firing, drain running tasks, run @OnShutDown, then
+  // exit 0 (a drained shutdown is a success, not death by signal).
+  app.enableShutdownHooks(['SIGINT', 'SIGTERM'], { useProcessExit: true });
   await app.init();
 
   const logger = new Logger('Sample');
