@@ -93,10 +93,15 @@ function kindOf(type: string): TaskKind {
  *   counts as failed and it is over: it no longer blocks its task's overlap
  *   policy or its group's concurrency, and shutdown does not wait for it.
  *   What it does afterwards is ignored.
- * - `maxLoopCount: N` counts scheduled runs accepted (started or queued
- *   behind a running one) and, under a coordinator, due runs another replica
- *   claimed: exactly N runs happen (across the fleet), then the task is
- *   finished. Skipped due times and `runTask` runs do not count.
+ * - `maxLoopCount: N` counts a scheduled run from the moment its due time
+ *   fires and it is not skipped: started, held (buffered, or waiting for a
+ *   group slot) or, under a coordinator, claimed (by this replica or another).
+ *   A counted run that then does not run — refused by the overlap policy,
+ *   replaced under `cancelOther`, dropped while paused, or whose claim failed
+ *   — gives its count back and the schedule goes on. So exactly N runs
+ *   happen (across the fleet); the due time after the N-th is never queued,
+ *   and the task is finished once the N-th run has ended. Skipped due times
+ *   and `runTask` runs do not count.
  * - `runTask` runs regardless of `enabled` and pause, through the task's
  *   overlap policy and its group's concurrency; when the policy drops the run,
  *   the promise rejects with an `AioClockError` and the run counts as skipped.
@@ -430,8 +435,12 @@ export class Scheduler {
       this.startForever(task);
     } else if (task.kind === 'timed') {
       const due = task.trigger.first(now);
-      if (due === null) this.exhaust(task);
-      else this.enqueue(task, due);
+      if (due === null) {
+        this.exhaust(task);
+        this.maybeFinish(task);
+      } else {
+        this.enqueue(task, due);
+      }
     }
   }
 
@@ -498,7 +507,13 @@ export class Scheduler {
     }
   }
 
-  /** A task's due time has come: catch up if late, schedule the next one, then run. */
+  /**
+   * A task's due time has come: catch up if late, count the run against
+   * `maxLoopCount`, queue the next due time unless that was the last run
+   * (so a due time that will never run is neither queued nor reported as
+   * scheduled), then run it (or skip it). The task is finished only once its
+   * last run has ended.
+   */
   private fireDue(task: TaskState, due: number, now: number): void {
     const trigger = task.trigger;
     let fire = due;
@@ -509,23 +524,23 @@ export class Scheduler {
       fire = next;
       next = trigger.next(fire);
     }
-    if (next === null) this.exhaust(task);
-    else this.enqueue(task, next);
+    task.cursor = fire;
 
-    if (task.isPaused) {
-      this.skip(task, fire, skipReasons.paused);
-      this.maybeFinish(task);
-    } else if (task.claims) {
+    const paused = task.isPaused;
+    if (!paused) this.reserve(task);
+    if (next === null) this.exhaust(task);
+    else if (!task.exhausted) this.enqueue(task, next);
+
+    if (paused) this.skip(task, fire, skipReasons.paused);
+    else if (task.claims)
       this.claim(task, fire, next === null ? null : next - fire);
-    } else {
-      this.accept(task, fire, null, true);
-    }
+    else this.accept(task, fire, null, true);
+    this.maybeFinish(task);
   }
 
   private exhaust(task: TaskState): void {
     task.exhausted = true;
     this.queue.remove(task);
-    this.maybeFinish(task);
   }
 
   // --------------------------------------------------------- coordination
@@ -558,14 +573,13 @@ export class Scheduler {
       this.coordinatorFailed(error);
       task.failures++;
       if (this.subject.observed) this.emit('failed', task, due, error);
+      // Run nowhere: it does not count.
+      this.refund(task);
     } else {
       this.coordinatorAnswered();
-      if (won) {
-        this.accept(task, due, null, true);
-      } else {
-        this.skip(task, due, skipReasons.claimed);
-        this.countLoop(task);
-      }
+      if (won) this.accept(task, due, null, true);
+      // Another replica runs it: it stays counted.
+      else this.skip(task, due, skipReasons.claimed);
     }
     this.maybeFinish(task);
   }
@@ -612,7 +626,7 @@ export class Scheduler {
     if (this.coordinator !== undefined && !task.leaseHeld) return;
     // A requested run is going: its end re-arms the loop.
     if (task.busy) return;
-    this.countLoop(task);
+    this.reserve(task);
     this.admit(task, this.clock.timestamp(), null, true);
   }
 
@@ -679,7 +693,12 @@ export class Scheduler {
 
   // ----------------------------------------------------------------- runs
 
-  private countLoop(task: TaskState): void {
+  /**
+   * A scheduled run is going to happen: it counts against `maxLoopCount`
+   * from now on — when it is the last, nothing more is scheduled — unless it
+   * is given back with `refund` because it did not run after all.
+   */
+  private reserve(task: TaskState): void {
     if (task.maxLoops === null) return;
     task.loops++;
     if (task.loops >= task.maxLoops) {
@@ -690,9 +709,38 @@ export class Scheduler {
   }
 
   /**
+   * A counted scheduled run did not run after all (refused by the overlap
+   * policy, replaced, dropped while paused, or its claim failed): give its
+   * count back, and reopen the schedule if the count had closed it.
+   */
+  private refund(task: TaskState): void {
+    if (task.maxLoops === null) return;
+    task.loops--;
+    if (task.exhausted) this.reopen(task);
+  }
+
+  /** Schedules a task again after a refund left it runs to make. */
+  private reopen(task: TaskState): void {
+    if (this.state !== 'running' || !this.isEnabled(task)) return;
+    if (task.maxLoops !== null && task.loops >= task.maxLoops) return;
+    if (task.kind === 'forever') {
+      task.exhausted = false;
+      this.armForever(task);
+      return;
+    }
+    if (task.kind !== 'timed' || task.cursor === null) return;
+    // Triggers are pure past their last due time: this is the due time the
+    // count had kept from the queue (if it has passed, the late rule applies).
+    const next = task.trigger.next(task.cursor);
+    if (next === null) return;
+    task.exhausted = false;
+    if (task.queuedDue !== next) this.enqueue(task, next);
+  }
+
+  /**
    * A run is due (or requested): apply the task's overlap policy, then admit
-   * it. `scheduled` runs count against `maxLoopCount`; requested ones carry a
-   * waiter.
+   * it. A `scheduled` run has been counted by `reserve`; when the policy
+   * drops it, its count is given back. Requested ones carry a waiter.
    */
   private accept(
     task: TaskState,
@@ -700,20 +748,17 @@ export class Scheduler {
     waiter: RunWaiter | null,
     scheduled: boolean,
   ): void {
-    if (scheduled && task.maxLoops !== null && task.loops >= task.maxLoops)
-      return;
     if (!task.busy || task.overlap === 'allow') {
-      if (scheduled) this.countLoop(task);
       this.admit(task, due, waiter, scheduled);
       return;
     }
     switch (task.overlap) {
       case 'skip':
-        this.refuse(task, due, waiter, skipReasons.running);
+        this.refuse(task, due, waiter, scheduled, skipReasons.running);
         return;
       case 'bufferOne':
         if (task.buffer !== null && task.buffer.length > 0) {
-          this.refuse(task, due, waiter, skipReasons.buffered);
+          this.refuse(task, due, waiter, scheduled, skipReasons.buffered);
           return;
         }
         break;
@@ -723,7 +768,6 @@ export class Scheduler {
       default: // bufferAll
         break;
     }
-    if (scheduled) this.countLoop(task);
     (task.buffer ??= new Fifo<RunRequest>()).push(
       new RunRequest(task, due, waiter, scheduled),
     );
@@ -738,9 +782,11 @@ export class Scheduler {
     task: TaskState,
     due: number,
     waiter: RunWaiter | null,
+    scheduled: boolean,
     reason: string,
   ): void {
     this.skip(task, due, reason);
+    if (scheduled) this.refund(task);
     if (waiter !== null)
       waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
   }
@@ -756,20 +802,13 @@ export class Scheduler {
     if (waiting !== null) {
       // Not started yet, waiting for a group slot: the newcomer takes its place.
       this.replaceOld(task, waiting);
-      if (scheduled && !waiting.scheduled) this.countLoop(task);
       waiting.due = due;
       waiting.waiter = waiter;
       waiting.scheduled = scheduled;
       return;
     }
     const buffer = (task.buffer ??= new Fifo<RunRequest>());
-    let counted = false;
-    for (const old of buffer.drain()) {
-      if (old.scheduled) counted = true;
-      this.replaceOld(task, old);
-    }
-    // The replaced run was counted already; the newcomer takes its count.
-    if (scheduled && !counted) this.countLoop(task);
+    for (const old of buffer.drain()) this.replaceOld(task, old);
     buffer.push(new RunRequest(task, due, waiter, scheduled));
     const current = task.current;
     if (current !== null && !current.cancelled) {
@@ -778,8 +817,10 @@ export class Scheduler {
     }
   }
 
+  /** A run that had not started is replaced: skipped, its count given back. */
   private replaceOld(task: TaskState, old: RunRequest): void {
     this.skip(task, old.due, skipReasons.replaced);
+    if (old.scheduled) this.refund(task);
     if (old.waiter !== null)
       old.waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
   }
@@ -948,6 +989,7 @@ export class Scheduler {
       const request = buffer.shift()!;
       if (request.scheduled && task.isPaused) {
         this.skip(task, request.due, skipReasons.paused);
+        this.refund(task);
         continue;
       }
       this.admitRequest(request);

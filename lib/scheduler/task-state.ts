@@ -79,8 +79,13 @@ export class TaskState implements Queueable {
   /** Whether scheduled runs are claimed through the coordinator. */
   claims = false;
 
-  /** Scheduled runs accepted (or run by another replica), against `maxLoops`. */
+  /**
+   * Scheduled runs counted against `maxLoops`: started, held to start later,
+   * or run by another replica. A held one that is dropped is given back.
+   */
   loops = 0;
+  /** The latest due time fired (the last `previous` given to `trigger.next`). */
+  cursor: number | null = null;
   runs = 0;
   failures = 0;
   skipped = 0;

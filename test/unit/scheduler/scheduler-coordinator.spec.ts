@@ -97,11 +97,14 @@ describe('Scheduler with a coordinator', () => {
     await clock.advance(10_000);
 
     expect(runs).toBe(4);
-    for (const node of nodes)
+    for (const node of nodes) {
       expect(node.scheduler.getTask('four')).toMatchObject({
         finished: true,
         nextRunAt: null,
       });
+      // Counted when claimed: no fifth due time is ever queued.
+      expect(node.offsets('scheduled')).toEqual([1_000, 2_000, 3_000, 4_000]);
+    }
     expect(clock.pendingTimers()).toBe(0);
   });
 

@@ -156,6 +156,54 @@ describe('Scheduler firing', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
+  it('should report a task finished only after its last run has ended, not while it runs', async () => {
+    const { clock, scheduler } = setup();
+    const seen: string[] = [];
+    const look = (name: string) => () => {
+      const info = scheduler.getTask(name);
+      seen.push(`${name}: running=${info.running} finished=${info.finished}`);
+    };
+    scheduler.addTask(task('once', { type: 'once' }, look('once')));
+    scheduler.addTask(
+      task('last', { type: 'every', seconds: 1, maxLoopCount: 2 }, async () => {
+        look('last')();
+        await sleep(clock, 500);
+      }),
+    );
+    await scheduler.start();
+
+    await clock.advance(2_000);
+    expect(scheduler.getTask('last').finished).toBe(false);
+    await clock.advance(500);
+
+    expect(seen).toEqual([
+      'once: running=true finished=false',
+      'last: running=true finished=false',
+      'last: running=true finished=false',
+    ]);
+    expect(scheduler.getTask('once').finished).toBe(true);
+    expect(scheduler.getTask('last').finished).toBe(true);
+  });
+
+  it('should not report a next due time as scheduled once maxLoopCount is reached', async () => {
+    const { clock, scheduler, events } = setup();
+    let nextRunAt: Date | null | undefined;
+    scheduler.addTask(
+      task('single', { type: 'every', seconds: 1, maxLoopCount: 1 }, () => {
+        nextRunAt = scheduler.getTask('single').nextRunAt;
+      }),
+    );
+    await scheduler.start();
+
+    await clock.advance(5_000);
+
+    expect(
+      events.map((e) => `${e.type}@${e.scheduledAt.getTime() - T0}`),
+    ).toEqual(['scheduled@1000', 'started@1000', 'succeeded@1000']);
+    expect(nextRunAt).toBeNull();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   it('should isolate failures: sync throws, rejections and non-Error throws are logged and the schedules go on', async () => {
     const { clock, scheduler, logger, events } = setup();
     const thrown: unknown[] = [

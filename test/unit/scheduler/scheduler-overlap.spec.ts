@@ -206,6 +206,35 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
     await scheduler.stop(0);
   });
 
+  it.each(['bufferAll', 'bufferOne'] as const)(
+    "should give back the count of a held run dropped while paused, so maxLoopCount still means exactly N runs ('%s')",
+    async (overlap) => {
+      const { clock, scheduler, offsets } = setup();
+      scheduler.addTask(
+        task(
+          'thrice',
+          { type: 'every', seconds: 1, maxLoopCount: 3 },
+          () => sleep(clock, 2_500),
+          { overlap },
+        ),
+      );
+      await scheduler.start();
+      await clock.advance(3_200); // @1 runs until 3.5 s; @2 (and @3) held
+      scheduler.pause('thrice');
+      await clock.advance(1_300); // @1 ends: the held runs are dropped as paused
+      scheduler.resume('thrice');
+      await clock.advance(20_000);
+
+      expect(offsets('started')).toHaveLength(3);
+      expect(scheduler.getTask('thrice')).toMatchObject({
+        runs: 3,
+        finished: true,
+        nextRunAt: null,
+      });
+      expect(clock.pendingTimers()).toBe(0);
+    },
+  );
+
   describe('when thousands of synchronous runs wait for one group slot', () => {
     const QUEUED = 2_000;
 
