@@ -124,12 +124,23 @@ function validateCron(spec: Record<string, unknown>, defaultTimeZone: string | u
     }
   }
   const tz = checkTimeZone(spec, defaultTimeZone);
+  // Parsing is the costly part (most of a 10 000-task boot: each task is
+  // validated by its decorator and again by the scheduler), and tasks share a
+  // few expressions: remember the pairs already accepted.
+  const key = `${tz ?? ''}\n${trimmed}`;
+  if (acceptedCron.has(key)) return;
   try {
     CronExpressionParser.parse(trimmed, tz === undefined ? {} : { tz });
   } catch (error) {
     fail(invalidCron(expression, error instanceof Error ? error.message : String(error)), 'cron', expression);
   }
+  if (acceptedCron.size >= MAX_ACCEPTED_CRON) acceptedCron.delete(acceptedCron.values().next().value as string);
+  acceptedCron.add(key);
 }
+
+/** (zone, expression) pairs cron-parser accepted: a bounded memo of a pure check. */
+const acceptedCron = new Set<string>();
+const MAX_ACCEPTED_CRON = 1_000;
 
 function validateOr(spec: Record<string, unknown>, defaultTimeZone: string | undefined): void {
   const members = spec.triggers;

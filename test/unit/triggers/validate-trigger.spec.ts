@@ -153,4 +153,20 @@ describe('validateTriggerSpec', () => {
   ])('should accept %j (default zone %s)', (spec, defaultTimeZone) => {
     expect(() => validateTriggerSpec(spec, defaultTimeZone)).not.toThrow();
   });
+
+  // Accepted cron expressions are remembered (parsing them is most of a big boot): the memo
+  // must never turn a rejection into an acceptance.
+  it('should reject a bad cron expression or zone every time, also after accepting the same expression', () => {
+    const bad = { type: 'cron', cron: '61 * * * *' };
+    const first = thrown(bad).message;
+    expect(thrown(bad).message).toBe(first);
+    expect(first).toMatch(/^invalid cron: "61 \* \* \* \*"/);
+
+    const good: TriggerSpec = { type: 'cron', cron: '*/7 * * * *' };
+    expect(() => validateTriggerSpec(good, 'UTC')).not.toThrow();
+    expect(() => validateTriggerSpec(good, 'UTC')).not.toThrow();
+    expect(thrown(good, 'Not/AZone').message).toBe(`invalid timeZone: "Not/AZone" (expected ${ZONE})`);
+    expect(thrown({ ...good, tz: 'Mars/Olympus' }, 'UTC').message).toBe(`invalid tz: "Mars/Olympus" (expected ${ZONE})`);
+    expect(thrown({ type: 'cron', cron: '*/7 * * * * * *' }, 'UTC').message).toBe(`invalid cron: "*/7 * * * * * *" (${CRON_FIELDS}; got 7)`);
+  });
 });
