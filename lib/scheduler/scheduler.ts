@@ -339,7 +339,13 @@ export class Scheduler {
       return Promise.reject(new AioClockError(schedulerStopping(name)));
     }
     return new Promise((resolve, reject) => {
-      this.accept(task, this.clock.timestamp(), { resolve, reject }, false);
+      this.accept(
+        task,
+        this.clock.timestamp(),
+        { resolve, reject },
+        false,
+        undefined,
+      );
     });
   }
 
@@ -521,20 +527,25 @@ export class Scheduler {
     // Woke late past later due times: run only the latest, skip the older ones.
     while (next !== null && next <= now) {
       this.skip(task, fire, skipReasons.late);
+      // A due time given back can only make the next one earlier: still late.
+      if (this.giveBack(task, trigger.receipt?.(fire)))
+        next = trigger.next(fire)!;
       fire = next;
       next = trigger.next(fire);
     }
     task.cursor = fire;
+    const receipt = trigger.receipt?.(fire);
 
     const paused = task.isPaused;
     if (!paused) this.reserve(task);
+    else if (this.giveBack(task, receipt)) next = trigger.next(fire);
     if (next === null) this.exhaust(task);
     else if (!task.exhausted) this.enqueue(task, next);
 
     if (paused) this.skip(task, fire, skipReasons.paused);
     else if (task.claims)
-      this.claim(task, fire, next === null ? null : next - fire);
-    else this.accept(task, fire, null, true);
+      this.claim(task, fire, next === null ? null : next - fire, receipt);
+    else this.accept(task, fire, null, true, receipt);
     this.maybeFinish(task);
   }
 
@@ -545,7 +556,12 @@ export class Scheduler {
 
   // --------------------------------------------------------- coordination
 
-  private claim(task: TaskState, due: number, periodMs: number | null): void {
+  private claim(
+    task: TaskState,
+    due: number,
+    periodMs: number | null,
+    receipt: unknown,
+  ): void {
     const coordinator = this.coordinator!;
     task.pendingClaims++;
     let answer: Promise<boolean>;
@@ -555,14 +571,15 @@ export class Scheduler {
       answer = Promise.reject(error);
     }
     void answer.then(
-      (won) => this.onClaim(task, due, won === true, false, undefined),
-      (error: unknown) => this.onClaim(task, due, false, true, error),
+      (won) => this.onClaim(task, due, receipt, won === true, false, undefined),
+      (error: unknown) => this.onClaim(task, due, receipt, false, true, error),
     );
   }
 
   private onClaim(
     task: TaskState,
     due: number,
+    receipt: unknown,
     won: boolean,
     failed: boolean,
     error: unknown,
@@ -574,10 +591,10 @@ export class Scheduler {
       task.failures++;
       if (this.subject.observed) this.emit('failed', task, due, error);
       // Run nowhere: it does not count.
-      this.refund(task);
+      this.refund(task, receipt);
     } else {
       this.coordinatorAnswered();
-      if (won) this.accept(task, due, null, true);
+      if (won) this.accept(task, due, null, true, receipt);
       // Another replica runs it: it stays counted.
       else this.skip(task, due, skipReasons.claimed);
     }
@@ -627,7 +644,7 @@ export class Scheduler {
     // A requested run is going: its end re-arms the loop.
     if (task.busy) return;
     this.reserve(task);
-    this.admit(task, this.clock.timestamp(), null, true);
+    this.admit(task, this.clock.timestamp(), null, true, undefined);
   }
 
   private stopForever(task: TaskState): void {
@@ -711,12 +728,23 @@ export class Scheduler {
   /**
    * A counted scheduled run did not run after all (refused by the overlap
    * policy, replaced, dropped while paused, or its claim failed): give its
-   * count back, and reopen the schedule if the count had closed it.
+   * count back — to the task and to its trigger — and reopen the schedule if
+   * the count had closed it or the trigger may now answer earlier.
    */
-  private refund(task: TaskState): void {
-    if (task.maxLoops === null) return;
-    task.loops--;
-    if (task.exhausted) this.reopen(task);
+  private refund(task: TaskState, receipt: unknown): void {
+    let reopen = this.giveBack(task, receipt);
+    if (task.maxLoops !== null) {
+      task.loops--;
+      reopen ||= task.exhausted;
+    }
+    if (reopen) this.reopen(task);
+  }
+
+  /** Hands a trigger back a due time that will not run; `true` if it had counted it. */
+  private giveBack(task: TaskState, receipt: unknown): boolean {
+    if (receipt === undefined) return false;
+    task.trigger.giveBack?.(receipt);
+    return true;
   }
 
   /** Schedules a task again after a refund left it runs to make. */
@@ -729,8 +757,9 @@ export class Scheduler {
       return;
     }
     if (task.kind !== 'timed' || task.cursor === null) return;
-    // Triggers are pure past their last due time: this is the due time the
-    // count had kept from the queue (if it has passed, the late rule applies).
+    // Asked again after its latest due time, the trigger gives the due time
+    // the count kept from the queue, or an earlier one a member given back
+    // resumes at (one that has passed fires at once, under the late rule).
     const next = task.trigger.next(task.cursor);
     if (next === null) return;
     task.exhausted = false;
@@ -747,35 +776,49 @@ export class Scheduler {
     due: number,
     waiter: RunWaiter | null,
     scheduled: boolean,
+    receipt: unknown,
   ): void {
     if (!task.busy || task.overlap === 'allow') {
-      this.admit(task, due, waiter, scheduled);
+      this.admit(task, due, waiter, scheduled, receipt);
       return;
     }
     switch (task.overlap) {
       case 'skip':
-        this.refuse(task, due, waiter, scheduled, skipReasons.running);
+        this.refuse(task, due, waiter, scheduled, receipt, skipReasons.running);
         return;
       case 'bufferOne':
         if (task.buffer !== null && task.buffer.length > 0) {
-          this.refuse(task, due, waiter, scheduled, skipReasons.buffered);
+          this.refuse(
+            task,
+            due,
+            waiter,
+            scheduled,
+            receipt,
+            skipReasons.buffered,
+          );
           return;
         }
         break;
       case 'cancelOther':
-        this.cancelOther(task, due, waiter, scheduled);
+        this.cancelOther(task, due, waiter, scheduled, receipt);
         return;
       default: // bufferAll
         break;
     }
     (task.buffer ??= new Fifo<RunRequest>()).push(
-      new RunRequest(task, due, waiter, scheduled),
+      new RunRequest(task, due, waiter, scheduled, receipt),
     );
   }
 
   /** Admits a buffered or waiting request, keeping whether it was scheduled. */
   private admitRequest(request: RunRequest): void {
-    this.admit(request.task, request.due, request.waiter, request.scheduled);
+    this.admit(
+      request.task,
+      request.due,
+      request.waiter,
+      request.scheduled,
+      request.receipt,
+    );
   }
 
   private refuse(
@@ -783,10 +826,11 @@ export class Scheduler {
     due: number,
     waiter: RunWaiter | null,
     scheduled: boolean,
+    receipt: unknown,
     reason: string,
   ): void {
     this.skip(task, due, reason);
-    if (scheduled) this.refund(task);
+    if (scheduled) this.refund(task, receipt);
     if (waiter !== null)
       waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
   }
@@ -797,6 +841,7 @@ export class Scheduler {
     due: number,
     waiter: RunWaiter | null,
     scheduled: boolean,
+    receipt: unknown,
   ): void {
     const waiting = task.waitingRequest;
     if (waiting !== null) {
@@ -805,11 +850,12 @@ export class Scheduler {
       waiting.due = due;
       waiting.waiter = waiter;
       waiting.scheduled = scheduled;
+      waiting.receipt = receipt;
       return;
     }
     const buffer = (task.buffer ??= new Fifo<RunRequest>());
     for (const old of buffer.drain()) this.replaceOld(task, old);
-    buffer.push(new RunRequest(task, due, waiter, scheduled));
+    buffer.push(new RunRequest(task, due, waiter, scheduled, receipt));
     const current = task.current;
     if (current !== null && !current.cancelled) {
       current.cancelled = true;
@@ -820,7 +866,7 @@ export class Scheduler {
   /** A run that had not started is replaced: skipped, its count given back. */
   private replaceOld(task: TaskState, old: RunRequest): void {
     this.skip(task, old.due, skipReasons.replaced);
-    if (old.scheduled) this.refund(task);
+    if (old.scheduled) this.refund(task, old.receipt);
     if (old.waiter !== null)
       old.waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
   }
@@ -831,13 +877,14 @@ export class Scheduler {
     due: number,
     waiter: RunWaiter | null,
     scheduled: boolean,
+    receipt: unknown,
   ): void {
     const group = task.group;
     if (group.active < group.concurrency) {
       this.startRun(task, due, waiter);
       return;
     }
-    const request = new RunRequest(task, due, waiter, scheduled);
+    const request = new RunRequest(task, due, waiter, scheduled, receipt);
     group.waiting.push(request);
     task.waiting++;
     if (task.overlap !== 'allow') task.waitingRequest = request;
@@ -846,7 +893,13 @@ export class Scheduler {
   /** Runs a startup or shutdown task; resolves when it is over. */
   private runLifecycle(task: TaskState): Promise<unknown> {
     return new Promise((resolve, reject) =>
-      this.admit(task, this.clock.timestamp(), { resolve, reject }, false),
+      this.admit(
+        task,
+        this.clock.timestamp(),
+        { resolve, reject },
+        false,
+        undefined,
+      ),
     );
   }
 
@@ -989,7 +1042,7 @@ export class Scheduler {
       const request = buffer.shift()!;
       if (request.scheduled && task.isPaused) {
         this.skip(task, request.due, skipReasons.paused);
-        this.refund(task);
+        this.refund(task, request.receipt);
         continue;
       }
       this.admitRequest(request);

@@ -23,6 +23,8 @@ export class RunRequest {
     public waiter: RunWaiter | null,
     /** `false` for requested runs, which are outside the schedule. */
     public scheduled: boolean,
+    /** The trigger's receipt for `due`, to give back if the run is dropped. */
+    public receipt: unknown = undefined,
   ) {}
 }
 

@@ -13,8 +13,27 @@ export interface Trigger {
   /**
    * The due time after `previous`, the last due time this trigger returned, or
    * `null` when the schedule is over. Always strictly greater than `previous`.
+   * Asking again with the same `previous` gives the same answer, except that a
+   * `giveBack` in between may make it earlier.
    */
   next(previous: number): number | null;
+
+  /**
+   * Optional, for triggers that count their own runs (an `or` whose members
+   * have a `maxLoopCount`): they count every due time `next` moves past as a
+   * run. Called right after `next(due)`, it returns what `giveBack` needs
+   * should that due time not run after all, or `undefined` when there is
+   * nothing to give back.
+   */
+  receipt?(due: number): unknown;
+
+  /**
+   * Optional, with `receipt`: the due time of `receipt` did not run (skipped
+   * or dropped before it started), so it no longer counts. A member that had
+   * reached its limit through it resumes after the latest due time asked about
+   * (the ones passed meanwhile are not fired); `next` may then answer earlier.
+   */
+  giveBack?(receipt: unknown): void;
 }
 
 /** What `createTrigger` needs besides the spec. */

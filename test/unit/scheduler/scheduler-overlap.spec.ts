@@ -235,6 +235,61 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
     },
   );
 
+  it('should give each @OrTrigger member exactly its maxLoopCount runs when some of its due times are skipped', async () => {
+    const { clock, scheduler, offsets } = setup();
+    scheduler.addTask(
+      task(
+        'member',
+        {
+          type: 'or',
+          triggers: [{ type: 'every', seconds: 1, maxLoopCount: 3 }],
+        },
+        () => sleep(clock, 1_500),
+      ),
+    );
+    await scheduler.start();
+
+    await clock.advance(20_000);
+
+    expect(offsets('started')).toEqual([1_000, 3_000, 5_000]);
+    expect(offsets('skipped')).toEqual([2_000, 4_000]);
+    expect(scheduler.getTask('member')).toMatchObject({
+      runs: 3,
+      finished: true,
+    });
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('should resume an @OrTrigger member whose held run was dropped while paused', async () => {
+    const { clock, scheduler, offsets } = setup();
+    scheduler.addTask(
+      task(
+        'member',
+        {
+          type: 'or',
+          triggers: [
+            { type: 'every', seconds: 1, maxLoopCount: 2 },
+            { type: 'every', hours: 1 },
+          ],
+        },
+        () => sleep(clock, 2_500),
+        { overlap: 'bufferAll' },
+      ),
+    );
+    await scheduler.start();
+    await clock.advance(2_200); // @1 runs until 3.5 s; @2 held, the member at its limit
+    scheduler.pause('member');
+    await clock.advance(1_500); // @1 ends: @2 is dropped as paused and given back
+    scheduler.resume('member');
+    await clock.advance(10_000);
+
+    // @2 dropped, @3 (passed while the member waited) fired at once and skipped, both paused.
+    expect(offsets('skipped')).toEqual([2_000, 3_000]);
+    expect(offsets('started')).toEqual([1_000, 4_000]);
+    expect(scheduler.getTask('member')).toMatchObject({ runs: 2, skipped: 2 });
+    await scheduler.stop(0);
+  });
+
   describe('when thousands of synchronous runs wait for one group slot', () => {
     const QUEUED = 2_000;
 

@@ -40,6 +40,57 @@ describe('or trigger', () => {
     expect(seconds(or(members), 0, 100)).toEqual(expected);
   });
 
+  describe('when the scheduler gives back due times that did not run', () => {
+    /** Fires from `start`; `ran(due)` says whether the due time ran (else it is given back). */
+    function fire(spec: OrSpec, ran: (dueSeconds: number) => boolean, limit = 100): number[] {
+      const trigger = createTrigger(spec, { timeZone: 'UTC' });
+      const out: number[] = [];
+      let due = trigger.first(0);
+      while (due !== null && out.length < limit) {
+        let next = trigger.next(due);
+        const receipt = trigger.receipt!(due);
+        if (ran(due / 1000)) out.push(due / 1000);
+        else if (receipt !== undefined) {
+          trigger.giveBack!(receipt);
+          next = trigger.next(due);
+        }
+        due = next;
+      }
+      return out;
+    }
+
+    it('should count only the due times that ran against a member’s maxLoopCount', () => {
+      // Every other due time is skipped (a run overlapping the next one): still three runs.
+      expect(fire(or([{ type: 'every', seconds: 1, maxLoopCount: 3 }]), (s) => s % 2 === 1)).toEqual([1, 3, 5]);
+    });
+
+    it('should let a member at its limit resume when its last due time is given back', () => {
+      expect(fire(or([{ type: 'every', seconds: 2, maxLoopCount: 2 }, { type: 'every', seconds: 3 }]), (s) => s !== 4, 6)).toEqual([2, 3, 6, 9, 12, 15]);
+    });
+
+    it('should give back through a nested or to its own limited members', () => {
+      const nested: TriggerSpec = { type: 'or', triggers: [{ type: 'every', seconds: 1, maxLoopCount: 2 }] };
+      expect(fire(or([nested, { type: 'every', seconds: 10, maxLoopCount: 1 }]), (s) => s !== 1)).toEqual([2, 3, 10]);
+    });
+
+    it('should resume a member given back late after the due times passed meanwhile, which it does not fire', () => {
+      const trigger = createTrigger(or([{ type: 'every', seconds: 1, maxLoopCount: 1 }, { type: 'every', seconds: 5 }]), { timeZone: 'UTC' });
+      expect(trigger.first(0)).toBe(1_000);
+      expect(trigger.next(1_000)).toBe(5_000); // the 1 s member reached its limit
+      const held = trigger.receipt!(1_000); // e.g. buffered behind a running run
+      expect(trigger.next(5_000)).toBe(10_000);
+      trigger.giveBack!(held); // …and dropped: the member resumes after 5 s
+      expect(trigger.next(5_000)).toBe(6_000);
+      expect(trigger.next(6_000)).toBe(10_000);
+    });
+
+    it('should hand out no receipt when no member counts', () => {
+      const trigger = createTrigger(or([{ type: 'every', seconds: 1 }, { type: 'every', seconds: 2 }]), { timeZone: 'UTC' });
+      trigger.next(trigger.first(0)!);
+      expect(trigger.receipt!(1_000)).toBeUndefined();
+    });
+  });
+
   it('should keep firing an unlimited member after a limited one is done', () => {
     const members: TriggerSpec[] = [{ type: 'every', seconds: 3, maxLoopCount: 2 }, { type: 'every', seconds: 5 }];
     expect(seconds(or(members), 0, 8)).toEqual([3, 5, 6, 10, 15, 20, 25, 30]);
