@@ -787,7 +787,11 @@ export class Scheduler {
         this.refuse(task, due, waiter, scheduled, receipt, skipReasons.running);
         return;
       case 'bufferOne':
-        if (task.buffer !== null && task.buffer.length > 0) {
+        // One run may wait: buffered, or itself still waiting for a group slot.
+        if (
+          task.waiting > 0 ||
+          (task.buffer !== null && task.buffer.length > 0)
+        ) {
           this.refuse(
             task,
             due,

@@ -290,6 +290,28 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
     await scheduler.stop(0);
   });
 
+  it("should hold at most one run under 'bufferOne' when the current one still waits for a group slot", async () => {
+    const { clock, scheduler, offsets, events } = setup();
+    scheduler.addGroup({ name: 'G', concurrency: 1 });
+    scheduler.addTask(task('hog', { type: 'once' }, () => sleep(clock, 3_500)));
+    scheduler.addTask(
+      task('one', { type: 'every', seconds: 1 }, () => undefined, {
+        overlap: 'bufferOne',
+      }),
+    );
+    await scheduler.start();
+
+    await clock.advance(3_000); // one@1 waits for the slot; @2 and @3 come
+    expect(offsets('skipped', 'one')).toEqual([2_000, 3_000]);
+    expect(
+      events.find((e) => e.type === 'skipped' && e.name === 'one')?.reason,
+    ).toBe('a run is already waiting (overlap: bufferOne)');
+    await clock.advance(1_000); // hog ends at 3.5 s
+
+    expect(offsets('started', 'one')).toEqual([1_000, 4_000]);
+    await scheduler.stop(0);
+  });
+
   describe('when thousands of synchronous runs wait for one group slot', () => {
     const QUEUED = 2_000;
 
