@@ -88,7 +88,9 @@ function kindOf(type: string): TaskKind {
  * - A paused task keeps its place in the queue: its due times pass, each
  *   counted and reported as skipped (reason `paused`), and `resume` simply
  *   lets the next one run, so a fixed-rate task stays on its grid.
- *   `nextRunAt` is `null` while paused.
+ *   `nextRunAt` is `null` while paused. A scheduled run held when its task is
+ *   paused (buffered, or waiting for a group slot) is dropped when its turn
+ *   comes, skipped the same way.
  * - At its timeout a run's `signal` is aborted with `TaskTimeoutError`, it
  *   counts as failed and it is over: it no longer blocks its task's overlap
  *   policy or its group's concurrency, and shutdown does not wait for it.
@@ -1039,6 +1041,14 @@ export class Scheduler {
       const waiting = request.task;
       waiting.waiting--;
       if (waiting.waitingRequest === request) waiting.waitingRequest = null;
+      if (request.scheduled && waiting.isPaused) {
+        // Paused while it waited: dropped like a buffered run, and its task's
+        // own buffer is looked at next.
+        this.skip(waiting, request.due, skipReasons.paused);
+        this.refund(waiting, request.receipt);
+        if (waiting !== task) this.ended.push(waiting);
+        continue;
+      }
       this.startRun(waiting, request.due, request.waiter);
     }
     const buffer = task.buffer;

@@ -312,6 +312,35 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
     await scheduler.stop(0);
   });
 
+  it('should not start a run that waited for a group slot while its task was paused', async () => {
+    const { clock, scheduler, offsets, events } = setup();
+    scheduler.addGroup({ name: 'G', concurrency: 1 });
+    scheduler.addTask(task('hog', { type: 'once' }, () => sleep(clock, 3_500)));
+    scheduler.addTask(
+      task('w', { type: 'every', seconds: 1, maxLoopCount: 2 }),
+    );
+    await scheduler.start();
+    await clock.advance(3_200); // w@1 waits for the slot
+    scheduler.pause('w');
+    await clock.advance(500); // hog ends at 3.5 s: w@1 is dropped
+    expect(offsets('started', 'w')).toEqual([]);
+    expect(
+      events
+        .filter((e) => e.type === 'skipped' && e.name === 'w')
+        .map((e) => `${e.scheduledAt.getTime() - T0} ${e.reason}`),
+    ).toEqual([
+      '2000 the previous run is still running',
+      '3000 the previous run is still running',
+      '1000 paused',
+    ]);
+    scheduler.resume('w');
+    await clock.advance(3_000);
+
+    // Its count given back, w still runs twice.
+    expect(offsets('started', 'w')).toEqual([4_000, 5_000]);
+    expect(scheduler.getTask('w')).toMatchObject({ runs: 2, finished: true });
+  });
+
   describe('when thousands of synchronous runs wait for one group slot', () => {
     const QUEUED = 2_000;
 
