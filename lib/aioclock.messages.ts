@@ -145,6 +145,10 @@ export const skipReasons = {
   claimed: 'claimed by another replica',
 } as const;
 
+/** Why due times were skipped in bulk after a very late wake-up: one event for `count` of them, from its `scheduledAt` on. */
+export const lateSkips = (count: number): string =>
+  `late (${count} due times missed from this one on: later due times had already passed when the scheduler woke up)`;
+
 // --- HTTP endpoints and dashboard (lib/http) ---
 
 /** Logged at startup when `AioClockHttpModule.register()` got no guards. */

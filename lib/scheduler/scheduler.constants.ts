@@ -10,3 +10,10 @@ export const FOREVER_LEASE_TTL_MS = 30_000;
  * them to settle (at most the grace period itself) before giving up on them.
  */
 export const ABORT_SETTLE_MS = 1_000;
+
+/**
+ * After a late wake-up, how many missed due times of one task are reported as
+ * one `skipped` event each; the rest (all counted in `skipped`) are reported
+ * together in one more event, so hours of missed 10 ms ticks cost no flood.
+ */
+export const LATE_SKIP_EVENTS = 100;

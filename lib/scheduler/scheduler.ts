@@ -4,6 +4,7 @@ import {
   coordinatorUnavailable,
   groupNotFound,
   inTask,
+  lateSkips,
   runAbortedOnShutdown,
   runCancelled,
   schedulerStopping,
@@ -27,7 +28,11 @@ import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
 import { Fifo } from './fifo';
 import { RunContext } from './run-context';
-import { ABORT_SETTLE_MS, FOREVER_LEASE_TTL_MS } from './scheduler.constants';
+import {
+  ABORT_SETTLE_MS,
+  FOREVER_LEASE_TTL_MS,
+  LATE_SKIP_EVENTS,
+} from './scheduler.constants';
 import type {
   GroupDefinition,
   SchedulerLogger,
@@ -84,7 +89,11 @@ function kindOf(type: string): TaskKind {
  * Decisions worth knowing:
  * - Due times come from the trigger, each from the previous one, never from
  *   "now": no drift. If the timer wakes after several due times of a task have
- *   passed, ONE run fires, for the latest, and the older ones are skipped.
+ *   passed, ONE run fires, for the latest, and the older ones are skipped
+ *   (reason `late`): all are counted in `skipped`, the first
+ *   `LATE_SKIP_EVENTS` get one `skipped` event each and any others share one
+ *   more event whose reason gives their number. An `every` task jumps over
+ *   them arithmetically, so hours of a suspended laptop cost no loop.
  * - A paused task keeps its place in the queue: its due times pass, each
  *   counted and reported as skipped (reason `paused`), and `resume` simply
  *   lets the next one run, so a fixed-rate task stays on its grid.
@@ -527,7 +536,11 @@ export class Scheduler {
     let fire = due;
     let next = trigger.next(due);
     // Woke late past later due times: run only the latest, skip the older ones.
-    while (next !== null && next <= now) {
+    for (let late = 0; next !== null && next <= now; late++) {
+      if (late === LATE_SKIP_EVENTS) {
+        [fire, next] = this.skipLate(task, fire, next, now);
+        break;
+      }
       this.skip(task, fire, skipReasons.late);
       // A due time given back can only make the next one earlier: still late.
       if (this.giveBack(task, trigger.receipt?.(fire)))
@@ -549,6 +562,39 @@ export class Scheduler {
       this.claim(task, fire, next === null ? null : next - fire, receipt);
     else this.accept(task, fire, null, true, receipt);
     this.maybeFinish(task);
+  }
+
+  /**
+   * Catches up over many missed due times at once, from `fire` (missed too):
+   * an `every` trigger jumps there arithmetically, others step. All are
+   * counted as skipped, in ONE event. Returns the due time to fire and the next.
+   */
+  private skipLate(
+    task: TaskState,
+    fire: number,
+    next: number | null,
+    now: number,
+  ): [number, number | null] {
+    const trigger = task.trigger;
+    const first = fire;
+    let missed = 0;
+    if (trigger.lastAtOrBefore !== undefined) {
+      const last = trigger.lastAtOrBefore(fire, now);
+      missed = last.passed;
+      fire = last.due;
+      next = trigger.next(fire);
+    }
+    while (next !== null && next <= now) {
+      missed++;
+      if (this.giveBack(task, trigger.receipt?.(fire)))
+        next = trigger.next(fire)!;
+      fire = next;
+      next = trigger.next(fire);
+    }
+    task.skipped += missed;
+    if (this.subject.observed)
+      this.emit('skipped', task, first, undefined, lateSkips(missed));
+    return [fire, next];
   }
 
   private exhaust(task: TaskState): void {

@@ -70,4 +70,10 @@ export class EveryTrigger implements Trigger {
   next(previous: number): number {
     return previous + this.intervalMs;
   }
+
+  /** @inheritdoc */
+  lastAtOrBefore(from: number, now: number): { due: number; passed: number } {
+    const passed = Math.max(0, Math.floor((now - from) / this.intervalMs));
+    return { due: from + passed * this.intervalMs, passed };
+  }
 }

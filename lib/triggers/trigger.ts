@@ -19,6 +19,15 @@ export interface Trigger {
   next(previous: number): number | null;
 
   /**
+   * Optional shortcut for catching up after a late wake-up: the latest due
+   * time at or before `now` that `next` calls from `from` (a due time at or
+   * before `now`) would reach, and how many due times they pass on the way
+   * (`from` included, the returned one not) — without making those calls.
+   * Only for triggers that count nothing (no `receipt`).
+   */
+  lastAtOrBefore?(from: number, now: number): { due: number; passed: number };
+
+  /**
    * Optional, for triggers that count their own runs (an `or` whose members
    * have a `maxLoopCount`): they count every due time `next` moves past as a
    * run. Called right after `next(due)`, it returns what `giveBack` needs

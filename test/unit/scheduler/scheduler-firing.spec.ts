@@ -2,7 +2,10 @@ import { VirtualClock } from '../../../lib/clock/virtual-clock';
 import { AioClockError } from '../../../lib/errors/aioclock.error';
 import { InvalidTriggerError } from '../../../lib/errors/invalid-trigger.error';
 import { TaskNotFoundError } from '../../../lib/errors/task-not-found.error';
+import { lateSkips, skipReasons } from '../../../lib/aioclock.messages';
 import type { TaskContext } from '../../../lib/interfaces/task-context.interface';
+import type { TriggerSpec } from '../../../lib/interfaces/trigger-spec.interface';
+import { LATE_SKIP_EVENTS } from '../../../lib/scheduler/scheduler.constants';
 import { ManualClock, setup, sleep, task, T0 } from './scheduler.fixtures';
 
 describe('Scheduler firing', () => {
@@ -293,6 +296,60 @@ describe('Scheduler firing', () => {
       ],
     ]);
     expect(clock.armed()).toEqual([T0 + 4_000]);
+  });
+
+  describe('when the scheduler wakes up long after many due times', () => {
+    const LATE = skipReasons.late;
+
+    it.each<[string, TriggerSpec, number]>([
+      [
+        'an every task (jumped over arithmetically)',
+        { type: 'every', seconds: 0.01 },
+        8 * 3_600_000,
+      ],
+      [
+        'an or task (stepped through)',
+        { type: 'or', triggers: [{ type: 'every', seconds: 0.01 }] },
+        600_000,
+      ],
+    ])(
+      'should count every missed due time of %s but report at most LATE_SKIP_EVENTS of them one by one and the rest in one event',
+      async (_name, trigger, asleep) => {
+        const clock = new ManualClock(T0);
+        const { scheduler, events } = setup({ clock: clock as never });
+        const runs: number[] = [];
+        scheduler.addTask(
+          task('fast', trigger, (ctx) =>
+            runs.push(ctx.scheduledAt.getTime() - T0),
+          ),
+        );
+        await scheduler.start();
+
+        clock.set(T0 + asleep + 5); // suspended
+        clock.fire();
+
+        const missed = asleep / 10 - 1;
+        expect(runs).toEqual([asleep]);
+        expect(scheduler.getTask('fast')).toMatchObject({
+          runs: 1,
+          skipped: missed,
+          nextRunAt: new Date(T0 + asleep + 10),
+        });
+        const skipped = events.filter((e) => e.type === 'skipped');
+        expect(skipped).toHaveLength(LATE_SKIP_EVENTS + 1);
+        expect(
+          skipped.slice(0, LATE_SKIP_EVENTS).every((e) => e.reason === LATE),
+        ).toBe(true);
+        expect(skipped[LATE_SKIP_EVENTS - 1].scheduledAt).toEqual(
+          new Date(T0 + LATE_SKIP_EVENTS * 10),
+        );
+        expect(skipped[LATE_SKIP_EVENTS]).toMatchObject({
+          scheduledAt: new Date(T0 + (LATE_SKIP_EVENTS + 1) * 10),
+          reason: lateSkips(missed - LATE_SKIP_EVENTS),
+        });
+        expect(clock.armed()).toEqual([T0 + asleep + 10]);
+      },
+    );
   });
 
   it('should not run a task when its timer wakes a millisecond early, and re-arm for the rest', async () => {

@@ -1,4 +1,5 @@
 import type { EverySpec } from '../../../lib/interfaces/trigger-spec.interface';
+import { EveryTrigger } from '../../../lib/triggers/every.trigger';
 import { createTrigger, everyIntervalMs } from '../../../lib/triggers';
 
 const ms = (iso: string): number => Date.parse(iso);
@@ -78,5 +79,19 @@ describe('every trigger', () => {
     expect([...gaps]).toEqual([interval]);
     // 'wait' starts at k = 1, 'immediate' at k = 0.
     expect(due).toBe(start + (immediate ? 9_999 : 10_000) * interval);
+  });
+
+  it.each([
+    ['on a due time', 10_000, 10_000, { due: 10_000, passed: 0 }],
+    ['just before the next', 10_000, 10_009, { due: 10_000, passed: 0 }],
+    ['on a later due time', 10_000, 10_030, { due: 10_030, passed: 3 }],
+    ['8 h later', 10_000, 10_000 + 28_800_005, { due: 10_000 + 28_800_000, passed: 2_880_000 }],
+  ])('should jump to the last due time at or before now %s, as repeated next() would', (_name, from, now, expected) => {
+    const trigger = new EveryTrigger(10, false, false);
+    expect(trigger.lastAtOrBefore(from, now)).toEqual(expected);
+    let due = from;
+    let passed = 0;
+    for (let next = trigger.next(due); next <= now && passed < 100; next = trigger.next(due)) [due, passed] = [next, passed + 1];
+    if (passed < 100) expect({ due, passed }).toEqual(expected);
   });
 });
