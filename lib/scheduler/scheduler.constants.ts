@@ -6,8 +6,10 @@
 export const FOREVER_LEASE_TTL_MS = 30_000;
 
 /**
- * After shutdown aborts the runs still going, how long it keeps waiting for
- * them to settle (at most the grace period itself) before giving up on them.
+ * Once shutdown's grace period is over, how much longer (at most the grace
+ * period itself) it waits in all for aborted runs, aborted `shutdown` tasks
+ * and lease releases before giving up on them: `stop(graceMs)` resolves
+ * within `graceMs` plus this.
  */
 export const ABORT_SETTLE_MS = 1_000;
 

@@ -64,6 +64,15 @@ export interface SchedulerOptions {
 
 type SchedulerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
+/** The one deadline of a `stop`, shared by all its phases (epoch ms). */
+interface ShutdownDeadline {
+  readonly graceMs: number;
+  /** Runs still going then are aborted. */
+  readonly abortAt: number;
+  /** Runs still going then are given up on; leases not released by then are left to expire. */
+  readonly giveUpAt: number;
+}
+
 /** Microtask hops a zero-length wait gives runs to settle (an aborted `await` chain needs a few). */
 const ZERO_WAIT_HOPS = 16;
 
@@ -101,9 +110,12 @@ function kindOf(type: string): TaskKind {
  *   paused (buffered, or waiting for a group slot) is dropped when its turn
  *   comes, skipped the same way.
  * - At its timeout a run's `signal` is aborted with `TaskTimeoutError`, it
- *   counts as failed and it is over: it no longer blocks its task's overlap
- *   policy or its group's concurrency, and shutdown does not wait for it.
- *   What it does afterwards is ignored.
+ *   counts as failed and it is over, by design: it frees its task's overlap
+ *   slot and its group's concurrency slot at once (the next run may start),
+ *   and shutdown does not wait for it. The scheduler cannot stop JavaScript:
+ *   code that ignores its `signal` keeps running in the background, maybe
+ *   alongside the task's next run, and what it returns or throws is ignored.
+ *   Runs given up on at shutdown are in the same position.
  * - `maxLoopCount: N` counts a scheduled run from the moment its due time
  *   fires and it is not skipped: started, held (buffered, or waiting for a
  *   group slot) or, under a coordinator, claimed (by this replica or another).
@@ -233,13 +245,20 @@ export class Scheduler {
   }
 
   /**
-   * Stops firing, waits for running runs (aborting their `signal` after
-   * `graceMs`, then waiting at most a second more), runs the `shutdown` tasks
-   * (bounded the same way), releases `@Forever` leases and leaves no timer
-   * armed. Runs still waiting (buffered, or for a group slot) are dropped; a
-   * `runTask` waiting on one rejects. Idempotent: later calls return the same
-   * promise.
-   * @param graceMs how long to wait for running runs before aborting them
+   * Stops firing, waits for running runs, then runs the `shutdown` tasks,
+   * releases `@Forever` leases and leaves no timer armed — all within ONE
+   * deadline, `graceMs` after the call. Each phase gets what is left of it:
+   * runs still going when it passes have their `signal` aborted and get what
+   * is left of one short settle period (`ABORT_SETTLE_MS`, at most `graceMs`)
+   * shared by all phases, after which they are given up on (counted as
+   * failed; code that ignores its signal keeps running in the background).
+   * So the promise resolves at most `graceMs` + `ABORT_SETTLE_MS` after the
+   * call, however many phases hang. `shutdown` tasks started after the
+   * deadline are aborted at once. Runs that already timed out are over and
+   * not waited for. Runs still waiting (buffered, or for a group slot) are
+   * dropped; a `runTask` waiting on one rejects. Idempotent: later calls
+   * return the same promise.
+   * @param graceMs how long to wait, in all, before aborting what still runs
    */
   stop(graceMs: number): Promise<void> {
     this.stopPromise ??= this.doStop(graceMs > 0 ? graceMs : 0);
@@ -251,6 +270,12 @@ export class Scheduler {
     this.state = 'stopping';
     this.disarm();
     this.queue.clear();
+    const deadline: ShutdownDeadline = {
+      graceMs,
+      abortAt: this.clock.timestamp() + graceMs,
+      giveUpAt:
+        this.clock.timestamp() + graceMs + Math.min(graceMs, ABORT_SETTLE_MS),
+    };
     const releases: Promise<void>[] = [];
     for (const task of this.tasks.values()) {
       this.stopForever(task);
@@ -264,7 +289,7 @@ export class Scheduler {
     for (const group of this.groups.values())
       this.dropRequests(group.waiting.drain());
 
-    await this.drain(graceMs);
+    await this.drain(deadline);
     if (started) {
       const shutdowns: Promise<unknown>[] = [];
       for (const task of this.tasks.values()) {
@@ -273,29 +298,37 @@ export class Scheduler {
       }
       // Handle rejections now, not after the drain's timers.
       const over = Promise.allSettled(shutdowns);
-      await this.drain(graceMs);
+      await this.drain(deadline);
       await over;
     }
     if (releases.length > 0)
-      await this.bounded(Promise.allSettled(releases), graceMs);
+      await this.bounded(
+        Promise.allSettled(releases),
+        deadline.giveUpAt - this.clock.timestamp(),
+      );
     this.state = 'stopped';
   }
 
-  /** Waits for the runs in flight; after `graceMs` aborts them and waits briefly more. */
-  private async drain(graceMs: number): Promise<void> {
+  /** Waits for the runs in flight until the deadline; then aborts them and waits until the give-up time at most. */
+  private async drain(deadline: ShutdownDeadline): Promise<void> {
     if (this.active.size === 0) return;
     const idle = new Promise<void>((resolve) => (this.idleWaiter = resolve));
-    const settled = await this.bounded(idle, graceMs);
+    const settled = await this.bounded(
+      idle,
+      deadline.abortAt - this.clock.timestamp(),
+    );
     if (!settled) {
       for (const run of this.active) {
         run.cancelled = true;
         run.context.abort(
-          new AioClockError(runAbortedOnShutdown(run.task.name, graceMs)),
+          new AioClockError(
+            runAbortedOnShutdown(run.task.name, deadline.graceMs),
+          ),
         );
       }
       const stopped = await this.bounded(
         idle,
-        Math.min(graceMs, ABORT_SETTLE_MS),
+        deadline.giveUpAt - this.clock.timestamp(),
       );
       // Give up on runs that ignore their signal: they count as failed, free
       // their slot, and none of their timers outlives the scheduler.

@@ -1,5 +1,15 @@
+import { VirtualClock } from '../../../lib/clock/virtual-clock';
+import type { Coordinator } from '../../../lib/coordination/coordinator.interface';
 import { AioClockError } from '../../../lib/errors/aioclock.error';
-import { deferred, setup, sleep, task, T0 } from './scheduler.fixtures';
+import { ABORT_SETTLE_MS } from '../../../lib/scheduler/scheduler.constants';
+import {
+  abortableSleep,
+  deferred,
+  setup,
+  sleep,
+  task,
+  T0,
+} from './scheduler.fixtures';
 
 describe('Scheduler lifecycle, pause and forever', () => {
   it('should run startup tasks to completion before anything else fires, a failing one not being fatal', async () => {
@@ -87,7 +97,7 @@ describe('Scheduler lifecycle, pause and forever', () => {
     });
   });
 
-  it('should abort runs still going after the grace period, stop waiting shortly after, and leave no timer', async () => {
+  it('should abort runs still going after the grace period, give up on them shortly after, and leave no timer', async () => {
     const { clock, scheduler, logger } = setup();
     let signal: AbortSignal | undefined;
     scheduler.addTask(
@@ -115,11 +125,14 @@ describe('Scheduler lifecycle, pause and forever', () => {
     expect((signal?.reason as Error).message).toBe(
       'Task deaf was aborted: still running 1000 ms after shutdown began',
     );
-    await clock.advance(1_000); // gives up on deaf; hangsToo starts
-    await clock.advance(2_000); // hangsToo: grace, abort, give up
+    await clock.advance(999);
+    expect(stopped).toBe(false);
+    // One deadline for everything: deaf is given up on at grace + settle, and
+    // hangsToo, started with no time left, is aborted and given up on at once.
+    await clock.advance(1);
+    expect(stopped).toBe(true);
     await stopping;
 
-    expect(stopped).toBe(true);
     expect(shutdownSignals[0]?.aborted).toBe(true);
     expect(scheduler.getTask('deaf')).toMatchObject({
       failures: 1,
@@ -129,6 +142,69 @@ describe('Scheduler lifecycle, pause and forever', () => {
       'Task deaf failed: Task deaf was aborted: still running 1000 ms after shutdown began',
       'Task hangsToo failed: Task hangsToo was aborted: still running 1000 ms after shutdown began',
     ]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('should return within the grace period plus the settle time when a run, a shutdown task and a lease release all hang', async () => {
+    const clock = new VirtualClock(new Date(T0));
+    const coordinator: Coordinator = {
+      alignsToEpoch: true,
+      claim: () => Promise.resolve(true),
+      lease: () => Promise.resolve(true),
+      release: () => new Promise(() => undefined), // Redis never answers
+    };
+    const { scheduler } = setup({ clock, coordinator });
+    const never = () => new Promise(() => undefined); // ignores its signal too
+    scheduler.addTask(task('loop', { type: 'forever' }, never));
+    const shutdownSignals: AbortSignal[] = [];
+    scheduler.addTask(
+      task('flush', { type: 'shutdown' }, (ctx) => {
+        shutdownSignals.push(ctx.signal);
+        return never();
+      }),
+    );
+    await scheduler.start();
+    await clock.advance(0);
+    expect(scheduler.getTask('loop').running).toBe(true);
+
+    let stopped = false;
+    const stopping = scheduler.stop(10_000).then(() => (stopped = true));
+    await clock.advance(10_000 + ABORT_SETTLE_MS - 1);
+    expect(stopped).toBe(false);
+    await clock.advance(1);
+    expect(stopped).toBe(true);
+    await stopping;
+
+    expect(shutdownSignals).toHaveLength(1);
+    expect(shutdownSignals[0].aborted).toBe(true);
+    expect(scheduler.getTask('loop')).toMatchObject({
+      running: false,
+      failures: 1,
+    });
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('should give shutdown tasks what is left of the grace period after the runs drained', async () => {
+    const { clock, scheduler } = setup();
+    scheduler.addTask(
+      task('slow', { type: 'once' }, () => sleep(clock, 4_000)),
+    );
+    const flushed: number[] = [];
+    scheduler.addTask(
+      task('flush', { type: 'shutdown' }, async (ctx) => {
+        await abortableSleep(clock, 10_000, ctx.signal).catch(() => undefined);
+        flushed.push(clock.timestamp() - T0);
+      }),
+    );
+    await scheduler.start();
+    await clock.advance(0);
+
+    const stopping = scheduler.stop(6_000);
+    await clock.advance(10_000);
+    await stopping;
+
+    // slow ends at 4 s; flush runs from 4 s and is aborted at the 6 s deadline.
+    expect(flushed).toEqual([6_000]);
     expect(clock.pendingTimers()).toBe(0);
   });
 
