@@ -13,15 +13,11 @@ import {
   Type,
   UseGuards,
 } from '@nestjs/common';
-import { OVERLAP_POLICIES } from '../aioclock.constants';
-import {
-  crossSiteRequest,
-  schedulerStopping,
-  taskBusy,
-} from '../aioclock.messages';
+import { crossSiteRequest } from '../aioclock.messages';
 import { AioClockRegistry } from '../aioclock.registry';
 import { Clock } from '../clock/clock';
-import { AioClockError } from '../errors/aioclock.error';
+import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
+import { TaskBusyError } from '../errors/task-busy.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
 import type { TaskInfo } from '../interfaces/task-info.interface';
 import { DASHBOARD } from './aioclock-http.dashboard';
@@ -72,15 +68,6 @@ function refuseCrossSite(
   }
   if (crossSite)
     throw new HttpException(crossSiteRequest(), HttpStatus.FORBIDDEN);
-}
-
-/** `runTask`'s refusal when the overlap policy drops the run (see `Scheduler.accept`). */
-function isBusyRefusal(error: unknown, name: string): boolean {
-  return (
-    error instanceof AioClockError &&
-    error.constructor === AioClockError &&
-    OVERLAP_POLICIES.some((policy) => error.message === taskBusy(name, policy))
-  );
 }
 
 /** A JSON-safe copy of a task's result: a value JSON cannot carry becomes its string form. */
@@ -171,14 +158,13 @@ export function createAioClockHttpController(
       } catch (error) {
         if (error instanceof TaskNotFoundError)
           throw new NotFoundException(error.message);
-        if (isBusyRefusal(error, name))
-          throw new HttpException(
-            (error as Error).message,
-            HttpStatus.CONFLICT,
-          );
+        // Only the scheduler's own refusal of THIS run (a task may rethrow
+        // another task's refusal: that is its failure, a 500).
+        if (error instanceof TaskBusyError && error.taskName === name)
+          throw new HttpException(error.message, HttpStatus.CONFLICT);
         if (
-          error instanceof AioClockError &&
-          error.message === schedulerStopping(name)
+          error instanceof SchedulerStoppingError &&
+          error.taskName === name
         ) {
           throw new HttpException(
             error.message,

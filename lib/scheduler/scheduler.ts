@@ -7,9 +7,7 @@ import {
   lateSkips,
   runAbortedOnShutdown,
   runCancelled,
-  schedulerStopping,
   skipReasons,
-  taskBusy,
   taskFailed,
   taskNameTaken,
 } from '../aioclock.messages';
@@ -17,6 +15,8 @@ import type { Clock, TimerHandle } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
 import { AioClockError } from '../errors/aioclock.error';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
+import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
+import { TaskBusyError } from '../errors/task-busy.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
 import { TaskTimeoutError } from '../errors/task-timeout.error';
 import type {
@@ -362,9 +362,7 @@ export class Scheduler {
   private dropRequests(requests: RunRequest[]): void {
     for (const request of requests) {
       if (request.waiter !== null)
-        request.waiter.reject(
-          new AioClockError(schedulerStopping(request.task.name)),
-        );
+        request.waiter.reject(new SchedulerStoppingError(request.task.name));
     }
   }
 
@@ -380,7 +378,7 @@ export class Scheduler {
     const task = this.tasks.get(name);
     if (task === undefined) return Promise.reject(new TaskNotFoundError(name));
     if (this.state === 'stopping' || this.state === 'stopped') {
-      return Promise.reject(new AioClockError(schedulerStopping(name)));
+      return Promise.reject(new SchedulerStoppingError(name));
     }
     return new Promise((resolve, reject) => {
       this.accept(
@@ -917,7 +915,7 @@ export class Scheduler {
     this.skip(task, due, reason);
     if (scheduled) this.refund(task, receipt);
     if (waiter !== null)
-      waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
+      waiter.reject(new TaskBusyError(task.name, task.overlap));
   }
 
   /** The newest due run replaces any waiting one and aborts the one in flight. */
@@ -953,7 +951,7 @@ export class Scheduler {
     this.skip(task, old.due, skipReasons.replaced);
     if (old.scheduled) this.refund(task, old.receipt);
     if (old.waiter !== null)
-      old.waiter.reject(new AioClockError(taskBusy(task.name, task.overlap)));
+      old.waiter.reject(new TaskBusyError(task.name, task.overlap));
   }
 
   /** Starts the run, or queues it when the group is at its concurrency cap. */

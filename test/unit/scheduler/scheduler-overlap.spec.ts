@@ -1,4 +1,7 @@
+import { schedulerStopping, taskBusy } from '../../../lib/aioclock.messages';
 import { AioClockError } from '../../../lib/errors/aioclock.error';
+import { SchedulerStoppingError } from '../../../lib/errors/scheduler-stopping.error';
+import { TaskBusyError } from '../../../lib/errors/task-busy.error';
 import { TaskTimeoutError } from '../../../lib/errors/task-timeout.error';
 import type { OverlapPolicy } from '../../../lib/interfaces/task-options.interface';
 import {
@@ -424,6 +427,43 @@ describe('Scheduler overlap, timeouts and concurrency', () => {
         events.filter((e) => e.type === 'failed').map((e) => e.error),
       ).toEqual([error]);
       expect(logger.messages('error')).toEqual(['Task fails failed: nope']);
+    });
+
+    it('should reject a refused run with TaskBusyError and a dropped one with SchedulerStoppingError, both AioClockErrors', async () => {
+      const { clock, scheduler } = setup();
+      scheduler.addGroup({ name: 'G', concurrency: 1 });
+      scheduler.addTask(
+        task('slow', { type: 'every', hours: 1 }, () => sleep(clock, 1_000)),
+      );
+      scheduler.addTask(task('queued', { type: 'every', hours: 1 }));
+      const running = scheduler.runTask('slow');
+      const busy = scheduler.runTask('slow').catch((error: unknown) => error);
+      const waiting = scheduler.runTask('queued').catch((e: unknown) => e);
+
+      const refused = await busy;
+      expect(refused).toBeInstanceOf(TaskBusyError);
+      expect(refused).toBeInstanceOf(AioClockError);
+      expect(refused).toMatchObject({
+        name: 'TaskBusyError',
+        taskName: 'slow',
+        overlap: 'skip',
+        message: taskBusy('slow', 'skip'),
+      });
+
+      const stopping = scheduler.stop(5_000);
+      const dropped = await waiting;
+      expect(dropped).toBeInstanceOf(SchedulerStoppingError);
+      expect(dropped).toBeInstanceOf(AioClockError);
+      expect(dropped).toMatchObject({
+        taskName: 'queued',
+        message: schedulerStopping('queued'),
+      });
+      await expect(scheduler.runTask('slow')).rejects.toBeInstanceOf(
+        SchedulerStoppingError,
+      );
+      await clock.advance(1_000);
+      await running;
+      await stopping;
     });
 
     it('should reject an unknown name with TaskNotFoundError', async () => {
