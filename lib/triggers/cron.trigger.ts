@@ -12,8 +12,6 @@ import { fixedOffsetZone, instantOfWallTime, nextOffsetChange, offsetAt, wallClo
 interface CronSchedule {
   readonly expression: CronExpression;
   readonly source: string;
-  /** Skip cron-parser's own zone handling, which fails in this zone. */
-  readonly piecewise: boolean;
   readonly timeZone: string;
   readonly results: Map<number, number | null>;
   /** The expression in each fixed offset the zone has used, for `nextPiecewise`. */
@@ -27,26 +25,38 @@ const MAX_RESULTS = 64;
 
 const schedules = new Map<string, CronSchedule>();
 
-/** Per zone: whether cron-parser's own zone handling is unreliable there (see `computeNext`). */
-const unreliableZones = new Map<string, boolean>();
+/** Per zone, per year: whether cron-parser's own zone handling is unreliable around then (see `computeNext`). */
+const unreliableZones = new Map<string, Map<number, boolean>>();
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+const YEAR_MS = 366 * DAY_MS;
 
 /**
- * Whether the zone changes its offset by other than whole hours (Lord Howe),
- * at other than a whole local hour (Chatham, 02:45) or around local midnight
- * (Havana, Gaza): cron-parser fails, is an hour off, or picks the second of
- * two occurrences around such changes.
+ * Whether, in the years around `instant`, the zone changes its offset by
+ * other than whole hours (Lord Howe), at other than a whole local hour
+ * (Chatham, 02:45) or around local midnight (Havana, Gaza; São Paulo until
+ * 2019): cron-parser fails, is an hour off, or picks the second of two
+ * occurrences around such changes. The rules are sampled around the instant
+ * being computed, never around today, so a schedule computed for another
+ * year (a `VirtualClock` in 2040, a replay of 2015) uses that year's rules.
+ * @param timeZone a valid IANA zone
+ * @param instant the epoch ms being computed from
  */
-function cronParserUnreliable(timeZone: string): boolean {
-  let known = unreliableZones.get(timeZone);
+export function cronParserUnreliable(timeZone: string, instant: number): boolean {
+  let years = unreliableZones.get(timeZone);
+  if (years === undefined) {
+    years = new Map();
+    unreliableZones.set(timeZone, years);
+  }
+  const year = Math.floor(instant / YEAR_MS);
+  let known = years.get(year);
   if (known === undefined) {
     known = false;
-    // A year back and two ahead of today: the rules a running app meets.
-    const end = Date.now() + 2 * 366 * 86_400_000;
-    let instant = Date.now() - 366 * 86_400_000;
-    for (let change = nextOffsetChange(instant, timeZone, end - instant); change !== null && !known; ) {
+    // From a year before this one to a year after it.
+    const end = (year + 2) * YEAR_MS;
+    let from = (year - 1) * YEAR_MS;
+    for (let change = nextOffsetChange(from, timeZone, end - from); change !== null && !known; ) {
       const wallBefore = wallClockAsUtc(change - 1000, timeZone) + 1000;
       const wallAfter = wallClockAsUtc(change, timeZone);
       known =
@@ -54,10 +64,10 @@ function cronParserUnreliable(timeZone: string): boolean {
         wallBefore % HOUR_MS !== 0 ||
         wallBefore % DAY_MS < HOUR_MS ||
         wallAfter % DAY_MS < HOUR_MS;
-      instant = change;
-      change = nextOffsetChange(instant, timeZone, end - instant);
+      from = change;
+      change = nextOffsetChange(from, timeZone, end - from);
     }
-    unreliableZones.set(timeZone, known);
+    years.set(year, known);
   }
   return known;
 }
@@ -69,7 +79,6 @@ function scheduleFor(expression: string, timeZone: string): CronSchedule {
     schedule = {
       expression: CronExpressionParser.parse(expression, { tz: timeZone }),
       source: expression,
-      piecewise: cronParserUnreliable(timeZone),
       timeZone,
       results: new Map(),
       fixed: new Map(),
@@ -120,7 +129,7 @@ const LOOKBACK_MS = 6 * HOUR_MS;
  * walk is used throughout.
  */
 function computeNext(schedule: CronSchedule, previous: number): number | null {
-  if (!schedule.piecewise) {
+  if (!cronParserUnreliable(schedule.timeZone, previous)) {
     const due = tryNext(schedule.expression, previous);
     if (due !== null && due > previous) {
       const start = Math.min(previous, due - DAY_MS);

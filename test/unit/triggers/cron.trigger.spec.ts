@@ -1,6 +1,7 @@
 import { CronExpression } from 'cron-parser';
 import type { CronSpec } from '../../../lib/interfaces/trigger-spec.interface';
 import { createTrigger } from '../../../lib/triggers';
+import { cronParserUnreliable } from '../../../lib/triggers/cron.trigger';
 
 const ms = (iso: string): number => Date.parse(iso);
 const iso = (instant: number | null): string | null => (instant === null ? null : new Date(instant).toISOString());
@@ -127,5 +128,24 @@ describe('cron trigger', () => {
     const tokyo = createTrigger(cron('0 9 * * *', 'Asia/Tokyo'), { timeZone: 'UTC' });
     const now = ms('2024-03-31T11:00:00.000Z');
     expect([iso(berlin.first(now)), iso(tokyo.first(now))]).toEqual(['2024-04-01T07:00:00.000Z', '2024-04-01T00:00:00.000Z']);
+  });
+
+  it.each<[string, string, boolean]>([
+    // DST changed at local midnight until 2019, then DST was abolished.
+    ['America/Sao_Paulo', '2015-06-01T00:00:00Z', true],
+    ['America/Sao_Paulo', '2030-06-01T00:00:00Z', false],
+    ['Europe/Berlin', '2015-06-01T00:00:00Z', false],
+    ['Australia/Lord_Howe', '2040-06-01T00:00:00Z', true],
+  ])('should judge cron-parser in %s by the zone rules around the instant computed (%s), not around today', (zone, at, unreliable) => {
+    expect(cronParserUnreliable(zone, ms(at))).toBe(unreliable);
+  });
+
+  it('should shift a wall time skipped by a midnight DST gap in a past year (São Paulo, 2015)', () => {
+    // 2015-10-18 00:00 -03 became 01:00 -02: 00:30 does not exist that night.
+    expect(dueTimes(cron('30 0 * * *', 'America/Sao_Paulo'), 'UTC', '2015-10-17T12:00:00.000Z', 3)).toEqual([
+      '2015-10-18T03:30:00.000Z',
+      '2015-10-19T02:30:00.000Z',
+      '2015-10-20T02:30:00.000Z',
+    ]);
   });
 });
