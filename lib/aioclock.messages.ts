@@ -145,6 +145,10 @@ export const skipReasons = {
   claimed: 'claimed by another replica',
 } as const;
 
+/** An `at` trigger found no due time in the days it searches (only a zone with broken rules could cause it). */
+export const atNoDueTime = (timeZone: string): string =>
+  `no due time found for the at trigger in ${timeZone} within 8 days; the zone's rules look broken`;
+
 /** Why due times were skipped in bulk after a very late wake-up: one event for `count` of them, from its `scheduledAt` on. */
 export const lateSkips = (count: number): string =>
   `late (${count} due times missed from this one on: later due times had already passed when the scheduler woke up)`;

@@ -1,3 +1,4 @@
+import { DEFAULT_OVERLAP } from '../aioclock.constants';
 import type { TimerHandle } from '../clock/clock';
 import type { OverlapPolicy } from '../interfaces/task-options.interface';
 import type { Trigger } from '../triggers/trigger';
@@ -125,7 +126,7 @@ export class TaskState implements Queueable {
     readonly kind: TaskKind,
   ) {
     this.name = def.name;
-    this.overlap = def.overlap ?? 'skip';
+    this.overlap = def.overlap ?? DEFAULT_OVERLAP;
     const max = (def.trigger as { maxLoopCount?: number }).maxLoopCount;
     this.maxLoops = typeof max === 'number' ? max : null;
   }

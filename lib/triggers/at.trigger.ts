@@ -1,3 +1,5 @@
+import { atNoDueTime } from '../aioclock.messages';
+import { AioClockError } from '../errors/aioclock.error';
 import type { AtDay } from '../interfaces/trigger-params.interface';
 import type { Trigger } from './trigger';
 import { instantOfWallTime, wallTimeAt } from './zoned-time';
@@ -70,6 +72,6 @@ export class AtTrigger implements Trigger {
       if (inclusive ? due >= from : due > from) return due;
     }
     // Unreachable for real zones; fail loudly rather than loop.
-    throw new Error(`no due time found for at trigger in ${this.timeZone}`);
+    throw new AioClockError(atNoDueTime(this.timeZone));
   }
 }

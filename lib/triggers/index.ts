@@ -2,7 +2,6 @@
 export * from './trigger';
 export * from './create-trigger';
 export * from './validate-trigger';
-export * from './approximate-period';
 export { everyIntervalMs, EveryTrigger } from './every.trigger';
 export { AtTrigger } from './at.trigger';
 export { CronTrigger } from './cron.trigger';
