@@ -11,7 +11,7 @@
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ClaimResult, LibraryName, ScenarioResult, ScenarioSpec, TaskKind } from './bench.types';
 import { runClaimScenario } from './claim.scenario';
@@ -82,6 +82,8 @@ function runChild(spec: ScenarioSpec): Promise<ScenarioResult> {
   });
 }
 
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
 function packageVersion(name: string): string {
   return (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 }
@@ -92,6 +94,8 @@ function pause(ms: number): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // Other processes skew every figure: record how busy the machine was.
+  const loadAtStart = loadavg()[0];
   const list = scenarios();
   const results: ScenarioResult[] = [];
   const failures: string[] = [];
@@ -122,6 +126,7 @@ async function main(): Promise<void> {
     cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
+    loadAverage1m: { start: round2(loadAtStart), end: round2(loadavg()[0]) },
   };
   const versions = {
     '@nestjs/core': packageVersion('@nestjs/core'),
@@ -149,7 +154,10 @@ async function main(): Promise<void> {
   const file = partial ? join(repoRoot, 'dist-bench', 'results-partial.json') : join(repoRoot, 'bench', 'results', 'latest.json');
   mkdirSync(resolve(file, '..'), { recursive: true });
   writeFileSync(file, JSON.stringify(output, null, 2) + '\n');
-  process.stdout.write(`\n${machine.nproc} × ${machine.cpu}, node ${machine.node}; ${output.totalSeconds} s; written to ${file.slice(repoRoot.length + 1)}\n`);
+  process.stdout.write(
+    `\n${machine.nproc} × ${machine.cpu}, node ${machine.node}, load average ${machine.loadAverage1m.start} → ${machine.loadAverage1m.end}; ` +
+      `${output.totalSeconds} s; written to ${file.slice(repoRoot.length + 1)}\n`,
+  );
   if (failures.length) process.exitCode = 1;
 }
 
