@@ -132,7 +132,10 @@ function computeNext(schedule: CronSchedule, previous: number): number | null {
   if (!cronParserUnreliable(schedule.timeZone, previous)) {
     const due = tryNext(schedule.expression, previous);
     if (due !== null && due > previous) {
-      const start = Math.min(previous, due - DAY_MS);
+      // Look behind `previous` too: asked from just after a spring-forward
+      // change, skipped wall times shifted by the gap are still due, and
+      // cron-parser does not return them.
+      const start = Math.min(previous - LOOKBACK_MS, due - DAY_MS);
       const change = nextOffsetChange(start, schedule.timeZone, due - start);
       if (change === null || change > due) return due;
     }
@@ -160,8 +163,14 @@ function nextPiecewise(schedule: CronSchedule, previous: number): number | null 
         // Past this stretch, unless it is a wall time skipped by a
         // spring-forward gap: read with the old offset it lands shifted
         // forward by the gap, which is where it fires.
-        const gap = offsetAt(change, timeZone) - offset;
-        if (gap > 0 && candidate < change + gap) return candidate;
+        // In that image of the gap, existing wall times (read with the new
+        // offset) interleave with the shifted ones: the earlier one is due.
+        const after = offsetAt(change, timeZone);
+        const gap = after - offset;
+        if (gap > 0 && candidate < change + gap) {
+          const existing = tryNext(fixedOffsetExpression(schedule, after), Math.max(previous, change - 1));
+          return existing !== null && existing < candidate ? existing : candidate;
+        }
         break;
       }
       if (everyHour) return candidate;

@@ -6,33 +6,20 @@ import {
   zoneAndInstantArb,
 } from './reference/cron.arbitraries';
 import {
-  classifyCronDeviation,
-  type CronDeviation,
-} from './reference/cron.deviations';
-import {
   type CronModel,
   cronSchedule,
   renderCron,
 } from './reference/cron.reference';
 import { compareWithReference } from './reference/trigger.check';
-import { zoneModel } from './reference/zone.reference';
 
 /** cron-parser refuses day-of-month values no listed month has (`31 APR`); that is a valid answer, not a mismatch. */
 const NEVER_IN_MONTHS = 'Invalid explicit day of month definition';
 
-const tolerated = new Map<CronDeviation, number>();
-
 /**
- * Checks three due times of the expression from `now` against the reference.
- * Unless `strict`, a mismatch of a known cron-parser class
- * (reference/cron.deviations.ts) is counted; anything else fails.
+ * Checks three due times of the expression from `now` against the reference;
+ * any mismatch fails (no deviation is tolerated any more).
  */
-function check(
-  model: CronModel,
-  zone: string,
-  now: number,
-  strict = false,
-): void {
+function check(model: CronModel, zone: string, now: number): void {
   const cron = renderCron(model);
   try {
     validateTriggerSpec({ type: 'cron', cron, tz: zone });
@@ -44,19 +31,6 @@ function check(
   const schedule = cronSchedule(model);
   const mismatch = compareWithReference(trigger, schedule, zone, now, 3, false);
   if (!mismatch) return;
-  const known = strict
-    ? null
-    : classifyCronDeviation(
-        schedule,
-        zoneModel(zone),
-        mismatch.fromMs,
-        mismatch.gotMs,
-        mismatch.expectedMs,
-      );
-  if (known) {
-    tolerated.set(known, (tolerated.get(known) ?? 0) + 1);
-    return;
-  }
   const { fromMs: _f, gotMs: _g, expectedMs: _e, ...shown } = mismatch;
   throw new Error(
     `@Cron(${JSON.stringify(cron)}) in ${zone} from ${new Date(now).toISOString()}: ${JSON.stringify(shown)}`,
@@ -134,7 +108,7 @@ describe('@Cron trigger against a brute-force reference', () => {
   )(
     'should follow the DST rule in $zone for "$cron" from $from',
     ({ zone, model, from }) => {
-      check(model, zone, Date.parse(from), true);
+      check(model, zone, Date.parse(from));
     },
   );
 });
