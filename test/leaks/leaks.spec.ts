@@ -57,8 +57,19 @@ describe('Leaks and growth', () => {
   }, 120_000);
 
   it('should leave no timer and release the memory of 100 000 tasks after app.close()', async () => {
-    // Warm up once, so code and caches loaded on first use do not count as retained.
-    await runAndClose(1_000, 60_000);
+    // Warm up with the same scenario, so code, caches loaded on first use
+    // and process-wide tables sized by the largest run do not count as kept.
+    // The one that mattered: reflect-metadata (which every decorator, ours
+    // and Nest's, writes through) keeps metadata in WeakMaps keyed by the
+    // decorated method functions, private to its closure, and V8 does not
+    // shrink a WeakMap's backing store when its keys die. Measured in plain
+    // node 20: defineMetadata on 100 000 functions, then dropping them, keeps
+    // ~8 MB (~83 bytes per function); another 100 000 reuse it (+0.2 MB).
+    // Warmed up with 1 000 tasks this test saw those 8.3 MB; in a row, apps
+    // of 50 000, 100 000 and 200 000 tasks kept 3.0, 4.4 and 8.1 MB and a
+    // further 100 000 kept 0.1 MB: capacity at the high-water mark, outside
+    // lib/ and not clearable, not a leak per app.
+    await runAndClose(100_000, 5_000);
     forgetTestingScannerCache();
     const before = liveHeap();
 
@@ -67,8 +78,9 @@ describe('Leaks and growth', () => {
     forgetTestingScannerCache();
     const after = liveHeap();
 
-    // Measured: ~170 MB while running, under 1 MB kept after close.
+    // Measured: ~174 MB while running, ~0.2 MB kept after close (8 MB of
+    // per-task state left behind would be 84 bytes a task).
     expect((alive - before) / MB).toBeGreaterThan(50);
-    expect((after - before) / MB).toBeLessThan(8);
+    expect((after - before) / MB).toBeLessThan(2);
   }, 120_000);
 });
