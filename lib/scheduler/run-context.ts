@@ -7,7 +7,7 @@ import type { TaskContext } from '../interfaces/task-context.interface';
  */
 export class RunContext implements TaskContext {
   readonly scheduledAt: Date;
-  readonly startedAt: Date;
+  private started: Date | undefined;
   private controller: AbortController | undefined;
 
   /**
@@ -20,10 +20,14 @@ export class RunContext implements TaskContext {
     readonly name: string,
     readonly group: string,
     scheduledMs: number,
-    startedMs: number,
+    private readonly startedMs: number,
   ) {
     this.scheduledAt = new Date(scheduledMs);
-    this.startedAt = new Date(startedMs);
+  }
+
+  /** When this run actually started; the Date is made on first read (most runs never ask). */
+  get startedAt(): Date {
+    return (this.started ??= new Date(this.startedMs));
   }
 
   /** Aborted on timeout, on `cancelOther`, and when shutdown gives up waiting. */

@@ -28,6 +28,7 @@ import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
 import { Fifo } from './fifo';
 import { RunContext } from './run-context';
+import { RunList } from './run-list';
 import {
   ABORT_SETTLE_MS,
   FOREVER_LEASE_TTL_MS,
@@ -143,7 +144,7 @@ export class Scheduler {
   private readonly tasks = new Map<string, TaskState>();
   private readonly groups = new Map<string, GroupState>();
   private readonly queue = new TimerQueue<TaskState>();
-  private readonly active = new Set<Run>();
+  private readonly active = new RunList();
 
   private state: SchedulerState = 'idle';
   private timer: TimerHandle | null = null;
@@ -318,7 +319,7 @@ export class Scheduler {
       deadline.abortAt - this.clock.timestamp(),
     );
     if (!settled) {
-      for (const run of this.active) {
+      for (const run of this.active.toArray()) {
         run.cancelled = true;
         run.context.abort(
           new AioClockError(
@@ -333,7 +334,7 @@ export class Scheduler {
       // Give up on runs that ignore their signal: they count as failed, free
       // their slot, and none of their timers outlives the scheduler.
       if (!stopped)
-        for (const run of [...this.active])
+        for (const run of this.active.toArray())
           this.endRun(run, run.context.signal.reason, true);
     }
     this.idleWaiter = null;
@@ -1002,6 +1003,7 @@ export class Scheduler {
       task,
       new RunContext(task.name, group.name, due, now),
       waiter,
+      due,
     );
     if (task.overlap !== 'allow') task.current = run;
     this.active.add(run);
@@ -1060,7 +1062,7 @@ export class Scheduler {
     }
     const task = run.task;
     const group = task.group;
-    const due = run.context.scheduledAt.getTime();
+    const due = run.due;
     task.running--;
     group.active--;
     this.active.delete(run);

@@ -40,10 +40,16 @@ export class Run {
   /** The timeout in force, for the `TaskTimeoutError`. */
   timeoutMs = 0;
 
+  /** Neighbours in the scheduler's list of runs in flight (`RunList`). */
+  prev: Run | null = null;
+  next: Run | null = null;
+
   constructor(
     readonly task: TaskState,
     readonly context: RunContext,
     readonly waiter: RunWaiter | null,
+    /** The due time the run is for, epoch ms (`context.scheduledAt`, without reading a Date). */
+    readonly due: number,
   ) {}
 }
 
