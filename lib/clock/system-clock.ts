@@ -10,6 +10,12 @@ const NODE_MAX_DELAY_MS = 2 ** 31 - 1;
  */
 export const SYSTEM_CLOCK_MAX_WAIT_MS = 60_000;
 
+/**
+ * A wait longer than twice this ends with a separate wait of this many ms, so
+ * the kernel's timer slack (0.1 % of a timeout) stays in the microseconds.
+ */
+export const SYSTEM_CLOCK_FINAL_WAIT_MS = 10;
+
 /** Options of `SystemClock`. */
 export interface SystemClockOptions {
   /**
@@ -36,12 +42,17 @@ class SystemTimer {
   /** Waits for the rest of the delay, at most `SYSTEM_CLOCK_MAX_WAIT_MS` at a time. */
   arm(now: number): void {
     const remaining = this.dueAt - now;
+    // Linux lets a timeout of t ms fire up to t/1000 ms late (timer slack: a 1 s
+    // wait wakes ~1 ms late). Wait for all but the last few ms, then for those:
+    // wake() re-arms for the rest.
     const delay =
       remaining > SYSTEM_CLOCK_MAX_WAIT_MS
         ? SYSTEM_CLOCK_MAX_WAIT_MS
-        : remaining > 0
-          ? remaining
-          : 0;
+        : remaining > 2 * SYSTEM_CLOCK_FINAL_WAIT_MS
+          ? remaining - SYSTEM_CLOCK_FINAL_WAIT_MS
+          : remaining > 0
+            ? remaining
+            : 0;
     // The extra argument avoids a closure per timer.
     this.timeout = setTimeout(
       wakeSystemTimer,
