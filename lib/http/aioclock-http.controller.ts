@@ -184,6 +184,20 @@ export function createAioClockHttpController(
       }
     }
 
+    /** Pause or resume, after the same checks; the task's `TaskInfo` after it. */
+    private toggle(
+      action: 'pause' | 'resume',
+      name: string,
+      fetchSite?: string,
+      origin?: string,
+      host?: string,
+    ): TaskInfo {
+      refuseCrossSite(fetchSite, origin, host);
+      this.find(name);
+      this.registry[action](name);
+      return this.registry.getTask(name);
+    }
+
     /** Pauses the task; 200 with its `TaskInfo`. */
     @Post('tasks/:name/pause')
     @HttpCode(HttpStatus.OK)
@@ -193,10 +207,7 @@ export function createAioClockHttpController(
       @Headers('origin') origin?: string,
       @Headers('host') host?: string,
     ): TaskInfo {
-      refuseCrossSite(fetchSite, origin, host);
-      this.find(name);
-      this.registry.pause(name);
-      return this.registry.getTask(name);
+      return this.toggle('pause', name, fetchSite, origin, host);
     }
 
     /** Resumes the task; 200 with its `TaskInfo`. */
@@ -208,10 +219,7 @@ export function createAioClockHttpController(
       @Headers('origin') origin?: string,
       @Headers('host') host?: string,
     ): TaskInfo {
-      refuseCrossSite(fetchSite, origin, host);
-      this.find(name);
-      this.registry.resume(name);
-      return this.registry.getTask(name);
+      return this.toggle('resume', name, fetchSite, origin, host);
     }
 
     private find(name: string): TaskInfo {

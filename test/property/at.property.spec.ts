@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import type { AtDay } from '../../lib/interfaces/trigger-params.interface';
-import { createTrigger, validateTriggerSpec } from '../../lib/triggers';
+import {
+  AT_DAYS,
+  createTrigger,
+  validateTriggerSpec,
+} from '../../lib/triggers';
 import {
   fcParameters,
   LAST_INSTANT,
@@ -9,17 +13,6 @@ import {
 import { atSchedule, referenceNext } from './reference/schedule.reference';
 import { compareWithReference } from './reference/trigger.check';
 import { zoneModel } from './reference/zone.reference';
-
-const AT_DAYS: AtDay[] = [
-  'every day',
-  'every monday',
-  'every tuesday',
-  'every wednesday',
-  'every thursday',
-  'every friday',
-  'every saturday',
-  'every sunday',
-];
 
 const WEEK_MS = 7 * 86_400_000;
 
