@@ -2,11 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import type { Module } from '@nestjs/core/injector/module';
-import { AIOCLOCK_GROUP_OPTIONS, AIOCLOCK_LOGGER_CONTEXT, AIOCLOCK_TASK } from './aioclock.constants';
+import { AIOCLOCK_GROUP_OPTIONS, AIOCLOCK_LOGGER_CONTEXT } from './aioclock.constants';
 import { duplicateTaskName, requestScopedTask } from './aioclock.messages';
 import { validateGroupOptions } from './aioclock.validation';
 import { AioClockFeatureModule } from './aioclock-feature.module';
-import type { TaskMetadata } from './decorators/task-metadata.interface';
+import { getTaskMetadata, type TaskMetadata } from './decorators/task-metadata';
 import { InvalidTriggerError } from './errors/invalid-trigger.error';
 import type { GroupOptions } from './interfaces/group-options.interface';
 import type { TaskContext } from './interfaces/task-context.interface';
@@ -22,25 +22,32 @@ export interface ExploredTasks {
  * A discovered method as the scheduler's task definition. `invoke` is a
  * prototype method that looks the method up at call time (late-bound: a spy
  * or override installed after init is honoured), so there is no closure per
- * task — which adds up with tens of thousands of them.
+ * task — which adds up with tens of thousands of them. The options are read
+ * through the decorator's metadata rather than copied, for the same reason.
  */
 class DiscoveredTask implements TaskDefinition {
-  readonly trigger: TaskDefinition['trigger'];
-  readonly timeout: number | undefined;
-  readonly overlap: TaskDefinition['overlap'];
-  readonly enabled: boolean | undefined;
-
   constructor(
     readonly name: string,
     readonly group: string,
-    metadata: TaskMetadata,
+    private readonly metadata: TaskMetadata,
     private readonly instance: Record<string, (ctx: TaskContext) => unknown>,
     private readonly method: string,
-  ) {
-    this.trigger = metadata.spec;
-    this.timeout = metadata.options.timeout;
-    this.overlap = metadata.options.overlap;
-    this.enabled = metadata.options.enabled;
+  ) {}
+
+  get trigger(): TaskDefinition['trigger'] {
+    return this.metadata.spec;
+  }
+
+  get timeout(): number | undefined {
+    return this.metadata.options.timeout;
+  }
+
+  get overlap(): TaskDefinition['overlap'] {
+    return this.metadata.options.overlap;
+  }
+
+  get enabled(): boolean | undefined {
+    return this.metadata.options.enabled;
   }
 
   invoke(ctx: TaskContext): unknown {
@@ -81,8 +88,7 @@ export class AioClockExplorer {
       const prototype = this.prototypeOf(wrapper);
       if (!prototype) continue;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
-        // Own metadata: a walk up the function's chain would allocate `fn.prototype` for every method.
-        const metadata: TaskMetadata | undefined = Reflect.getOwnMetadata(AIOCLOCK_TASK, prototype[method]);
+        const metadata = getTaskMetadata(prototype[method]);
         if (!metadata) continue;
         const label = `${prototype.constructor?.name ?? 'Anonymous'}.${method}`;
 

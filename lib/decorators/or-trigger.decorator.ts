@@ -4,6 +4,7 @@ import type { OrParams } from '../interfaces/trigger-params.interface';
 import type { TaskOptions } from '../interfaces/task-options.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import { createTaskDecorator, taskLabel, type TaskDecorator } from './task-decorator';
+import { NO_TASK_OPTIONS } from './task-metadata';
 
 /**
  * Runs the method whenever any member fires. Each member keeps its own
@@ -43,7 +44,7 @@ export function OrTrigger(triggers: TaskDecorator[], params: OrParams = {}, opti
   }) as unknown as TaskDecorator;
   Object.defineProperties(failing, {
     spec: { value: spec, enumerable: true },
-    options: { value: options ?? {}, enumerable: true },
+    options: { value: options ?? NO_TASK_OPTIONS, enumerable: true },
     decoratorName: { value: 'OrTrigger', enumerable: true },
   });
   return failing;

@@ -1,4 +1,3 @@
-import { AIOCLOCK_TASK } from '../aioclock.constants';
 import { inTask, methodsOnly, twoTriggerDecorators } from '../aioclock.messages';
 import { AioClockError } from '../errors/aioclock.error';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
@@ -6,7 +5,7 @@ import type { TaskOptions } from '../interfaces/task-options.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import { validateTriggerSpec } from '../triggers/create-trigger';
 import { validateTaskOptions } from '../aioclock.validation';
-import type { TaskMetadata } from './task-metadata.interface';
+import { getTaskMetadata, NO_TASK_OPTIONS, setTaskMetadata, TaskMetadata } from './task-metadata';
 
 /**
  * What every trigger decorator factory returns: a method decorator that also
@@ -32,16 +31,16 @@ export function taskLabel(target: object, key: string | symbol): string {
  * (then the message can name `Class.method`), so a bad trigger fails when the
  * class is defined, long before anything is scheduled.
  */
-export function createTaskDecorator(decoratorName: string, spec: TriggerSpec, options: TaskOptions = {}): TaskDecorator {
+export function createTaskDecorator(decoratorName: string, spec: TriggerSpec, options: TaskOptions = NO_TASK_OPTIONS): TaskDecorator {
+  // One metadata object per factory call: a method keeps only a reference to it.
+  const metadata = new TaskMetadata(spec, options, decoratorName);
   const decorator = ((target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
     const task = taskLabel(target, key);
-    const method = descriptor?.value;
+    const method: unknown = descriptor?.value;
     if (typeof method !== 'function') {
       throw new AioClockError(inTask(task, methodsOnly(decoratorName)));
     }
-    // Own metadata: reflect-metadata's walk up a function's chain reads `method.prototype`,
-    // which makes V8 allocate that object (~300 B per method, kept for good).
-    const existing: TaskMetadata | undefined = Reflect.getOwnMetadata(AIOCLOCK_TASK, method);
+    const existing = getTaskMetadata(method);
     if (existing) {
       // Decorators apply bottom-up: the one already there is written below this one.
       throw new InvalidTriggerError(twoTriggerDecorators(task, decoratorName, existing.decorator));
@@ -52,8 +51,7 @@ export function createTaskDecorator(decoratorName: string, spec: TriggerSpec, op
       throw prefixed(task, error);
     }
     validateTaskOptions(task, options);
-    const metadata: TaskMetadata = { spec, options, decorator: decoratorName };
-    Reflect.defineMetadata(AIOCLOCK_TASK, metadata, method);
+    setTaskMetadata(method, metadata);
     return descriptor;
   }) as TaskDecorator;
   Object.defineProperties(decorator, {

@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AioClockModule, AioClockRegistry, Clock, Cron, Every, InvalidTriggerError, VirtualClock } from '../../lib';
+import { AioClockModule, AioClockRegistry, Clock, Cron, Every, InvalidTriggerError, VirtualClock, type TaskContext } from '../../lib';
 import { createTestApp } from '../src/create-app';
 import {
   BillingModule,
@@ -119,6 +119,85 @@ describe('Discovery', () => {
     const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), BillingModule] });
     await clock.advance(3_000);
     expect(app.get(Recorder).count('BillingTasks.invoice')).toBe(3);
+    await app.close();
+  });
+  it('should schedule every method one decorator object is applied to, each with that decorator\'s options', async () => {
+    const everySecond = Every({ seconds: 1 });
+    const disabled = Every({ seconds: 1 }, { enabled: false });
+    const bounded = Every({ seconds: 1 }, { timeout: 500 });
+    const overlapping = Every({ seconds: 1 }, { overlap: 'allow' });
+    expect([everySecond.spec, everySecond.options, everySecond.decoratorName]).toEqual([{ type: 'every', seconds: 1 }, {}, 'Every']);
+    expect(disabled.options).toEqual({ enabled: false });
+    let release!: () => void;
+    const hang = new Promise<void>((resolve) => (release = resolve));
+    @Injectable()
+    class SharedDecorators {
+      constructor(private readonly recorder: Recorder) {}
+      @everySecond
+      first(ctx: TaskContext): void {
+        this.recorder.record(ctx);
+      }
+      @everySecond
+      second(ctx: TaskContext): void {
+        this.recorder.record(ctx);
+      }
+      @disabled
+      off(ctx: TaskContext): void {
+        this.recorder.record(ctx);
+      }
+      @bounded
+      hangsBounded(): Promise<void> {
+        return hang;
+      }
+      @overlapping
+      hangsOverlapping(): Promise<void> {
+        return hang;
+      }
+      @everySecond
+      hangsSkipping(): Promise<void> {
+        return hang;
+      }
+    }
+    @Module({ providers: [Recorder, SharedDecorators] })
+    class SharedDecoratorsModule {}
+
+    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), SharedDecoratorsModule] });
+    await clock.advance(3_600);
+    const recorder = app.get(Recorder);
+    expect(recorder.count('SharedDecorators.first')).toBe(3);
+    expect(recorder.count('SharedDecorators.second')).toBe(3);
+    expect(recorder.count('SharedDecorators.off')).toBe(0);
+    const registry = app.get(AioClockRegistry);
+    expect(registry.getTask('SharedDecorators.off')).toMatchObject({ enabled: false, runs: 0 });
+    // timeout: each run fails after 500 ms, so the next one is not skipped.
+    expect(registry.getTask('SharedDecorators.hangsBounded')).toMatchObject({ runs: 3, failures: 3, skipped: 0, running: false });
+    // overlap 'allow' starts every run; the default 'skip' skips while one hangs.
+    expect(registry.getTask('SharedDecorators.hangsOverlapping')).toMatchObject({ runs: 3, skipped: 0, running: true });
+    expect(registry.getTask('SharedDecorators.hangsSkipping')).toMatchObject({ runs: 1, skipped: 2, running: true });
+    release();
+    await app.close();
+  });
+
+  it('should find a decorated method a subclass inherits, not one it overrides without a decorator', async () => {
+    const calls: string[] = [];
+    class BaseTasks {
+      @Every({ seconds: 1 })
+      tick(ctx: TaskContext): void {
+        calls.push(ctx.name);
+      }
+    }
+    @Injectable()
+    class Inherits extends BaseTasks {}
+    @Injectable()
+    class Overrides extends BaseTasks {
+      override tick(): void {
+        calls.push('override');
+      }
+    }
+    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot()], providers: [Inherits, Overrides] });
+    expect(app.get(AioClockRegistry).getTasks().map((t) => t.name)).toEqual(['Inherits.tick']);
+    await clock.advance(2_000);
+    expect(calls).toEqual(['Inherits.tick', 'Inherits.tick']);
     await app.close();
   });
 });

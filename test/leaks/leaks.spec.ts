@@ -59,16 +59,16 @@ describe('Leaks and growth', () => {
   it('should leave no timer and release the memory of 100 000 tasks after app.close()', async () => {
     // Warm up with the same scenario, so code, caches loaded on first use
     // and process-wide tables sized by the largest run do not count as kept.
-    // The one that mattered: reflect-metadata (which every decorator, ours
-    // and Nest's, writes through) keeps metadata in WeakMaps keyed by the
-    // decorated method functions, private to its closure, and V8 does not
-    // shrink a WeakMap's backing store when its keys die. Measured in plain
-    // node 20: defineMetadata on 100 000 functions, then dropping them, keeps
-    // ~8 MB (~83 bytes per function); another 100 000 reuse it (+0.2 MB).
-    // Warmed up with 1 000 tasks this test saw those 8.3 MB; in a row, apps
-    // of 50 000, 100 000 and 200 000 tasks kept 3.0, 4.4 and 8.1 MB and a
-    // further 100 000 kept 0.1 MB: capacity at the high-water mark, outside
-    // lib/ and not clearable, not a leak per app.
+    // The one that mattered: metadata kept in WeakMaps keyed by the decorated
+    // method functions (our decorators' store; before it, reflect-metadata's),
+    // and V8 does not shrink a WeakMap's backing store when its keys die.
+    // Measured in plain node 20 with reflect-metadata: defineMetadata on
+    // 100 000 functions, then dropping them, keeps ~8 MB (~83 bytes per
+    // function); another 100 000 reuse it (+0.2 MB). Warmed up with 1 000
+    // tasks this test saw those 8.3 MB; in a row, apps of 50 000, 100 000 and
+    // 200 000 tasks kept 3.0, 4.4 and 8.1 MB and a further 100 000 kept
+    // 0.1 MB: capacity at the high-water mark, process-wide and not
+    // clearable, not a leak per app.
     await runAndClose(100_000, 5_000);
     forgetTestingScannerCache();
     const before = liveHeap();
