@@ -1,3 +1,4 @@
+import type { AtDay } from '../interfaces/trigger-params.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import { AtTrigger } from './at.trigger';
 import { CronTrigger } from './cron.trigger';
@@ -10,9 +11,43 @@ import type { Trigger, TriggerContext } from './trigger';
 
 export { validateTriggerSpec } from './validate-trigger';
 
+// Every kind but `or` is stateless (arithmetic over its parameters; the cron
+// memo is a pure function's), so tasks with the same schedule share one
+// trigger: 10 000 `@Every({ seconds: 1 })` tasks hold one EveryTrigger.
+const ONCE = new OnceTrigger();
+const FOREVER = new ForeverTrigger();
+const STARTUP = new LifecycleTrigger('startup');
+const SHUTDOWN = new LifecycleTrigger('shutdown');
+
+/** Distinct shared triggers kept; beyond this the oldest is forgotten (its tasks keep it). */
+const MAX_SHARED = 1_000;
+const shared = new Map<string, Trigger>();
+
+function remember<T extends Trigger>(key: string, trigger: T): T {
+  if (shared.size >= MAX_SHARED) shared.delete(shared.keys().next().value as string);
+  shared.set(key, trigger);
+  return trigger;
+}
+
+function everyTrigger(intervalMs: number, immediate: boolean, alignToEpoch: boolean): Trigger {
+  const key = `every\n${intervalMs}\n${immediate}\n${alignToEpoch}`;
+  return shared.get(key) ?? remember(key, new EveryTrigger(intervalMs, immediate, alignToEpoch));
+}
+
+function atTrigger(hour: number, minute: number, second: number, day: AtDay, timeZone: string): Trigger {
+  const key = `at\n${hour}\n${minute}\n${second}\n${day}\n${timeZone}`;
+  return shared.get(key) ?? remember(key, new AtTrigger(hour, minute, second, day, timeZone));
+}
+
+function cronTrigger(expression: string, timeZone: string): Trigger {
+  const key = `cron\n${timeZone}\n${expression}`;
+  return shared.get(key) ?? remember(key, new CronTrigger(expression, timeZone));
+}
+
 /**
- * Builds the run-time trigger for a validated spec. Triggers are stateful
- * where their kind needs it (`or`), so build one per task.
+ * The run-time trigger for a validated spec. Stateless kinds are shared
+ * between tasks with the same parameters; an `or` (it tracks each member's
+ * runs) is built anew on every call, so build one per task.
  * The top-level `maxLoopCount` is not enforced here: the scheduler counts
  * runs. Inside an `or`, each member's `maxLoopCount` is enforced by the `or`.
  * @param spec a spec that passed `validateTriggerSpec`
@@ -21,15 +56,15 @@ export { validateTriggerSpec } from './validate-trigger';
 export function createTrigger(spec: TriggerSpec, ctx: TriggerContext): Trigger {
   switch (spec.type) {
     case 'every':
-      return new EveryTrigger(everyIntervalMs(spec), spec.firstRunStrategy === 'immediate', ctx.alignToEpoch === true);
+      return everyTrigger(everyIntervalMs(spec), spec.firstRunStrategy === 'immediate', ctx.alignToEpoch === true);
     case 'at':
-      return new AtTrigger(spec.hour ?? 0, spec.minute ?? 0, spec.second ?? 0, spec.at ?? 'every day', spec.tz ?? ctx.timeZone);
+      return atTrigger(spec.hour ?? 0, spec.minute ?? 0, spec.second ?? 0, spec.at ?? 'every day', spec.tz ?? ctx.timeZone);
     case 'cron':
-      return new CronTrigger(spec.cron, spec.tz ?? ctx.timeZone);
+      return cronTrigger(spec.cron, spec.tz ?? ctx.timeZone);
     case 'once':
-      return new OnceTrigger();
+      return ONCE;
     case 'forever':
-      return new ForeverTrigger();
+      return FOREVER;
     case 'or':
       return new OrTrigger(
         spec.triggers.map((member) => ({
@@ -38,7 +73,8 @@ export function createTrigger(spec: TriggerSpec, ctx: TriggerContext): Trigger {
         })),
       );
     case 'startup':
+      return STARTUP;
     case 'shutdown':
-      return new LifecycleTrigger(spec.type);
+      return SHUTDOWN;
   }
 }

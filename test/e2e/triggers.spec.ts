@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
-import { AioClockModule, AioClockRegistry } from '../../lib';
+import { Injectable, Module } from '@nestjs/common';
+import { AioClockModule, AioClockRegistry, Cron, Every, OrTrigger, type TaskContext } from '../../lib';
 import { createTestApp } from '../src/create-app';
 import { EveryKindTasks } from '../src/every-kind.tasks';
 import { Recorder } from '../src/recorder';
@@ -71,5 +71,62 @@ describe('Trigger decorators in a Nest app', () => {
       '2024-04-01T00:30:00.000Z', // 02:30 CEST
     ]);
     await app.close();
+  });
+
+  it('should keep a separate schedule for each task of the same trigger (they share one trigger object)', async () => {
+    @Injectable()
+    class SameSchedule {
+      constructor(private readonly recorder: Recorder) {}
+      @Every({ seconds: 1, maxLoopCount: 2 })
+      limited(ctx: TaskContext): void {
+        this.recorder.record(ctx);
+      }
+      @Every({ seconds: 1 })
+      free(ctx: TaskContext): void {
+        this.recorder.record(ctx);
+      }
+      @Every({ seconds: 1 })
+      paused(ctx: TaskContext): void {
+        this.recorder.record(ctx);
+      }
+      @Cron('* * * * * *', { overlap: 'allow' })
+      cronA(ctx: TaskContext): void {
+        this.recorder.record(ctx);
+      }
+      @Cron({ cron: '* * * * * *', maxLoopCount: 3 })
+      cronB(ctx: TaskContext): void {
+        this.recorder.record(ctx);
+      }
+      @OrTrigger([Every({ seconds: 1, maxLoopCount: 1 }), Every({ seconds: 2 })])
+      orA(ctx: TaskContext): void {
+        this.recorder.record(ctx);
+      }
+      @OrTrigger([Every({ seconds: 1, maxLoopCount: 1 }), Every({ seconds: 2 })])
+      orB(ctx: TaskContext): void {
+        this.recorder.record(ctx);
+      }
+    }
+    @Module({ providers: [Recorder, SameSchedule] })
+    class SameScheduleModule {}
+
+    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot({ timeZone: 'UTC' }), SameScheduleModule] });
+    const registry = app.get(AioClockRegistry);
+    const recorder = app.get(Recorder);
+    await clock.advance(2_000);
+    registry.pause('SameSchedule.paused');
+    await clock.advance(2_000);
+    registry.resume('SameSchedule.paused');
+    await clock.advance(2_000);
+
+    expect(recorder.runs['SameSchedule.limited']).toEqual([1, 2].map(at));
+    expect(recorder.runs['SameSchedule.free']).toEqual([1, 2, 3, 4, 5, 6].map(at));
+    expect(recorder.runs['SameSchedule.paused']).toEqual([1, 2, 5, 6].map(at));
+    expect(recorder.runs['SameSchedule.cronA']).toEqual([1, 2, 3, 4, 5, 6].map(at));
+    expect(recorder.runs['SameSchedule.cronB']).toEqual([1, 2, 3].map(at));
+    expect(recorder.runs['SameSchedule.orA']).toEqual([1, 2, 4, 6].map(at));
+    expect(recorder.runs['SameSchedule.orB']).toEqual([1, 2, 4, 6].map(at));
+    expect(registry.getTask('SameSchedule.limited')).toMatchObject({ runs: 2, finished: true });
+    await app.close();
+    expect(clock.pendingTimers()).toBe(0);
   });
 });
