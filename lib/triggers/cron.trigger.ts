@@ -1,4 +1,5 @@
-import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import type { CronExpression } from 'cron-parser';
+import { cronExpressionParser } from './cron-parser.loader';
 import type { Trigger } from './trigger';
 import { fixedOffsetZone, instantOfWallTime, nextOffsetChange, offsetAt, wallClockAsUtc } from './zoned-time';
 
@@ -77,7 +78,7 @@ function scheduleFor(expression: string, timeZone: string): CronSchedule {
   let schedule = schedules.get(key);
   if (!schedule) {
     schedule = {
-      expression: CronExpressionParser.parse(expression, { tz: timeZone }),
+      expression: cronExpressionParser().parse(expression, { tz: timeZone }),
       source: expression,
       timeZone,
       results: new Map(),
@@ -191,7 +192,7 @@ function nextPiecewise(schedule: CronSchedule, previous: number): number | null 
 function fixedOffsetExpression(schedule: CronSchedule, offset: number): CronExpression {
   let expression = schedule.fixed.get(offset);
   if (!expression) {
-    expression = CronExpressionParser.parse(schedule.source, { tz: fixedOffsetZone(offset) });
+    expression = cronExpressionParser().parse(schedule.source, { tz: fixedOffsetZone(offset) });
     schedule.fixed.set(offset, expression);
   }
   return expression;

@@ -1,4 +1,3 @@
-import { CronExpressionParser } from 'cron-parser';
 import {
   invalidCron,
   invalidInterval,
@@ -12,6 +11,7 @@ import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import type { EverySpec, TriggerSpec, TriggerType } from '../interfaces/trigger-spec.interface';
 import { EVERY_UNITS, everyRawTotalMs } from './every.trigger';
 import { isValidTimeZone } from './zoned-time';
+import { cronExpressionParser } from './cron-parser.loader';
 
 /** The keys each kind of spec may carry besides `type`. */
 const ALLOWED_KEYS: Record<TriggerType, readonly string[]> = {
@@ -130,7 +130,7 @@ function validateCron(spec: Record<string, unknown>, defaultTimeZone: string | u
   const key = `${tz ?? ''}\n${trimmed}`;
   if (acceptedCron.has(key)) return;
   try {
-    CronExpressionParser.parse(trimmed, tz === undefined ? {} : { tz });
+    cronExpressionParser().parse(trimmed, tz === undefined ? {} : { tz });
   } catch (error) {
     fail(invalidCron(expression, error instanceof Error ? error.message : String(error)), 'cron', expression);
   }
