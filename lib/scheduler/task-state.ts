@@ -5,7 +5,7 @@ import type { Trigger } from '../triggers/trigger';
 import { Fifo } from './fifo';
 import type { RunContext } from './run-context';
 import type { GroupDefinition, TaskDefinition } from './task-definition';
-import type { Queueable } from './timer-queue';
+import { NOT_QUEUED, type Queueable } from './timer-queue';
 
 /** How the scheduler drives a task. */
 export type TaskKind = 'timed' | 'forever' | 'startup' | 'shutdown';
@@ -77,13 +77,28 @@ export class GroupState {
   }
 }
 
-/** Everything the scheduler tracks about one task. */
+/** A `forever` task's loop, and its lease under a coordinator: only forever tasks have one. */
+export class ForeverState {
+  /** The deferred call that starts the next run. */
+  handle: TimerHandle | null = null;
+  /** Under a coordinator: whether this replica holds the lease. */
+  leaseHeld = false;
+  /** Under a coordinator: the renew or retry timer. */
+  leaseTimer: TimerHandle | null = null;
+  /** Under a coordinator: a lease was asked for since the last release. */
+  leaseAsked = false;
+}
+
+/**
+ * Everything the scheduler tracks about one task. Kept small (one per task,
+ * tens of thousands in big apps): what only some tasks need lives in objects
+ * made for those (`buffer`, `forever`), and what the definition already says
+ * is read from it.
+ */
 export class TaskState implements Queueable {
   queueToken = 0;
-  queuedDue: number | null = null;
+  queuedDue = NOT_QUEUED;
 
-  readonly name: string;
-  readonly overlap: OverlapPolicy;
   readonly maxLoops: number | null;
   /** Whether scheduled runs are claimed through the coordinator. */
   claims = false;
@@ -93,12 +108,16 @@ export class TaskState implements Queueable {
    * or run by another replica. A held one that is dropped is given back.
    */
   loops = 0;
-  /** The latest due time fired (the last `previous` given to `trigger.next`). */
-  cursor: number | null = null;
+  // Times are numbers, never null (NaN for "none"): number-only fields are
+  // updated in place; a `number | null` one allocates on every write, once
+  // per run for each of 10 000 tasks.
+  /** The latest due time fired (the last `previous` given to `trigger.next`); NaN before the first. */
+  cursor = NaN;
   runs = 0;
   failures = 0;
   skipped = 0;
-  lastRunAt: number | null = null;
+  /** When the latest run started, epoch ms; NaN before the first. */
+  lastRunAt = NaN;
   /** Runs in flight. */
   running = 0;
   /** Runs waiting for a group slot. */
@@ -107,7 +126,7 @@ export class TaskState implements Queueable {
   pendingClaims = 0;
   /** The one waiting request when overlap is not `allow` (for `cancelOther`). */
   waitingRequest: RunRequest | null = null;
-  /** The run in flight when overlap is not `allow` (for `cancelOther`). */
+  /** The run in flight under `cancelOther` (the one a newer run aborts). */
   current: Run | null = null;
   /** Runs held back by `bufferOne` / `bufferAll` / `cancelOther`; created on first use. */
   buffer: Fifo<RunRequest> | null = null;
@@ -115,15 +134,8 @@ export class TaskState implements Queueable {
   exhausted = false;
   finished = false;
   paused = false;
-
-  /** `forever`: the deferred call that starts the next run. */
-  foreverHandle: TimerHandle | null = null;
-  /** `forever` under a coordinator: whether this replica holds the lease. */
-  leaseHeld = false;
-  /** `forever` under a coordinator: the renew or retry timer. */
-  leaseTimer: TimerHandle | null = null;
-  /** `forever` under a coordinator: a lease was asked for since the last release. */
-  leaseAsked = false;
+  /** `forever` tasks only. */
+  readonly forever: ForeverState | null;
 
   constructor(
     readonly def: TaskDefinition,
@@ -131,10 +143,19 @@ export class TaskState implements Queueable {
     readonly trigger: Trigger,
     readonly kind: TaskKind,
   ) {
-    this.name = def.name;
-    this.overlap = def.overlap ?? DEFAULT_OVERLAP;
     const max = (def.trigger as { maxLoopCount?: number }).maxLoopCount;
     this.maxLoops = typeof max === 'number' ? max : null;
+    this.forever = kind === 'forever' ? new ForeverState() : null;
+  }
+
+  /** The task's unique name. */
+  get name(): string {
+    return this.def.name;
+  }
+
+  /** Its overlap policy. */
+  get overlap(): OverlapPolicy {
+    return this.def.overlap ?? DEFAULT_OVERLAP;
   }
 
   /** Paused itself or through its group. */

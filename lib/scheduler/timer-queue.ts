@@ -1,15 +1,24 @@
+/**
+ * `Queueable.queuedDue` of an item that is not queued. A number, not `null`:
+ * a field that only ever holds numbers is stored unboxed and updated in place,
+ * where a `number | null` field allocates a fresh heap number on every write.
+ */
+export const NOT_QUEUED = -Infinity;
+
 /** What the timer queue needs on each queued item: it owns these two fields. */
 export interface Queueable {
   /** Bumped on every add and remove; a queue entry is live while its token matches. */
   queueToken: number;
-  /** The due time the item is queued for, or `null` when not queued. */
-  queuedDue: number | null;
+  /** The due time the item is queued for, or `NOT_QUEUED`. */
+  queuedDue: number;
 }
 
 /** Every item due at one instant, in the order they were added. */
 export class DueBucket<T> {
   /** How many entries are still live; a bucket with none is dropped unseen. */
   live = 0;
+  /** Out of the queue (fired, dropped or cleared): nothing may be added to it. */
+  taken = false;
   readonly items: T[] = [];
   readonly tokens: number[] = [];
 
@@ -27,6 +36,8 @@ export class DueBucket<T> {
 export class TimerQueue<T extends Queueable> {
   private readonly heap: DueBucket<T>[] = [];
   private readonly buckets = new Map<number, DueBucket<T>>();
+  /** The bucket `add` used last: a whole wake-up re-queues its tasks into the same next one. */
+  private lastAdded: DueBucket<T> | null = null;
   private count = 0;
 
   /** How many items are queued. */
@@ -36,12 +47,16 @@ export class TimerQueue<T extends Queueable> {
 
   /** Queues `item` for `due`, replacing any earlier position it had. */
   add(item: T, due: number): void {
-    if (item.queuedDue !== null) this.remove(item);
-    let bucket = this.buckets.get(due);
-    if (bucket === undefined) {
-      bucket = new DueBucket<T>(due);
-      this.buckets.set(due, bucket);
-      this.push(bucket);
+    if (item.queuedDue !== NOT_QUEUED) this.remove(item);
+    let bucket = this.lastAdded;
+    if (bucket === null || bucket.due !== due || bucket.taken) {
+      bucket = this.buckets.get(due) ?? null;
+      if (bucket === null) {
+        bucket = new DueBucket<T>(due);
+        this.buckets.set(due, bucket);
+        this.push(bucket);
+      }
+      this.lastAdded = bucket;
     }
     item.queuedDue = due;
     bucket.items.push(item);
@@ -53,8 +68,8 @@ export class TimerQueue<T extends Queueable> {
   /** Takes `item` out of the queue; a no-op when it is not queued. */
   remove(item: T): void {
     const due = item.queuedDue;
-    if (due === null) return;
-    item.queuedDue = null;
+    if (due === NOT_QUEUED) return;
+    item.queuedDue = NOT_QUEUED;
     item.queueToken++;
     this.count--;
     const bucket = this.buckets.get(due);
@@ -77,12 +92,13 @@ export class TimerQueue<T extends Queueable> {
     if (heap.length === 0 || heap[0].due > now) return null;
     const bucket = this.popTop();
     this.buckets.delete(bucket.due);
+    bucket.taken = true;
     const { items, tokens } = bucket;
     let live = 0;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       if (item.queueToken !== tokens[i]) continue;
-      item.queuedDue = null;
+      item.queuedDue = NOT_QUEUED;
       item.queueToken++;
       items[live++] = item;
     }
@@ -94,22 +110,27 @@ export class TimerQueue<T extends Queueable> {
   /** Empties the queue. */
   clear(): void {
     for (const bucket of this.heap) {
+      bucket.taken = true;
       const { items, tokens } = bucket;
       for (let i = 0; i < items.length; i++) {
         if (items[i].queueToken !== tokens[i]) continue;
-        items[i].queuedDue = null;
+        items[i].queuedDue = NOT_QUEUED;
         items[i].queueToken++;
       }
     }
     this.heap.length = 0;
     this.buckets.clear();
+    this.lastAdded = null;
     this.count = 0;
   }
 
   private dropDead(): void {
     const heap = this.heap;
-    while (heap.length > 0 && heap[0].live === 0)
-      this.buckets.delete(this.popTop().due);
+    while (heap.length > 0 && heap[0].live === 0) {
+      const bucket = this.popTop();
+      bucket.taken = true;
+      this.buckets.delete(bucket.due);
+    }
   }
 
   private push(bucket: DueBucket<T>): void {

@@ -1,8 +1,12 @@
-import { TimerQueue, type Queueable } from '../../../lib/scheduler/timer-queue';
+import {
+  NOT_QUEUED,
+  TimerQueue,
+  type Queueable,
+} from '../../../lib/scheduler/timer-queue';
 
 class Item implements Queueable {
   queueToken = 0;
-  queuedDue: number | null = null;
+  queuedDue = NOT_QUEUED;
   constructor(readonly id: number) {}
 }
 
@@ -26,7 +30,7 @@ describe('TimerQueue', () => {
     expect(ids(queue.takeDue(100)!.items)).toEqual([0, 2]);
     expect(queue.takeDue(100)).toBeNull();
     expect(queue.size).toBe(0);
-    expect(items.every((item) => item.queuedDue === null)).toBe(true);
+    expect(items.every((item) => item.queuedDue === NOT_QUEUED)).toBe(true);
   });
 
   it('should drop removed and moved items lazily, and skip buckets left empty', () => {
@@ -71,6 +75,23 @@ describe('TimerQueue', () => {
     expect(total).toBe(100_000);
   });
 
+  it('should never add to a bucket that has left the queue, even the one it added to last', () => {
+    const queue = new TimerQueue<Item>();
+    const [a, b, c] = [new Item(1), new Item(2), new Item(3)];
+    queue.add(a, 10);
+    const fired = queue.takeDue(10)!;
+    queue.add(b, 10); // same due time as the bucket just taken
+    expect(ids(fired.items)).toEqual([1]);
+    expect(ids(queue.takeDue(10)!.items)).toEqual([2]);
+
+    queue.add(c, 40);
+    queue.remove(c);
+    expect(queue.peekDue()).toBeNull(); // the emptied bucket is dropped
+    queue.add(c, 40);
+    expect(queue.peekDue()).toBe(40);
+    expect(ids(queue.takeDue(40)!.items)).toEqual([3]);
+  });
+
   it('should clear every item', () => {
     const queue = new TimerQueue<Item>();
     const item = new Item(1);
@@ -78,7 +99,7 @@ describe('TimerQueue', () => {
     queue.clear();
 
     expect(queue.size).toBe(0);
-    expect(item.queuedDue).toBeNull();
+    expect(item.queuedDue).toBe(NOT_QUEUED);
     expect(queue.peekDue()).toBeNull();
     queue.add(item, 7);
     expect(ids(queue.takeDue(7)!.items)).toEqual([1]);
