@@ -58,7 +58,7 @@ function scenarios(): ScenarioSpec[] {
 }
 
 function runChild(spec: ScenarioSpec): Promise<ScenarioResult> {
-  const execArgv = ['--expose-gc', '--max-old-space-size=4096'];
+  const execArgv = ['--expose-gc', '--max-old-space-size=4096', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   if (cpuProf) {
     const dir = join(repoRoot, 'bench', 'profiles');
     mkdirSync(dir, { recursive: true });

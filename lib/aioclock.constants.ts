@@ -1,4 +1,4 @@
-/** Metadata key under which a trigger decorator stores `{ spec, options }` on a method. */
+/** The key of the per-process store (a WeakMap keyed by the method) where trigger decorators keep `{ spec, options }`. */
 export const AIOCLOCK_TASK = 'aioclock:task';
 
 /** Injection token of the group options a feature module gives `AioClockModule.forFeature`. */
@@ -17,7 +17,13 @@ export const DEFAULT_ENABLED = true;
 export const DEFAULT_OVERLAP = 'skip';
 
 /** The overlap policies `TaskOptions.overlap` accepts. */
-export const OVERLAP_POLICIES = ['skip', 'bufferOne', 'bufferAll', 'cancelOther', 'allow'] as const;
+export const OVERLAP_POLICIES = [
+  'skip',
+  'bufferOne',
+  'bufferAll',
+  'cancelOther',
+  'allow',
+] as const;
 
 /** The process's own IANA zone: the default `timeZone`. */
 export function processTimeZone(): string {

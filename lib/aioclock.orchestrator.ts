@@ -8,7 +8,12 @@ import {
 } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { Module } from '@nestjs/core/injector/module';
-import { AIOCLOCK_LOGGER_CONTEXT, DEFAULT_ENABLED, DEFAULT_SHUTDOWN_TIMEOUT, processTimeZone } from './aioclock.constants';
+import {
+  AIOCLOCK_LOGGER_CONTEXT,
+  DEFAULT_ENABLED,
+  DEFAULT_SHUTDOWN_TIMEOUT,
+  processTimeZone,
+} from './aioclock.constants';
 import { forRootImportedTwice } from './aioclock.messages';
 import { AioClockExplorer } from './aioclock.explorer';
 import { AIOCLOCK_OPTIONS } from './aioclock.module-definition';
@@ -23,7 +28,9 @@ import { Scheduler } from './scheduler/scheduler';
  * `beforeApplicationShutdown`.
  */
 @Injectable()
-export class AioClockOrchestrator implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class AioClockOrchestrator
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(AIOCLOCK_LOGGER_CONTEXT);
   private ownScheduler?: Scheduler;
   // With forRoot imported more than once, one instance schedules everything.
@@ -46,7 +53,9 @@ export class AioClockOrchestrator implements OnModuleInit, OnApplicationBootstra
 
   /** The modules hosting an orchestrator: one per `forRoot` import. */
   private hosts(): Module[] {
-    return [...this.modules.values()].filter((module) => module.providers.has(AioClockOrchestrator));
+    return [...this.modules.values()].filter((module) =>
+      module.providers.has(AioClockOrchestrator),
+    );
   }
 
   /** The scheduler that runs this app's tasks (created on first use, with validated options). */
@@ -60,6 +69,7 @@ export class AioClockOrchestrator implements OnModuleInit, OnApplicationBootstra
         timeZone: this.options.timeZone ?? processTimeZone(),
         enabled: this.options.enabled ?? DEFAULT_ENABLED,
         coordinator: this.options.coordinator,
+        noopTask: (like, name) => this.explorer.noopTask(like, name),
       });
     }
     return this.ownScheduler;
@@ -89,7 +99,9 @@ export class AioClockOrchestrator implements OnModuleInit, OnApplicationBootstra
 
   async beforeApplicationShutdown(): Promise<void> {
     if (this.leader === this && this.ownScheduler) {
-      await this.ownScheduler.stop(this.options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT);
+      await this.ownScheduler.stop(
+        this.options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT,
+      );
     }
   }
 }

@@ -1,3 +1,4 @@
+import { AIOCLOCK_TASK } from '../aioclock.constants';
 import type { TaskOptions } from '../interfaces/task-options.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 
@@ -26,11 +27,10 @@ export const NO_TASK_OPTIONS: TaskOptions = Object.freeze({});
 // Maps cost ~580 B per decorated method (measured), an entry here ~25 B.
 // Kept on globalThis under a registered symbol so that, like reflect-metadata's
 // store, it is one per process even if two copies of the library are loaded.
-const STORE_KEY = Symbol.for('nestjs-aioclock:tasks');
-const store: WeakMap<object, TaskMetadata> = ((globalThis as Record<symbol, unknown>)[STORE_KEY] ??= new WeakMap()) as WeakMap<
-  object,
-  TaskMetadata
->;
+const STORE_KEY = Symbol.for(AIOCLOCK_TASK);
+const store: WeakMap<object, TaskMetadata> = ((
+  globalThis as Record<symbol, unknown>
+)[STORE_KEY] ??= new WeakMap()) as WeakMap<object, TaskMetadata>;
 
 /**
  * The metadata a trigger decorator stored on this very function (not one up its

@@ -19,3 +19,22 @@ export const ABORT_SETTLE_MS = 1_000;
  * together in one more event, so hours of missed 10 ms ticks cost no flood.
  */
 export const LATE_SKIP_EVENTS = 100;
+
+/**
+ * `warmUp` after start: with at least `WARM_UP_MIN_TASKS` timed tasks (below
+ * that, dispatching a due time unoptimised costs a few ms at most), no-op
+ * copies of the first `WARM_UP_TASKS` of them are fired `WARM_UP_ROUNDS`
+ * times — enough runs for V8 to optimise the dispatch path — `WARM_UP_DELAY_MS`
+ * after start (so that it is not part of the app's bootstrap), and only when
+ * the earliest due time is at least `WARM_UP_LEAD_MS` away then (the warm-up,
+ * tens of ms of CPU, must not delay it).
+ */
+export const WARM_UP_MIN_TASKS = 1_000;
+/** See `WARM_UP_MIN_TASKS`. */
+export const WARM_UP_TASKS = 1_000;
+/** See `WARM_UP_MIN_TASKS`. */
+export const WARM_UP_ROUNDS = 8;
+/** See `WARM_UP_MIN_TASKS`. */
+export const WARM_UP_DELAY_MS = 20;
+/** See `WARM_UP_MIN_TASKS`. */
+export const WARM_UP_LEAD_MS = 150;

@@ -33,6 +33,11 @@ import {
   ABORT_SETTLE_MS,
   FOREVER_LEASE_TTL_MS,
   LATE_SKIP_EVENTS,
+  WARM_UP_DELAY_MS,
+  WARM_UP_LEAD_MS,
+  WARM_UP_MIN_TASKS,
+  WARM_UP_ROUNDS,
+  WARM_UP_TASKS,
 } from './scheduler.constants';
 import type {
   GroupDefinition,
@@ -62,6 +67,12 @@ export interface SchedulerOptions {
   enabled?: boolean;
   /** Decides which replica runs each due run. @default none (in-process only) */
   coordinator?: Coordinator;
+  /**
+   * Makes a no-op copy of a task definition, of the same class, named `name`:
+   * given, a scheduler with many timed tasks warms its dispatch path up with
+   * such copies right after start (see `warmUp`). @default none (no warm-up)
+   */
+  noopTask?: (like: TaskDefinition, name: string) => TaskDefinition | null;
 }
 
 type SchedulerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -140,6 +151,7 @@ export class Scheduler {
   private readonly timeZone: string;
   private readonly enabled: boolean;
   private readonly coordinator: Coordinator | undefined;
+  private readonly noopTask: SchedulerOptions['noopTask'];
   private readonly subject = new Subject<TaskEvent>();
 
   private readonly tasks = new Map<string, TaskState>();
@@ -161,6 +173,8 @@ export class Scheduler {
   private drainingEnded = false;
   /** The throw-away scheduler of `warmUp`: fired by hand, it never arms a timer. */
   private warming = false;
+  /** The deferred warm-up after start, while pending. */
+  private warmUpHandle: TimerHandle | null = null;
 
   /** @param options clock, logger, default zone, `enabled`, coordinator */
   constructor(options: SchedulerOptions) {
@@ -169,6 +183,7 @@ export class Scheduler {
     this.timeZone = options.timeZone;
     this.enabled = options.enabled !== false;
     this.coordinator = options.coordinator;
+    this.noopTask = options.noopTask;
     this.events$ = this.subject.asObservable();
   }
 
@@ -240,12 +255,42 @@ export class Scheduler {
     this.state = 'running';
     const now = this.clock.timestamp();
     this.dispatching = true;
+    let timed = 0;
     try {
-      for (const task of this.tasks.values()) this.schedule(task, now);
+      for (const task of this.tasks.values()) {
+        this.schedule(task, now);
+        if (task.kind === 'timed') timed++;
+      }
     } finally {
       this.dispatching = false;
     }
     this.arm();
+    if (this.noopTask !== undefined && timed >= WARM_UP_MIN_TASKS)
+      this.warmUpHandle = this.clock.setTimer(
+        () => this.warmUpAfterStart(),
+        WARM_UP_DELAY_MS,
+      );
+  }
+
+  /** The warm-up `start` arms: no-op copies of the first timed tasks, if time allows. */
+  private warmUpAfterStart(): void {
+    this.warmUpHandle = null;
+    const due = this.queue.peekDue();
+    if (this.state !== 'running' || due === null) return;
+    if (due - this.clock.timestamp() < WARM_UP_LEAD_MS) return;
+    const defs: TaskDefinition[] = [];
+    for (const task of this.tasks.values()) {
+      if (task.kind !== 'timed') continue;
+      const copy = this.noopTask!(task.def, `aioclock:warm-up:${defs.length}`);
+      if (copy !== null) defs.push(copy);
+      if (defs.length === WARM_UP_TASKS) break;
+    }
+    try {
+      this.warmUp(defs, WARM_UP_ROUNDS);
+    } catch (error) {
+      // Only an optimisation: never let it hurt the app.
+      this.safeLog(error);
+    }
   }
 
   /**
@@ -273,6 +318,8 @@ export class Scheduler {
     const started = this.state !== 'idle';
     this.state = 'stopping';
     this.disarm();
+    if (this.warmUpHandle !== null) this.clock.clearTimer(this.warmUpHandle);
+    this.warmUpHandle = null;
     this.queue.clear();
     const deadline: ShutdownDeadline = {
       graceMs,

@@ -19,10 +19,26 @@ export class DueBucket<T> {
   live = 0;
   /** Out of the queue (fired, dropped or cleared): nothing may be added to it. */
   taken = false;
-  readonly items: T[] = [];
-  readonly tokens: number[] = [];
+  // Made with their first entry, so the arrays are born holding objects (an
+  // empty one starts as small-integer storage, and optimised code that finds
+  // it in that state bails out on the first push).
+  readonly items: T[];
+  readonly tokens: number[];
 
-  constructor(readonly due: number) {}
+  /**
+   * @param due the due time
+   * @param item the first item due then
+   * @param token its queue token
+   */
+  constructor(
+    readonly due: number,
+    item: T,
+    token: number,
+  ) {
+    this.items = [item];
+    this.tokens = [token];
+    this.live = 1;
+  }
 }
 
 /**
@@ -48,21 +64,24 @@ export class TimerQueue<T extends Queueable> {
   /** Queues `item` for `due`, replacing any earlier position it had. */
   add(item: T, due: number): void {
     if (item.queuedDue !== NOT_QUEUED) this.remove(item);
+    item.queuedDue = due;
+    this.count++;
+    const token = ++item.queueToken;
     let bucket = this.lastAdded;
     if (bucket === null || bucket.due !== due || bucket.taken) {
       bucket = this.buckets.get(due) ?? null;
       if (bucket === null) {
-        bucket = new DueBucket<T>(due);
+        bucket = new DueBucket<T>(due, item, token);
         this.buckets.set(due, bucket);
         this.push(bucket);
+        this.lastAdded = bucket;
+        return;
       }
       this.lastAdded = bucket;
     }
-    item.queuedDue = due;
     bucket.items.push(item);
-    bucket.tokens.push(++item.queueToken);
+    bucket.tokens.push(token);
     bucket.live++;
-    this.count++;
   }
 
   /** Takes `item` out of the queue; a no-op when it is not queued. */

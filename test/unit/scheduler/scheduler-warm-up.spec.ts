@@ -1,4 +1,13 @@
 import type { TaskContext } from '../../../lib/interfaces/task-context.interface';
+import type { TriggerSpec } from '../../../lib/interfaces/trigger-spec.interface';
+import {
+  WARM_UP_DELAY_MS,
+  WARM_UP_LEAD_MS,
+  WARM_UP_MIN_TASKS,
+  WARM_UP_ROUNDS,
+  WARM_UP_TASKS,
+} from '../../../lib/scheduler/scheduler.constants';
+import type { TaskDefinition } from '../../../lib/scheduler/task-definition';
 import { setup, task, T0 } from './scheduler.fixtures';
 
 describe('Scheduler.warmUp', () => {
@@ -48,5 +57,71 @@ describe('Scheduler.warmUp', () => {
     let runs = 0;
     scheduler.warmUp([task('w', { type: 'once' }, () => runs++)], 10);
     expect(runs).toBe(1);
+  });
+});
+
+describe('Scheduler warm-up after start', () => {
+  /** `n` timed tasks counting their real runs, and a noopTask option counting its copies. */
+  function many(n: number, spec: TriggerSpec) {
+    const real = { runs: 0, copies: 0, copyRuns: 0 };
+    const noopTask = (like: TaskDefinition, name: string): TaskDefinition => {
+      real.copies++;
+      return { ...like, name, invoke: () => void real.copyRuns++ };
+    };
+    const { clock, scheduler } = setup({ noopTask });
+    for (let i = 0; i < n; i++)
+      scheduler.addTask(task(`t${i}`, spec, () => void real.runs++));
+    return { clock, scheduler, real };
+  }
+
+  it('should fire no-op copies of the first tasks shortly after start, never the tasks themselves', async () => {
+    const { clock, scheduler, real } = many(WARM_UP_MIN_TASKS, {
+      type: 'every',
+      seconds: 1,
+    });
+    await scheduler.start();
+    await clock.advance(WARM_UP_DELAY_MS);
+
+    expect(real.copies).toBe(Math.min(WARM_UP_TASKS, WARM_UP_MIN_TASKS));
+    expect(real.copyRuns).toBe(real.copies * WARM_UP_ROUNDS);
+    expect(real.runs).toBe(0);
+
+    await clock.advance(1_000 - WARM_UP_DELAY_MS);
+    expect(real.runs).toBe(WARM_UP_MIN_TASKS);
+    expect(scheduler.getTasks()).toHaveLength(WARM_UP_MIN_TASKS);
+    expect(scheduler.getTask('t0')).toMatchObject({ runs: 1, skipped: 0 });
+    await scheduler.stop(0);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('should not warm up with fewer tasks, or when a due time is too close', async () => {
+    const few = many(WARM_UP_MIN_TASKS - 1, { type: 'every', seconds: 1 });
+    await few.scheduler.start();
+    await few.clock.advance(WARM_UP_DELAY_MS);
+    expect(few.real.copies).toBe(0);
+    await few.scheduler.stop(0);
+
+    // The first due time comes 1 ms too soon after the warm-up's turn.
+    const soon = many(WARM_UP_MIN_TASKS, {
+      type: 'every',
+      seconds: (WARM_UP_DELAY_MS + WARM_UP_LEAD_MS - 1) / 1_000,
+    });
+    await soon.scheduler.start();
+    await soon.clock.advance(WARM_UP_DELAY_MS);
+    expect(soon.real.copies).toBe(0);
+    await soon.scheduler.stop(0);
+    expect(soon.clock.pendingTimers()).toBe(0);
+  });
+
+  it('should leave no timer behind when stopped before the warm-up', async () => {
+    const { clock, scheduler, real } = many(WARM_UP_MIN_TASKS, {
+      type: 'every',
+      seconds: 1,
+    });
+    await scheduler.start();
+    await scheduler.stop(0);
+    expect(clock.pendingTimers()).toBe(0);
+    await clock.advance(5_000);
+    expect(real.copies + real.runs).toBe(0);
   });
 });
