@@ -111,6 +111,13 @@ function validateCron(spec: Record<string, unknown>, defaultTimeZone: string | u
   const expression = spec.cron;
   if (expression === undefined) fail(missingParameter('cron', 'a cron expression'), 'cron', expression);
   if (typeof expression !== 'string') fail(invalidParameter('cron', expression, 'a string'), 'cron', expression);
+  // Everything below depends on the expression and the zones only, and the
+  // parse is the costly part (most of a 10 000-task boot: each task is
+  // validated by its decorator and again by the scheduler) while tasks share
+  // a few expressions: remember the combinations already accepted.
+  const specTz = spec.tz;
+  const key = typeof specTz === 'string' || specTz === undefined ? `${specTz ?? ''}\n${defaultTimeZone ?? ''}\n${expression}` : undefined;
+  if (key !== undefined && acceptedCron.has(key)) return;
   const trimmed = expression.trim();
   if (!trimmed.startsWith('@')) {
     const fields = trimmed === '' ? 0 : trimmed.split(/\s+/).length;
@@ -124,21 +131,17 @@ function validateCron(spec: Record<string, unknown>, defaultTimeZone: string | u
     }
   }
   const tz = checkTimeZone(spec, defaultTimeZone);
-  // Parsing is the costly part (most of a 10 000-task boot: each task is
-  // validated by its decorator and again by the scheduler), and tasks share a
-  // few expressions: remember the pairs already accepted.
-  const key = `${tz ?? ''}\n${trimmed}`;
-  if (acceptedCron.has(key)) return;
   try {
     cronExpressionParser().parse(trimmed, tz === undefined ? {} : { tz });
   } catch (error) {
     fail(invalidCron(expression, error instanceof Error ? error.message : String(error)), 'cron', expression);
   }
+  if (key === undefined) return;
   if (acceptedCron.size >= MAX_ACCEPTED_CRON) acceptedCron.delete(acceptedCron.values().next().value as string);
   acceptedCron.add(key);
 }
 
-/** (zone, expression) pairs cron-parser accepted: a bounded memo of a pure check. */
+/** (task zone, default zone, expression) combinations accepted: a bounded memo of a pure check. */
 const acceptedCron = new Set<string>();
 const MAX_ACCEPTED_CRON = 1_000;
 
