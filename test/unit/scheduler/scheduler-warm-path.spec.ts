@@ -8,6 +8,7 @@ import {
   WARM_UP_TASKS,
 } from '../../../lib/scheduler/scheduler.constants';
 import type { TaskDefinition } from '../../../lib/scheduler/task-definition';
+import { CronTrigger } from '../../../lib/triggers/cron.trigger';
 import { setup, task, T0 } from './scheduler.fixtures';
 
 describe('Scheduler.warmUp', () => {
@@ -123,5 +124,65 @@ describe('Scheduler warm-up after start', () => {
     expect(clock.pendingTimers()).toBe(0);
     await clock.advance(5_000);
     expect(real.copies + real.runs).toBe(0);
+  });
+});
+
+describe('Scheduler prefetch', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it("should ask a shared trigger for the next due time right after a due time's runs, not when that one comes", async () => {
+    const { clock, scheduler } = setup();
+    const log: string[] = [];
+    const next = CronTrigger.prototype.next;
+    jest.spyOn(CronTrigger.prototype, 'next').mockImplementation(function (
+      this: CronTrigger,
+      previous: number,
+    ) {
+      log.push(`next(${previous - T0})@${clock.timestamp() - T0}`);
+      return next.call(this, previous);
+    });
+    for (const name of ['a', 'b'])
+      scheduler.addTask(
+        task(name, { type: 'cron', cron: '* * * * * *' }, () =>
+          log.push(`${name}@${clock.timestamp() - T0}`),
+        ),
+      );
+
+    await scheduler.start();
+    log.length = 0;
+    await clock.advance(1_000);
+
+    // Both runs first, then the due time after the queued one, once for the shared trigger.
+    expect(log).toEqual([
+      'next(1000)@1000',
+      'a@1000',
+      'next(1000)@1000',
+      'b@1000',
+      'next(2000)@1000',
+    ]);
+    await scheduler.stop(0);
+  });
+
+  it('should never ask ahead a trigger that counts its runs (an or with maxLoopCount members)', async () => {
+    const { clock, scheduler } = setup();
+    let runs = 0;
+    scheduler.addTask(
+      task(
+        'limited',
+        {
+          type: 'or',
+          triggers: [{ type: 'every', seconds: 1, maxLoopCount: 2 }],
+        },
+        () => runs++,
+      ),
+    );
+    await scheduler.start();
+    await clock.advance(10_000);
+    expect(runs).toBe(2);
+    expect(scheduler.getTask('limited')).toMatchObject({
+      runs: 2,
+      finished: true,
+    });
+    await scheduler.stop(0);
   });
 });
