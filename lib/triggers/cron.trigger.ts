@@ -17,6 +17,9 @@ interface CronSchedule {
   readonly results: Map<number, number | null>;
   /** The expression in each fixed offset the zone has used, for `nextPiecewise`. */
   readonly fixed: Map<number, CronExpression>;
+  /** The latest `previous` asked about and its answer: thousands of tasks ask for it in a row. */
+  lastPrevious: number;
+  lastDue: number | null;
 }
 
 /** Distinct (zone, expression) pairs kept; the oldest is dropped beyond this. */
@@ -83,6 +86,8 @@ function scheduleFor(expression: string, timeZone: string): CronSchedule {
       timeZone,
       results: new Map(),
       fixed: new Map(),
+      lastPrevious: NaN,
+      lastDue: null,
     };
     if (schedules.size >= MAX_SCHEDULES) schedules.delete(schedules.keys().next().value as string);
     schedules.set(key, schedule);
@@ -91,12 +96,16 @@ function scheduleFor(expression: string, timeZone: string): CronSchedule {
 }
 
 function nextAfter(schedule: CronSchedule, previous: number): number | null {
-  const cached = schedule.results.get(previous);
-  if (cached !== undefined) return cached;
-  const due = computeNext(schedule, previous);
-  const { results } = schedule;
-  if (results.size >= MAX_RESULTS) results.delete(results.keys().next().value as number);
-  results.set(previous, due);
+  if (previous === schedule.lastPrevious) return schedule.lastDue;
+  let due = schedule.results.get(previous);
+  if (due === undefined) {
+    due = computeNext(schedule, previous);
+    const { results } = schedule;
+    if (results.size >= MAX_RESULTS) results.delete(results.keys().next().value as number);
+    results.set(previous, due);
+  }
+  schedule.lastPrevious = previous;
+  schedule.lastDue = due;
   return due;
 }
 
