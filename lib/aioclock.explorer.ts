@@ -136,16 +136,21 @@ export class AioClockExplorer {
       if (wrapper.isAlias) continue;
       const prototype = this.prototypeOf(wrapper);
       if (!prototype) continue;
+      // Per wrapper, worked out at its first decorated method (most have none):
+      // the class name, its scope, its instance's scheduled methods, its group.
+      let className: string | undefined;
+      let scope: ReturnType<AioClockExplorer['unsupportedScope']> | null = null;
+      let methods: Set<string> | undefined;
+      let group: GroupDefinition | undefined;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const metadata = getTaskMetadata(prototype[method]);
         if (!metadata) continue;
+        className ??= prototype.constructor?.name ?? 'Anonymous';
         // join makes one flat string; a template literal this long makes two
         // cons strings (64 B instead of 40 B), kept per task as its name.
-        const label = [prototype.constructor?.name ?? 'Anonymous', method].join(
-          '.',
-        );
+        const label = [className, method].join('.');
 
-        const scope = this.unsupportedScope(wrapper);
+        if (scope === null) scope = this.unsupportedScope(wrapper);
         if (scope) {
           this.logger.warn(requestScopedTask(label, scope));
           continue;
@@ -154,10 +159,15 @@ export class AioClockExplorer {
           string,
           (ctx: TaskContext) => unknown
         >;
-        const methods = seen.get(instance) ?? new Set<string>();
+        if (methods === undefined) {
+          methods = seen.get(instance);
+          if (methods === undefined) {
+            methods = new Set<string>();
+            seen.set(instance, methods);
+          }
+        }
         if (methods.has(method)) continue;
         methods.add(method);
-        seen.set(instance, methods);
 
         const name = metadata.options.name ?? label;
         const previous = labels.get(name);
@@ -169,7 +179,7 @@ export class AioClockExplorer {
           );
         labels.set(name, label);
 
-        const group = this.groupOf(wrapper.host as Module | undefined, groups);
+        group ??= this.groupOf(wrapper.host as Module | undefined, groups);
         tasks.push(
           new DiscoveredTask(name, group.name, metadata, instance, method),
         );

@@ -29,9 +29,19 @@ function remember<T extends Trigger>(key: string, trigger: T): T {
   return trigger;
 }
 
+// `every` triggers by a number (interval and both flags), not a string: the
+// key is made for every task at boot, and building a string costs more.
+const sharedEvery = new Map<number, Trigger>();
+
 function everyTrigger(intervalMs: number, immediate: boolean, alignToEpoch: boolean): Trigger {
-  const key = `every\n${intervalMs}\n${immediate}\n${alignToEpoch}`;
-  return shared.get(key) ?? remember(key, new EveryTrigger(intervalMs, immediate, alignToEpoch));
+  const key = intervalMs * 4 + (immediate ? 2 : 0) + (alignToEpoch ? 1 : 0);
+  let trigger = sharedEvery.get(key);
+  if (trigger === undefined) {
+    trigger = new EveryTrigger(intervalMs, immediate, alignToEpoch);
+    if (sharedEvery.size >= MAX_SHARED) sharedEvery.delete(sharedEvery.keys().next().value as number);
+    sharedEvery.set(key, trigger);
+  }
+  return trigger;
 }
 
 function atTrigger(hour: number, minute: number, second: number, day: AtDay, timeZone: string): Trigger {
