@@ -1,4 +1,4 @@
-/** The key of the per-process store (a WeakMap keyed by the method) where trigger decorators keep `{ spec, options }`. */
+/** Metadata key under which a trigger decorator stores its `{ spec, options }` for a method (on the declaring prototype and the method's name). */
 export const AIOCLOCK_TASK = 'aioclock:task';
 
 /** Injection token of the group options a feature module gives `AioClockModule.forFeature`. */

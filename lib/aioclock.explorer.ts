@@ -42,7 +42,14 @@ const NOOP_TARGET = new NoopTarget() as unknown as Record<
   (ctx: TaskContext) => unknown
 >;
 const NOOP_METHODS = ['method', 'expression'];
-let noopCount = 0;
+
+/** The object in `prototype`'s chain that has `key` as its own property (the class declaring that method). */
+function ownerOf(prototype: object, key: string): object {
+  let owner: object | null = prototype;
+  while (owner !== null && !Object.prototype.hasOwnProperty.call(owner, key))
+    owner = Object.getPrototypeOf(owner) as object | null;
+  return owner ?? prototype;
+}
 
 /**
  * A discovered method as the scheduler's task definition. `invoke` is a
@@ -76,10 +83,14 @@ class DiscoveredTask implements TaskDefinition {
     return this.metadata.options.enabled;
   }
 
-  /** A copy of `like` (same class, same trigger) that does nothing when invoked, for the scheduler's warm-up. */
-  static noop(like: TaskDefinition, name: string): TaskDefinition | null {
+  /**
+   * A copy of `like` (same class, same trigger) that does nothing when
+   * invoked, for the scheduler's warm-up; copies alternate between the kinds
+   * of no-op function by `index`.
+   */
+  static noop(like: TaskDefinition, name: string, index: number): TaskDefinition | null {
     if (!(like instanceof DiscoveredTask)) return null;
-    const method = NOOP_METHODS[noopCount++ % NOOP_METHODS.length];
+    const method = NOOP_METHODS[index % NOOP_METHODS.length];
     return new DiscoveredTask(
       name,
       like.group,
@@ -114,8 +125,8 @@ export class AioClockExplorer {
   ) {}
 
   /** A no-op copy of a discovered task, for `SchedulerOptions.noopTask`; `null` for any other definition. */
-  noopTask(like: TaskDefinition, name: string): TaskDefinition | null {
-    return DiscoveredTask.noop(like, name);
+  noopTask(like: TaskDefinition, name: string, index: number): TaskDefinition | null {
+    return DiscoveredTask.noop(like, name, index);
   }
 
   /**
@@ -143,7 +154,7 @@ export class AioClockExplorer {
       let methods: Set<string> | undefined;
       let group: GroupDefinition | undefined;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
-        const metadata = getTaskMetadata(prototype[method]);
+        const metadata = getTaskMetadata(ownerOf(prototype, method), method);
         if (!metadata) continue;
         className ??= prototype.constructor?.name ?? 'Anonymous';
         // join makes one flat string; a template literal this long makes two

@@ -40,7 +40,7 @@ export function createTaskDecorator(decoratorName: string, spec: TriggerSpec, op
     if (typeof method !== 'function') {
       throw new AioClockError(inTask(task, methodsOnly(decoratorName)));
     }
-    const existing = getTaskMetadata(method);
+    const existing = getTaskMetadata(target, key);
     if (existing) {
       // Decorators apply bottom-up: the one already there is written below this one.
       throw new InvalidTriggerError(twoTriggerDecorators(task, decoratorName, existing.decorator));
@@ -51,7 +51,7 @@ export function createTaskDecorator(decoratorName: string, spec: TriggerSpec, op
       throw prefixed(task, error);
     }
     validateTaskOptions(task, options);
-    setTaskMetadata(method, metadata);
+    setTaskMetadata(target, key, metadata);
     return descriptor;
   }) as TaskDecorator;
   Object.defineProperties(decorator, {

@@ -23,29 +23,29 @@ export class TaskMetadata {
 /** The options of a decorator given none: one frozen object instead of a new `{}` per method. */
 export const NO_TASK_OPTIONS: TaskOptions = Object.freeze({});
 
-// A WeakMap keyed by the method function, not reflect-metadata: its per-target
-// Maps cost ~580 B per decorated method (measured), an entry here ~25 B.
-// Kept on globalThis under a registered symbol so that, like reflect-metadata's
-// store, it is one per process even if two copies of the library are loaded.
-const STORE_KEY = Symbol.for(AIOCLOCK_TASK);
-const store: WeakMap<object, TaskMetadata> = ((
-  globalThis as Record<symbol, unknown>
-)[STORE_KEY] ??= new WeakMap()) as WeakMap<object, TaskMetadata>;
+// Stored with reflect-metadata under AIOCLOCK_TASK on (the declaring
+// prototype, the method's name) — where TypeScript's own design:* metadata
+// of a decorated method already lives, so it costs one more entry there — not
+// on the method function: decorators that wrap a method replace that function,
+// and only some copy its metadata onto the wrapper.
 
 /**
- * The metadata a trigger decorator stored on this very function (not one up its
- * prototype chain), or `undefined`.
- * @param method a method function (anything else has none)
+ * The metadata a trigger decorator stored for `key` on `prototype` itself
+ * (the class that declares the method, not one up its chain: an undecorated
+ * override in a subclass is no task), or `undefined`.
+ * @param prototype the prototype that owns the method
+ * @param key the method's name
  */
-export function getTaskMetadata(method: unknown): TaskMetadata | undefined {
-  return typeof method === 'function' ? store.get(method) : undefined;
+export function getTaskMetadata(prototype: object, key: string | symbol): TaskMetadata | undefined {
+  return Reflect.getOwnMetadata(AIOCLOCK_TASK, prototype, key) as TaskMetadata | undefined;
 }
 
 /**
- * Stores a trigger decorator's metadata on a method function.
- * @param method the decorated method
+ * Stores a trigger decorator's metadata for a method.
+ * @param prototype the prototype the decorator was applied on
+ * @param key the method's name
  * @param metadata what the decorator keeps
  */
-export function setTaskMetadata(method: object, metadata: TaskMetadata): void {
-  store.set(method, metadata);
+export function setTaskMetadata(prototype: object, key: string | symbol, metadata: TaskMetadata): void {
+  Reflect.defineMetadata(AIOCLOCK_TASK, metadata, prototype, key);
 }

@@ -34,6 +34,16 @@ export class RunContext implements TaskContext {
     return (this.started ??= new Date(this.startedMs));
   }
 
+  /** What `JSON.stringify` shows: the fields, dates included (they are getters, which it would skip). */
+  toJSON(): Pick<TaskContext, 'name' | 'group' | 'scheduledAt' | 'startedAt'> {
+    return {
+      name: this.name,
+      group: this.group,
+      scheduledAt: this.scheduledAt,
+      startedAt: this.startedAt,
+    };
+  }
+
   /** Aborted on timeout, on `cancelOther`, and when shutdown gives up waiting. */
   get signal(): AbortSignal {
     return (this.controller ??= new AbortController()).signal;

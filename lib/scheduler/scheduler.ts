@@ -72,7 +72,11 @@ export interface SchedulerOptions {
    * given, a scheduler with many timed tasks warms its dispatch path up with
    * such copies right after start (see `warmUp`). @default none (no warm-up)
    */
-  noopTask?: (like: TaskDefinition, name: string) => TaskDefinition | null;
+  noopTask?: (
+    like: TaskDefinition,
+    name: string,
+    index: number,
+  ) => TaskDefinition | null;
 }
 
 type SchedulerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -278,17 +282,22 @@ export class Scheduler {
     const due = this.queue.peekDue();
     if (this.state !== 'running' || due === null) return;
     if (due - this.clock.timestamp() < WARM_UP_LEAD_MS) return;
-    const defs: TaskDefinition[] = [];
-    for (const task of this.tasks.values()) {
-      if (task.kind !== 'timed') continue;
-      const copy = this.noopTask!(task.def, `aioclock:warm-up:${defs.length}`);
-      if (copy !== null) defs.push(copy);
-      if (defs.length === WARM_UP_TASKS) break;
-    }
+    // Only an optimisation: nothing in it may hurt the app.
     try {
+      const defs: TaskDefinition[] = [];
+      for (const task of this.tasks.values()) {
+        if (task.kind !== 'timed') continue;
+        const index = defs.length;
+        const copy = this.noopTask!(
+          task.def,
+          `aioclock:warm-up:${index}`,
+          index,
+        );
+        if (copy !== null) defs.push(copy);
+        if (defs.length === WARM_UP_TASKS) break;
+      }
       this.warmUp(defs, WARM_UP_ROUNDS);
     } catch (error) {
-      // Only an optimisation: never let it hurt the app.
       this.safeLog(error);
     }
   }

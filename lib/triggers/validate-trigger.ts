@@ -115,8 +115,11 @@ function validateCron(spec: Record<string, unknown>, defaultTimeZone: string | u
   // parse is the costly part (most of a 10 000-task boot: each task is
   // validated by its decorator and again by the scheduler) while tasks share
   // a few expressions: remember the combinations already accepted.
+  // The key keeps `tz: ''` (invalid) apart from no `tz`, and a value holding
+  // the separator apart from two values.
   const specTz = spec.tz;
-  const key = typeof specTz === 'string' || specTz === undefined ? `${specTz ?? ''}\n${defaultTimeZone ?? ''}\n${expression}` : undefined;
+  const key =
+    typeof specTz === 'string' || specTz === undefined ? JSON.stringify([specTz ?? null, defaultTimeZone ?? null, expression]) : undefined;
   if (key !== undefined && acceptedCron.has(key)) return;
   const trimmed = expression.trim();
   if (!trimmed.startsWith('@')) {

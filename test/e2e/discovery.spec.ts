@@ -200,4 +200,53 @@ describe('Discovery', () => {
     expect(calls).toEqual(['Inherits.tick', 'Inherits.tick']);
     await app.close();
   });
+
+  describe('with decorators that wrap the method', () => {
+    /** Replaces the method with a wrapper (as tracing decorators do); `copy` also copies its reflect-metadata over. */
+    const Wrapped =
+      (copy: boolean): MethodDecorator =>
+      (_target, _key, descriptor: PropertyDescriptor) => {
+        const original = descriptor.value as (...args: unknown[]) => unknown;
+        const wrapper = function (this: { wraps: number }, ...args: unknown[]): unknown {
+          this.wraps++;
+          return original.apply(this, args);
+        };
+        if (copy) for (const key of Reflect.getMetadataKeys(original)) Reflect.defineMetadata(key, Reflect.getMetadata(key, original), wrapper);
+        descriptor.value = wrapper;
+      };
+
+    @Injectable()
+    class WrappedTasks {
+      runs = 0;
+      wraps = 0;
+      @Wrapped(true)
+      @Every({ seconds: 1 })
+      copied(): void {
+        this.runs++;
+      }
+      @Wrapped(false)
+      @Every({ seconds: 1 })
+      plain(): void {
+        this.runs++;
+      }
+      @Every({ seconds: 1 })
+      @Wrapped(false)
+      inner(): void {
+        this.runs++;
+      }
+    }
+    @Module({ providers: [WrappedTasks] })
+    class WrappedModule {}
+
+    it('should still schedule the method, and run it through the wrapper, whichever order and whether or not the wrapper copies metadata', async () => {
+      const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), WrappedModule] });
+      expect(app.get(AioClockRegistry).getTasks().map((task) => task.name)).toEqual(['WrappedTasks.copied', 'WrappedTasks.plain', 'WrappedTasks.inner']);
+      await clock.advance(2_000);
+      const tasks = app.get(WrappedTasks);
+      expect(tasks.runs).toBe(6);
+      expect(tasks.wraps).toBe(6);
+      await app.close();
+    });
+  });
 });
+

@@ -114,6 +114,26 @@ describe('Scheduler warm-up after start', () => {
     expect(soon.clock.pendingTimers()).toBe(0);
   });
 
+  it('should log a failing warm-up and go on as if there had been none', async () => {
+    const noopTask = (): TaskDefinition => {
+      throw new Error('no copy');
+    };
+    const { clock, scheduler, logger } = setup({ noopTask });
+    let runs = 0;
+    for (let i = 0; i < WARM_UP_MIN_TASKS; i++)
+      scheduler.addTask(
+        task(`t${i}`, { type: 'every', seconds: 1 }, () => void runs++),
+      );
+    await scheduler.start();
+    await clock.advance(1_000);
+    expect(logger.messages('error')).toEqual([
+      expect.stringContaining('no copy'),
+    ]);
+    expect(runs).toBe(WARM_UP_MIN_TASKS);
+    await scheduler.stop(0);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   it('should leave no timer behind when stopped before the warm-up', async () => {
     const { clock, scheduler, real } = many(WARM_UP_MIN_TASKS, {
       type: 'every',
@@ -182,6 +202,30 @@ describe('Scheduler prefetch', () => {
     expect(scheduler.getTask('limited')).toMatchObject({
       runs: 2,
       finished: true,
+    });
+    await scheduler.stop(0);
+  });
+});
+
+describe('RunContext', () => {
+  it('should show its dates to JSON.stringify, though they are made on first read', async () => {
+    const { clock, scheduler } = setup();
+    let json = '';
+    scheduler.addTask(
+      task(
+        't',
+        { type: 'every', seconds: 1 },
+        (ctx) => void (json = JSON.stringify(ctx)),
+      ),
+    );
+    await scheduler.start();
+    await clock.advance(1_000);
+    const at = new Date(T0 + 1_000).toISOString();
+    expect(JSON.parse(json)).toEqual({
+      name: 't',
+      group: 'G',
+      scheduledAt: at,
+      startedAt: at,
     });
     await scheduler.stop(0);
   });

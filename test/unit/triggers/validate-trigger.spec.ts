@@ -169,4 +169,14 @@ describe('validateTriggerSpec', () => {
     expect(thrown({ ...good, tz: 'Mars/Olympus' }, 'UTC').message).toBe(`invalid tz: "Mars/Olympus" (expected ${ZONE})`);
     expect(thrown({ type: 'cron', cron: '*/7 * * * * * *' }, 'UTC').message).toBe(`invalid cron: "*/7 * * * * * *" (${CRON_FIELDS}; got 7)`);
   });
+
+  it('should judge a cron spec on its own zone even after the same expression was accepted without one', () => {
+    validateTriggerSpec({ type: 'cron', cron: '5 9 * * *' }, 'UTC');
+    expect(() => validateTriggerSpec({ type: 'cron', cron: '5 9 * * *', tz: '' }, 'UTC')).toThrow(InvalidTriggerError);
+    expect(() => validateTriggerSpec({ type: 'cron', cron: '5 9 * * *', tz: 'Mars/Olympus' }, 'UTC')).toThrow(InvalidTriggerError);
+    validateTriggerSpec({ type: 'cron', cron: '5 9 * * *', tz: 'Europe/Paris' }, 'UTC');
+    // and the other way round: accepted with a zone, then asked without one under a bad default
+    expect(() => validateTriggerSpec({ type: 'cron', cron: '5 9 * * *' }, 'Mars/Olympus')).toThrow(InvalidTriggerError);
+  });
 });
+
