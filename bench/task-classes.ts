@@ -8,6 +8,13 @@ export interface GeneratedTasks {
   labels: string[];
 }
 
+/** What tsc's `__metadata(...)` calls store for a method `tN(ctx)`, in the order __decorate applies them. */
+const DESIGN_METADATA: MethodDecorator[] = [
+  Reflect.metadata('design:returntype', undefined),
+  Reflect.metadata('design:paramtypes', [Object]),
+  Reflect.metadata('design:type', Function),
+];
+
 /**
  * Generates providers holding N methods, `t0`…`t{N-1}` spread over classes
  * `BenchTasks0`, `BenchTasks1`, …, and applies `decorate(i)` to method i
@@ -31,9 +38,14 @@ export function generateTasks(
     for (let i = first; i < last; i++) {
       const key = `t${i}`;
       Object.defineProperty(proto, key, { value: makeMethod(i), writable: true, configurable: true, enumerable: false });
-      const descriptor = Object.getOwnPropertyDescriptor(proto, key)!;
-      const result = decorate(i)(proto, key, descriptor);
-      if (result) Object.defineProperty(proto, key, result);
+      // As tsc emits it with emitDecoratorMetadata (which Nest needs): the
+      // design:* metadata decorators come last in __decorate's list, so they
+      // apply first, then the library's decorator.
+      for (const apply of [...DESIGN_METADATA, decorate(i)]) {
+        const descriptor = Object.getOwnPropertyDescriptor(proto, key)!;
+        const result = apply(proto, key, descriptor);
+        if (result) Object.defineProperty(proto, key, result);
+      }
       labels[i] = `${className}.${key}`;
     }
     Injectable()(cls);
