@@ -1,4 +1,8 @@
-/** The one argument a task method receives. */
+/**
+ * The one argument a task method receives. Its dates and `signal` are made on
+ * first read (getters, so a run that never reads them costs none of them):
+ * `JSON.stringify(ctx)` shows the dates, a spread `{ ...ctx }` leaves them out.
+ */
 export interface TaskContext {
   /** The task's name (`Class.method` unless renamed). */
   name: string;
