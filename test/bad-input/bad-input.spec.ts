@@ -282,6 +282,12 @@ const decorationRows: DecorationRow[] = [
     type: InvalidTriggerError,
     names: [T, '"timezone"'],
   },
+  {
+    title: 'Cron: neither a string nor { cron }',
+    act: decorating(Cron(any(42))),
+    type: InvalidTriggerError,
+    names: [T, '42'],
+  },
   // @OrTrigger
   {
     title: 'OrTrigger: empty',
@@ -612,6 +618,12 @@ describe('Bad input', () => {
       for (const fragment of names) expect(message).toContain(fragment);
     },
   );
+
+  it('should name an array given as the cron expression, after the task and the parameter', () => {
+    const act = decorating(Cron(any(['0', '9'])));
+    expect(act).toThrow(InvalidTriggerError);
+    expect(act).toThrow(/BadTasks\.run: .*cron.*\["0","9"\]/);
+  });
 
   it('should reject two decorators written on one method when the class is defined', () => {
     expect(() => {

@@ -98,7 +98,11 @@ export function referenceNext(
   return null;
 }
 
-/** `Date.getUTCDay()` of each `@At` day; `null` for every day. */
+/**
+ * `Date.getUTCDay()` of each `@At` day; `null` for every day. Written out
+ * again on purpose, not imported from lib: an oracle that shared lib's table
+ * would share its mistakes (AioClock's weekday bug lived in such arithmetic).
+ */
 const AT_WEEKDAYS: Record<string, number | null> = {
   'every day': null,
   'every sunday': 0,

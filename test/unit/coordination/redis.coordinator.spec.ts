@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import Redis, { type RedisOptions } from 'ioredis';
 import { AioClockError } from '../../../lib/errors/aioclock.error';
+import { freePort } from '../../src/replicas/redis-server';
 import {
   REDIS_CLAIM_MAX_TTL_MS,
   REDIS_CLAIM_MIN_TTL_MS,
@@ -21,17 +21,6 @@ function hashTag(key: string): string | null {
   const close = key.indexOf('}', open + 1);
   if (close <= open + 1) return null;
   return key.slice(open + 1, close);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('RedisCoordinator (no server needed)', () => {
