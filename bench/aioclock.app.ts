@@ -1,4 +1,10 @@
-import { AioClockModule, AioClockRegistry, Cron, Every, type TaskContext } from '../lib';
+import {
+  AioClockModule,
+  AioClockRegistry,
+  Cron,
+  Every,
+  type TaskContext,
+} from '../lib';
 import type { BenchAdapter } from './bench.adapter';
 import type { ScenarioSpec } from './bench.types';
 import { busyWait, hiresNow, type RunRecorder } from './run.recorder';
@@ -17,8 +23,16 @@ export const adapter: BenchAdapter = {
         if (busy > 0) busyWait(busy);
       };
     // A fresh decorator per method, as `@Every(...)` written above each method would be.
-    const decorate = spec.kind === 'cron' ? () => Cron('* * * * * *') : () => Every({ seconds: spec.periodMs / 1000 });
-    const { classes } = generateTasks(spec.n, spec.methodsPerClass, makeMethod, decorate);
+    const decorate =
+      spec.kind === 'cron'
+        ? () => Cron('* * * * * *')
+        : () => Every({ seconds: spec.periodMs / 1000 });
+    const { classes } = generateTasks(
+      spec.n,
+      spec.methodsPerClass,
+      makeMethod,
+      decorate,
+    );
     return benchModule(AioClockModule.forRoot(), classes);
   },
 
@@ -29,7 +43,8 @@ export const adapter: BenchAdapter = {
     const tasks = app.get(AioClockRegistry).getTasks();
     const origin = new Float64Array(spec.n);
     const index = new Map<string, number>();
-    for (let i = 0; i < spec.n; i++) index.set(`BenchTasks${Math.floor(i / spec.methodsPerClass)}.t${i}`, i);
+    for (let i = 0; i < spec.n; i++)
+      index.set(`BenchTasks${Math.floor(i / spec.methodsPerClass)}.t${i}`, i);
     let badAnchors = 0;
     origin.fill(NaN);
     for (const task of tasks) {
@@ -39,8 +54,13 @@ export const adapter: BenchAdapter = {
     }
     for (let i = 0; i < spec.n; i++) {
       // Date.now() has whole-ms resolution: allow 1 ms either side.
-      if (!(origin[i] >= Math.floor(bootStart) - 1 && origin[i] <= bootEnd + 1)) badAnchors++;
+      if (!(origin[i] >= Math.floor(bootStart) - 1 && origin[i] <= bootEnd + 1))
+        badAnchors++;
     }
-    return { ideal: { mode: 'declared', periodMs: spec.periodMs, origin }, badAnchors, notes: [] };
+    return {
+      ideal: { mode: 'declared', periodMs: spec.periodMs, origin },
+      badAnchors,
+      notes: [],
+    };
   },
 };

@@ -79,7 +79,13 @@ export interface ScenarioResult {
    * (task 0), how many runs it got, and the lateness of its first and last run
    * (their gap is how long dispatching that instant took).
    */
-  runsPerDue: { dueMs: number; runs: number; expected: number; firstLateMs: number | null; lastLateMs: number | null }[];
+  runsPerDue: {
+    dueMs: number;
+    runs: number;
+    expected: number;
+    firstLateMs: number | null;
+    lastLateMs: number | null;
+  }[];
   /** Drift scenario: offset of the last checked run (the 600th) from its ideal time, ms. */
   lastRunOffsetMs?: number;
   /** Median of Date.now() − (performance.timeOrigin + performance.now()) at the end; should lie in (−1, 0]. */

@@ -7,11 +7,14 @@ async function main(): Promise<void> {
   // A variable path: the file is optional, so the compiler must not insist on it.
   const file = './claim.bench';
   const mod = (await import(file)) as Record<string, unknown>;
-  const fn = ['runClaimBench', 'run', 'main', 'default'].map((key) => mod[key]).find((f) => typeof f === 'function') as
-    | ((options: { redisUrl: string }) => unknown)
-    | undefined;
+  const fn = ['runClaimBench', 'run', 'main', 'default']
+    .map((key) => mod[key])
+    .find((f) => typeof f === 'function') as
+    ((options: { redisUrl: string }) => unknown) | undefined;
   if (!fn) return; // script style: it runs and prints on its own
-  const result = await fn({ redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+  const result = await fn({
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  });
   if (process.send) process.send({ result }, () => process.exit(0));
   else process.exit(0);
 }

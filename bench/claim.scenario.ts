@@ -26,27 +26,49 @@ export function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('error', () => done(false));
-    socket.once('data', (data) => done(/^(\+PONG|-NOAUTH)/.test(data.toString())));
-    socket.connect(Number(parsed.port || 6379), parsed.hostname || '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (data) =>
+      done(/^(\+PONG|-NOAUTH)/.test(data.toString())),
+    );
+    socket.connect(
+      Number(parsed.port || 6379),
+      parsed.hostname || '127.0.0.1',
+      () => socket.write('PING\r\n'),
+    );
   });
 }
 
 /** First finite number among the keys, looked up case-insensitively. */
-function pick(source: Record<string, unknown>, keys: string[]): number | undefined {
+function pick(
+  source: Record<string, unknown>,
+  keys: string[],
+): number | undefined {
   for (const [key, value] of Object.entries(source)) {
-    if (keys.includes(key.toLowerCase()) && typeof value === 'number' && Number.isFinite(value)) return value;
+    if (
+      keys.includes(key.toLowerCase()) &&
+      typeof value === 'number' &&
+      Number.isFinite(value)
+    )
+      return value;
   }
   return undefined;
 }
 
 /** Reads median / p99 / count out of whatever claim.bench reported. */
 export function normalizeClaimResult(raw: unknown): ClaimResult {
-  if (!raw || typeof raw !== 'object') return { skipped: 'claim.bench reported nothing usable', raw };
+  if (!raw || typeof raw !== 'object')
+    return { skipped: 'claim.bench reported nothing usable', raw };
   const source = raw as Record<string, unknown>;
   const medianMs = pick(source, ['medianms', 'median', 'p50ms', 'p50']);
   const p99Ms = pick(source, ['p99ms', 'p99']);
-  const claims = pick(source, ['claims', 'count', 'n', 'samples', 'iterations']);
-  if (medianMs === undefined || p99Ms === undefined) return { skipped: 'claim.bench reported no median/p99', raw };
+  const claims = pick(source, [
+    'claims',
+    'count',
+    'n',
+    'samples',
+    'iterations',
+  ]);
+  if (medianMs === undefined || p99Ms === undefined)
+    return { skipped: 'claim.bench reported no median/p99', raw };
   const lostMedianMs = pick(source, ['lostmedianms']);
   const lostP99Ms = pick(source, ['lostp99ms']);
   return { claims, medianMs, p99Ms, lostMedianMs, lostP99Ms, raw };
@@ -58,7 +80,8 @@ export function normalizeClaimResult(raw: unknown): ClaimResult {
  * @param distDir the directory holding the compiled bench files
  */
 export async function runClaimScenario(distDir: string): Promise<ClaimResult> {
-  if (!existsSync(join(distDir, 'claim.bench.js'))) return { skipped: 'no bench/claim.bench.ts' };
+  if (!existsSync(join(distDir, 'claim.bench.js')))
+    return { skipped: 'no bench/claim.bench.ts' };
   const url = redisUrl();
   if (!(await redisAnswers(url))) return { skipped: 'no Redis' };
   return new Promise((resolve) => {
@@ -84,7 +107,10 @@ export async function runClaimScenario(distDir: string): Promise<ClaimResult> {
           }
         }
       }
-      if (message === undefined) resolve({ skipped: `claim.bench exited with code ${code} and no result` });
+      if (message === undefined)
+        resolve({
+          skipped: `claim.bench exited with code ${code} and no result`,
+        });
       else resolve(normalizeClaimResult(message));
     });
   });

@@ -1,4 +1,9 @@
-import { Cron, Interval, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
+import {
+  Cron,
+  Interval,
+  ScheduleModule,
+  SchedulerRegistry,
+} from '@nestjs/schedule';
 import { CronJob, CronTime } from 'cron';
 import type { BenchAdapter } from './bench.adapter';
 import type { ScenarioSpec } from './bench.types';
@@ -45,7 +50,9 @@ let insideStart = 0;
 function installCronDueHook(): void {
   if (cronHookInstalled) return;
   cronHookInstalled = true;
-  const timeProto = CronTime.prototype as unknown as { getTimeout(this: InstrumentedCronTime): number };
+  const timeProto = CronTime.prototype as unknown as {
+    getTimeout(this: InstrumentedCronTime): number;
+  };
   timeProto.getTimeout = function (this: InstrumentedCronTime): number {
     const due = this.sendAt().toMillis();
     this.benchNextDue = due;
@@ -65,13 +72,18 @@ function installCronDueHook(): void {
   };
   const fireOnTick = jobProto.fireOnTick;
   jobProto.fireOnTick = function (this: InstrumentedCronJob): Promise<void> {
-    currentCronDue = (insideStart > 0 ? this.cronTime.benchNextDue : this.benchFiringDue) ?? NaN;
+    currentCronDue =
+      (insideStart > 0 ? this.cronTime.benchNextDue : this.benchFiringDue) ??
+      NaN;
     return fireOnTick.call(this);
   };
 }
 
 function installIntervalRegistrationHook(): void {
-  globalThis.setInterval = function (this: unknown, ...args: Parameters<typeof setInterval>) {
+  globalThis.setInterval = function (
+    this: unknown,
+    ...args: Parameters<typeof setInterval>
+  ) {
     registrations.push(hiresNow());
     return originalSetInterval.apply(this, args);
   } as typeof setInterval;
@@ -102,7 +114,12 @@ export const adapter: BenchAdapter = {
         };
       decorate = () => Interval(spec.periodMs);
     }
-    const { classes } = generateTasks(spec.n, spec.methodsPerClass, makeMethod, decorate);
+    const { classes } = generateTasks(
+      spec.n,
+      spec.methodsPerClass,
+      makeMethod,
+      decorate,
+    );
     return benchModule(ScheduleModule.forRoot(), classes);
   },
 
@@ -111,7 +128,9 @@ export const adapter: BenchAdapter = {
     const notes: string[] = [];
     const mounted = app.get(SchedulerRegistry).getIntervals().length;
     if (registrations.length !== spec.n || mounted !== spec.n) {
-      notes.push(`${registrations.length} setInterval calls and ${mounted} intervals for ${spec.n} tasks`);
+      notes.push(
+        `${registrations.length} setInterval calls and ${mounted} intervals for ${spec.n} tasks`,
+      );
     }
     const origin = new Float64Array(spec.n);
     let badAnchors = 0;
@@ -120,7 +139,11 @@ export const adapter: BenchAdapter = {
       origin[i] = at ?? NaN;
       if (at === undefined || at < bootStart || at > bootEnd) badAnchors++;
     }
-    return { ideal: { mode: 'counted', periodMs: spec.periodMs, origin }, badAnchors, notes };
+    return {
+      ideal: { mode: 'counted', periodMs: spec.periodMs, origin },
+      badAnchors,
+      notes,
+    };
   },
 
   dispose() {

@@ -21,7 +21,15 @@ export type CheckWindow = { fromMs: number; toMs: number } | { runs: number };
 
 type Analysis = Pick<
   ScenarioResult,
-  'lateness' | 'runs' | 'expected' | 'missed' | 'duplicated' | 'offGrid' | 'outsideWindow' | 'runsPerDue' | 'lastRunOffsetMs'
+  | 'lateness'
+  | 'runs'
+  | 'expected'
+  | 'missed'
+  | 'duplicated'
+  | 'offGrid'
+  | 'outsideWindow'
+  | 'runsPerDue'
+  | 'lastRunOffsetMs'
 >;
 
 /**
@@ -29,7 +37,12 @@ type Analysis = Pick<
  * (task, due time): every due time inside the window must get exactly one run
  * of each task. Lateness is entry time minus ideal due time.
  */
-export function analyzeRuns(recorder: RunRecorder, n: number, ideal: IdealSchedule, window: CheckWindow): Analysis {
+export function analyzeRuns(
+  recorder: RunRecorder,
+  n: number,
+  ideal: IdealSchedule,
+  window: CheckWindow,
+): Analysis {
   const period = ideal.periodMs;
   const kLo = new Float64Array(n);
   let span = 0;
@@ -88,7 +101,8 @@ export function analyzeRuns(recorder: RunRecorder, n: number, ideal: IdealSchedu
     if (offset < firstLate[slot]) firstLate[slot] = offset;
     if (offset > lastLate[slot]) lastLate[slot] = offset;
     samples[sampleCount++] = offset;
-    if ('runs' in window && k === window.runs && i === 0) lastRunOffsetMs = offset;
+    if ('runs' in window && k === window.runs && i === 0)
+      lastRunOffsetMs = offset;
   }
 
   let runs = 0;
@@ -112,8 +126,12 @@ export function analyzeRuns(recorder: RunRecorder, n: number, ideal: IdealSchedu
   const runsPerDue = perDue.map((d, slot) => ({
     dueMs: Math.round(ideal.origin[0] + (kLo[0] + slot) * period - from),
     ...d,
-    firstLateMs: Number.isFinite(firstLate[slot]) ? Math.round(firstLate[slot] * 100) / 100 : null,
-    lastLateMs: Number.isFinite(lastLate[slot]) ? Math.round(lastLate[slot] * 100) / 100 : null,
+    firstLateMs: Number.isFinite(firstLate[slot])
+      ? Math.round(firstLate[slot] * 100) / 100
+      : null,
+    lastLateMs: Number.isFinite(lastLate[slot])
+      ? Math.round(lastLate[slot] * 100) / 100
+      : null,
   }));
   return {
     lateness: summarize(samples.subarray(0, sampleCount)),

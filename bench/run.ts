@@ -13,7 +13,13 @@ import { fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ClaimResult, LibraryName, ScenarioResult, ScenarioSpec, TaskKind } from './bench.types';
+import type {
+  ClaimResult,
+  LibraryName,
+  ScenarioResult,
+  ScenarioSpec,
+  TaskKind,
+} from './bench.types';
 import { runClaimScenario } from './claim.scenario';
 import { evaluateTargets } from './targets';
 import { renderTable } from './table';
@@ -40,34 +46,72 @@ export function scenarioId(spec: ScenarioSpec): string {
 
 function scenarios(): ScenarioSpec[] {
   const list: ScenarioSpec[] = [];
-  const base = { windowMs: WINDOW_MS, settleMs: SETTLE_MS, bodyBusyMs: 0, methodsPerClass: 100, periodMs: 1000 };
+  const base = {
+    windowMs: WINDOW_MS,
+    settleMs: SETTLE_MS,
+    bodyBusyMs: 0,
+    methodsPerClass: 100,
+    periodMs: 1000,
+  };
   for (const n of [100, 1_000, 10_000]) {
     for (const kind of ['cron', 'interval'] as TaskKind[]) {
-      for (const library of LIBRARIES) list.push({ ...base, scenario: kind, library, kind, n });
+      for (const library of LIBRARIES)
+        list.push({ ...base, scenario: kind, library, kind, n });
     }
   }
   if (!quick) {
     for (const kind of ['interval', 'cron'] as TaskKind[]) {
-      list.push({ ...base, scenario: kind, library: 'nestjs-aioclock', kind, n: 100_000 });
+      list.push({
+        ...base,
+        scenario: kind,
+        library: 'nestjs-aioclock',
+        kind,
+        n: 100_000,
+      });
     }
   }
   for (const library of LIBRARIES) {
-    list.push({ ...base, scenario: 'drift', library, kind: 'interval', n: 1, periodMs: 100, runs: DRIFT_RUNS, settleMs: 5_000, bodyBusyMs: 30 });
+    list.push({
+      ...base,
+      scenario: 'drift',
+      library,
+      kind: 'interval',
+      n: 1,
+      periodMs: 100,
+      runs: DRIFT_RUNS,
+      settleMs: 5_000,
+      bodyBusyMs: 30,
+    });
   }
-  return list.filter((spec) => only === undefined || new RegExp(only).test(scenarioId(spec)));
+  return list.filter(
+    (spec) => only === undefined || new RegExp(only).test(scenarioId(spec)),
+  );
 }
 
 function runChild(spec: ScenarioSpec): Promise<ScenarioResult> {
-  const execArgv = ['--expose-gc', '--max-old-space-size=4096', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  const execArgv = [
+    '--expose-gc',
+    '--max-old-space-size=4096',
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+  ];
   if (cpuProf) {
     const dir = join(repoRoot, 'bench', 'profiles');
     mkdirSync(dir, { recursive: true });
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${scenarioId(spec)}.cpuprofile`);
+    execArgv.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      `--cpu-prof-name=${scenarioId(spec)}.cpuprofile`,
+    );
   }
-  const horizon = spec.runs !== undefined ? spec.runs * spec.periodMs : spec.windowMs;
+  const horizon =
+    spec.runs !== undefined ? spec.runs * spec.periodMs : spec.windowMs;
   const limitMs = horizon + spec.settleMs + 120_000;
   return new Promise((resolvePromise, reject) => {
-    const child = fork(join(__dirname, 'scenario.child.js'), [JSON.stringify(spec)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(
+      join(__dirname, 'scenario.child.js'),
+      [JSON.stringify(spec)],
+      { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
     let result: ScenarioResult | undefined;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -77,7 +121,12 @@ function runChild(spec: ScenarioSpec): Promise<ScenarioResult> {
     child.on('exit', (code) => {
       clearTimeout(timer);
       if (result) resolvePromise(result);
-      else reject(new Error(`${scenarioId(spec)}: child exited with code ${code} and no result`));
+      else
+        reject(
+          new Error(
+            `${scenarioId(spec)}: child exited with code ${code} and no result`,
+          ),
+        );
     });
   });
 }
@@ -85,7 +134,14 @@ function runChild(spec: ScenarioSpec): Promise<ScenarioResult> {
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 function packageVersion(name: string): string {
-  return (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(
+      readFileSync(
+        join(repoRoot, 'node_modules', name, 'package.json'),
+        'utf8',
+      ),
+    ) as { version: string }
+  ).version;
 }
 
 function pause(ms: number): Promise<void> {
@@ -104,7 +160,9 @@ async function main(): Promise<void> {
     try {
       const result = await runChild(spec);
       results.push(result);
-      process.stderr.write(` boot ${result.bootMs.toFixed(0)} ms, p99 ${result.lateness.p99.toFixed(1)} ms\n`);
+      process.stderr.write(
+        ` boot ${result.bootMs.toFixed(0)} ms, p99 ${result.lateness.p99.toFixed(1)} ms\n`,
+      );
     } catch (error) {
       failures.push(String(error));
       process.stderr.write(` FAILED: ${String(error)}\n`);
@@ -117,7 +175,11 @@ async function main(): Promise<void> {
   if (only === undefined || new RegExp(only).test('claim')) {
     process.stderr.write('bench: claim …');
     claim = await runClaimScenario(__dirname);
-    process.stderr.write(claim.skipped ? ` skipped: ${claim.skipped}\n` : ` median ${claim.medianMs} ms\n`);
+    process.stderr.write(
+      claim.skipped
+        ? ` skipped: ${claim.skipped}\n`
+        : ` median ${claim.medianMs} ms\n`,
+    );
   }
 
   const targets = evaluateTargets(results);
@@ -147,11 +209,16 @@ async function main(): Promise<void> {
 
   process.stdout.write('\n' + renderTable(results, claim) + '\n');
   process.stdout.write('\nTargets (issue 6):\n');
-  for (const t of targets) process.stdout.write(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.measured}\n`);
+  for (const t of targets)
+    process.stdout.write(
+      `  ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.measured}\n`,
+    );
   for (const f of failures) process.stdout.write(`  FAILED  ${f}\n`);
 
   const partial = quick || only !== undefined;
-  const file = partial ? join(repoRoot, 'dist-bench', 'results-partial.json') : join(repoRoot, 'bench', 'results', 'latest.json');
+  const file = partial
+    ? join(repoRoot, 'dist-bench', 'results-partial.json')
+    : join(repoRoot, 'bench', 'results', 'latest.json');
   mkdirSync(resolve(file, '..'), { recursive: true });
   writeFileSync(file, JSON.stringify(output, null, 2) + '\n');
   process.stdout.write(

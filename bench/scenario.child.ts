@@ -7,7 +7,11 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { BenchAdapter } from './bench.adapter';
 import type { ScenarioResult, ScenarioSpec } from './bench.types';
-import { analyzeRuns, type CheckWindow, type IdealSchedule } from './run.analysis';
+import {
+  analyzeRuns,
+  type CheckWindow,
+  type IdealSchedule,
+} from './run.analysis';
 import { hiresNow, RunRecorder } from './run.recorder';
 
 function fullGc(): void {
@@ -47,13 +51,18 @@ function wallMinusHires(): number {
 
 async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const notes: string[] = [];
-  const file = spec.library === 'nestjs-aioclock' ? './aioclock.app' : './nestjs-schedule.app';
+  const file =
+    spec.library === 'nestjs-aioclock'
+      ? './aioclock.app'
+      : './nestjs-schedule.app';
   // Only this library is loaded in this process.
   const { adapter } = (await import(file)) as { adapter: BenchAdapter };
 
-  const horizonMs = spec.runs !== undefined ? spec.runs * spec.periodMs : spec.windowMs;
+  const horizonMs =
+    spec.runs !== undefined ? spec.runs * spec.periodMs : spec.windowMs;
   // Runs during bootstrap, the window and the settle time, with room to spare.
-  const perTask = Math.ceil((horizonMs + spec.settleMs + 5_000) / spec.periodMs) + 4;
+  const perTask =
+    Math.ceil((horizonMs + spec.settleMs + 5_000) / spec.periodMs) + 4;
   const recorder = new RunRecorder(spec.n * perTask);
   warmInstrument();
 
@@ -65,7 +74,9 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const heapBeforeApp = process.memoryUsage().heapUsed;
 
   const bootStart = hiresNow();
-  const app = await NestFactory.createApplicationContext(rootModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(rootModule, {
+    logger: ['error', 'warn'],
+  });
   const bootEnd = hiresNow();
   const bootMs = bootEnd - bootStart;
 
@@ -73,7 +84,9 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   let badAnchors = 0;
   if (spec.kind === 'cron') {
     // `* * * * * *`: due at every whole second, whichever library.
-    const origin = new Float64Array(spec.n).fill(Math.floor(bootEnd / 1000) * 1000);
+    const origin = new Float64Array(spec.n).fill(
+      Math.floor(bootEnd / 1000) * 1000,
+    );
     ideal = { mode: 'declared', periodMs: 1000, origin };
   } else {
     const schedule = adapter.intervalSchedule(app, spec, bootStart, bootEnd);
@@ -94,7 +107,11 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     // late), at most settleMs after its ideal time.
     const idealEnd = ideal.origin[0] + spec.runs * spec.periodMs;
     await sleep(idealEnd - hiresNow());
-    while (recorder.length < spec.n * spec.runs && hiresNow() < idealEnd + spec.settleMs) await sleep(20);
+    while (
+      recorder.length < spec.n * spec.runs &&
+      hiresNow() < idealEnd + spec.settleMs
+    )
+      await sleep(20);
   } else {
     window = { fromMs: windowStart, toMs: windowStart + spec.windowMs };
     await sleep(windowStart + spec.windowMs + spec.settleMs - hiresNow());
@@ -105,7 +122,8 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const closeMs = performance.now() - closeStart;
   adapter.dispose?.();
 
-  if (recorder.overflowed > 0) notes.push(`recorder overflowed: ${recorder.overflowed} runs not recorded`);
+  if (recorder.overflowed > 0)
+    notes.push(`recorder overflowed: ${recorder.overflowed} runs not recorded`);
   const analysis = analyzeRuns(recorder, spec.n, ideal, window);
   return {
     spec,

@@ -11,9 +11,20 @@ export interface TargetCheck {
 /** Checks the issue's targets against this run's results (rows absent from a filtered run are not checked). */
 export function evaluateTargets(results: ScenarioResult[]): TargetCheck[] {
   const find = (scenario: string, n: number, library: string) =>
-    results.find((r) => r.spec.scenario === scenario && r.spec.n === n && r.spec.library === library);
-  const exact = (r: ScenarioResult) => r.missed === 0 && r.duplicated === 0 && r.offGrid === 0 && r.badAnchors === 0 && r.runs === r.expected;
-  const counts = (r: ScenarioResult) => `${r.runs}/${r.expected} runs, ${r.missed} missed, ${r.duplicated} dup`;
+    results.find(
+      (r) =>
+        r.spec.scenario === scenario &&
+        r.spec.n === n &&
+        r.spec.library === library,
+    );
+  const exact = (r: ScenarioResult) =>
+    r.missed === 0 &&
+    r.duplicated === 0 &&
+    r.offGrid === 0 &&
+    r.badAnchors === 0 &&
+    r.runs === r.expected;
+  const counts = (r: ScenarioResult) =>
+    `${r.runs}/${r.expected} runs, ${r.missed} missed, ${r.duplicated} dup`;
   const checks: TargetCheck[] = [];
 
   const theirCron = find('cron', 10_000, '@nestjs/schedule');
@@ -31,7 +42,9 @@ export function evaluateTargets(results: ScenarioResult[]): TargetCheck[] {
     if (theirCron && theirInterval) {
       checks.push({
         target: `${label}: boot ≤ 1/10 of @nestjs/schedule cron boot and ≤ its @Interval boot`,
-        met: ours.bootMs <= theirCron.bootMs / 10 && ours.bootMs <= theirInterval.bootMs,
+        met:
+          ours.bootMs <= theirCron.bootMs / 10 &&
+          ours.bootMs <= theirInterval.bootMs,
         measured: `${ms(ours.bootMs)} ms (their cron ${ms(theirCron.bootMs)} ms, /10 = ${ms(theirCron.bootMs / 10)}; @Interval ${ms(theirInterval.bootMs)} ms)`,
       });
     }
@@ -42,20 +55,32 @@ export function evaluateTargets(results: ScenarioResult[]): TargetCheck[] {
         measured: `${(ours.heapAfterInit / 2 ** 20).toFixed(1)} MB (@Interval ${(theirInterval.heapAfterInit / 2 ** 20).toFixed(1)} MB)`,
       });
     }
-    checks.push({ target: `${label}: zero missed or duplicated runs`, met: exact(ours), measured: counts(ours) });
+    checks.push({
+      target: `${label}: zero missed or duplicated runs`,
+      met: exact(ours),
+      measured: counts(ours),
+    });
   }
 
   for (const kind of ['interval', 'cron']) {
     const ours = find(kind, 100_000, 'nestjs-aioclock');
     if (!ours) continue;
     const label = `100 000 × ${kind === 'cron' ? '@Cron' : '@Every'}`;
-    checks.push({ target: `${label}: p99 ≤ 50 ms`, met: ours.lateness.p99 <= 50, measured: `p99 ${ms(ours.lateness.p99)} ms` });
+    checks.push({
+      target: `${label}: p99 ≤ 50 ms`,
+      met: ours.lateness.p99 <= 50,
+      measured: `p99 ${ms(ours.lateness.p99)} ms`,
+    });
     checks.push({
       target: `${label}: heap ≤ 1.5 KB per task`,
       met: ours.heapPerTask <= 1536,
       measured: `${ours.heapPerTask.toFixed(0)} B/task (heap after init − heap before the app, / N)`,
     });
-    checks.push({ target: `${label}: exact count`, met: exact(ours), measured: counts(ours) });
+    checks.push({
+      target: `${label}: exact count`,
+      met: exact(ours),
+      measured: counts(ours),
+    });
   }
 
   for (const kind of ['cron', 'interval']) {
@@ -68,13 +93,21 @@ export function evaluateTargets(results: ScenarioResult[]): TargetCheck[] {
     });
   }
 
-  const drift = results.find((r) => r.spec.scenario === 'drift' && r.spec.library === 'nestjs-aioclock');
+  const drift = results.find(
+    (r) => r.spec.scenario === 'drift' && r.spec.library === 'nestjs-aioclock',
+  );
   if (drift) {
-    const theirs = results.find((r) => r.spec.scenario === 'drift' && r.spec.library === '@nestjs/schedule');
+    const theirs = results.find(
+      (r) =>
+        r.spec.scenario === 'drift' && r.spec.library === '@nestjs/schedule',
+    );
     // Fixed rate: the last run is as late as any single run (timer resolution), nothing accumulates.
     checks.push({
       target: `drift: 0 ms accumulated after ${drift.spec.runs} runs (fixed rate)`,
-      met: drift.lastRunOffsetMs !== undefined && drift.lastRunOffsetMs <= 2 && exact(drift),
+      met:
+        drift.lastRunOffsetMs !== undefined &&
+        drift.lastRunOffsetMs <= 2 &&
+        exact(drift),
       measured:
         `run ${drift.spec.runs} at +${ms(drift.lastRunOffsetMs)} ms from ideal (any run: p50 ${ms(drift.lateness.p50)}, max ${ms(drift.lateness.max)} ms); ` +
         `@Interval: +${ms(theirs?.lastRunOffsetMs)} ms`,

@@ -37,7 +37,12 @@ export function generateTasks(
     const last = Math.min(n, first + methodsPerClass);
     for (let i = first; i < last; i++) {
       const key = `t${i}`;
-      Object.defineProperty(proto, key, { value: makeMethod(i), writable: true, configurable: true, enumerable: false });
+      Object.defineProperty(proto, key, {
+        value: makeMethod(i),
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
       // As tsc emits it with emitDecoratorMetadata (which Nest needs): the
       // design:* metadata decorators come last in __decorate's list, so they
       // apply first, then the library's decorator.

@@ -88,7 +88,11 @@ class DiscoveredTask implements TaskDefinition {
    * invoked, for the scheduler's warm-up; copies alternate between the kinds
    * of no-op function by `index`.
    */
-  static noop(like: TaskDefinition, name: string, index: number): TaskDefinition | null {
+  static noop(
+    like: TaskDefinition,
+    name: string,
+    index: number,
+  ): TaskDefinition | null {
     if (!(like instanceof DiscoveredTask)) return null;
     const method = NOOP_METHODS[index % NOOP_METHODS.length];
     return new DiscoveredTask(
@@ -125,7 +129,11 @@ export class AioClockExplorer {
   ) {}
 
   /** A no-op copy of a discovered task, for `SchedulerOptions.noopTask`; `null` for any other definition. */
-  noopTask(like: TaskDefinition, name: string, index: number): TaskDefinition | null {
+  noopTask(
+    like: TaskDefinition,
+    name: string,
+    index: number,
+  ): TaskDefinition | null {
     return DiscoveredTask.noop(like, name, index);
   }
 

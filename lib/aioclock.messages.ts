@@ -4,9 +4,15 @@
 /** Renders a bad value the way a user typed it: strings quoted, objects as JSON. */
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null)
+  if (
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    value === undefined ||
+    value === null
+  )
     return String(value);
-  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
+  if (typeof value === 'function')
+    return `[function ${value.name || 'anonymous'}]`;
   try {
     return JSON.stringify(value);
   } catch {
@@ -14,15 +20,25 @@ export function formatValue(value: unknown): string {
   }
 }
 
-export const invalidParameter = (parameter: string, value: unknown, expected: string): string =>
+export const invalidParameter = (
+  parameter: string,
+  value: unknown,
+  expected: string,
+): string =>
   `invalid ${parameter}: ${formatValue(value)} (expected ${expected})`;
 
-export const unknownParameter = (trigger: string, parameter: string, allowed: readonly string[]): string =>
+export const unknownParameter = (
+  trigger: string,
+  parameter: string,
+  allowed: readonly string[],
+): string =>
   `unknown parameter "${parameter}" for ${trigger} (allowed: ${allowed.join(', ')})`;
 
-export const inTask = (task: string, message: string): string => `${task}: ${message}`;
+export const inTask = (task: string, message: string): string =>
+  `${task}: ${message}`;
 
-export const taskNotFound = (name: string): string => `No task named "${name}" is registered`;
+export const taskNotFound = (name: string): string =>
+  `No task named "${name}" is registered`;
 
 export const taskTimedOut = (name: string, timeoutMs: number): string =>
   `Task ${name} timed out after ${timeoutMs} ms`;
@@ -40,13 +56,19 @@ export const invalidCron = (expression: unknown, reason: string): string =>
 /** Prefixes a member's own message with its place in an `@OrTrigger`. */
 export const invalidOrMember = (index: number, message: string): string =>
   // A nested or's message already starts with its own path: join them.
-  message.startsWith('triggers[') ? `triggers[${index}].${message}` : `triggers[${index}]: ${message}`;
+  message.startsWith('triggers[')
+    ? `triggers[${index}].${message}`
+    : `triggers[${index}]: ${message}`;
 
 /** A trigger that has no place inside an `@OrTrigger`. */
 export const notAllowedInOr = (type: string): string =>
   `${type} cannot be a member of an or trigger (allowed: every, at, cron, once, or)`;
 
-export const twoTriggerDecorators = (task: string, first: string, second: string): string =>
+export const twoTriggerDecorators = (
+  task: string,
+  first: string,
+  second: string,
+): string =>
   `${task} has two trigger decorators (@${first} and @${second}); combine them with @OrTrigger([...])`;
 
 export const notATriggerMember = (index: number, value: unknown): string =>
@@ -55,16 +77,32 @@ export const notATriggerMember = (index: number, value: unknown): string =>
 export const memberHasOptions = (index: number): string =>
   `triggers[${index}] has task options; give name, timeout, overlap and enabled to @OrTrigger itself`;
 
-export const duplicateTaskName = (name: string, first: string, second: string): string =>
+export const duplicateTaskName = (
+  name: string,
+  first: string,
+  second: string,
+): string =>
   `Duplicate task name "${name}": used by ${first} and ${second}; give one of them another name with { name: '...' }`;
 
-export const requestScopedTask = (task: string, scope: 'request-scoped' | 'transient'): string =>
+export const requestScopedTask = (
+  task: string,
+  scope: 'request-scoped' | 'transient',
+): string =>
   `Task ${task} is not registered: its provider is ${scope}, and a scheduled task runs outside any request on no instance Nest holds; make the provider a singleton (the default scope)`;
 
-export const invalidOption = (owner: string, option: string, value: unknown, expected: string): string =>
+export const invalidOption = (
+  owner: string,
+  option: string,
+  value: unknown,
+  expected: string,
+): string =>
   `${owner}: invalid ${option}: ${formatValue(value)} (expected ${expected})`;
 
-export const unknownOption = (owner: string, option: string, allowed: readonly string[]): string =>
+export const unknownOption = (
+  owner: string,
+  option: string,
+  allowed: readonly string[],
+): string =>
   `${owner}: unknown option "${option}" (allowed: ${allowed.join(', ')})`;
 
 /** Two `AioClockModule.forRoot()` imports: which one schedules. */
@@ -72,7 +110,8 @@ export const forRootImportedTwice = (): string =>
   'AioClockModule.forRoot() is imported more than once; the import closest to the root module schedules every task with its options, the others are ignored';
 
 /** A trigger decorator put on something that is not a method. */
-export const methodsOnly = (decorator: string): string => `@${decorator} decorates methods only`;
+export const methodsOnly = (decorator: string): string =>
+  `@${decorator} decorates methods only`;
 
 export const taskFailed = (task: string, error: unknown): string =>
   `Task ${task} failed: ${error instanceof Error ? error.message : formatValue(error)}`;
@@ -92,10 +131,15 @@ export const redisNoAnswer = (timeoutMs: number, status: string): string =>
   `no answer within ${timeoutMs} ms (connection ${status})`;
 
 /** The cause when the user's client was closed for good. */
-export const redisClientClosed = (): string => 'the Redis client is closed (quit() or disconnect() was called)';
+export const redisClientClosed = (): string =>
+  'the Redis client is closed (quit() or disconnect() was called)';
 
 /** A bad `RedisCoordinator` option. */
-export const invalidCoordinatorOption = (option: string, value: unknown, expected: string): string =>
+export const invalidCoordinatorOption = (
+  option: string,
+  value: unknown,
+  expected: string,
+): string =>
   `RedisCoordinator: invalid ${option}: ${value !== null && typeof value === 'object' ? 'an object' : formatValue(value)} (expected ${expected})`;
 
 // --- clock and scheduler (lib/clock, lib/scheduler) ---
@@ -111,14 +155,16 @@ export const taskNameTaken = (name: string): string =>
   `Duplicate task name "${name}": a task with this name is already registered; give one of them another name with { name: '...' }`;
 
 /** `pauseGroup` / `resumeGroup` with a name no task uses. */
-export const groupNotFound = (group: string): string => `No group named "${group}" is registered`;
+export const groupNotFound = (group: string): string =>
+  `No group named "${group}" is registered`;
 
 /** `runTask` refused because a run is going and the overlap policy drops new ones. */
 export const taskBusy = (name: string, overlap: string): string =>
   `Task ${name} is already running (overlap: '${overlap}'), so this run was skipped`;
 
 /** A requested run dropped because the scheduler is stopping. */
-export const schedulerStopping = (name: string): string => `Task ${name} was not run: the scheduler is stopping`;
+export const schedulerStopping = (name: string): string =>
+  `Task ${name} was not run: the scheduler is stopping`;
 
 /** The abort reason of a run cancelled by a newer one. */
 export const runCancelled = (name: string): string =>
@@ -133,7 +179,8 @@ export const coordinatorUnavailable = (cause: unknown): string =>
   `Coordinator unavailable: ${cause instanceof Error ? cause.message : formatValue(cause)}; due runs are skipped on this replica until it answers again`;
 
 /** Logged once when the coordinator answers again after failing. */
-export const coordinatorRecovered = (): string => 'Coordinator reachable again; due runs are claimed normally';
+export const coordinatorRecovered = (): string =>
+  'Coordinator reachable again; due runs are claimed normally';
 
 /** Why a due run was skipped (`TaskEvent.reason`). */
 export const skipReasons = {

@@ -13,7 +13,10 @@ export const {
 } = new ConfigurableModuleBuilder<AioClockOptions>({ moduleName: 'AioClock' })
   .setClassMethodName('forRoot')
   // Global, so the registry and the Clock are injectable in every module.
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras({ isGlobal: true }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
   .build();
 
 /** What `AioClockModule.forRootAsync` takes: `imports`, `inject`, `useFactory` (or `useClass` / `useExisting`). */

@@ -21,7 +21,12 @@ import type { GroupOptions } from './interfaces/group-options.interface';
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [{ provide: Clock, useClass: SystemClock }, AioClockExplorer, AioClockOrchestrator, AioClockRegistry],
+  providers: [
+    { provide: Clock, useClass: SystemClock },
+    AioClockExplorer,
+    AioClockOrchestrator,
+    AioClockRegistry,
+  ],
   exports: [Clock, AioClockRegistry],
 })
 export class AioClockModule extends AioClockConfigurableModule {

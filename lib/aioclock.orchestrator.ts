@@ -69,7 +69,8 @@ export class AioClockOrchestrator
         timeZone: this.options.timeZone ?? processTimeZone(),
         enabled: this.options.enabled ?? DEFAULT_ENABLED,
         coordinator: this.options.coordinator,
-        noopTask: (like, name, index) => this.explorer.noopTask(like, name, index),
+        noopTask: (like, name, index) =>
+          this.explorer.noopTask(like, name, index),
       });
     }
     return this.ownScheduler;

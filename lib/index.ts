@@ -10,7 +10,10 @@ export { SystemClock, type SystemClockOptions } from './clock/system-clock';
 export { VirtualClock } from './clock/virtual-clock';
 export type { Coordinator } from './coordination/coordinator.interface';
 export { LocalCoordinator } from './coordination/local.coordinator';
-export { RedisCoordinator, type RedisCoordinatorOptions } from './coordination/redis.coordinator';
+export {
+  RedisCoordinator,
+  type RedisCoordinatorOptions,
+} from './coordination/redis.coordinator';
 export * from './errors';
 // HTTP endpoints and dashboard (opt-in). The terminus health indicator lives
 // in the 'nestjs-aioclock/health' entry, so this one never needs @nestjs/terminus.

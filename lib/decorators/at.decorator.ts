@@ -8,6 +8,9 @@ import { createTaskDecorator, type TaskDecorator } from './task-decorator';
  * @param options task name, timeout, overlap policy, enabled
  * @example `@At({ hour: 9, at: 'every monday', tz: 'Europe/Berlin' })`
  */
-export function At(params: AtParams = {}, options?: TaskOptions): TaskDecorator {
+export function At(
+  params: AtParams = {},
+  options?: TaskOptions,
+): TaskDecorator {
   return createTaskDecorator('At', { type: 'at', ...params }, options);
 }

@@ -8,10 +8,16 @@ import { createTaskDecorator, type TaskDecorator } from './task-decorator';
  *   or `{ cron, tz?, maxLoopCount? }`
  * @param options task name, timeout, overlap policy, enabled
  */
-export function Cron(expression: string | CronParams, options?: TaskOptions): TaskDecorator {
+export function Cron(
+  expression: string | CronParams,
+  options?: TaskOptions,
+): TaskDecorator {
   // Anything but a `{ cron }` object is taken as the expression, so a bad value
   // (a number, an array) is reported as `invalid cron: <value>`.
-  const isParams = typeof expression === 'object' && expression !== null && !Array.isArray(expression);
+  const isParams =
+    typeof expression === 'object' &&
+    expression !== null &&
+    !Array.isArray(expression);
   const params = isParams ? expression : { cron: expression as string };
   return createTaskDecorator('Cron', { type: 'cron', ...params }, options);
 }

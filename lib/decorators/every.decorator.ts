@@ -9,6 +9,9 @@ import { createTaskDecorator, type TaskDecorator } from './task-decorator';
  * @param options task name, timeout, overlap policy, enabled
  * @example `@Every({ seconds: 30 })`
  */
-export function Every(params: EveryParams, options?: TaskOptions): TaskDecorator {
+export function Every(
+  params: EveryParams,
+  options?: TaskOptions,
+): TaskDecorator {
   return createTaskDecorator('Every', { type: 'every', ...params }, options);
 }

@@ -8,6 +8,13 @@ import { createTaskDecorator, type TaskDecorator } from './task-decorator';
  * @param params `maxLoopCount`: stop after this many runs
  * @param options task name, timeout, overlap policy, enabled
  */
-export function Forever(params: ForeverParams = {}, options?: TaskOptions): TaskDecorator {
-  return createTaskDecorator('Forever', { type: 'forever', ...params }, options);
+export function Forever(
+  params: ForeverParams = {},
+  options?: TaskOptions,
+): TaskDecorator {
+  return createTaskDecorator(
+    'Forever',
+    { type: 'forever', ...params },
+    options,
+  );
 }

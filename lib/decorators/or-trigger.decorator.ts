@@ -1,9 +1,18 @@
-import { inTask, invalidParameter, memberHasOptions, notATriggerMember } from '../aioclock.messages';
+import {
+  inTask,
+  invalidParameter,
+  memberHasOptions,
+  notATriggerMember,
+} from '../aioclock.messages';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import type { OrParams } from '../interfaces/trigger-params.interface';
 import type { TaskOptions } from '../interfaces/task-options.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
-import { createTaskDecorator, taskLabel, type TaskDecorator } from './task-decorator';
+import {
+  createTaskDecorator,
+  taskLabel,
+  type TaskDecorator,
+} from './task-decorator';
 import { NO_TASK_OPTIONS } from './task-metadata';
 
 /**
@@ -13,12 +22,20 @@ import { NO_TASK_OPTIONS } from './task-metadata';
  * @param params `maxLoopCount` of the whole union
  * @param options task name, timeout, overlap policy, enabled
  */
-export function OrTrigger(triggers: TaskDecorator[], params: OrParams = {}, options?: TaskOptions): TaskDecorator {
+export function OrTrigger(
+  triggers: TaskDecorator[],
+  params: OrParams = {},
+  options?: TaskOptions,
+): TaskDecorator {
   let members: TriggerSpec[] | undefined;
   let problem: InvalidTriggerError | undefined;
   if (!Array.isArray(triggers)) {
     problem = new InvalidTriggerError(
-      invalidParameter('triggers', triggers, 'a non-empty array such as [Every({ seconds: 3 }), Cron("0 9 * * *")]'),
+      invalidParameter(
+        'triggers',
+        triggers,
+        'a non-empty array such as [Every({ seconds: 3 }), Cron("0 9 * * *")]',
+      ),
       'triggers',
       triggers,
     );
@@ -26,21 +43,40 @@ export function OrTrigger(triggers: TaskDecorator[], params: OrParams = {}, opti
     members = [];
     for (let index = 0; index < triggers.length && !problem; index++) {
       const member = triggers[index];
-      if (typeof member !== 'function' || typeof (member as Partial<TaskDecorator>).spec !== 'object') {
-        problem = new InvalidTriggerError(notATriggerMember(index, member), `triggers[${index}]`, member);
+      if (
+        typeof member !== 'function' ||
+        typeof (member as Partial<TaskDecorator>).spec !== 'object'
+      ) {
+        problem = new InvalidTriggerError(
+          notATriggerMember(index, member),
+          `triggers[${index}]`,
+          member,
+        );
       } else if (member.options && Object.keys(member.options).length > 0) {
-        problem = new InvalidTriggerError(memberHasOptions(index), `triggers[${index}]`, member.options);
+        problem = new InvalidTriggerError(
+          memberHasOptions(index),
+          `triggers[${index}]`,
+          member.options,
+        );
       } else {
         members.push(member.spec);
       }
     }
   }
   // The spec is checked as a whole (empty list, nested members) when applied.
-  const spec = { type: 'or', triggers: members ?? (triggers as unknown as TriggerSpec[]), ...params } as TriggerSpec;
+  const spec = {
+    type: 'or',
+    triggers: members ?? (triggers as unknown as TriggerSpec[]),
+    ...params,
+  } as TriggerSpec;
   const decorator = createTaskDecorator('OrTrigger', spec, options);
   if (!problem) return decorator;
   const failing = ((target: object, key: string | symbol) => {
-    throw new InvalidTriggerError(inTask(taskLabel(target, key), problem.message), problem.parameter, problem.value);
+    throw new InvalidTriggerError(
+      inTask(taskLabel(target, key), problem.message),
+      problem.parameter,
+      problem.value,
+    );
   }) as unknown as TaskDecorator;
   Object.defineProperties(failing, {
     spec: { value: spec, enumerable: true },

@@ -1,11 +1,20 @@
-import { inTask, methodsOnly, twoTriggerDecorators } from '../aioclock.messages';
+import {
+  inTask,
+  methodsOnly,
+  twoTriggerDecorators,
+} from '../aioclock.messages';
 import { AioClockError } from '../errors/aioclock.error';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import type { TaskOptions } from '../interfaces/task-options.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import { validateTriggerSpec } from '../triggers/create-trigger';
 import { validateTaskOptions } from '../aioclock.validation';
-import { getTaskMetadata, NO_TASK_OPTIONS, setTaskMetadata, TaskMetadata } from './task-metadata';
+import {
+  getTaskMetadata,
+  NO_TASK_OPTIONS,
+  setTaskMetadata,
+  TaskMetadata,
+} from './task-metadata';
 
 /**
  * What every trigger decorator factory returns: a method decorator that also
@@ -31,10 +40,18 @@ export function taskLabel(target: object, key: string | symbol): string {
  * (then the message can name `Class.method`), so a bad trigger fails when the
  * class is defined, long before anything is scheduled.
  */
-export function createTaskDecorator(decoratorName: string, spec: TriggerSpec, options: TaskOptions = NO_TASK_OPTIONS): TaskDecorator {
+export function createTaskDecorator(
+  decoratorName: string,
+  spec: TriggerSpec,
+  options: TaskOptions = NO_TASK_OPTIONS,
+): TaskDecorator {
   // One metadata object per factory call: a method keeps only a reference to it.
   const metadata = new TaskMetadata(spec, options, decoratorName);
-  const decorator = ((target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
+  const decorator = ((
+    target: object,
+    key: string | symbol,
+    descriptor: PropertyDescriptor,
+  ) => {
     const task = taskLabel(target, key);
     const method: unknown = descriptor?.value;
     if (typeof method !== 'function') {
@@ -43,7 +60,9 @@ export function createTaskDecorator(decoratorName: string, spec: TriggerSpec, op
     const existing = getTaskMetadata(target, key);
     if (existing) {
       // Decorators apply bottom-up: the one already there is written below this one.
-      throw new InvalidTriggerError(twoTriggerDecorators(task, decoratorName, existing.decorator));
+      throw new InvalidTriggerError(
+        twoTriggerDecorators(task, decoratorName, existing.decorator),
+      );
     }
     try {
       validateTriggerSpec(spec);
@@ -65,7 +84,11 @@ export function createTaskDecorator(decoratorName: string, spec: TriggerSpec, op
 /** The same error, its message now naming the task. */
 export function prefixed(task: string, error: unknown): unknown {
   if (error instanceof InvalidTriggerError) {
-    return new InvalidTriggerError(inTask(task, error.message), error.parameter, error.value);
+    return new InvalidTriggerError(
+      inTask(task, error.message),
+      error.parameter,
+      error.value,
+    );
   }
   return error;
 }

@@ -36,8 +36,12 @@ export const NO_TASK_OPTIONS: TaskOptions = Object.freeze({});
  * @param prototype the prototype that owns the method
  * @param key the method's name
  */
-export function getTaskMetadata(prototype: object, key: string | symbol): TaskMetadata | undefined {
-  return Reflect.getOwnMetadata(AIOCLOCK_TASK, prototype, key) as TaskMetadata | undefined;
+export function getTaskMetadata(
+  prototype: object,
+  key: string | symbol,
+): TaskMetadata | undefined {
+  return Reflect.getOwnMetadata(AIOCLOCK_TASK, prototype, key) as
+    TaskMetadata | undefined;
 }
 
 /**
@@ -46,6 +50,10 @@ export function getTaskMetadata(prototype: object, key: string | symbol): TaskMe
  * @param key the method's name
  * @param metadata what the decorator keeps
  */
-export function setTaskMetadata(prototype: object, key: string | symbol, metadata: TaskMetadata): void {
+export function setTaskMetadata(
+  prototype: object,
+  key: string | symbol,
+  metadata: TaskMetadata,
+): void {
   Reflect.defineMetadata(AIOCLOCK_TASK, metadata, prototype, key);
 }

@@ -1,5 +1,6 @@
 /** The kinds of event `AioClockRegistry.events$` emits. */
-export type TaskEventType = 'scheduled' | 'started' | 'succeeded' | 'failed' | 'skipped';
+export type TaskEventType =
+  'scheduled' | 'started' | 'succeeded' | 'failed' | 'skipped';
 
 /** One thing that happened to a task. */
 export interface TaskEvent {

@@ -1,5 +1,6 @@
 /** What happens when a run is due while the previous run of the same task is still going. */
-export type OverlapPolicy = 'skip' | 'bufferOne' | 'bufferAll' | 'cancelOther' | 'allow';
+export type OverlapPolicy =
+  'skip' | 'bufferOne' | 'bufferAll' | 'cancelOther' | 'allow';
 
 /** Options every trigger decorator takes as its last argument. */
 export interface TaskOptions {

@@ -1,7 +1,14 @@
-import type { AtParams, CronParams, EveryParams, ForeverParams, OrParams } from './trigger-params.interface';
+import type {
+  AtParams,
+  CronParams,
+  EveryParams,
+  ForeverParams,
+  OrParams,
+} from './trigger-params.interface';
 
 /** The kinds of trigger. */
-export type TriggerType = 'every' | 'at' | 'cron' | 'once' | 'forever' | 'or' | 'startup' | 'shutdown';
+export type TriggerType =
+  'every' | 'at' | 'cron' | 'once' | 'forever' | 'or' | 'startup' | 'shutdown';
 
 /** The stored trigger of `@Every`. */
 export type EverySpec = { type: 'every' } & EveryParams;

@@ -60,15 +60,24 @@ export class AtTrigger implements Trigger {
   private dueFrom(from: number, inclusive: boolean): number {
     const wall = wallTimeAt(from, this.timeZone);
     const today = Date.UTC(wall.year, wall.month - 1, wall.day);
-    const timeOfDayMs = ((wall.hour * 60 + wall.minute) * 60 + wall.second) * 1000;
+    const timeOfDayMs =
+      ((wall.hour * 60 + wall.minute) * 60 + wall.second) * 1000;
     // Yesterday's time matters only when a DST gap shifts it past midnight,
     // i.e. when it is late in the day and now is early: check it only then.
-    const firstOffset = DAY_MS + timeOfDayMs - this.secondOfDayMs <= MAX_GAP_MS ? -1 : 0;
+    const firstOffset =
+      DAY_MS + timeOfDayMs - this.secondOfDayMs <= MAX_GAP_MS ? -1 : 0;
     // Eight days cover any weekday plus the slack of a shifted time.
     for (let offset = firstOffset; offset <= 8; offset++) {
       const midnight = today + offset * DAY_MS;
-      if (this.weekday !== null && new Date(midnight).getUTCDay() !== this.weekday) continue;
-      const due = instantOfWallTime(midnight + this.secondOfDayMs, this.timeZone);
+      if (
+        this.weekday !== null &&
+        new Date(midnight).getUTCDay() !== this.weekday
+      )
+        continue;
+      const due = instantOfWallTime(
+        midnight + this.secondOfDayMs,
+        this.timeZone,
+      );
       if (inclusive ? due >= from : due > from) return due;
     }
     // Unreachable for real zones; fail loudly rather than loop.

@@ -26,7 +26,8 @@ const MAX_SHARED = 1_000;
 const shared = new Map<string, Trigger>();
 
 function remember<T extends Trigger>(key: string, trigger: T): T {
-  if (shared.size >= MAX_SHARED) shared.delete(shared.keys().next().value as string);
+  if (shared.size >= MAX_SHARED)
+    shared.delete(shared.keys().next().value as string);
   shared.set(key, trigger);
   return trigger;
 }
@@ -35,25 +36,41 @@ function remember<T extends Trigger>(key: string, trigger: T): T {
 // key is made for every task at boot, and building a string costs more.
 const sharedEvery = new Map<number, Trigger>();
 
-function everyTrigger(intervalMs: number, immediate: boolean, alignToEpoch: boolean): Trigger {
+function everyTrigger(
+  intervalMs: number,
+  immediate: boolean,
+  alignToEpoch: boolean,
+): Trigger {
   const key = intervalMs * 4 + (immediate ? 2 : 0) + (alignToEpoch ? 1 : 0);
   let trigger = sharedEvery.get(key);
   if (trigger === undefined) {
     trigger = new EveryTrigger(intervalMs, immediate, alignToEpoch);
-    if (sharedEvery.size >= MAX_SHARED) sharedEvery.delete(sharedEvery.keys().next().value as number);
+    if (sharedEvery.size >= MAX_SHARED)
+      sharedEvery.delete(sharedEvery.keys().next().value as number);
     sharedEvery.set(key, trigger);
   }
   return trigger;
 }
 
-function atTrigger(hour: number, minute: number, second: number, day: AtDay, timeZone: string): Trigger {
+function atTrigger(
+  hour: number,
+  minute: number,
+  second: number,
+  day: AtDay,
+  timeZone: string,
+): Trigger {
   const key = `at\n${hour}\n${minute}\n${second}\n${day}\n${timeZone}`;
-  return shared.get(key) ?? remember(key, new AtTrigger(hour, minute, second, day, timeZone));
+  return (
+    shared.get(key) ??
+    remember(key, new AtTrigger(hour, minute, second, day, timeZone))
+  );
 }
 
 function cronTrigger(expression: string, timeZone: string): Trigger {
   const key = `cron\n${timeZone}\n${expression}`;
-  return shared.get(key) ?? remember(key, new CronTrigger(expression, timeZone));
+  return (
+    shared.get(key) ?? remember(key, new CronTrigger(expression, timeZone))
+  );
 }
 
 /**
@@ -68,9 +85,19 @@ function cronTrigger(expression: string, timeZone: string): Trigger {
 export function createTrigger(spec: TriggerSpec, ctx: TriggerContext): Trigger {
   switch (spec.type) {
     case 'every':
-      return everyTrigger(everyIntervalMs(spec), spec.firstRunStrategy === 'immediate', ctx.alignToEpoch === true);
+      return everyTrigger(
+        everyIntervalMs(spec),
+        spec.firstRunStrategy === 'immediate',
+        ctx.alignToEpoch === true,
+      );
     case 'at':
-      return atTrigger(spec.hour ?? 0, spec.minute ?? 0, spec.second ?? 0, spec.at ?? 'every day', spec.tz ?? ctx.timeZone);
+      return atTrigger(
+        spec.hour ?? 0,
+        spec.minute ?? 0,
+        spec.second ?? 0,
+        spec.at ?? 'every day',
+        spec.tz ?? ctx.timeZone,
+      );
     case 'cron':
       return cronTrigger(spec.cron, spec.tz ?? ctx.timeZone);
     case 'once':
@@ -81,7 +108,8 @@ export function createTrigger(spec: TriggerSpec, ctx: TriggerContext): Trigger {
       return new OrTrigger(
         spec.triggers.map((member) => ({
           trigger: createTrigger(member, ctx),
-          maxLoopCount: 'maxLoopCount' in member ? member.maxLoopCount : undefined,
+          maxLoopCount:
+            'maxLoopCount' in member ? member.maxLoopCount : undefined,
         })),
       );
     case 'startup':

@@ -9,5 +9,6 @@ let parser: typeof CronExpressionParser | undefined;
  */
 export function cronExpressionParser(): typeof CronExpressionParser {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (parser ??= (require('cron-parser') as typeof import('cron-parser')).CronExpressionParser);
+  return (parser ??= (require('cron-parser') as typeof import('cron-parser'))
+    .CronExpressionParser);
 }

@@ -1,7 +1,13 @@
 import type { CronExpression } from 'cron-parser';
 import { cronExpressionParser } from './cron-parser.loader';
 import type { Trigger } from './trigger';
-import { fixedOffsetZone, instantOfWallTime, nextOffsetChange, offsetAt, wallClockAsUtc } from './zoned-time';
+import {
+  fixedOffsetZone,
+  instantOfWallTime,
+  nextOffsetChange,
+  offsetAt,
+  wallClockAsUtc,
+} from './zoned-time';
 
 /**
  * One parsed expression in one zone, shared by every trigger with the same
@@ -47,7 +53,10 @@ const YEAR_MS = 366 * DAY_MS;
  * @param timeZone a valid IANA zone
  * @param instant the epoch ms being computed from
  */
-export function cronParserUnreliable(timeZone: string, instant: number): boolean {
+export function cronParserUnreliable(
+  timeZone: string,
+  instant: number,
+): boolean {
   let years = unreliableZones.get(timeZone);
   if (years === undefined) {
     years = new Map();
@@ -60,7 +69,10 @@ export function cronParserUnreliable(timeZone: string, instant: number): boolean
     // From a year before this one to a year after it.
     const end = (year + 2) * YEAR_MS;
     let from = (year - 1) * YEAR_MS;
-    for (let change = nextOffsetChange(from, timeZone, end - from); change !== null && !known; ) {
+    for (
+      let change = nextOffsetChange(from, timeZone, end - from);
+      change !== null && !known;
+    ) {
       const wallBefore = wallClockAsUtc(change - 1000, timeZone) + 1000;
       const wallAfter = wallClockAsUtc(change, timeZone);
       known =
@@ -89,7 +101,8 @@ function scheduleFor(expression: string, timeZone: string): CronSchedule {
       lastPrevious: NaN,
       lastDue: null,
     };
-    if (schedules.size >= MAX_SCHEDULES) schedules.delete(schedules.keys().next().value as string);
+    if (schedules.size >= MAX_SCHEDULES)
+      schedules.delete(schedules.keys().next().value as string);
     schedules.set(key, schedule);
   }
   return schedule;
@@ -101,7 +114,8 @@ function nextAfter(schedule: CronSchedule, previous: number): number | null {
   if (due === undefined) {
     due = computeNext(schedule, previous);
     const { results } = schedule;
-    if (results.size >= MAX_RESULTS) results.delete(results.keys().next().value as number);
+    if (results.size >= MAX_RESULTS)
+      results.delete(results.keys().next().value as number);
     results.set(previous, due);
   }
   schedule.lastPrevious = previous;
@@ -157,7 +171,10 @@ function computeNext(schedule: CronSchedule, previous: number): number | null {
  * Walks the schedule one fixed-offset stretch at a time: between two offset
  * changes the zone is a fixed offset, where cron-parser is exact.
  */
-function nextPiecewise(schedule: CronSchedule, previous: number): number | null {
+function nextPiecewise(
+  schedule: CronSchedule,
+  previous: number,
+): number | null {
   const { timeZone } = schedule;
   const everyHour = schedule.expression.fields.hour.values.length === 24;
   let from = previous;
@@ -168,7 +185,11 @@ function nextPiecewise(schedule: CronSchedule, previous: number): number | null 
     let candidate = tryNext(fixed, from);
     let change: number | null = null;
     while (candidate !== null) {
-      change = nextOffsetChange(segmentStart, timeZone, candidate - segmentStart);
+      change = nextOffsetChange(
+        segmentStart,
+        timeZone,
+        candidate - segmentStart,
+      );
       if (change !== null && change <= candidate) {
         // Past this stretch, unless it is a wall time skipped by a
         // spring-forward gap: read with the old offset it lands shifted
@@ -178,13 +199,21 @@ function nextPiecewise(schedule: CronSchedule, previous: number): number | null 
         const after = offsetAt(change, timeZone);
         const gap = after - offset;
         if (gap > 0 && candidate < change + gap) {
-          const existing = tryNext(fixedOffsetExpression(schedule, after), Math.max(previous, change - 1));
-          return existing !== null && existing < candidate ? existing : candidate;
+          const existing = tryNext(
+            fixedOffsetExpression(schedule, after),
+            Math.max(previous, change - 1),
+          );
+          return existing !== null && existing < candidate
+            ? existing
+            : candidate;
         }
         break;
       }
       if (everyHour) return candidate;
-      const first = instantOfWallTime(wallClockAsUtc(candidate, timeZone), timeZone);
+      const first = instantOfWallTime(
+        wallClockAsUtc(candidate, timeZone),
+        timeZone,
+      );
       if (first >= candidate) return candidate;
       // The second pass of a repeated stretch after a fall-back: skip to its end.
       const repeat = candidate - first;
@@ -198,10 +227,15 @@ function nextPiecewise(schedule: CronSchedule, previous: number): number | null 
   return null;
 }
 
-function fixedOffsetExpression(schedule: CronSchedule, offset: number): CronExpression {
+function fixedOffsetExpression(
+  schedule: CronSchedule,
+  offset: number,
+): CronExpression {
   let expression = schedule.fixed.get(offset);
   if (!expression) {
-    expression = cronExpressionParser().parse(schedule.source, { tz: fixedOffsetZone(offset) });
+    expression = cronExpressionParser().parse(schedule.source, {
+      tz: fixedOffsetZone(offset),
+    });
     schedule.fixed.set(offset, expression);
   }
   return expression;

@@ -11,7 +11,9 @@ const UNIT_MS = {
 } as const;
 
 /** The `@Every` units, in the order messages list them. */
-export const EVERY_UNITS = Object.keys(UNIT_MS) as readonly (keyof typeof UNIT_MS)[];
+export const EVERY_UNITS = Object.keys(
+  UNIT_MS,
+) as readonly (keyof typeof UNIT_MS)[];
 
 /**
  * The interval of an `every` spec in milliseconds: the units add up.

@@ -8,7 +8,11 @@ import {
   unknownParameter,
 } from '../aioclock.messages';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
-import type { EverySpec, TriggerSpec, TriggerType } from '../interfaces/trigger-spec.interface';
+import type {
+  EverySpec,
+  TriggerSpec,
+  TriggerType,
+} from '../interfaces/trigger-spec.interface';
 import { EVERY_UNITS, everyRawTotalMs } from './every.trigger';
 import { isValidTimeZone } from './zoned-time';
 import { cronExpressionParser } from './cron-parser.loader';
@@ -52,22 +56,52 @@ function fail(message: string, parameter: string, value: unknown): never {
   throw new InvalidTriggerError(message, parameter, value);
 }
 
-function checkInteger(spec: Record<string, unknown>, key: string, min: number, max: number): void {
+function checkInteger(
+  spec: Record<string, unknown>,
+  key: string,
+  min: number,
+  max: number,
+): void {
   const value = spec[key];
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < min ||
+    value > max
+  ) {
     const range = max === Infinity ? `>= ${min}` : `${min}–${max}`;
     fail(invalidParameter(key, value, `an integer ${range}`), key, value);
   }
 }
 
-function checkTimeZone(spec: Record<string, unknown>, defaultTimeZone: string | undefined): string | undefined {
+function checkTimeZone(
+  spec: Record<string, unknown>,
+  defaultTimeZone: string | undefined,
+): string | undefined {
   if (spec.tz !== undefined) {
-    if (!isValidTimeZone(spec.tz)) fail(invalidParameter('tz', spec.tz, 'an IANA time zone such as "Europe/Berlin"'), 'tz', spec.tz);
+    if (!isValidTimeZone(spec.tz))
+      fail(
+        invalidParameter(
+          'tz',
+          spec.tz,
+          'an IANA time zone such as "Europe/Berlin"',
+        ),
+        'tz',
+        spec.tz,
+      );
     return spec.tz;
   }
   if (defaultTimeZone !== undefined && !isValidTimeZone(defaultTimeZone)) {
-    fail(invalidParameter('timeZone', defaultTimeZone, 'an IANA time zone such as "Europe/Berlin"'), 'timeZone', defaultTimeZone);
+    fail(
+      invalidParameter(
+        'timeZone',
+        defaultTimeZone,
+        'an IANA time zone such as "Europe/Berlin"',
+      ),
+      'timeZone',
+      defaultTimeZone,
+    );
   }
   return defaultTimeZone;
 }
@@ -82,35 +116,77 @@ function validateEvery(spec: Record<string, unknown>): void {
       fail(invalidParameter(unit, value, 'a finite number >= 0'), unit, value);
     }
   }
-  if (given === 0) fail(missingParameter('interval', `at least one of ${EVERY_UNITS.join(', ')}`), 'interval', undefined);
+  if (given === 0)
+    fail(
+      missingParameter('interval', `at least one of ${EVERY_UNITS.join(', ')}`),
+      'interval',
+      undefined,
+    );
   const total = everyRawTotalMs(spec as unknown as EverySpec);
-  if (total <= 0) fail(invalidInterval(total, 'a total greater than 0'), 'interval', total);
+  if (total <= 0)
+    fail(invalidInterval(total, 'a total greater than 0'), 'interval', total);
   // Whole milliseconds only; tolerate float noise (1.1 s = 1100.0000000000002 ms).
   if (Math.abs(total - Math.round(total)) > 1e-6) {
-    fail(invalidInterval(total, 'a whole number of milliseconds'), 'interval', total);
+    fail(
+      invalidInterval(total, 'a whole number of milliseconds'),
+      'interval',
+      total,
+    );
   }
-  if (total > MAX_INTERVAL_MS) fail(invalidInterval(total, `at most ${MAX_INTERVAL_MS} ms`), 'interval', total);
+  if (total > MAX_INTERVAL_MS)
+    fail(
+      invalidInterval(total, `at most ${MAX_INTERVAL_MS} ms`),
+      'interval',
+      total,
+    );
   const strategy = spec.firstRunStrategy;
-  if (strategy !== undefined && strategy !== 'wait' && strategy !== 'immediate') {
-    fail(invalidParameter('firstRunStrategy', strategy, '"wait" or "immediate"'), 'firstRunStrategy', strategy);
+  if (
+    strategy !== undefined &&
+    strategy !== 'wait' &&
+    strategy !== 'immediate'
+  ) {
+    fail(
+      invalidParameter('firstRunStrategy', strategy, '"wait" or "immediate"'),
+      'firstRunStrategy',
+      strategy,
+    );
   }
 }
 
-function validateAt(spec: Record<string, unknown>, defaultTimeZone: string | undefined): void {
+function validateAt(
+  spec: Record<string, unknown>,
+  defaultTimeZone: string | undefined,
+): void {
   checkInteger(spec, 'second', 0, 59);
   checkInteger(spec, 'minute', 0, 59);
   checkInteger(spec, 'hour', 0, 23);
-  if (spec.at !== undefined && !(AT_DAYS as readonly unknown[]).includes(spec.at)) {
-    fail(invalidParameter('at', spec.at, `one of ${AT_DAYS.map((d) => `"${d}"`).join(', ')}`), 'at', spec.at);
+  if (
+    spec.at !== undefined &&
+    !(AT_DAYS as readonly unknown[]).includes(spec.at)
+  ) {
+    fail(
+      invalidParameter(
+        'at',
+        spec.at,
+        `one of ${AT_DAYS.map((d) => `"${d}"`).join(', ')}`,
+      ),
+      'at',
+      spec.at,
+    );
   }
   checkTimeZone(spec, defaultTimeZone);
 }
 
 /** Field counts are checked here: cron-parser quietly fills in missing ones. */
-function validateCron(spec: Record<string, unknown>, defaultTimeZone: string | undefined): void {
+function validateCron(
+  spec: Record<string, unknown>,
+  defaultTimeZone: string | undefined,
+): void {
   const expression = spec.cron;
-  if (expression === undefined) fail(missingParameter('cron', 'a cron expression'), 'cron', expression);
-  if (typeof expression !== 'string') fail(invalidParameter('cron', expression, 'a string'), 'cron', expression);
+  if (expression === undefined)
+    fail(missingParameter('cron', 'a cron expression'), 'cron', expression);
+  if (typeof expression !== 'string')
+    fail(invalidParameter('cron', expression, 'a string'), 'cron', expression);
   // Everything below depends on the expression and the zones only, and the
   // parse is the costly part (most of a 10 000-task boot: each task is
   // validated by its decorator and again by the scheduler) while tasks share
@@ -119,28 +195,58 @@ function validateCron(spec: Record<string, unknown>, defaultTimeZone: string | u
   // the separator apart from two values.
   const specTz = spec.tz;
   const key =
-    typeof specTz === 'string' || specTz === undefined ? JSON.stringify([specTz ?? null, defaultTimeZone ?? null, expression]) : undefined;
+    typeof specTz === 'string' || specTz === undefined
+      ? JSON.stringify([specTz ?? null, defaultTimeZone ?? null, expression])
+      : undefined;
   if (key !== undefined && acceptedCron.has(key)) return;
   const trimmed = expression.trim();
   if (!trimmed.startsWith('@')) {
     const fields = trimmed === '' ? 0 : trimmed.split(/\s+/).length;
     if (fields !== 5 && fields !== 6) {
-      fail(invalidCron(expression, `expected 5 fields, or 6 with seconds first; got ${fields}`), 'cron', expression);
+      fail(
+        invalidCron(
+          expression,
+          `expected 5 fields, or 6 with seconds first; got ${fields}`,
+        ),
+        'cron',
+        expression,
+      );
     }
     // cron-parser picks a random value for H on every parse: replicas (and
     // restarts) would disagree on due times, so refuse it.
-    if (trimmed.split(/\s+/).some((field) => field.split(',').some((item) => /^h(?:$|[/(])/i.test(item)))) {
-      fail(invalidCron(expression, 'H (hashed) values are not supported: they change with every process'), 'cron', expression);
+    if (
+      trimmed
+        .split(/\s+/)
+        .some((field) =>
+          field.split(',').some((item) => /^h(?:$|[/(])/i.test(item)),
+        )
+    ) {
+      fail(
+        invalidCron(
+          expression,
+          'H (hashed) values are not supported: they change with every process',
+        ),
+        'cron',
+        expression,
+      );
     }
   }
   const tz = checkTimeZone(spec, defaultTimeZone);
   try {
     cronExpressionParser().parse(trimmed, tz === undefined ? {} : { tz });
   } catch (error) {
-    fail(invalidCron(expression, error instanceof Error ? error.message : String(error)), 'cron', expression);
+    fail(
+      invalidCron(
+        expression,
+        error instanceof Error ? error.message : String(error),
+      ),
+      'cron',
+      expression,
+    );
   }
   if (key === undefined) return;
-  if (acceptedCron.size >= MAX_ACCEPTED_CRON) acceptedCron.delete(acceptedCron.values().next().value as string);
+  if (acceptedCron.size >= MAX_ACCEPTED_CRON)
+    acceptedCron.delete(acceptedCron.values().next().value as string);
   acceptedCron.add(key);
 }
 
@@ -148,14 +254,24 @@ function validateCron(spec: Record<string, unknown>, defaultTimeZone: string | u
 const acceptedCron = new Set<string>();
 const MAX_ACCEPTED_CRON = 1_000;
 
-function validateOr(spec: Record<string, unknown>, defaultTimeZone: string | undefined): void {
+function validateOr(
+  spec: Record<string, unknown>,
+  defaultTimeZone: string | undefined,
+): void {
   const members = spec.triggers;
   if (!Array.isArray(members) || members.length === 0) {
-    fail(invalidParameter('triggers', members, 'a non-empty array of triggers'), 'triggers', members);
+    fail(
+      invalidParameter('triggers', members, 'a non-empty array of triggers'),
+      'triggers',
+      members,
+    );
   }
   members.forEach((member: unknown, index) => {
     try {
-      if (isPlainObject(member) && (NOT_IN_OR as unknown[]).includes(member.type)) {
+      if (
+        isPlainObject(member) &&
+        (NOT_IN_OR as unknown[]).includes(member.type)
+      ) {
         fail(notAllowedInOr(String(member.type)), 'type', member.type);
       }
       validateTriggerSpec(member as TriggerSpec, defaultTimeZone);
@@ -184,18 +300,42 @@ function validateOr(spec: Record<string, unknown>, defaultTimeZone: string | und
  * @param defaultTimeZone the module's zone, used (and checked) for `at` and
  *   `cron` specs without their own `tz`; when omitted, only `tz` is checked
  */
-export function validateTriggerSpec(spec: TriggerSpec, defaultTimeZone?: string): void {
+export function validateTriggerSpec(
+  spec: TriggerSpec,
+  defaultTimeZone?: string,
+): void {
   const raw: unknown = spec;
-  if (!isPlainObject(raw)) fail(invalidParameter('trigger', raw, 'an object with a "type"'), 'trigger', raw);
+  if (!isPlainObject(raw))
+    fail(
+      invalidParameter('trigger', raw, 'an object with a "type"'),
+      'trigger',
+      raw,
+    );
   const type = raw.type;
   if (!(TRIGGER_TYPES as unknown[]).includes(type)) {
-    fail(invalidParameter('trigger type', type, `one of ${TRIGGER_TYPES.join(', ')}`), 'type', type);
+    fail(
+      invalidParameter(
+        'trigger type',
+        type,
+        `one of ${TRIGGER_TYPES.join(', ')}`,
+      ),
+      'type',
+      type,
+    );
   }
   const kind = type as TriggerType;
   const allowed = ALLOWED_KEYS[kind];
   for (const key of Object.keys(raw)) {
     if (key !== 'type' && raw[key] !== undefined && !allowed.includes(key)) {
-      fail(unknownParameter(`${kind} trigger`, key, allowed.length ? allowed : ['none']), key, raw[key]);
+      fail(
+        unknownParameter(
+          `${kind} trigger`,
+          key,
+          allowed.length ? allowed : ['none'],
+        ),
+        key,
+        raw[key],
+      );
     }
   }
   checkInteger(raw, 'maxLoopCount', 1, Infinity);

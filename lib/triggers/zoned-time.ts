@@ -69,7 +69,14 @@ export function wallTimeAt(instant: number, timeZone: string): WallTime {
       second: Number(match[6]),
     };
   }
-  const wall: WallTime = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+  const wall: WallTime = {
+    year: 0,
+    month: 0,
+    day: 0,
+    hour: 0,
+    minute: 0,
+    second: 0,
+  };
   for (const part of formatter.formatToParts(instant)) {
     switch (part.type) {
       case 'year':
@@ -85,7 +92,8 @@ export function wallTimeAt(instant: number, timeZone: string): WallTime {
   return wall;
 }
 
-const EN_US_DATE_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4,}), (\d{2}):(\d{2}):(\d{2})$/;
+const EN_US_DATE_TIME =
+  /^(\d{1,2})\/(\d{1,2})\/(\d{4,}), (\d{2}):(\d{2}):(\d{2})$/;
 
 /**
  * The zone's offset from UTC at `instant`, in ms (`+3 600 000` for CET).
@@ -146,11 +154,19 @@ export function instantOfWallTime(wallAsUtc: number, timeZone: string): number {
  * @param timeZone a valid IANA zone
  * @param horizonMs how far ahead to look
  */
-export function nextOffsetChange(instant: number, timeZone: string, horizonMs: number): number | null {
+export function nextOffsetChange(
+  instant: number,
+  timeZone: string,
+  horizonMs: number,
+): number | null {
   const offset = offsetAt(instant, timeZone);
   // Offsets change on whole seconds: bisect over whole seconds.
   let low = Math.floor(instant / 1000) * 1000;
-  for (let high = low + DAY_MS; high - DAY_MS < instant + horizonMs; high += DAY_MS) {
+  for (
+    let high = low + DAY_MS;
+    high - DAY_MS < instant + horizonMs;
+    high += DAY_MS
+  ) {
     if (offsetAt(high, timeZone) !== offset) {
       // Invariant: offset at low is the old one, at high the new one.
       while (high - low > 1000) {

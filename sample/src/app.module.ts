@@ -5,6 +5,10 @@ import { CleanupModule } from './cleanup/cleanup.module';
 import { ReportsModule } from './reports/reports.module';
 
 @Module({
-  imports: [AioClockModule.forRoot({ timeZone: 'UTC', shutdownTimeout: 5_000 }), ReportsModule, CleanupModule],
+  imports: [
+    AioClockModule.forRoot({ timeZone: 'UTC', shutdownTimeout: 5_000 }),
+    ReportsModule,
+    CleanupModule,
+  ],
 })
 export class AppModule {}

@@ -15,7 +15,9 @@ async function bootstrap(): Promise<void> {
 
   const logger = new Logger('Sample');
   const tasks = app.get(AioClockRegistry).getTasks();
-  logger.log(`${tasks.length} tasks: ${tasks.map((t) => `${t.group}/${t.name} (${t.trigger.type})`).join(', ')}`);
+  logger.log(
+    `${tasks.length} tasks: ${tasks.map((t) => `${t.group}/${t.name} (${t.trigger.type})`).join(', ')}`,
+  );
   logger.log('Press Ctrl-C to stop.');
 
   // CI runs the sample for a few seconds, then closes it as SIGTERM would.

@@ -8,8 +8,20 @@ import { ReportService } from '../src/reports/report.service';
 describe('Sample app', () => {
   let app: TestingModule;
   let clock: VirtualClock;
-  const reports = { snapshots: 0, digests: 0, snapshot: async () => ++reports.snapshots, publishDigest: async () => `digest #${++reports.digests}` };
-  const storage = { purged: 0, rotated: 0, flushed: 0, purgeTemp: async () => ++storage.purged, rotateLogs: async () => void ++storage.rotated, flush: async () => void ++storage.flushed };
+  const reports = {
+    snapshots: 0,
+    digests: 0,
+    snapshot: async () => ++reports.snapshots,
+    publishDigest: async () => `digest #${++reports.digests}`,
+  };
+  const storage = {
+    purged: 0,
+    rotated: 0,
+    flushed: 0,
+    purgeTemp: async () => ++storage.purged,
+    rotateLogs: async () => void ++storage.rotated,
+    flush: async () => void ++storage.flushed,
+  };
 
   beforeEach(async () => {
     // A Sunday 03:29:00 in Berlin (CEST, UTC+2).
@@ -37,8 +49,13 @@ describe('Sample app', () => {
     const registry = app.get(AioClockRegistry);
     const groups = new Set(registry.getTasks().map((t) => t.group));
     expect(groups).toEqual(new Set(['reports', 'CleanupModule']));
-    expect(registry.getTask('CleanupTasks.compact')).toMatchObject({ runs: 1, lastRunAt: new Date('2024-06-02T01:30:00Z') });
-    expect(registry.getTask('CleanupTasks.compact').nextRunAt).toEqual(new Date('2024-06-09T01:30:00Z'));
+    expect(registry.getTask('CleanupTasks.compact')).toMatchObject({
+      runs: 1,
+      lastRunAt: new Date('2024-06-02T01:30:00Z'),
+    });
+    expect(registry.getTask('CleanupTasks.compact').nextRunAt).toEqual(
+      new Date('2024-06-09T01:30:00Z'),
+    );
 
     expect(storage.flushed).toBe(0);
     await app.close();

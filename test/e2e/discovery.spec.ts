@@ -1,6 +1,15 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AioClockModule, AioClockRegistry, Clock, Cron, Every, InvalidTriggerError, VirtualClock, type TaskContext } from '../../lib';
+import {
+  AioClockModule,
+  AioClockRegistry,
+  Clock,
+  Cron,
+  Every,
+  InvalidTriggerError,
+  VirtualClock,
+  type TaskContext,
+} from '../../lib';
 import { createTestApp } from '../src/create-app';
 import {
   BillingModule,
@@ -13,9 +22,14 @@ import { Recorder } from '../src/recorder';
 
 describe('Discovery', () => {
   it('should run provider and controller methods, an aliased provider once, and step over a null-prototype provider', async () => {
-    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), DiscoveryFixturesModule] });
+    const { app, clock } = await createTestApp({
+      imports: [AioClockModule.forRoot(), DiscoveryFixturesModule],
+    });
     const registry = app.get(AioClockRegistry);
-    expect(registry.getTasks().map((t) => t.name)).toEqual(['PlainTasks.tick', 'StatusController.refresh']);
+    expect(registry.getTasks().map((t) => t.name)).toEqual([
+      'PlainTasks.tick',
+      'StatusController.refresh',
+    ]);
 
     await clock.advance(10_000);
     const recorder = app.get(Recorder);
@@ -27,7 +41,9 @@ describe('Discovery', () => {
   });
 
   it('should warn with the exact message and not register tasks of request-scoped and transient providers', async () => {
-    const { app, logger } = await createTestApp({ imports: [AioClockModule.forRoot(), DiscoveryFixturesModule] });
+    const { app, logger } = await createTestApp({
+      imports: [AioClockModule.forRoot(), DiscoveryFixturesModule],
+    });
     const warnings = logger.aioclock('warn').map((e) => e.message);
     expect(warnings).toContain(
       'Task RequestScopedTasks.perRequest is not registered: its provider is request-scoped, and a scheduled task runs outside any request on no instance Nest holds; make the provider a singleton (the default scope)',
@@ -35,7 +51,10 @@ describe('Discovery', () => {
     expect(warnings).toContain(
       'Task TransientTasks.perInjection is not registered: its provider is transient, and a scheduled task runs outside any request on no instance Nest holds; make the provider a singleton (the default scope)',
     );
-    const names = app.get(AioClockRegistry).getTasks().map((t) => t.name);
+    const names = app
+      .get(AioClockRegistry)
+      .getTasks()
+      .map((t) => t.name);
     expect(names).not.toContain('RequestScopedTasks.perRequest');
     expect(names).not.toContain('TransientTasks.perInjection');
     await app.close();
@@ -43,9 +62,19 @@ describe('Discovery', () => {
 
   it('should name each group after the module that declares the provider, or after forFeature', async () => {
     const { app } = await createTestApp({
-      imports: [AioClockModule.forRoot(), DiscoveryFixturesModule, BillingModule, MailModule],
+      imports: [
+        AioClockModule.forRoot(),
+        DiscoveryFixturesModule,
+        BillingModule,
+        MailModule,
+      ],
     });
-    const groups = Object.fromEntries(app.get(AioClockRegistry).getTasks().map((t) => [t.name, t.group]));
+    const groups = Object.fromEntries(
+      app
+        .get(AioClockRegistry)
+        .getTasks()
+        .map((t) => [t.name, t.group]),
+    );
     expect(groups).toEqual({
       'PlainTasks.tick': 'DiscoveryFixturesModule',
       'StatusController.refresh': 'DiscoveryFixturesModule',
@@ -90,7 +119,9 @@ describe('Discovery', () => {
       return Twice;
     };
     expect(define).toThrow(InvalidTriggerError);
-    expect(define).toThrow('Twice.run has two trigger decorators (@Every and @Cron); combine them with @OrTrigger([...])');
+    expect(define).toThrow(
+      'Twice.run has two trigger decorators (@Every and @Cron); combine them with @OrTrigger([...])',
+    );
   });
 
   it('should name the task and the bad value when a trigger is invalid', () => {
@@ -110,23 +141,36 @@ describe('Discovery', () => {
     class A {}
     @Module({ imports: [MailModule] })
     class B {}
-    const { app } = await createTestApp({ imports: [AioClockModule.forRoot(), A, B, MailModule] });
-    expect(app.get(AioClockRegistry).getTasks().map((t) => t.name)).toEqual(['MailTasks.send']);
+    const { app } = await createTestApp({
+      imports: [AioClockModule.forRoot(), A, B, MailModule],
+    });
+    expect(
+      app
+        .get(AioClockRegistry)
+        .getTasks()
+        .map((t) => t.name),
+    ).toEqual(['MailTasks.send']);
     await app.close();
   });
 
   it('should keep using the Recorder a spec reads', async () => {
-    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), BillingModule] });
+    const { app, clock } = await createTestApp({
+      imports: [AioClockModule.forRoot(), BillingModule],
+    });
     await clock.advance(3_000);
     expect(app.get(Recorder).count('BillingTasks.invoice')).toBe(3);
     await app.close();
   });
-  it('should schedule every method one decorator object is applied to, each with that decorator\'s options', async () => {
+  it("should schedule every method one decorator object is applied to, each with that decorator's options", async () => {
     const everySecond = Every({ seconds: 1 });
     const disabled = Every({ seconds: 1 }, { enabled: false });
     const bounded = Every({ seconds: 1 }, { timeout: 500 });
     const overlapping = Every({ seconds: 1 }, { overlap: 'allow' });
-    expect([everySecond.spec, everySecond.options, everySecond.decoratorName]).toEqual([{ type: 'every', seconds: 1 }, {}, 'Every']);
+    expect([
+      everySecond.spec,
+      everySecond.options,
+      everySecond.decoratorName,
+    ]).toEqual([{ type: 'every', seconds: 1 }, {}, 'Every']);
     expect(disabled.options).toEqual({ enabled: false });
     let release!: () => void;
     const hang = new Promise<void>((resolve) => (release = resolve));
@@ -161,19 +205,35 @@ describe('Discovery', () => {
     @Module({ providers: [Recorder, SharedDecorators] })
     class SharedDecoratorsModule {}
 
-    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), SharedDecoratorsModule] });
+    const { app, clock } = await createTestApp({
+      imports: [AioClockModule.forRoot(), SharedDecoratorsModule],
+    });
     await clock.advance(3_600);
     const recorder = app.get(Recorder);
     expect(recorder.count('SharedDecorators.first')).toBe(3);
     expect(recorder.count('SharedDecorators.second')).toBe(3);
     expect(recorder.count('SharedDecorators.off')).toBe(0);
     const registry = app.get(AioClockRegistry);
-    expect(registry.getTask('SharedDecorators.off')).toMatchObject({ enabled: false, runs: 0 });
+    expect(registry.getTask('SharedDecorators.off')).toMatchObject({
+      enabled: false,
+      runs: 0,
+    });
     // timeout: each run fails after 500 ms, so the next one is not skipped.
-    expect(registry.getTask('SharedDecorators.hangsBounded')).toMatchObject({ runs: 3, failures: 3, skipped: 0, running: false });
+    expect(registry.getTask('SharedDecorators.hangsBounded')).toMatchObject({
+      runs: 3,
+      failures: 3,
+      skipped: 0,
+      running: false,
+    });
     // overlap 'allow' starts every run; the default 'skip' skips while one hangs.
-    expect(registry.getTask('SharedDecorators.hangsOverlapping')).toMatchObject({ runs: 3, skipped: 0, running: true });
-    expect(registry.getTask('SharedDecorators.hangsSkipping')).toMatchObject({ runs: 1, skipped: 2, running: true });
+    expect(registry.getTask('SharedDecorators.hangsOverlapping')).toMatchObject(
+      { runs: 3, skipped: 0, running: true },
+    );
+    expect(registry.getTask('SharedDecorators.hangsSkipping')).toMatchObject({
+      runs: 1,
+      skipped: 2,
+      running: true,
+    });
     release();
     await app.close();
   });
@@ -194,8 +254,16 @@ describe('Discovery', () => {
         calls.push('override');
       }
     }
-    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot()], providers: [Inherits, Overrides] });
-    expect(app.get(AioClockRegistry).getTasks().map((t) => t.name)).toEqual(['Inherits.tick']);
+    const { app, clock } = await createTestApp({
+      imports: [AioClockModule.forRoot()],
+      providers: [Inherits, Overrides],
+    });
+    expect(
+      app
+        .get(AioClockRegistry)
+        .getTasks()
+        .map((t) => t.name),
+    ).toEqual(['Inherits.tick']);
     await clock.advance(2_000);
     expect(calls).toEqual(['Inherits.tick', 'Inherits.tick']);
     await app.close();
@@ -207,11 +275,20 @@ describe('Discovery', () => {
       (copy: boolean): MethodDecorator =>
       (_target, _key, descriptor: PropertyDescriptor) => {
         const original = descriptor.value as (...args: unknown[]) => unknown;
-        const wrapper = function (this: { wraps: number }, ...args: unknown[]): unknown {
+        const wrapper = function (
+          this: { wraps: number },
+          ...args: unknown[]
+        ): unknown {
           this.wraps++;
           return original.apply(this, args);
         };
-        if (copy) for (const key of Reflect.getMetadataKeys(original)) Reflect.defineMetadata(key, Reflect.getMetadata(key, original), wrapper);
+        if (copy)
+          for (const key of Reflect.getMetadataKeys(original))
+            Reflect.defineMetadata(
+              key,
+              Reflect.getMetadata(key, original),
+              wrapper,
+            );
         descriptor.value = wrapper;
       };
 
@@ -239,8 +316,19 @@ describe('Discovery', () => {
     class WrappedModule {}
 
     it('should still schedule the method, and run it through the wrapper, whichever order and whether or not the wrapper copies metadata', async () => {
-      const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), WrappedModule] });
-      expect(app.get(AioClockRegistry).getTasks().map((task) => task.name)).toEqual(['WrappedTasks.copied', 'WrappedTasks.plain', 'WrappedTasks.inner']);
+      const { app, clock } = await createTestApp({
+        imports: [AioClockModule.forRoot(), WrappedModule],
+      });
+      expect(
+        app
+          .get(AioClockRegistry)
+          .getTasks()
+          .map((task) => task.name),
+      ).toEqual([
+        'WrappedTasks.copied',
+        'WrappedTasks.plain',
+        'WrappedTasks.inner',
+      ]);
       await clock.advance(2_000);
       const tasks = app.get(WrappedTasks);
       expect(tasks.runs).toBe(6);
@@ -249,4 +337,3 @@ describe('Discovery', () => {
     });
   });
 });
-

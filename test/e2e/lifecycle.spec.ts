@@ -12,7 +12,9 @@ import {
 
 describe('Lifecycle', () => {
   it('should log a throwing task with its name and stack through the AioClock logger, and keep its schedule', async () => {
-    const { app, clock, logger } = await createTestApp({ imports: [AioClockModule.forRoot(), FlakyModule] });
+    const { app, clock, logger } = await createTestApp({
+      imports: [AioClockModule.forRoot(), FlakyModule],
+    });
     await clock.advance(30_000);
     const tasks = app.get(FlakyTasks);
     expect(tasks.attempts).toBe(3);
@@ -29,7 +31,9 @@ describe('Lifecycle', () => {
   });
 
   it('should make app.close() wait for a running task, fire nothing more, and leave no timer', async () => {
-    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), SlowModule] });
+    const { app, clock } = await createTestApp({
+      imports: [AioClockModule.forRoot(), SlowModule],
+    });
     const tasks = app.get(SlowTasks);
     await clock.advance(5_000);
     expect(tasks.started).toBe(1);
@@ -69,7 +73,9 @@ describe('Lifecycle', () => {
   });
 
   it('should start after every module has bootstrapped, and drain before their shutdown hooks', async () => {
-    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), DatabaseModule] });
+    const { app, clock } = await createTestApp({
+      imports: [AioClockModule.forRoot(), DatabaseModule],
+    });
     const db = app.get(Database);
     await clock.advance(1_000);
     const closing = app.close();

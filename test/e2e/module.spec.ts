@@ -1,8 +1,20 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AioClockError, AioClockModule, AioClockRegistry, Clock, VirtualClock } from '../../lib';
+import {
+  AioClockError,
+  AioClockModule,
+  AioClockRegistry,
+  Clock,
+  VirtualClock,
+} from '../../lib';
 import { createTestApp } from '../src/create-app';
-import { MailService, NewsletterModule, NewsletterTasks, QuietModule, QuietTasks } from '../src/mail.fixtures';
+import {
+  MailService,
+  NewsletterModule,
+  NewsletterTasks,
+  QuietModule,
+  QuietTasks,
+} from '../src/mail.fixtures';
 
 @Injectable()
 class SettingsService {
@@ -15,20 +27,32 @@ class SettingsModule {}
 
 describe('AioClockModule', () => {
   it('should honour overrideProvider of a task dependency', async () => {
-    const fake = { sent: [] as string[], send(to: string) { this.sent.push(to); } };
+    const fake = {
+      sent: [] as string[],
+      send(to: string) {
+        this.sent.push(to);
+      },
+    };
     const { app, clock } = await createTestApp(
       { imports: [AioClockModule.forRoot(), NewsletterModule] },
       '2024-01-01T00:00:00Z',
       (b) => b.overrideProvider(MailService).useValue(fake),
     );
     await clock.advance(120_000);
-    expect(fake.sent).toEqual(['subscriber@2024-01-01T00:01:00.000Z', 'subscriber@2024-01-01T00:02:00.000Z']);
+    expect(fake.sent).toEqual([
+      'subscriber@2024-01-01T00:01:00.000Z',
+      'subscriber@2024-01-01T00:02:00.000Z',
+    ]);
     await app.close();
   });
 
   it('should honour a spy installed on the instance after init', async () => {
-    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), NewsletterModule] });
-    const spy = jest.spyOn(app.get(NewsletterTasks), 'weekly').mockImplementation(() => undefined);
+    const { app, clock } = await createTestApp({
+      imports: [AioClockModule.forRoot(), NewsletterModule],
+    });
+    const spy = jest
+      .spyOn(app.get(NewsletterTasks), 'weekly')
+      .mockImplementation(() => undefined);
     await clock.advance(60_000);
     expect(spy).toHaveBeenCalledTimes(1);
     expect(app.get(MailService).sent).toEqual([]);
@@ -41,7 +65,10 @@ describe('AioClockModule', () => {
         AioClockModule.forRootAsync({
           imports: [SettingsModule],
           inject: [SettingsService],
-          useFactory: (settings: SettingsService) => ({ timeZone: settings.zone, enabled: settings.schedulerOn }),
+          useFactory: (settings: SettingsService) => ({
+            timeZone: settings.zone,
+            enabled: settings.schedulerOn,
+          }),
         }),
         NewsletterModule,
       ],
@@ -53,17 +80,27 @@ describe('AioClockModule', () => {
 
   it('should list but never fire tasks when the module, the group or the task is disabled', async () => {
     const { app, clock } = await createTestApp({
-      imports: [AioClockModule.forRoot({ enabled: false }), NewsletterModule, QuietModule],
+      imports: [
+        AioClockModule.forRoot({ enabled: false }),
+        NewsletterModule,
+        QuietModule,
+      ],
     });
     await clock.advance(300_000);
     expect(app.get(MailService).sent).toEqual([]);
     expect(app.get(QuietTasks).runs).toBe(0);
     const tasks = app.get(AioClockRegistry).getTasks();
-    expect(tasks.map((t) => t.name).sort()).toEqual(['NewsletterTasks.disabled', 'NewsletterTasks.weekly', 'QuietTasks.tick']);
+    expect(tasks.map((t) => t.name).sort()).toEqual([
+      'NewsletterTasks.disabled',
+      'NewsletterTasks.weekly',
+      'QuietTasks.tick',
+    ]);
     expect(tasks.every((t) => t.nextRunAt === null && t.runs === 0)).toBe(true);
     await app.close();
 
-    const enabled = await createTestApp({ imports: [AioClockModule.forRoot(), NewsletterModule, QuietModule] });
+    const enabled = await createTestApp({
+      imports: [AioClockModule.forRoot(), NewsletterModule, QuietModule],
+    });
     await enabled.clock.advance(60_000);
     expect(enabled.app.get(MailService).sent).toHaveLength(1); // the disabled task never sends 'never'
     expect(enabled.app.get(QuietTasks).runs).toBe(0); // its group is disabled
@@ -71,35 +108,56 @@ describe('AioClockModule', () => {
   });
 
   it('should not run any task twice when forRoot is imported twice', async () => {
-    @Module({ imports: [AioClockModule.forRoot({ timeZone: 'UTC' }), NewsletterModule] })
+    @Module({
+      imports: [AioClockModule.forRoot({ timeZone: 'UTC' }), NewsletterModule],
+    })
     class FeatureWithItsOwnForRoot {}
     const { app, clock } = await createTestApp({
-      imports: [AioClockModule.forRoot({ timeZone: 'Europe/Berlin' }), FeatureWithItsOwnForRoot],
+      imports: [
+        AioClockModule.forRoot({ timeZone: 'Europe/Berlin' }),
+        FeatureWithItsOwnForRoot,
+      ],
     });
     await clock.advance(180_000);
     expect(app.get(MailService).sent).toHaveLength(3);
-    expect(app.get(AioClockRegistry).getTask('NewsletterTasks.weekly').runs).toBe(3);
+    expect(
+      app.get(AioClockRegistry).getTask('NewsletterTasks.weekly').runs,
+    ).toBe(3);
     await app.close();
   });
 
   it('should reject init on an unknown time zone and other bad options, naming the value', async () => {
     const build = (options: object) =>
-      Test.createTestingModule({ imports: [AioClockModule.forRoot(options as never)] })
+      Test.createTestingModule({
+        imports: [AioClockModule.forRoot(options as never)],
+      })
         .overrideProvider(Clock)
         .useValue(new VirtualClock(new Date(0)))
         .compile()
         .then((m) => m.init());
-    await expect(build({ timeZone: 'Mars/Olympus' })).rejects.toThrow(AioClockError);
+    await expect(build({ timeZone: 'Mars/Olympus' })).rejects.toThrow(
+      AioClockError,
+    );
     await expect(build({ timeZone: 'Mars/Olympus' })).rejects.toThrow(
       'AioClockModule: invalid timeZone: "Mars/Olympus" (expected an IANA time zone such as "Europe/Berlin" or "UTC")',
     );
-    await expect(build({ shutdownTimeout: -1 })).rejects.toThrow('AioClockModule: invalid shutdownTimeout: -1');
-    await expect(build({ enabld: false })).rejects.toThrow('AioClockModule: unknown option "enabld"');
+    await expect(build({ shutdownTimeout: -1 })).rejects.toThrow(
+      'AioClockModule: invalid shutdownTimeout: -1',
+    );
+    await expect(build({ enabld: false })).rejects.toThrow(
+      'AioClockModule: unknown option "enabld"',
+    );
   });
 
   it('should keep two apps in one process independent', async () => {
-    const first = await createTestApp({ imports: [AioClockModule.forRoot(), NewsletterModule] }, '2024-01-01T00:00:00Z');
-    const second = await createTestApp({ imports: [AioClockModule.forRoot(), NewsletterModule] }, '2030-01-01T00:00:00Z');
+    const first = await createTestApp(
+      { imports: [AioClockModule.forRoot(), NewsletterModule] },
+      '2024-01-01T00:00:00Z',
+    );
+    const second = await createTestApp(
+      { imports: [AioClockModule.forRoot(), NewsletterModule] },
+      '2030-01-01T00:00:00Z',
+    );
     await first.clock.advance(120_000);
     expect(first.app.get(MailService).sent).toHaveLength(2);
     expect(second.app.get(MailService).sent).toHaveLength(0);
@@ -109,7 +167,9 @@ describe('AioClockModule', () => {
     expect(second.app.get(MailService).sent).toHaveLength(0);
     second.app.get(AioClockRegistry).resume('NewsletterTasks.weekly');
     await second.clock.advance(60_000);
-    expect(second.app.get(MailService).sent).toEqual(['subscriber@2030-01-01T00:02:00.000Z']);
+    expect(second.app.get(MailService).sent).toEqual([
+      'subscriber@2030-01-01T00:02:00.000Z',
+    ]);
     expect(first.clock.pendingTimers()).toBe(0);
     await second.app.close();
   });

@@ -1,10 +1,17 @@
-import { AioClockModule, AioClockRegistry, TaskNotFoundError, type TaskEvent } from '../../lib';
+import {
+  AioClockModule,
+  AioClockRegistry,
+  TaskNotFoundError,
+  type TaskEvent,
+} from '../../lib';
 import { createTestApp } from '../src/create-app';
 import { ReportsFixtureModule, ReportTasks } from '../src/lifecycle.fixtures';
 
 describe('AioClockRegistry', () => {
   it('should list tasks with their trigger, group and state', async () => {
-    const { app } = await createTestApp({ imports: [AioClockModule.forRoot(), ReportsFixtureModule] });
+    const { app } = await createTestApp({
+      imports: [AioClockModule.forRoot(), ReportsFixtureModule],
+    });
     const registry = app.get(AioClockRegistry);
     expect(registry.getTasks().map((t) => t.name)).toEqual([
       'ReportTasks.daily',
@@ -26,48 +33,93 @@ describe('AioClockRegistry', () => {
       finished: false,
     });
     expect(() => registry.getTask('nope')).toThrow(TaskNotFoundError);
-    expect(() => registry.getTask('nope')).toThrow('No task named "nope" is registered');
+    expect(() => registry.getTask('nope')).toThrow(
+      'No task named "nope" is registered',
+    );
     await app.close();
   });
 
   it('should run a task now, resolving to its result or rejecting with its error', async () => {
-    const { app, logger } = await createTestApp({ imports: [AioClockModule.forRoot(), ReportsFixtureModule] });
+    const { app, logger } = await createTestApp({
+      imports: [AioClockModule.forRoot(), ReportsFixtureModule],
+    });
     const registry = app.get(AioClockRegistry);
     await expect(registry.runTask('reports.sum')).resolves.toBe(5);
-    await expect(registry.runTask('reports.fail')).rejects.toThrow(new TypeError('no data'));
+    await expect(registry.runTask('reports.fail')).rejects.toThrow(
+      new TypeError('no data'),
+    );
     await expect(registry.runTask('nope')).rejects.toThrow(TaskNotFoundError);
-    expect(registry.getTask('reports.sum')).toMatchObject({ runs: 1, failures: 0, lastRunAt: new Date('2024-03-31T11:00:00Z') });
-    expect(registry.getTask('reports.fail')).toMatchObject({ runs: 1, failures: 1 });
-    expect(logger.aioclock('error').map((e) => e.message).join('\n')).toContain('reports.fail');
+    expect(registry.getTask('reports.sum')).toMatchObject({
+      runs: 1,
+      failures: 0,
+      lastRunAt: new Date('2024-03-31T11:00:00Z'),
+    });
+    expect(registry.getTask('reports.fail')).toMatchObject({
+      runs: 1,
+      failures: 1,
+    });
+    expect(
+      logger
+        .aioclock('error')
+        .map((e) => e.message)
+        .join('\n'),
+    ).toContain('reports.fail');
     await app.close();
   });
 
   it('should emit scheduled, started, succeeded, failed and skipped events', async () => {
-    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), ReportsFixtureModule] });
+    const { app, clock } = await createTestApp({
+      imports: [AioClockModule.forRoot(), ReportsFixtureModule],
+    });
     const registry = app.get(AioClockRegistry);
     const events: TaskEvent[] = [];
     const subscription = registry.events$.subscribe((e) => events.push(e));
-    for (const name of ['ReportTasks.daily', 'ReportTasks.weekly', 'ReportTasks.monthly']) registry.pause(name);
+    for (const name of [
+      'ReportTasks.daily',
+      'ReportTasks.weekly',
+      'ReportTasks.monthly',
+    ])
+      registry.pause(name);
     await clock.advance(3_600_000);
     subscription.unsubscribe();
 
-    const of = (name: string) => events.filter((e) => e.name === name).map((e) => e.type);
+    const of = (name: string) =>
+      events.filter((e) => e.name === name).map((e) => e.type);
     // The next due time is armed as the current one fires.
     expect(of('reports.sum')).toEqual(['scheduled', 'started', 'succeeded']);
     expect(of('reports.fail')).toEqual(['scheduled', 'started', 'failed']);
-    expect(events.find((e) => e.type === 'scheduled' && e.name === 'reports.sum')!.scheduledAt).toEqual(new Date('2024-03-31T13:00:00Z'));
+    expect(
+      events.find((e) => e.type === 'scheduled' && e.name === 'reports.sum')!
+        .scheduledAt,
+    ).toEqual(new Date('2024-03-31T13:00:00Z'));
     const failed = events.find((e) => e.type === 'failed')!;
-    expect(failed).toMatchObject({ group: 'reports', scheduledAt: new Date('2024-03-31T12:00:00Z'), at: new Date('2024-03-31T12:00:00Z') });
+    expect(failed).toMatchObject({
+      group: 'reports',
+      scheduledAt: new Date('2024-03-31T12:00:00Z'),
+      at: new Date('2024-03-31T12:00:00Z'),
+    });
     expect(failed.error).toBeInstanceOf(TypeError);
     // Paused tasks let their due times pass, each reported as skipped.
-    expect(registry.getTask('ReportTasks.daily')).toMatchObject({ runs: 0, skipped: 360, paused: true, nextRunAt: null });
-    const skipped = events.find((e) => e.type === 'skipped' && e.name === 'ReportTasks.daily')!;
-    expect(skipped).toMatchObject({ reason: 'paused', scheduledAt: new Date('2024-03-31T11:00:10Z') });
+    expect(registry.getTask('ReportTasks.daily')).toMatchObject({
+      runs: 0,
+      skipped: 360,
+      paused: true,
+      nextRunAt: null,
+    });
+    const skipped = events.find(
+      (e) => e.type === 'skipped' && e.name === 'ReportTasks.daily',
+    )!;
+    expect(skipped).toMatchObject({
+      reason: 'paused',
+      scheduledAt: new Date('2024-03-31T11:00:10Z'),
+    });
     await app.close();
   });
 
-  it('should cap how many of a group\'s tasks run at once, and pause and resume a group', async () => {
-    const { app, clock } = await createTestApp({ imports: [AioClockModule.forRoot(), ReportsFixtureModule] });
+  it("should cap how many of a group's tasks run at once, and pause and resume a group", async () => {
+    const { app, clock } = await createTestApp({
+      imports: [AioClockModule.forRoot(), ReportsFixtureModule],
+    });
     const registry = app.get(AioClockRegistry);
     const tasks = app.get(ReportTasks);
     await clock.advance(10_000);

@@ -16,7 +16,10 @@ describe('SIGTERM to the sample app mid-run', () => {
   it('should stop on SIGTERM after a scheduled run, drain, and run the @OnShutDown task', () => {
     expect(exit.beforeSignal).toMatch(/ran CleanupTasks\.purgeTemp/);
     // A drained shutdown is a success: status 0, not death by the signal.
-    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+    expect({ code: exit.code, signal: exit.signal }).toEqual({
+      code: 0,
+      signal: null,
+    });
     const flush = exit.output.indexOf('ran flush');
     expect(flush).toBeGreaterThan(exit.beforeSignal.length - 1);
     // Nothing failed on the way down.

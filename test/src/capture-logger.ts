@@ -19,7 +19,12 @@ export class CaptureLogger implements LoggerService {
     this.entries.push({ level: 'warn', message: String(message), context });
   }
   error(message: unknown, stack?: string, context?: string): void {
-    this.entries.push({ level: 'error', message: String(message), stack, context });
+    this.entries.push({
+      level: 'error',
+      message: String(message),
+      stack,
+      context,
+    });
   }
   debug(message: unknown, context?: string): void {
     this.entries.push({ level: 'debug', message: String(message), context });
@@ -33,6 +38,8 @@ export class CaptureLogger implements LoggerService {
 
   /** Lines written with the AioClock context at one level. */
   aioclock(level: LogEntry['level']): LogEntry[] {
-    return this.entries.filter((e) => e.level === level && e.context === 'AioClock');
+    return this.entries.filter(
+      (e) => e.level === level && e.context === 'AioClock',
+    );
   }
 }

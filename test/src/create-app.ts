@@ -1,5 +1,9 @@
 import type { ModuleMetadata } from '@nestjs/common';
-import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
+import {
+  Test,
+  type TestingModule,
+  type TestingModuleBuilder,
+} from '@nestjs/testing';
 import { Clock, VirtualClock } from '../../lib';
 import { CaptureLogger } from './capture-logger';
 
@@ -22,7 +26,9 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const clock = new VirtualClock(new Date(start));
   const logger = new CaptureLogger();
-  const builder = customize(Test.createTestingModule(metadata).overrideProvider(Clock).useValue(clock));
+  const builder = customize(
+    Test.createTestingModule(metadata).overrideProvider(Clock).useValue(clock),
+  );
   const app = await builder.setLogger(logger).compile();
   await app.init();
   return { app, clock, logger };

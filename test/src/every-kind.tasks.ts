@@ -71,7 +71,9 @@ export class EveryKindTasks {
     this.note(ctx);
   }
 
-  @OrTrigger([Every({ seconds: 3 }), Every({ seconds: 5 })], { maxLoopCount: 7 })
+  @OrTrigger([Every({ seconds: 3 }), Every({ seconds: 5 })], {
+    maxLoopCount: 7,
+  })
   or(ctx: TaskContext): void {
     this.note(ctx);
   }

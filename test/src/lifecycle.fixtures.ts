@@ -1,5 +1,11 @@
 import { Injectable, Module } from '@nestjs/common';
-import { AioClockModule, Every, OnShutDown, OnStartUp, type TaskContext } from '../../lib';
+import {
+  AioClockModule,
+  Every,
+  OnShutDown,
+  OnStartUp,
+  type TaskContext,
+} from '../../lib';
 
 /** A promise a test settles by hand. */
 export class Gate {

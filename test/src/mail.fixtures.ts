@@ -39,5 +39,8 @@ export class QuietTasks {
   }
 }
 
-@Module({ imports: [AioClockModule.forFeature({ name: 'quiet', enabled: false })], providers: [QuietTasks] })
+@Module({
+  imports: [AioClockModule.forFeature({ name: 'quiet', enabled: false })],
+  providers: [QuietTasks],
+})
 export class QuietModule {}

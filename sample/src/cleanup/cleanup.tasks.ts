@@ -1,6 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 // Published: import { At, Cron, Every, OnShutDown, OrTrigger, type TaskContext } from 'nestjs-aioclock';
-import { At, Cron, Every, OnShutDown, OrTrigger, type TaskContext } from '../../../lib';
+import {
+  At,
+  Cron,
+  Every,
+  OnShutDown,
+  OrTrigger,
+  type TaskContext,
+} from '../../../lib';
 import { StorageService } from './storage.service';
 
 @Injectable()
@@ -30,6 +37,8 @@ export class CleanupTasks {
   @OnShutDown()
   async flush(): Promise<void> {
     await this.storage.flush();
-    this.logger.log('ran flush: storage flushed after every other task stopped');
+    this.logger.log(
+      'ran flush: storage flushed after every other task stopped',
+    );
   }
 }

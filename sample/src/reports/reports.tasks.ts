@@ -17,7 +17,9 @@ export class ReportsTasks {
   @Every({ seconds: 2 })
   async snapshot(ctx: TaskContext): Promise<void> {
     const n = await this.reports.snapshot();
-    this.logger.log(`ran ${ctx.name} #${n} (group ${ctx.group}, due ${ctx.scheduledAt.toISOString()})`);
+    this.logger.log(
+      `ran ${ctx.name} #${n} (group ${ctx.group}, due ${ctx.scheduledAt.toISOString()})`,
+    );
   }
 
   @Cron('*/5 * * * * *', { name: 'reports.digest', timeout: 2_000 })

@@ -14,10 +14,15 @@ describe('cron-parser loading', () => {
       class Nightly {
         run(): void {}
       }
-      const descriptor = Object.getOwnPropertyDescriptor(Nightly.prototype, 'run')!;
+      const descriptor = Object.getOwnPropertyDescriptor(
+        Nightly.prototype,
+        'run',
+      )!;
       lib.Cron('0 3 * * *')(Nightly.prototype, 'run', descriptor);
       expect(loads).toBe(1);
-      expect(() => lib.Cron('61 * * * *')(Nightly.prototype, 'other', { value: () => {} })).toThrow(/Nightly\.other: invalid cron/);
+      expect(() =>
+        lib.Cron('61 * * * *')(Nightly.prototype, 'other', { value: () => {} }),
+      ).toThrow(/Nightly\.other: invalid cron/);
       expect(loads).toBe(1);
     });
   });
