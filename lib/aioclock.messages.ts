@@ -1,23 +1,11 @@
 // Every user-facing message, as a small function returning a string, so tests
 // can assert on exact messages and wording stays consistent.
 
-/** Renders a bad value the way a user typed it: strings quoted, objects as JSON. */
+import { describeError, describeValue } from './errors/describe-error';
+
+/** Renders a bad value the way a user typed it: strings quoted, objects as JSON. Never throws. */
 export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (
-    typeof value === 'number' ||
-    typeof value === 'boolean' ||
-    value === undefined ||
-    value === null
-  )
-    return String(value);
-  if (typeof value === 'function')
-    return `[function ${value.name || 'anonymous'}]`;
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
+  return describeValue(value);
 }
 
 export const invalidParameter = (
@@ -114,7 +102,7 @@ export const methodsOnly = (decorator: string): string =>
   `@${decorator} decorates methods only`;
 
 export const taskFailed = (task: string, error: unknown): string =>
-  `Task ${task} failed: ${error instanceof Error ? error.message : formatValue(error)}`;
+  `Task ${task} failed: ${describeError(error)}`;
 
 /** An `@Every` whose units add up to an unusable interval. */
 export const invalidInterval = (totalMs: number, expected: string): string =>
@@ -176,7 +164,7 @@ export const runAbortedOnShutdown = (name: string, graceMs: number): string =>
 
 /** Logged once when the coordinator starts failing. */
 export const coordinatorUnavailable = (cause: unknown): string =>
-  `Coordinator unavailable: ${cause instanceof Error ? cause.message : formatValue(cause)}; due runs are skipped on this replica until it answers again`;
+  `Coordinator unavailable: ${describeError(cause)}; due runs are skipped on this replica until it answers again`;
 
 /** Logged once when the coordinator answers again after failing. */
 export const coordinatorRecovered = (): string =>

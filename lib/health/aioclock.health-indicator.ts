@@ -12,7 +12,7 @@ import {
 import type { Subscription } from 'rxjs';
 import { AioClockRegistry } from '../aioclock.registry';
 import { Clock } from '../clock/clock';
-import { errorMessage } from '../http/aioclock-http.history';
+import { describeError, ERROR_TEXT_MAX_LENGTH } from '../errors/describe-error';
 import type { AioClockHealthOptions } from './aioclock-health-options.interface';
 
 /** Default for `AioClockHealthOptions.overdueMarginMs`. */
@@ -87,7 +87,7 @@ export class AioClockHealthIndicator
       const streak = this.streaks.get(event.name);
       this.streaks.set(event.name, {
         count: (streak?.count ?? 0) + 1,
-        lastError: errorMessage(event.error),
+        lastError: describeError(event.error, ERROR_TEXT_MAX_LENGTH),
       });
     });
   }
