@@ -93,6 +93,10 @@ export const unknownOption = (
 ): string =>
   `${owner}: unknown option "${option}" (allowed: ${allowed.join(', ')})`;
 
+/** What a duration option above Node's timer limit is told (`setTimeout` would make it 1 ms). */
+export const beyondTimerLimit = (limitMs: number): string =>
+  `at most ${limitMs} ms, Node's timer limit (about 24.8 days)`;
+
 /** Two `AioClockModule.forRoot()` imports: which one schedules. */
 export const forRootImportedTwice = (): string =>
   'AioClockModule.forRoot() is imported more than once; the import closest to the root module schedules every task with its options, the others are ignored';
@@ -129,6 +133,10 @@ export const invalidCoordinatorOption = (
   expected: string,
 ): string =>
   `RedisCoordinator: invalid ${option}: ${value !== null && typeof value === 'object' ? 'an object' : formatValue(value)} (expected ${expected})`;
+
+/** A `claimTimeoutMs` so long that a lease of twice it would pass Node's timer limit. */
+export const claimBeyondHalfTimerLimit = (limitMs: number): string =>
+  `at most ${Math.floor(limitMs / 2)} ms, so a lease of twice it stays within Node's timer limit`;
 
 // --- clock and scheduler (lib/clock, lib/scheduler) ---
 
