@@ -17,7 +17,7 @@ import {
 import { forRootImportedTwice } from './aioclock.messages';
 import { AioClockExplorer } from './aioclock.explorer';
 import { AIOCLOCK_OPTIONS } from './aioclock.module-definition';
-import { validateModuleOptions } from './aioclock.validation';
+import { validateModuleOptions } from './options/module.options';
 import { Clock } from './clock/clock';
 import type { AioClockOptions } from './interfaces/aioclock-options.interface';
 import { Scheduler } from './scheduler/scheduler';
