@@ -44,6 +44,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   readonly groups = new Map<string, GroupState>();
   readonly queue = new TimerQueue<TaskState>();
   readonly active = new RunList();
+  inFlight = 0;
   phase: SchedulerPhase = 'idle';
   idleWaiter: (() => void) | null = null;
   /** The throw-away scheduler of `warmUp`: fired by hand, it never arms a timer. */
@@ -310,7 +311,13 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     else this.groupSlots.wait(task, due, waiter, receipt);
   }
 
-  /** The one wrapper around every run. Nothing thrown here escapes. */
+  /**
+   * The one wrapper around every run. Nothing thrown here escapes. A run that
+   * returns no promise (the usual case) is over when this returns: it needs
+   * no `Run` object, only its context. A `Run` is made for a run that must be
+   * reachable while it goes on: one that returned a promise (timeout,
+   * shutdown abort) or one a newer run may cancel (`cancelOther`).
+   */
   startRun(task: TaskState, due: number, waiter: RunWaiter | null): void {
     const now = this.clock.timestamp();
     const group = task.group;
@@ -318,26 +325,29 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     group.active++;
     task.runs++;
     task.lastRunAt = now;
-    const run = new Run(
-      task,
-      new RunContext(task.name, group.name, due, now),
-      waiter,
-      due,
-    );
-    if (task.overlap === 'cancelOther') task.current = run;
-    this.active.add(run);
+    this.inFlight++;
+    const context = new RunContext(task.name, group.name, due, now);
+    // cancelOther aborts the run in flight, even from inside its synchronous part.
+    const cancellable =
+      task.overlap === 'cancelOther'
+        ? (task.current = new Run(task, context, waiter, due))
+        : null;
     if (this.events.observed) this.events.emit('started', task, due);
     let result: unknown;
     try {
-      result = task.def.invoke(run.context);
+      result = task.def.invoke(context);
     } catch (error) {
-      this.failRun(run, error);
+      this.leave(task, cancellable);
+      this.reportFailure(task, due, waiter, cancellable?.cancelled, error);
       return;
     }
     if (!isThenable(result)) {
-      this.succeedRun(run, result);
+      this.leave(task, cancellable);
+      this.reportSuccess(task, due, waiter, result);
       return;
     }
+    const run = cancellable ?? new Run(task, context, waiter, due);
+    this.active.add(run);
     const timeout = task.timeout;
     if (timeout !== undefined && timeout > 0) {
       run.timeoutMs = timeout;
@@ -356,7 +366,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
         this.failRun(run, error);
         return;
       }
-      this.succeedRun(run, value);
+      if (!this.endRun(run)) return;
+      this.reportSuccess(run.task, run.due, run.waiter, value);
     } catch (error) {
       // Only a scheduler bug can land here; report it, never as a rejection.
       this.reportError(error);
@@ -371,13 +382,43 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     this.failRun(run, error);
   }
 
-  /** Ends a run in flight as succeeded with `value` (ignored once it is over). */
-  private succeedRun(run: Run, value: unknown): void {
+  /** Ends a run that returned a promise as failed with `error` (ignored once it is over). */
+  failRun(run: Run, error: unknown): void {
     if (!this.endRun(run)) return;
-    const task = run.task;
+    this.reportFailure(run.task, run.due, run.waiter, run.cancelled, error);
+  }
+
+  /** The end of a run that returned a promise; `false` if it had already ended. */
+  private endRun(run: Run): boolean {
+    if (run.done) return false;
+    if (run.timer !== null) {
+      this.clock.clearTimer(run.timer);
+      run.timer = null;
+    }
+    this.active.delete(run);
+    this.leave(run.task, run);
+    return true;
+  }
+
+  /** A run is over: its slots are free. `run`: its `Run`, if it had one. */
+  private leave(task: TaskState, run: Run | null): void {
+    task.running--;
+    task.group.active--;
+    this.inFlight--;
+    if (run === null) return;
+    run.done = true;
+    if (task.current === run) task.current = null;
+  }
+
+  private reportSuccess(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+    value: unknown,
+  ): void {
     try {
-      if (this.events.observed) this.events.emit('succeeded', task, run.due);
-      if (run.waiter !== null) run.waiter.resolve(value);
+      if (this.events.observed) this.events.emit('succeeded', task, due);
+      if (waiter !== null) waiter.resolve(value);
     } catch (error) {
       // An observer threw: the schedule must go on regardless.
       this.reportError(error);
@@ -385,39 +426,25 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     this.afterRun(task);
   }
 
-  /** Ends a run in flight as failed with `error` (ignored once it is over). */
-  failRun(run: Run, error: unknown): void {
-    if (!this.endRun(run)) return;
-    const task = run.task;
+  /** @param cancelled the scheduler aborted the run itself (`cancelOther`, shutdown): a warning, not an error */
+  private reportFailure(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+    cancelled: boolean | undefined,
+    error: unknown,
+  ): void {
     try {
       task.failures++;
-      // A run we aborted ourselves (cancelOther, shutdown) is expected to fail.
-      if (run.cancelled) this.logger.warn(taskFailed(task.name, error));
+      if (cancelled === true) this.logger.warn(taskFailed(task.name, error));
       else this.logger.error(taskFailed(task.name, error), stackOf(error));
-      if (this.events.observed)
-        this.events.emit('failed', task, run.due, error);
-      if (run.waiter !== null) run.waiter.reject(error);
+      if (this.events.observed) this.events.emit('failed', task, due, error);
+      if (waiter !== null) waiter.reject(error);
     } catch (thrown) {
       // A logger or an observer threw: the schedule must go on regardless.
       this.reportError(thrown);
     }
     this.afterRun(task);
-  }
-
-  /** The bookkeeping of a run's end; `false` if it had already ended. */
-  private endRun(run: Run): boolean {
-    if (run.done) return false;
-    run.done = true;
-    if (run.timer !== null) {
-      this.clock.clearTimer(run.timer);
-      run.timer = null;
-    }
-    const task = run.task;
-    task.running--;
-    task.group.active--;
-    this.active.delete(run);
-    if (task.current === run) task.current = null;
-    return true;
   }
 
   /**
@@ -435,7 +462,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     ) {
       // Nothing waits behind this run (the usual case): only the bookkeeping.
       this.maybeFinish(task);
-      if (this.active.size === 0 && this.idleWaiter !== null) this.idleWaiter();
+      if (this.inFlight === 0 && this.idleWaiter !== null) this.idleWaiter();
       return;
     }
     this.ended.push(task);
@@ -452,7 +479,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
           this.overlap.startBuffered(next);
           if (next.kind === 'forever') this.forever.arm(next);
           this.maybeFinish(next);
-          if (this.active.size === 0 && this.idleWaiter !== null)
+          if (this.inFlight === 0 && this.idleWaiter !== null)
             this.idleWaiter();
         } catch (error) {
           this.reportError(error);

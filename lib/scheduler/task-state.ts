@@ -33,7 +33,11 @@ export class RunRequest {
   }
 }
 
-/** One run in flight. */
+/**
+ * A run in flight that has to be reachable while it goes on: one that
+ * returned a promise (its timeout, shutdown's abort), or one a newer run may
+ * cancel (`cancelOther`). A synchronous run needs none.
+ */
 export class Run {
   /** The timeout timer, while armed. */
   timer: TimerHandle | null = null;
@@ -140,6 +144,8 @@ export class TaskState implements Queueable {
   paused = false;
   /** `forever` tasks only. */
   readonly forever: ForeverState | null;
+  /** Its overlap policy; read on every run, so kept here, not behind the definition's getters. */
+  readonly overlap: OverlapPolicy;
 
   constructor(
     readonly def: TaskDefinition,
@@ -150,16 +156,12 @@ export class TaskState implements Queueable {
     const max = (def.trigger as { maxLoopCount?: number }).maxLoopCount;
     this.maxLoops = typeof max === 'number' ? max : null;
     this.forever = kind === 'forever' ? new ForeverState() : null;
+    this.overlap = def.overlap ?? DEFAULT_OVERLAP;
   }
 
   /** The task's unique name. */
   get name(): string {
     return this.def.name;
-  }
-
-  /** Its overlap policy. */
-  get overlap(): OverlapPolicy {
-    return this.def.overlap ?? DEFAULT_OVERLAP;
   }
 
   /** Paused itself or through its group. */
