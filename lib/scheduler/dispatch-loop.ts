@@ -8,6 +8,7 @@ import { DispatchWarmUp, type WarmUpTarget } from './dispatch-warm-up';
 import { Fifo } from './fifo';
 import { ForeverLoop } from './forever-loop';
 import { GroupAdmission } from './group-admission';
+import { guardedLogger } from './guarded-logger';
 import { LateCatchUp } from './late-catch-up';
 import { LoopBudget } from './loop-budget';
 import { OverlapPolicies } from './overlap-policies';
@@ -69,7 +70,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   /** @param options clock, logger, `enabled`, coordinator, warm-up copies */
   constructor(options: Omit<SchedulerOptions, 'timeZone'>) {
     this.clock = options.clock;
-    this.logger = options.logger;
+    this.logger = guardedLogger(options.logger);
     this.enabled = options.enabled !== false;
     this.coordinator = options.coordinator;
     this.events = new TaskEvents(this.clock);
@@ -376,8 +377,9 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     if (!this.endRun(run)) return;
     const task = run.task;
     try {
-      if (this.events.observed) this.events.emit('succeeded', task, run.due);
+      // The waiter first: nothing reported after it can leave it hanging.
       if (run.waiter !== null) run.waiter.resolve(value);
+      if (this.events.observed) this.events.emit('succeeded', task, run.due);
     } catch (error) {
       // An observer threw: the schedule must go on regardless.
       this.reportError(error);
@@ -389,14 +391,15 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   failRun(run: Run, error: unknown): void {
     if (!this.endRun(run)) return;
     const task = run.task;
+    task.failures++;
     try {
-      task.failures++;
+      // The waiter first: nothing reported after it can leave it hanging.
+      if (run.waiter !== null) run.waiter.reject(error);
       // A run we aborted ourselves (cancelOther, shutdown) is expected to fail.
       if (run.cancelled) this.logger.warn(taskFailed(task.name, error));
       else this.logger.error(taskFailed(task.name, error), stackOf(error));
       if (this.events.observed)
         this.events.emit('failed', task, run.due, error);
-      if (run.waiter !== null) run.waiter.reject(error);
     } catch (thrown) {
       // A logger or an observer threw: the schedule must go on regardless.
       this.reportError(thrown);
