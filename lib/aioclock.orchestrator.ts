@@ -85,7 +85,11 @@ export class AioClockOrchestrator
     const leader = leading?.providers.get(AioClockOrchestrator)?.instance;
     this.leader = leader instanceof AioClockOrchestrator ? leader : this;
     if (this.leader !== this) {
-      this.logger.warn(forRootImportedTwice());
+      try {
+        this.logger.warn(forRootImportedTwice());
+      } catch {
+        // A broken app logger must not fail init over a warning.
+      }
       return;
     }
     const scheduler = this.scheduler;

@@ -8,6 +8,7 @@ import { DispatchWarmUp, type WarmUpTarget } from './dispatch-warm-up';
 import { Fifo } from './fifo';
 import { ForeverLoop } from './forever-loop';
 import { GroupAdmission } from './group-admission';
+import { guardedLogger } from './guarded-logger';
 import { LateCatchUp } from './late-catch-up';
 import { LoopBudget } from './loop-budget';
 import { OverlapPolicies } from './overlap-policies';
@@ -70,7 +71,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   /** @param options clock, logger, `enabled`, coordinator, warm-up copies */
   constructor(options: Omit<SchedulerOptions, 'timeZone'>) {
     this.clock = options.clock;
-    this.logger = options.logger;
+    this.logger = guardedLogger(options.logger);
     this.enabled = options.enabled !== false;
     this.coordinator = options.coordinator;
     this.events = new TaskEvents(this.clock);
@@ -417,8 +418,9 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     value: unknown,
   ): void {
     try {
-      if (this.events.observed) this.events.emit('succeeded', task, due);
+      // The waiter first: nothing reported after it can leave it hanging.
       if (waiter !== null) waiter.resolve(value);
+      if (this.events.observed) this.events.emit('succeeded', task, due);
     } catch (error) {
       // An observer threw: the schedule must go on regardless.
       this.reportError(error);
@@ -434,12 +436,13 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     cancelled: boolean | undefined,
     error: unknown,
   ): void {
+    task.failures++;
     try {
-      task.failures++;
+      // The waiter first: nothing reported after it can leave it hanging.
+      if (waiter !== null) waiter.reject(error);
       if (cancelled === true) this.logger.warn(taskFailed(task.name, error));
       else this.logger.error(taskFailed(task.name, error), stackOf(error));
       if (this.events.observed) this.events.emit('failed', task, due, error);
-      if (waiter !== null) waiter.reject(error);
     } catch (thrown) {
       // A logger or an observer threw: the schedule must go on regardless.
       this.reportError(thrown);
