@@ -1,8 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-// Types only: nothing here loads 'ioredis' at run time, so it stays an optional
-// peer that only users of this class install.
-import type { Cluster, Redis } from 'ioredis';
 import { AioClockError } from '../errors/aioclock.error';
 import {
   coordinationFailed,
@@ -11,6 +8,7 @@ import {
   redisNoAnswer,
 } from '../aioclock.messages';
 import type { Coordinator } from './coordinator.interface';
+import type { RedisCoordinatorClient } from './redis-client.interface';
 
 /** Default `keyPrefix` of `RedisCoordinator`. */
 export const REDIS_DEFAULT_KEY_PREFIX = 'aioclock';
@@ -45,7 +43,7 @@ export interface RedisCoordinatorOptions {
    * An `ioredis` client (`Redis` or `Cluster`) built and owned by the caller:
    * the coordinator never connects, quits or reconfigures it.
    */
-  client: Redis | Cluster;
+  client: RedisCoordinatorClient;
   /**
    * First part of every key: `<keyPrefix>:{<task>}:<dueAt>` for claims and
    * `<keyPrefix>:{<task>}:lease` for `@Forever` leases. Give each application
@@ -93,7 +91,7 @@ export class RedisCoordinator implements Coordinator {
   /** How long a `@Forever` lease lasts without renewal, in ms. */
   readonly leaseTtlMs: number;
 
-  private readonly client: Redis | Cluster;
+  private readonly client: RedisCoordinatorClient;
   // Calls waiting for the connection to become ready; one 'ready' listener serves them all.
   private readonly waitingForReady = new Set<() => void>();
   private listeningForReady = false;
