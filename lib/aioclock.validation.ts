@@ -61,6 +61,10 @@ const MODULE_RULES: Rules = {
   enabled: boolean,
   shutdownTimeout: nonNegativeMs,
   coordinator,
+  openTelemetry: (v) =>
+    v === true || v === false || v === 'auto'
+      ? undefined
+      : "true, false or 'auto'",
 };
 
 function check(

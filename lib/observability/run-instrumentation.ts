@@ -1,6 +1,7 @@
 import type * as OtelApiModule from '@opentelemetry/api';
 import { detectOpenTelemetry, loadOpenTelemetryApi } from './otel.loader';
 import type { OtelApi } from './otel.loader';
+import { runOutcomeOf } from './run-outcome-of';
 import {
   ATTR_ATTEMPT,
   ATTR_CATCH_UP,
@@ -41,6 +42,8 @@ export interface RunInstrumentationOptions {
    * never need the optional peer.)
    */
   api?: unknown;
+  /** Where an error thrown by the SDK while ending a run goes. @default ignored */
+  onError?: (error: unknown) => void;
 }
 
 /** Metric attribute sets of one task, made once: a run allocates none. */
@@ -72,6 +75,7 @@ interface RunTools {
   readonly duration: OtelApiModule.Histogram | null;
   readonly active: OtelApiModule.UpDownCounter | null;
   readonly clockTimes: boolean;
+  readonly onError: (error: unknown) => void;
 }
 
 /**
@@ -91,6 +95,20 @@ export interface RunTrace {
    * @param error what it threw, for an outcome other than `succeeded`
    */
   end(outcome: RunOutcome, endMs: number, error?: unknown): void;
+  /**
+   * `end`, for the scheduler: works the outcome out and never throws (an SDK
+   * error goes to `onError`).
+   * @param failed it threw, rejected, timed out or was given up on
+   * @param value what it returned or threw
+   * @param cancelled the scheduler aborted it
+   * @param endMs when, epoch ms by the scheduler's clock
+   */
+  settle(
+    failed: boolean,
+    value: unknown,
+    cancelled: boolean,
+    endMs: number,
+  ): void;
 }
 
 /**
@@ -113,12 +131,14 @@ export class RunInstrumentation {
     metrics: boolean,
     private readonly replica: string,
     private readonly clockTimes: boolean,
+    onError: (error: unknown) => void,
   ) {
     this.tracer = tracing ? api.trace.getTracer(INSTRUMENTATION_SCOPE) : null;
     const meter = metrics ? api.metrics.getMeter(INSTRUMENTATION_SCOPE) : null;
     this.tools = {
       api,
       clockTimes,
+      onError,
       runs:
         meter?.createCounter(METRIC_RUNS, {
           description: 'Runs that ended, and due times that were skipped',
@@ -167,6 +187,7 @@ export class RunInstrumentation {
       found.metrics,
       options.replica,
       options.clockTimes === true,
+      options.onError ?? (() => undefined),
     );
   }
 
@@ -181,10 +202,10 @@ export class RunInstrumentation {
    * @param group the task's group
    * @param scheduledMs the due time, epoch ms
    * @param startedMs when it starts, epoch ms (by the scheduler's clock)
+   * @param requested `true` for a run someone asked for (`runTask`): its
+   *   span is a child of the caller's; a scheduled run starts a trace
    * @param attempt 1-based try for this due time
    * @param catchUp a missed due time fired late
-   * @param parentFromActive `true` for a run someone asked for (`runTask`):
-   *   its span is a child of the caller's; a scheduled run starts a trace
    * @param firstAttempt for a retry: the first attempt's trace, linked
    */
   begin(
@@ -192,9 +213,9 @@ export class RunInstrumentation {
     group: string,
     scheduledMs: number,
     startedMs: number,
+    requested = false,
     attempt = 1,
     catchUp = false,
-    parentFromActive = false,
     firstAttempt: RunTrace | null = null,
   ): RunTrace {
     const labels = this.labelsOf(task, group);
@@ -205,7 +226,7 @@ export class RunInstrumentation {
     let context: Context | null = null;
     if (this.tracer !== null) {
       const api = this.api;
-      const parent = parentFromActive ? api.context.active() : api.ROOT_CONTEXT;
+      const parent = requested ? api.context.active() : api.ROOT_CONTEXT;
       const first = (firstAttempt as SpanRunTrace | null)?.span ?? null;
       span = this.tracer.startSpan(
         SPAN_NAME_PREFIX + task,
@@ -232,13 +253,21 @@ export class RunInstrumentation {
   }
 
   /**
-   * A due time was skipped (overlap, pause, late, another replica's): counted
-   * under `outcome: 'skipped'`, never a span.
+   * Due times that did not run — skipped (overlap, pause, late, another
+   * replica's) or failed before starting (a coordinator outage) — are counted
+   * under their outcome, never given a span.
    * @param task the task's name
    * @param group the task's group
+   * @param outcome `'skipped'`, or `'failed'` for a claim that failed
+   * @param count how many @default 1
    */
-  skipped(task: string, group: string): void {
-    this.tools.runs?.add(1, this.labelsOf(task, group).outcome('skipped'));
+  notRun(
+    task: string,
+    group: string,
+    outcome: RunOutcome = 'skipped',
+    count = 1,
+  ): void {
+    this.tools.runs?.add(count, this.labelsOf(task, group).outcome(outcome));
   }
 
   private labelsOf(task: string, group: string): TaskLabels {
@@ -262,6 +291,19 @@ class SpanRunTrace implements RunTrace {
     private readonly context: Context | null,
     private readonly startedMs: number,
   ) {}
+
+  settle(
+    failed: boolean,
+    value: unknown,
+    cancelled: boolean,
+    endMs: number,
+  ): void {
+    try {
+      this.end(runOutcomeOf(failed, value, cancelled), endMs, value);
+    } catch (error) {
+      this.tools.onError(error);
+    }
+  }
 
   run<T>(fn: () => T): T {
     return this.context === null

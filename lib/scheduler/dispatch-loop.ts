@@ -2,6 +2,7 @@ import { skipReasons, taskFailed } from '../aioclock.messages';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
 import { TaskTimeoutError } from '../errors/task-timeout.error';
+import type { RunInstrumentation } from '../observability/run-instrumentation';
 import type { Trigger } from '../triggers/trigger';
 import { CoordinatorClaims } from './coordinator-claims';
 import { DispatchWarmUp, type WarmUpTarget } from './dispatch-warm-up';
@@ -48,6 +49,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   idleWaiter: (() => void) | null = null;
   /** The throw-away scheduler of `warmUp`: fired by hand, it never arms a timer. */
   warming = false;
+  /** Spans and metrics per run, set at start when on; `null` costs a run one check. */
+  otel: RunInstrumentation | null = null;
 
   readonly budget: LoopBudget = new LoopBudget(this);
   readonly forever: ForeverLoop = new ForeverLoop(this);
@@ -329,7 +332,19 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     if (this.events.observed) this.events.emit('started', task, due);
     let result: unknown;
     try {
-      result = task.def.invoke(run.context);
+      if (this.otel === null) result = task.def.invoke(run.context);
+      else {
+        // A requested run (runTask) is a child of its caller's span.
+        const trace = this.otel.begin(
+          task.name,
+          group.name,
+          due,
+          now,
+          waiter !== null,
+        );
+        run.trace = trace;
+        result = trace.run(() => task.def.invoke(run.context));
+      }
     } catch (error) {
       this.failRun(run, error);
       return;
@@ -382,6 +397,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
       // An observer threw: the schedule must go on regardless.
       this.reportError(error);
     }
+    if (run.trace !== null)
+      run.trace.settle(false, value, false, this.clock.timestamp());
     this.afterRun(task);
   }
 
@@ -401,6 +418,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
       // A logger or an observer threw: the schedule must go on regardless.
       this.reportError(thrown);
     }
+    if (run.trace !== null)
+      run.trace.settle(true, error, run.cancelled, this.clock.timestamp());
     this.afterRun(task);
   }
 
@@ -480,6 +499,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   /** Counts and reports a due time that does not run. */
   skip(task: TaskState, due: number, reason: string): void {
     task.skipped++;
+    if (this.otel !== null) this.otel.notRun(task.name, task.group.name);
     if (this.events.observed)
       this.events.emit('skipped', task, due, undefined, reason);
   }

@@ -49,6 +49,7 @@ describe('RunInstrumentation', () => {
         'reports',
         DUE,
         DUE + 250,
+        false,
         2,
         true,
       );
@@ -125,7 +126,7 @@ describe('RunInstrumentation', () => {
       const caller = trace.getTracer('app').startSpan('POST /run');
       api.context.with(trace.setSpan(api.context.active(), caller), () => {
         otel.begin('T.m', 'G', DUE, DUE).end('succeeded', DUE);
-        otel.begin('T.m', 'G', DUE, DUE, 1, false, true).end('succeeded', DUE);
+        otel.begin('T.m', 'G', DUE, DUE, true).end('succeeded', DUE);
       });
       caller.end();
       const [scheduled, requested] = sdk.spans();
@@ -140,7 +141,7 @@ describe('RunInstrumentation', () => {
       const first = otel.begin('T.m', 'G', DUE, DUE);
       first.end('failed', DUE + 10, new Error('flaky'));
       otel
-        .begin('T.m', 'G', DUE, DUE + 1000, 2, false, false, first)
+        .begin('T.m', 'G', DUE, DUE + 1000, false, 2, false, first)
         .end('succeeded', DUE + 1010);
 
       const [one, two] = sdk.spans();
@@ -160,14 +161,15 @@ describe('RunInstrumentation', () => {
       ).toBe(2);
       a.end('succeeded', DUE + 2500);
       b.end('failed', DUE + 1250, new Error('x'));
-      otel.skipped('T.a', 'G');
-      otel.skipped('T.a', 'G');
+      otel.notRun('T.a', 'G');
+      otel.notRun('T.a', 'G', 'skipped', 3);
+      otel.notRun('T.a', 'G', 'failed');
 
       const runs = (outcome: string) =>
         sdk.sum('aioclock.runs', { task: 'T.a', group: 'G', outcome });
       expect(await runs('succeeded')).toBe(1);
-      expect(await runs('failed')).toBe(1);
-      expect(await runs('skipped')).toBe(2);
+      expect(await runs('failed')).toBe(2);
+      expect(await runs('skipped')).toBe(4);
       expect(
         await sdk.sum('aioclock.runs.active', { task: 'T.a', group: 'G' }),
       ).toBe(0);
