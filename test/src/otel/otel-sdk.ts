@@ -12,7 +12,7 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { AsyncLocalStorageContextManager } from './async-context-manager';
+import { AsyncLocalStorageContextManager } from '../../../sample/src/otel/async-local-storage.context-manager';
 
 /** Collects on demand (`collect()`): the specs read metric values after a known sequence of runs. */
 class PullMetricReader extends MetricReader {

@@ -6,9 +6,10 @@ import {
 } from '@opentelemetry/api';
 
 /**
- * The smallest ContextManager on AsyncLocalStorage, for the specs: this project
- * has no @opentelemetry/context-async-hooks, and without a context manager the
- * api's `context.with` is a no-op, so no span could have a parent.
+ * The smallest ContextManager on AsyncLocalStorage (the sample and the specs
+ * use it). An app would register `@opentelemetry/context-async-hooks` (or let
+ * `@opentelemetry/sdk-node` do it); without any context manager the api's
+ * `context.with` does nothing, so no span could have a parent.
  */
 export class AsyncLocalStorageContextManager implements ContextManager {
   private storage = new AsyncLocalStorage<Context>();
