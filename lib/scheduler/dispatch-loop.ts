@@ -2,6 +2,10 @@ import { skipReasons, taskFailed } from '../aioclock.messages';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
 import { TaskTimeoutError } from '../errors/task-timeout.error';
+import type {
+  RunInstrumentation,
+  RunTrace,
+} from '../observability/run-instrumentation';
 import type { Trigger } from '../triggers/trigger';
 import { CoordinatorClaims } from './coordinator-claims';
 import { DispatchWarmUp, type WarmUpTarget } from './dispatch-warm-up';
@@ -50,6 +54,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   idleWaiter: (() => void) | null = null;
   /** The throw-away scheduler of `warmUp`: fired by hand, it never arms a timer. */
   warming = false;
+  /** Spans and metrics per run, set at start when on; `null` costs a run one check. */
+  otel: RunInstrumentation | null = null;
 
   readonly budget: LoopBudget = new LoopBudget(this);
   readonly forever: ForeverLoop = new ForeverLoop(this);
@@ -335,19 +341,42 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
         : null;
     if (this.events.observed) this.events.emit('started', task, due);
     let result: unknown;
+    let trace: RunTrace | null = null;
     try {
-      result = task.def.invoke(context);
+      if (this.otel === null) result = task.def.invoke(context);
+      else {
+        // A requested run (runTask) is a child of its caller's span.
+        trace = this.otel.begin(
+          task.name,
+          group.name,
+          due,
+          now,
+          waiter !== null,
+        );
+        const traced = trace;
+        result = traced.run(() => task.def.invoke(context));
+      }
     } catch (error) {
       this.leave(task, cancellable);
+      if (trace !== null)
+        trace.settle(
+          true,
+          error,
+          cancellable?.cancelled === true,
+          this.clock.timestamp(),
+        );
       this.reportFailure(task, due, waiter, cancellable?.cancelled, error);
       return;
     }
     if (!isThenable(result)) {
       this.leave(task, cancellable);
+      if (trace !== null)
+        trace.settle(false, result, false, this.clock.timestamp());
       this.reportSuccess(task, due, waiter, result);
       return;
     }
     const run = cancellable ?? new Run(task, context, waiter, due);
+    run.trace = trace;
     this.active.add(run);
     const timeout = task.timeout;
     if (timeout !== undefined && timeout > 0) {
@@ -368,6 +397,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
         return;
       }
       if (!this.endRun(run)) return;
+      if (run.trace !== null)
+        run.trace.settle(false, value, false, this.clock.timestamp());
       this.reportSuccess(run.task, run.due, run.waiter, value);
     } catch (error) {
       // Only a scheduler bug can land here; report it, never as a rejection.
@@ -386,6 +417,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   /** Ends a run that returned a promise as failed with `error` (ignored once it is over). */
   failRun(run: Run, error: unknown): void {
     if (!this.endRun(run)) return;
+    if (run.trace !== null)
+      run.trace.settle(true, error, run.cancelled, this.clock.timestamp());
     this.reportFailure(run.task, run.due, run.waiter, run.cancelled, error);
   }
 
@@ -510,6 +543,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   /** Counts and reports a due time that does not run. */
   skip(task: TaskState, due: number, reason: string): void {
     task.skipped++;
+    if (this.otel !== null) this.otel.notRun(task.name, task.group.name);
     if (this.events.observed)
       this.events.emit('skipped', task, due, undefined, reason);
   }

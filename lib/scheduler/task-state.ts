@@ -1,6 +1,7 @@
 import { DEFAULT_OVERLAP } from '../aioclock.constants';
 import type { TimerHandle } from '../clock/clock';
 import type { OverlapPolicy } from '../interfaces/task-options.interface';
+import type { RunTrace } from '../observability/run-instrumentation';
 import type { Trigger } from '../triggers/trigger';
 import { Fifo } from './fifo';
 import type { RunContext } from './run-context';
@@ -47,6 +48,8 @@ export class Run {
   cancelled = false;
   /** The timeout in force, for the `TaskTimeoutError`. */
   timeoutMs = 0;
+  /** Its span and metrics, when runs are instrumented. */
+  trace: RunTrace | null = null;
 
   /** Neighbours in the scheduler's list of runs in flight (`RunList`). */
   prev: Run | null = null;
