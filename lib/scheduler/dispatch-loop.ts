@@ -64,7 +64,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   private armedDue = Infinity;
   private dispatching = false;
   /** The clock reading the current dispatch pass's runs share (see `PASS_CLOCK_RUNS`). */
-  private passTime = 0;
+  private passTime = NaN;
   private passRuns = 0;
   private readonly onTimerBound = (): void => this.onTimer();
   /** Tasks whose run ended, for `afterRun` to work off. */
@@ -262,7 +262,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     else if (!task.exhausted) this.enqueue(task, next);
 
     if (paused) this.skip(task, fire, skipReasons.paused);
-    else if (task.claims)
+    else if (task.claim !== null)
       this.claims.claim(
         task,
         fire,
@@ -511,7 +511,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
       !task.finished &&
       task.running === 0 &&
       task.waiting === 0 &&
-      task.pendingClaims === 0 &&
+      (task.claim === null || task.claim.pending === 0) &&
       (task.buffer === null || task.buffer.length === 0)
     ) {
       task.finished = true;
