@@ -18,6 +18,7 @@ import { LoopBudget } from './loop-budget';
 import { OverlapPolicies } from './overlap-policies';
 import { RunContext } from './run-context';
 import { RunList } from './run-list';
+import { PASS_CLOCK_RUNS } from './scheduler.constants';
 import { isThenable, stackOf } from './run-outcome';
 import type { SchedulerInternals, SchedulerPhase } from './scheduler-internals';
 import type { SchedulerOptions } from './scheduler';
@@ -69,6 +70,9 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   private timer: TimerHandle | null = null;
   private armedDue = Infinity;
   private dispatching = false;
+  /** The clock reading the current dispatch pass's runs share (see `PASS_CLOCK_RUNS`). */
+  private passTime = NaN;
+  private passRuns = 0;
   private readonly onTimerBound = (): void => this.onTimer();
   /** Tasks whose run ended, for `afterRun` to work off. */
   private readonly ended = new Fifo<TaskState>();
@@ -187,6 +191,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   /** Fires everything due at or before `now`, then re-arms. */
   dispatch(now: number): void {
     this.dispatching = true;
+    this.passTime = now;
+    this.passRuns = 0;
     try {
       // A timer that woke early (Node can, by a millisecond) finds nothing due
       // here and is simply re-armed below.
@@ -263,7 +269,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     else if (!task.exhausted) this.enqueue(task, next);
 
     if (paused) this.skip(task, fire, skipReasons.paused);
-    else if (task.claims)
+    else if (task.claim !== null)
       this.claims.claim(
         task,
         fire,
@@ -326,7 +332,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
    * shutdown abort) or one a newer run may cancel (`cancelOther`).
    */
   startRun(task: TaskState, due: number, waiter: RunWaiter | null): void {
-    const now = this.clock.timestamp();
+    const now = this.runStartTime();
     const group = task.group;
     task.running++;
     group.active++;
@@ -384,6 +390,14 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
       run.timer = this.clock.setTimer(() => this.onTimeout(run), timeout);
     }
     void this.settle(run, result);
+  }
+
+  /** A run's start time: the pass's shared clock reading inside a dispatch pass, else the clock. */
+  private runStartTime(): number {
+    if (!this.dispatching) return this.clock.timestamp();
+    if ((++this.passRuns & (PASS_CLOCK_RUNS - 1)) === 0)
+      this.passTime = this.clock.timestamp();
+    return this.passTime;
   }
 
   /** Ends the run when its promise settles. Never rejects: `startRun` does not await it. */
@@ -533,7 +547,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
       !task.finished &&
       task.running === 0 &&
       task.waiting === 0 &&
-      task.pendingClaims === 0 &&
+      (task.claim === null || task.claim.pending === 0) &&
       (task.buffer === null || task.buffer.length === 0)
     ) {
       task.finished = true;
