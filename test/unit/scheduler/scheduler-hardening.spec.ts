@@ -2,7 +2,8 @@ import type { OrSpec } from '../../../lib/interfaces/trigger-spec.interface';
 import { Scheduler } from '../../../lib/scheduler/scheduler';
 import type { SchedulerLogger } from '../../../lib/scheduler/task-definition';
 import { VirtualClock } from '../../../lib/clock/virtual-clock';
-import { setup, task, T0 } from './scheduler.fixtures';
+import { skipReasons } from '../../../lib/aioclock.messages';
+import { setup, sleep, task, T0 } from './scheduler.fixtures';
 
 /** A logger that throws on every call, as a broken app logger may. */
 const throwingLogger: SchedulerLogger = {
@@ -125,5 +126,44 @@ describe('Scheduler hardening (issue 11)', () => {
       ]);
       await scheduler.stop(0);
     });
+  });
+
+  it("should let an 'allow' task slower than its interval keep one run waiting for its capped group, skip the rest, and not starve the group", async () => {
+    const { clock, scheduler, events } = setup();
+    scheduler.addGroup({ name: 'G', concurrency: 1 });
+    const slowStarts: [number, number][] = [];
+    let otherRuns = 0;
+    scheduler.addTask(
+      task(
+        'slow',
+        { type: 'every', seconds: 1 },
+        async (ctx) => {
+          slowStarts.push([
+            ctx.scheduledAt.getTime() - T0,
+            ctx.startedAt.getTime() - T0,
+          ]);
+          await sleep(clock, 2_500);
+        },
+        { overlap: 'allow' },
+      ),
+    );
+    scheduler.addTask(
+      task('other', { type: 'every', seconds: 1 }, () => otherRuns++),
+    );
+    await scheduler.start();
+    await clock.advance(60_000);
+
+    // Each slow run frees the slot for the other task's waiting run, then the
+    // one waiting slow run: both progress, neither falls behind without bound.
+    const lastSlow = slowStarts[slowStarts.length - 1];
+    expect(lastSlow[1] - lastSlow[0]).toBeLessThanOrEqual(2_500);
+    expect(slowStarts).toHaveLength(24);
+    expect(otherRuns).toBe(12);
+    const groupBusy = events.filter(
+      (e) => e.name === 'slow' && e.reason === skipReasons.groupBusy,
+    );
+    expect(groupBusy).toHaveLength(60 - 24 - 1);
+    expect(scheduler.getTask('slow').skipped).toBe(groupBusy.length);
+    await scheduler.stop(0);
   });
 });
