@@ -46,3 +46,11 @@ export const WARM_UP_LEAD_MS = 150;
  * queues without end and starves the group's other tasks.
  */
 export const GROUP_WAITING_PER_TASK = 1;
+
+/**
+ * Under `overlap: 'cancelOther'`, how long a run whose signal a newer run
+ * aborted may take to end, in ms. A run still going then is abandoned (counted
+ * as failed, with a warning naming the task) and the newer run starts, so a
+ * run that ignores its signal cannot hold the task back for good.
+ */
+export const CANCEL_OTHER_GRACE_MS = 1_000;
