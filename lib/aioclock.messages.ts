@@ -166,6 +166,10 @@ export const schedulerStopping = (name: string): string =>
 export const runCancelled = (name: string): string =>
   `Task ${name}: run cancelled by a newer run (overlap: 'cancelOther')`;
 
+/** Why a run cancelled by a newer one was given up on: it ignored its signal for the grace period. */
+export const runAbandoned = (name: string, graceMs: number): string =>
+  `Task ${name}: the cancelled run still had not ended ${graceMs} ms after its signal was aborted (overlap: 'cancelOther'); it is abandoned (code that ignores its signal keeps running in the background) and the newer run starts`;
+
 /** The abort reason of a run still going when shutdown stopped waiting. */
 export const runAbortedOnShutdown = (name: string, graceMs: number): string =>
   `Task ${name} was aborted: still running ${graceMs} ms after shutdown began`;

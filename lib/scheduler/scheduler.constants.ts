@@ -58,3 +58,11 @@ export const GROUP_WAITING_PER_TASK = 1;
  * the same 64 share the reading from before it).
  */
 export const PASS_CLOCK_RUNS = 64;
+
+/**
+ * Under `overlap: 'cancelOther'`, how long a run whose signal a newer run
+ * aborted may take to end, in ms. A run still going then is abandoned (counted
+ * as failed, with a warning naming the task) and the newer run starts, so a
+ * run that ignores its signal cannot hold the task back for good.
+ */
+export const CANCEL_OTHER_GRACE_MS = 1_000;

@@ -2,8 +2,14 @@ import type { OrSpec } from '../../../lib/interfaces/trigger-spec.interface';
 import { Scheduler } from '../../../lib/scheduler/scheduler';
 import type { SchedulerLogger } from '../../../lib/scheduler/task-definition';
 import { VirtualClock } from '../../../lib/clock/virtual-clock';
-import { skipReasons } from '../../../lib/aioclock.messages';
-import { abortableSleep, setup, sleep, task, T0 } from './scheduler.fixtures';
+import {
+  runAbandoned,
+  skipReasons,
+  taskFailed,
+} from '../../../lib/aioclock.messages';
+import { AioClockError } from '../../../lib/errors/aioclock.error';
+import { CANCEL_OTHER_GRACE_MS } from '../../../lib/scheduler/scheduler.constants';
+import { setup, sleep, task, T0 } from './scheduler.fixtures';
 
 /** A logger that throws on every call, as a broken app logger may. */
 const throwingLogger: SchedulerLogger = {
@@ -164,6 +170,50 @@ describe('Scheduler hardening (issue 11)', () => {
     );
     expect(groupBusy).toHaveLength(60 - 24 - 1);
     expect(scheduler.getTask('slow').skipped).toBe(groupBusy.length);
+    await scheduler.stop(0);
+  });
+
+  it("should abandon a cancelled run that ignores its signal after a short grace, warn, and start the newer run ('cancelOther')", async () => {
+    const { clock, scheduler, logger, offsets } = setup();
+    const starts: [number, number][] = [];
+    scheduler.addTask(
+      task(
+        'stubborn',
+        { type: 'every', seconds: 5 },
+        (ctx) => {
+          starts.push([
+            ctx.scheduledAt.getTime() - T0,
+            ctx.startedAt.getTime() - T0,
+          ]);
+          return new Promise(() => undefined); // ignores its signal, never ends
+        },
+        { overlap: 'cancelOther' },
+      ),
+    );
+    await scheduler.start();
+    await clock.advance(21_000);
+
+    const grace = CANCEL_OTHER_GRACE_MS;
+    expect(starts).toEqual([
+      [5_000, 5_000],
+      [10_000, 10_000 + grace],
+      [15_000, 15_000 + grace],
+      [20_000, 20_000 + grace],
+    ]);
+    expect(logger.messages('warn')).toEqual(
+      [10_000, 15_000, 20_000].map(() =>
+        taskFailed(
+          'stubborn',
+          new AioClockError(runAbandoned('stubborn', grace)),
+        ),
+      ),
+    );
+    expect(offsets('failed')).toEqual([5_000, 10_000, 15_000]);
+    expect(scheduler.getTask('stubborn')).toMatchObject({
+      runs: 4,
+      failures: 3,
+      running: true,
+    });
     await scheduler.stop(0);
   });
 });
