@@ -182,6 +182,10 @@ export const coordinatorUnavailable = (cause: unknown): string =>
 export const coordinatorRecovered = (): string =>
   'Coordinator reachable again; due runs are claimed normally';
 
+/** Logged once per wall-clock step the scheduler noticed (`jumpMs` < 0: stepped back). */
+export const wallClockJumped = (jumpMs: number): string =>
+  `The system clock was stepped ${jumpMs < 0 ? 'back' : 'forward'} by ${Math.abs(Math.round(jumpMs))} ms: @Every tasks keep their rhythm in elapsed time, @At and @Cron tasks follow the new wall time`;
+
 /** Why a due run was skipped (`TaskEvent.reason`). */
 export const skipReasons = {
   running: 'the previous run is still running',

@@ -17,6 +17,16 @@ export abstract class Clock {
   abstract timestamp(): number;
 
   /**
+   * Elapsed time in ms from an arbitrary origin, unaffected by steps of the
+   * wall clock (NTP corrections, VM restores): the scheduler compares it
+   * with `timestamp()` to notice such steps. The default follows
+   * `timestamp()`, so a clock without its own notices none.
+   */
+  monotonic(): number {
+    return this.timestamp();
+  }
+
+  /**
    * Calls `callback` once, `delayMs` from now. Any delay works, including ones
    * beyond Node's 2^31-1 ms timer limit.
    */

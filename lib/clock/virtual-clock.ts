@@ -59,7 +59,10 @@ const before = (a: VirtualTimer, b: VirtualTimer): boolean =>
  * ```
  */
 export class VirtualClock extends Clock {
+  /** Monotonic time: timers are due in it. */
   private current: number;
+  /** What `stepWall` added: wall time is `current + wallOffset`. */
+  private wallOffset = 0;
   private seq = 0;
   /** Binary min-heap on (due, seq). */
   private readonly heap: VirtualTimer[] = [];
@@ -83,7 +86,25 @@ export class VirtualClock extends Clock {
 
   /** @inheritdoc */
   timestamp(): number {
+    return this.current + this.wallOffset;
+  }
+
+  /** @inheritdoc Moves with `advance`, not with `stepWall`. */
+  override monotonic(): number {
     return this.current;
+  }
+
+  /**
+   * Steps the wall clock by `ms` (back when negative), as an NTP correction
+   * or a VM restore does, without moving elapsed time: `now()` jumps, armed
+   * timers stay due after the same elapsed time (as Node's do), and nothing
+   * fires until the next `advance`.
+   * @param ms how far to step the wall time
+   */
+  stepWall(ms: number): void {
+    if (!Number.isFinite(ms))
+      throw new RangeError(invalidClockTarget(new Date(NaN), null));
+    this.wallOffset += ms;
   }
 
   /** @inheritdoc A delay of 0 (or less, or NaN) fires at the current instant, on the next `advance`. */
@@ -156,7 +177,7 @@ export class VirtualClock extends Clock {
   /** When the earliest armed timer is due, or `null` when none is armed. */
   nextTimerAt(): Date | null {
     const top = this.peek();
-    return top ? new Date(top.due) : null;
+    return top ? new Date(top.due + this.wallOffset) : null;
   }
 
   /**
@@ -166,7 +187,7 @@ export class VirtualClock extends Clock {
    */
   advance(ms: number): Promise<void> {
     // The target is taken when this advance's turn comes, after earlier ones.
-    return this.enqueue(() => new Date(this.current + ms));
+    return this.enqueue(() => new Date(this.timestamp() + ms));
   }
 
   /**
@@ -192,9 +213,12 @@ export class VirtualClock extends Clock {
   }
 
   private async advanceNow(date: Date): Promise<void> {
-    const target = date.getTime();
+    // Targets are wall times; timers are due in monotonic time.
+    const target = date.getTime() - this.wallOffset;
     if (!Number.isFinite(target) || target < this.current) {
-      throw new RangeError(invalidClockTarget(date, new Date(this.current)));
+      throw new RangeError(
+        invalidClockTarget(date, new Date(this.timestamp())),
+      );
     }
     const errors: unknown[] = [];
     await this.flush(errors);

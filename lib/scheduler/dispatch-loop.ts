@@ -31,6 +31,7 @@ import {
   type TaskState,
 } from './task-state';
 import { NOT_QUEUED, TimerQueue } from './timer-queue';
+import { WallClockJumps } from './wall-clock-jumps';
 
 /**
  * The scheduler's hot path, on one class: timer → dispatch → fire → admit →
@@ -65,6 +66,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   private readonly overlap = new OverlapPolicies(this);
   private readonly groupSlots = new GroupAdmission(this);
   private readonly late = new LateCatchUp(this);
+  /** Wall-clock steps noticed on wake-ups. */
+  protected readonly jumps = new WallClockJumps(this);
 
   private readonly enabled: boolean;
   private timer: TimerHandle | null = null;
@@ -110,6 +113,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
 
   /** Puts every task on its schedule (at start); returns how many are timed. */
   scheduleAll(now: number): number {
+    this.jumps.reset(now);
     this.dispatching = true;
     let timed = 0;
     try {
@@ -185,7 +189,9 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     if (this.phase !== 'running') return;
     // Read once: runs that take time while we dispatch must not make later
     // tasks of the same wake-up look late.
-    this.dispatch(this.clock.timestamp());
+    const now = this.clock.timestamp();
+    this.jumps.check(now);
+    this.dispatch(now);
   }
 
   /** Fires everything due at or before `now`, then re-arms. */

@@ -66,3 +66,10 @@ export const PASS_CLOCK_RUNS = 64;
  * run that ignores its signal cannot hold the task back for good.
  */
 export const CANCEL_OTHER_GRACE_MS = 1_000;
+
+/**
+ * A wall-clock step the scheduler acts on: between two wake-ups the wall time
+ * moved this many ms more (or less) than the elapsed (monotonic) time, plus
+ * 0.1 % of the elapsed time for the slewing NTP may do meanwhile.
+ */
+export const WALL_JUMP_MIN_MS = 1_000;

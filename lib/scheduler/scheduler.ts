@@ -21,6 +21,7 @@ import type {
 } from './task-definition';
 import { taskSnapshot } from './task-snapshot';
 import { ClaimState, GroupState, type TaskKind, TaskState } from './task-state';
+import type { ClockJump } from '../interfaces/clock-jump.interface';
 
 /** What `Scheduler` needs. */
 export interface SchedulerOptions {
@@ -277,6 +278,14 @@ export class Scheduler extends DispatchLoop {
     const state = this.knownGroup(group);
     state.paused = false;
     for (const task of state.tasks) this.forever.arm(task);
+  }
+
+  /** The latest wall-clock step noticed (see `wall-clock-jumps.ts`), or `null`. */
+  lastClockJump(): ClockJump | null {
+    const last = this.jumps.last;
+    return last === null
+      ? null
+      : { at: new Date(last.at), jumpMs: last.jumpMs };
   }
 
   /** A snapshot of every task, in registration order. */
