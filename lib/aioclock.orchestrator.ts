@@ -18,7 +18,7 @@ import {
 import { forRootImportedTwice } from './aioclock.messages';
 import { AioClockExplorer } from './aioclock.explorer';
 import { AIOCLOCK_OPTIONS } from './aioclock.module-definition';
-import { validateModuleOptions } from './aioclock.validation';
+import { validateModuleOptions } from './options/module.options';
 import { Clock } from './clock/clock';
 import type { AioClockOptions } from './interfaces/aioclock-options.interface';
 import { Scheduler } from './scheduler/scheduler';
@@ -87,7 +87,11 @@ export class AioClockOrchestrator
     const leader = leading?.providers.get(AioClockOrchestrator)?.instance;
     this.leader = leader instanceof AioClockOrchestrator ? leader : this;
     if (this.leader !== this) {
-      this.logger.warn(forRootImportedTwice());
+      try {
+        this.logger.warn(forRootImportedTwice());
+      } catch {
+        // A broken app logger must not fail init over a warning.
+      }
       return;
     }
     const scheduler = this.scheduler;

@@ -27,4 +27,16 @@ export abstract class Clock {
 
   /** Cancels a timer or deferred call; unknown or spent handles are ignored. */
   abstract clearTimer(handle: TimerHandle): void;
+
+  /**
+   * For waits that must end even when nothing moves this clock's time (the
+   * shutdown grace): calls `callback` once nobody moves the time any more,
+   * and returns a handle for `clearTimer`. A clock whose time moves by
+   * itself returns `null` and never calls it; `VirtualClock` calls it once
+   * no `advance` has run for a short real while.
+   */
+  onIdle(callback: () => void): TimerHandle | null {
+    void callback;
+    return null;
+  }
 }

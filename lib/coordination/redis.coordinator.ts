@@ -1,21 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { AioClockError } from '../errors/aioclock.error';
 import {
   coordinationFailed,
-  invalidCoordinatorOption,
   redisClientClosed,
   redisNoAnswer,
 } from '../aioclock.messages';
+import { resolveRedisCoordinatorOptions } from '../options/redis-coordinator.options';
 import type { Coordinator } from './coordinator.interface';
 import type { RedisCoordinatorClient } from './redis-client.interface';
 
-/** Default `keyPrefix` of `RedisCoordinator`. */
-export const REDIS_DEFAULT_KEY_PREFIX = 'aioclock';
-/** Default `claimTimeoutMs` of `RedisCoordinator`, in ms. */
-export const REDIS_DEFAULT_CLAIM_TIMEOUT_MS = 1_000;
-/** Default `leaseTtlMs` of `RedisCoordinator`: how long a `@Forever` lease lasts, in ms. */
-export const REDIS_DEFAULT_LEASE_TTL_MS = 30_000;
+// The option defaults live next to their rules.
+export {
+  REDIS_DEFAULT_CLAIM_TIMEOUT_MS,
+  REDIS_DEFAULT_KEY_PREFIX,
+  REDIS_DEFAULT_LEASE_TTL_MS,
+} from '../options/redis-coordinator.options';
 /** A claim never expires sooner than this (covers clock skew and late timers), in ms. */
 export const REDIS_CLAIM_MIN_TTL_MS = 60_000;
 /** A claim never lives longer than this, so keys cannot pile up, in ms. */
@@ -101,61 +99,8 @@ export class RedisCoordinator implements Coordinator {
    * @throws AioClockError when an option is missing or invalid
    */
   constructor(options: RedisCoordinatorOptions) {
-    const {
-      client,
-      keyPrefix = REDIS_DEFAULT_KEY_PREFIX,
-      claimTimeoutMs = REDIS_DEFAULT_CLAIM_TIMEOUT_MS,
-    } = options ?? ({} as RedisCoordinatorOptions);
-    if (
-      !client ||
-      typeof client.set !== 'function' ||
-      typeof client.eval !== 'function'
-    )
-      throw new AioClockError(
-        invalidCoordinatorOption(
-          'client',
-          client,
-          'an ioredis Redis or Cluster instance',
-        ),
-      );
-    if (typeof keyPrefix !== 'string' || keyPrefix === '')
-      throw new AioClockError(
-        invalidCoordinatorOption('keyPrefix', keyPrefix, 'a non-empty string'),
-      );
-    if (
-      typeof claimTimeoutMs !== 'number' ||
-      !Number.isFinite(claimTimeoutMs) ||
-      claimTimeoutMs <= 0
-    )
-      throw new AioClockError(
-        invalidCoordinatorOption(
-          'claimTimeoutMs',
-          claimTimeoutMs,
-          'a number of ms > 0',
-        ),
-      );
-    const leaseTtlMs =
-      options.leaseTtlMs ??
-      Math.max(REDIS_DEFAULT_LEASE_TTL_MS, 2 * claimTimeoutMs);
-    if (
-      typeof leaseTtlMs !== 'number' ||
-      !Number.isFinite(leaseTtlMs) ||
-      leaseTtlMs < 2 * claimTimeoutMs
-    )
-      throw new AioClockError(
-        invalidCoordinatorOption(
-          'leaseTtlMs',
-          leaseTtlMs,
-          `a number of ms >= 2 × claimTimeoutMs (${2 * claimTimeoutMs})`,
-        ),
-      );
-    const replicaId =
-      options.replicaId ??
-      `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    if (typeof replicaId !== 'string' || replicaId === '')
-      throw new AioClockError(
-        invalidCoordinatorOption('replicaId', replicaId, 'a non-empty string'),
-      );
+    const { client, keyPrefix, claimTimeoutMs, leaseTtlMs, replicaId } =
+      resolveRedisCoordinatorOptions(options);
     this.client = client;
     this.keyPrefix = keyPrefix;
     this.claimTimeoutMs = claimTimeoutMs;

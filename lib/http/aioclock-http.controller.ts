@@ -18,6 +18,7 @@ import {
 import { crossSiteRequest, invalidOption } from '../aioclock.messages';
 import { AioClockRegistry } from '../aioclock.registry';
 import { Clock } from '../clock/clock';
+import { describeValue } from '../errors/describe-error';
 import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
 import { TaskBusyError } from '../errors/task-busy.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
@@ -84,7 +85,7 @@ function jsonSafe(value: unknown): unknown {
     JSON.stringify(value);
     return value;
   } catch {
-    return String(value);
+    return describeValue(value);
   }
 }
 

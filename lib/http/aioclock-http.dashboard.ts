@@ -98,7 +98,9 @@ const SCRIPT = String.raw`
   'use strict';
   var REFRESH_MS = ${DASHBOARD_REFRESH_MS};
   // Relative to wherever the page is mounted: /aioclock and /aioclock/ both work.
-  var base = location.pathname.replace(/\/+$/, '') + '/';
+  // Origin + path, never a relative URL: opened as http://user:key@host/aioclock,
+  // relative URLs keep the credentials and fetch() refuses them.
+  var base = location.origin + location.pathname.replace(/\/+$/, '') + '/';
   var state = { data: null, timer: null, busy: {} };
 
   function el(tag, className, text) {

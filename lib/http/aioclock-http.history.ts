@@ -5,8 +5,8 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { formatValue } from '../aioclock.messages';
 import { AioClockRegistry } from '../aioclock.registry';
+import { describeError, ERROR_TEXT_MAX_LENGTH } from '../errors/describe-error';
 import { TaskTimeoutError } from '../errors/task-timeout.error';
 import type { TaskEvent } from '../interfaces/task-event.interface';
 import {
@@ -14,9 +14,6 @@ import {
   DEFAULT_HISTORY_SIZE,
 } from './aioclock-http.constants';
 import type { AioClockHttpOptions } from './aioclock-http-options.interface';
-
-/** Error messages longer than this are cut, so one huge error cannot bloat every poll. */
-const MAX_MESSAGE_LENGTH = 2_000;
 
 /** How one run ended, as the dashboard's timeline shows it. */
 export interface RunRecord {
@@ -45,12 +42,12 @@ export interface TaskHistory {
   lastError: { message: string; at: Date } | null;
 }
 
-/** The message of whatever a task threw, cut to a sane length. */
+/**
+ * The message of whatever a task threw, cut so one huge error cannot bloat
+ * every poll. Never throws: it runs in an `events$` subscriber.
+ */
 export function errorMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : formatValue(error);
-  return message.length > MAX_MESSAGE_LENGTH
-    ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…`
-    : message;
+  return describeError(error, ERROR_TEXT_MAX_LENGTH);
 }
 
 /**

@@ -28,8 +28,10 @@ export interface SchedulerInternals {
   readonly otel: RunInstrumentation | null;
   readonly tasks: ReadonlyMap<string, TaskState>;
   readonly groups: ReadonlyMap<string, GroupState>;
-  /** Runs in flight. */
+  /** Runs in flight that returned a promise: the ones shutdown may abort. */
   readonly active: RunList;
+  /** All runs in flight, synchronous ones included (a run can stop the scheduler). */
+  readonly inFlight: number;
   phase: SchedulerPhase;
   /** Called once when the last run in flight ends, while set (shutdown waits on it). */
   idleWaiter: (() => void) | null;

@@ -20,7 +20,7 @@ import type {
   TaskDefinition,
 } from './task-definition';
 import { taskSnapshot } from './task-snapshot';
-import { GroupState, type TaskKind, TaskState } from './task-state';
+import { ClaimState, GroupState, type TaskKind, TaskState } from './task-state';
 
 /** What `Scheduler` needs. */
 export interface SchedulerOptions {
@@ -148,10 +148,12 @@ export class Scheduler extends DispatchLoop {
     }
     const group = this.groupState(def.group);
     const task = new TaskState(def, group, trigger, kindOf(def.trigger.type));
-    task.claims =
+    if (
       this.coordinator !== undefined &&
       task.kind === 'timed' &&
-      def.trigger.type !== 'once';
+      def.trigger.type !== 'once'
+    )
+      task.claim = new ClaimState();
     this.tasks.set(def.name, task);
     group.tasks.push(task);
     if (this.phase === 'running') this.schedule(task, this.clock.timestamp());

@@ -209,4 +209,43 @@ if (!runs) {
     // A CSP violation or a broken script shows up as a console error.
     expect(problems).toEqual([]);
   });
+
+  // How Basic-auth pages get bookmarked and how scripts open them. The page's
+  // own requests must drop the credentials: a fetch() to a URL that contains
+  // them throws, so a relative URL resolved against this page's would fail.
+  it('should load and act when opened with the credentials in the URL', async () => {
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const bare = await launchChromium({
+      viewport: { width: 1440, height: 900 },
+    });
+    try {
+      const opened = await bare.newPage();
+      const errors: string[] = [];
+      opened.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      opened.on('pageerror', (error) => errors.push(error.message));
+      await opened.goto(`http://ops:${API_KEY}@127.0.0.1:${port}/aioclock`);
+      // The rows, or the banner saying why they could not be loaded.
+      await opened.waitForSelector('tr[data-task], #banner:not([hidden])', {
+        timeout: 10_000,
+      });
+      expect(await opened.locator('#banner').textContent()).toBe('');
+
+      const task = 'ReportsTasks.snapshot';
+      const before = registry.getTask(task).runs;
+      await opened.click(`${row(task)} button[data-action="run"]`);
+      await opened.waitForFunction(
+        ([s, t]) =>
+          (globalThis as unknown as BrowserGlobals).document.querySelector(s)
+            ?.textContent === t,
+        [`${row(task)} [data-field="runs"]`, String(before + 1)] as const,
+        { timeout: 10_000 },
+      );
+      expect(registry.getTask(task).runs).toBe(before + 1);
+      expect(errors).toEqual([]);
+    } finally {
+      await bare.close();
+    }
+  });
 });

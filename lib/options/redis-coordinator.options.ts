@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  beyondTimerLimit,
+  claimBeyondHalfTimerLimit,
+  invalidCoordinatorOption,
+} from '../aioclock.messages';
+import type { RedisCoordinatorOptions } from '../coordination/redis.coordinator';
+import { AioClockError } from '../errors/aioclock.error';
+import {
+  checkOptions,
+  durationMs,
+  TIMER_LIMIT_MS,
+  type OptionCheck,
+  type OptionTable,
+} from './option-rules';
+
+// RedisCoordinatorOptions: its defaults and its rules. Both Redis bounds arm
+// timers or expiries, so both stay within Node's timer limit.
+
+/** Default `keyPrefix` of `RedisCoordinator`. */
+export const REDIS_DEFAULT_KEY_PREFIX = 'aioclock';
+/** Default `claimTimeoutMs` of `RedisCoordinator`, in ms. */
+export const REDIS_DEFAULT_CLAIM_TIMEOUT_MS = 1_000;
+/** Default `leaseTtlMs` of `RedisCoordinator`: how long a `@Forever` lease lasts, in ms (at least 2 × `claimTimeoutMs`). */
+export const REDIS_DEFAULT_LEASE_TTL_MS = 30_000;
+
+/** The options of a `RedisCoordinator` once defaults are applied. */
+export type ResolvedRedisCoordinatorOptions = Required<RedisCoordinatorOptions>;
+
+const claimTimeoutOf = (options: Readonly<Record<string, unknown>>): number =>
+  (options.claimTimeoutMs as number | undefined) ??
+  REDIS_DEFAULT_CLAIM_TIMEOUT_MS;
+
+// At least twice the claim bound, so one slow renewal cannot lose a lease.
+const leaseTtl: OptionCheck = (value, options) => {
+  const least = 2 * claimTimeoutOf(options);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < least)
+    return `a number of ms >= 2 × claimTimeoutMs (${least})`;
+  return value > TIMER_LIMIT_MS ? beyondTimerLimit(TIMER_LIMIT_MS) : undefined;
+};
+
+// Within half the timer limit, so the default lease (twice it) stays within it too.
+const positiveClaimMs = durationMs('a number of ms > 0', false);
+const claimTimeout: OptionCheck = (value, options) =>
+  positiveClaimMs(value, options) ??
+  (2 * (value as number) > TIMER_LIMIT_MS
+    ? claimBeyondHalfTimerLimit(TIMER_LIMIT_MS)
+    : undefined);
+
+const nonEmptyString: OptionCheck = (value) =>
+  typeof value === 'string' && value !== '' ? undefined : 'a non-empty string';
+
+/** The rules of `RedisCoordinatorOptions`. */
+export const REDIS_COORDINATOR_OPTION_TABLE: OptionTable<RedisCoordinatorOptions> =
+  {
+    rules: {
+      client: (value) => {
+        const client = value as Record<string, unknown> | null | undefined;
+        return client &&
+          typeof client.set === 'function' &&
+          typeof client.eval === 'function'
+          ? undefined
+          : 'an ioredis Redis or Cluster instance';
+      },
+      keyPrefix: nonEmptyString,
+      claimTimeoutMs: claimTimeout,
+      leaseTtlMs: leaseTtl,
+      replicaId: nonEmptyString,
+    },
+    required: ['client'],
+    error: (message) => new AioClockError(message),
+    // Never prints the client object (it may hold a password).
+    invalid: (_owner, option, value, expected) =>
+      invalidCoordinatorOption(option, value, expected),
+  };
+
+/**
+ * Checks a `RedisCoordinator`'s options and fills in the defaults.
+ * @throws AioClockError naming `RedisCoordinator`, the option and the bad value
+ */
+export function resolveRedisCoordinatorOptions(
+  options: RedisCoordinatorOptions,
+): ResolvedRedisCoordinatorOptions {
+  checkOptions('RedisCoordinator', options, REDIS_COORDINATOR_OPTION_TABLE);
+  const claimTimeoutMs =
+    options.claimTimeoutMs ?? REDIS_DEFAULT_CLAIM_TIMEOUT_MS;
+  return {
+    client: options.client,
+    keyPrefix: options.keyPrefix ?? REDIS_DEFAULT_KEY_PREFIX,
+    claimTimeoutMs,
+    leaseTtlMs:
+      options.leaseTtlMs ??
+      Math.max(REDIS_DEFAULT_LEASE_TTL_MS, 2 * claimTimeoutMs),
+    replicaId:
+      options.replicaId ??
+      `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+  };
+}
