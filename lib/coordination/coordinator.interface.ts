@@ -1,3 +1,10 @@
+/** A timed task a replica schedules under a coordinator, as it declares it on joining. */
+export interface DeclaredTask {
+  name: string;
+  /** The task's `maxLoopCount`, counted over the cluster's runs; null when unlimited. */
+  maxLoopCount: number | null;
+}
+
 /**
  * Decides which replica runs a due run. The scheduler asks before every
  * scheduled run; only the replica that gets `true` runs it.
@@ -31,4 +38,19 @@ export interface Coordinator {
 
   /** Gives up a lease this replica holds (on shutdown). */
   release(task: string): Promise<void>;
+
+  /** This replica's id, as the coordinator writes it. */
+  readonly replicaId?: string;
+
+  /**
+   * Durable coordinators: becomes a member owning a share of `tasks`, before
+   * the scheduler starts. Never rejects.
+   */
+  join?(tasks: readonly DeclaredTask[]): Promise<void>;
+
+  /** Durable coordinators: hands this replica's tasks over, before the scheduler stops. */
+  leave?(): Promise<void>;
+
+  /** Durable coordinators: the replica owning `task`, null when none (yet). */
+  ownerOf?(task: string): string | null;
 }

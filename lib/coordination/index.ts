@@ -1,4 +1,4 @@
-export type { Coordinator } from './coordinator.interface';
+export type { Coordinator, DeclaredTask } from './coordinator.interface';
 export { LocalCoordinator } from './local.coordinator';
 export { RedisCoordinator } from './redis.coordinator';
 export type { RedisCoordinatorOptions } from './redis.coordinator';

@@ -10,14 +10,23 @@ import {
   redisClientClosed,
   redisNoAnswer,
 } from '../aioclock.messages';
-import type { Coordinator } from './coordinator.interface';
+import type { Coordinator, DeclaredTask } from './coordinator.interface';
+import { RedisClaimBatch } from './redis-claim-batch';
+import { RedisMembership } from './redis-membership';
 
 /** Default `keyPrefix` of `RedisCoordinator`. */
 export const REDIS_DEFAULT_KEY_PREFIX = 'aioclock';
 /** Default `claimTimeoutMs` of `RedisCoordinator`, in ms. */
 export const REDIS_DEFAULT_CLAIM_TIMEOUT_MS = 1_000;
-/** Default `leaseTtlMs` of `RedisCoordinator`: how long a `@Forever` lease lasts, in ms. */
-export const REDIS_DEFAULT_LEASE_TTL_MS = 30_000;
+/**
+ * Default `leaseTtlMs` of `RedisCoordinator`: how long a silent replica keeps
+ * its tasks, and a `@Forever` lease lasts, in ms.
+ */
+export const REDIS_DEFAULT_LEASE_TTL_MS = 10_000;
+/** `heartbeatMs` defaults to `leaseTtlMs` divided by this. */
+export const REDIS_HEARTBEAT_DIVISOR = 5;
+/** The longest a leaving replica keeps firing its tasks while the others take them over, in ms. */
+export const REDIS_HANDOFF_MS = 250;
 /** A claim never expires sooner than this (covers clock skew and late timers), in ms. */
 export const REDIS_CLAIM_MIN_TTL_MS = 60_000;
 /** A claim never lives longer than this, so keys cannot pile up, in ms. */
@@ -60,12 +69,18 @@ export interface RedisCoordinatorOptions {
    */
   claimTimeoutMs?: number;
   /**
-   * How long a `@Forever` task's lease lasts without renewal: when its holder
-   * dies, another replica takes the task over within about this time. At
-   * least twice `claimTimeoutMs`, so one slow renewal cannot lose it.
-   * @default 30000
+   * How long a replica that stopped answering keeps its tasks (and a
+   * `@Forever` task's lease lasts without renewal): when a replica dies, the
+   * others take its tasks over within about this time. At least twice
+   * `claimTimeoutMs`, so one slow renewal cannot lose it.
+   * @default 10000
    */
   leaseTtlMs?: number;
+  /**
+   * How often a member renews its membership, in ms; below `leaseTtlMs`.
+   * @default leaseTtlMs / 5
+   */
+  heartbeatMs?: number;
   /**
    * What this replica writes into the keys it holds, to tell replicas apart.
    * @default '<hostname>:<pid>:<random hex>'
@@ -90,10 +105,16 @@ export class RedisCoordinator implements Coordinator {
   readonly keyPrefix: string;
   /** The bound on every Redis call, in ms. */
   readonly claimTimeoutMs: number;
-  /** How long a `@Forever` lease lasts without renewal, in ms. */
+  /** How long a silent member keeps its tasks, and a `@Forever` lease lasts, in ms. */
   readonly leaseTtlMs: number;
+  /** How often a member renews its membership, in ms. */
+  readonly heartbeatMs: number;
 
   private readonly client: Redis | Cluster;
+  private readonly membership: RedisMembership;
+  private readonly batch: RedisClaimBatch;
+  /** maxLoopCount of each declared task (0: none), sent with its claims. */
+  private readonly maxLoops = new Map<string, number>();
   // Calls waiting for the connection to become ready; one 'ready' listener serves them all.
   private readonly waitingForReady = new Set<() => void>();
   private listeningForReady = false;
@@ -139,16 +160,33 @@ export class RedisCoordinator implements Coordinator {
     const leaseTtlMs =
       options.leaseTtlMs ??
       Math.max(REDIS_DEFAULT_LEASE_TTL_MS, 2 * claimTimeoutMs);
+    // Timer limit: Node turns a longer delay into 1 ms.
     if (
       typeof leaseTtlMs !== 'number' ||
       !Number.isFinite(leaseTtlMs) ||
-      leaseTtlMs < 2 * claimTimeoutMs
+      leaseTtlMs < 2 * claimTimeoutMs ||
+      leaseTtlMs > MAX_TIMER_MS
     )
       throw new AioClockError(
         invalidCoordinatorOption(
           'leaseTtlMs',
           leaseTtlMs,
-          `a number of ms >= 2 × claimTimeoutMs (${2 * claimTimeoutMs})`,
+          `a number of ms >= 2 × claimTimeoutMs (${2 * claimTimeoutMs}) and <= ${MAX_TIMER_MS}`,
+        ),
+      );
+    const heartbeatMs =
+      options.heartbeatMs ?? leaseTtlMs / REDIS_HEARTBEAT_DIVISOR;
+    if (
+      typeof heartbeatMs !== 'number' ||
+      !Number.isFinite(heartbeatMs) ||
+      heartbeatMs <= 0 ||
+      heartbeatMs >= leaseTtlMs
+    )
+      throw new AioClockError(
+        invalidCoordinatorOption(
+          'heartbeatMs',
+          heartbeatMs,
+          `a number of ms > 0 and < leaseTtlMs (${leaseTtlMs})`,
         ),
       );
     const replicaId =
@@ -162,7 +200,49 @@ export class RedisCoordinator implements Coordinator {
     this.keyPrefix = keyPrefix;
     this.claimTimeoutMs = claimTimeoutMs;
     this.leaseTtlMs = leaseTtlMs;
+    this.heartbeatMs = heartbeatMs;
     this.replicaId = replicaId;
+    this.membership = new RedisMembership({
+      client,
+      keyPrefix,
+      replicaId,
+      leaseTtlMs,
+      heartbeatMs,
+      send: (command) => this.send(command),
+    });
+    this.batch = new RedisClaimBatch(client, (command) => this.send(command));
+  }
+
+  /**
+   * Becomes a member: heartbeats, and from then on fires only the declared
+   * tasks it owns (rendezvous hashing over the live members that declare
+   * each task); their claims also keep each task's durable state (runs,
+   * last due time) and enforce `maxLoopCount` over the cluster's runs.
+   * Never rejects: while Redis cannot be reached, claims report it.
+   * @param tasks the timed tasks this replica schedules
+   */
+  async join(tasks: readonly DeclaredTask[]): Promise<void> {
+    for (const task of tasks)
+      this.maxLoops.set(task.name, task.maxLoopCount ?? 0);
+    await this.membership.join(tasks.map((task) => task.name));
+  }
+
+  /**
+   * Leaves at once (graceful shutdown): the others take this replica's
+   * tasks over now, while it keeps firing them for a short handoff
+   * (`REDIS_HANDOFF_MS`, at most `heartbeatMs`) so no due time falls between.
+   */
+  leave(): Promise<void> {
+    return this.membership.leave(Math.min(REDIS_HANDOFF_MS, this.heartbeatMs));
+  }
+
+  /**
+   * The member owning `task` in this replica's view: null when no live
+   * member declares it (or before `join`).
+   * @param task the task's unique name
+   */
+  ownerOf(task: string): string | null {
+    return this.membership.ownerOf(task) ?? null;
   }
 
   /**
@@ -178,6 +258,16 @@ export class RedisCoordinator implements Coordinator {
     dueAt: number,
     periodMs: number | null,
   ): Promise<boolean> {
+    if (this.membership.active) {
+      if (!this.membership.fresh)
+        await this.membership.refresh().catch((error: unknown) => {
+          throw asFailure(
+            `claim ${task} due at ${describeInstant(dueAt)}`,
+            error,
+          );
+        });
+      return this.claimAsMember(task, dueAt, periodMs);
+    }
     const key = this.claimKey(task, dueAt);
     const reply = await this.call(
       () => `claim ${task} due at ${describeInstant(dueAt)}`,
@@ -191,6 +281,33 @@ export class RedisCoordinator implements Coordinator {
         ),
     );
     return reply === 'OK';
+  }
+
+  private claimAsMember(
+    task: string,
+    dueAt: number,
+    periodMs: number | null,
+  ): Promise<boolean> {
+    const owner = this.membership.ownerOf(task);
+    if (owner !== undefined && owner !== this.replicaId)
+      return Promise.resolve(false);
+    return this.batch
+      .claim(
+        [this.claimKey(task, dueAt), this.stateKey(task)],
+        [
+          this.replicaId,
+          this.claimTtl(periodMs),
+          dueAt,
+          this.maxLoops.get(task) ?? 0,
+          this.membership.generation,
+        ],
+      )
+      .catch((error: unknown) => {
+        throw asFailure(
+          `claim ${task} due at ${describeInstant(dueAt)}`,
+          error,
+        );
+      });
   }
 
   /**
@@ -249,6 +366,14 @@ export class RedisCoordinator implements Coordinator {
   }
 
   /**
+   * The hash of a task's durable state: `<prefix>:{<task>}:state`.
+   * @param task the task's unique name
+   */
+  stateKey(task: string): string {
+    return `${this.keyPrefix}:{${encodeTaskName(task)}}:state`;
+  }
+
+  /**
    * The key of a `@Forever` task's lease: `<prefix>:{<task>}:lease`.
    * @param task the task's unique name
    */
@@ -277,10 +402,17 @@ export class RedisCoordinator implements Coordinator {
   // The command is sent only on a ready connection so that an outage does not
   // fill ioredis's offline queue with claims nobody waits for any more. The
   // bound is real time on purpose: it measures the network, not the schedule.
-  private call<T>(what: () => string, send: () => Promise<T>): Promise<T> {
+  private call<T>(what: () => string, command: () => Promise<T>): Promise<T> {
+    return this.send(command).catch((error: unknown) => {
+      throw asFailure(what(), error);
+    });
+  }
+
+  // As `call`, rejecting with a CallFailure (the cause) instead of the message.
+  private send<T>(command: () => Promise<T>): Promise<T> {
     const client = this.client;
     if (client.status === 'end')
-      return Promise.reject(failure(what(), redisClientClosed()));
+      return Promise.reject(new CallFailure(redisClientClosed()));
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const settle = (): boolean => {
@@ -294,20 +426,20 @@ export class RedisCoordinator implements Coordinator {
         if (settled) return;
         let reply: Promise<T>;
         try {
-          reply = send();
+          reply = command();
         } catch (error) {
           reply = Promise.reject(error);
         }
         reply.then(
           (value) => settle() && resolve(value),
           (error: unknown) =>
-            settle() && reject(failure(what(), describeError(error), error)),
+            settle() && reject(new CallFailure(describeError(error), error)),
         );
       };
       const timer = setTimeout(() => {
         if (settle())
           reject(
-            failure(what(), redisNoAnswer(this.claimTimeoutMs, client.status)),
+            new CallFailure(redisNoAnswer(this.claimTimeoutMs, client.status)),
           );
       }, this.claimTimeoutMs);
       // 'wait' is a lazyConnect client: its first command is what connects it.
@@ -344,6 +476,24 @@ function describeInstant(epochMs: number): string {
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Why a bounded call failed, before it is worded for one claim or lease. */
+class CallFailure {
+  constructor(
+    readonly cause: string,
+    readonly error?: unknown,
+  ) {}
+}
+
+function asFailure(what: string, reason: unknown): AioClockError {
+  if (reason instanceof AioClockError) return reason;
+  return reason instanceof CallFailure
+    ? failure(what, reason.cause, reason.error)
+    : failure(what, describeError(reason), reason);
+}
+
+/** Node's timer limit (2^31 − 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 function failure(what: string, cause: string, error?: unknown): AioClockError {
   const failed = new AioClockError(coordinationFailed(what, cause));

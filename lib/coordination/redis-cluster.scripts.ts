@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+// Types only: 'ioredis' stays an optional peer.
+import type { Cluster, Redis } from 'ioredis';
+
+/** The client calls the cluster scripts need, in one place. */
+export type ClusterScriptClient = Redis | Cluster;
+
+/** A Lua script sent by its SHA1, and in full once when Redis lost it. */
+export class RedisScript {
+  /** SHA1 of the source, as `EVALSHA` wants it. */
+  readonly sha: string;
+
+  /** @param source the Lua source */
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  /**
+   * Runs the script: `EVALSHA`, then `EVAL` (which caches it again) when
+   * Redis answers NOSCRIPT, as after a restart.
+   */
+  async run(
+    client: ClusterScriptClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return client.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/** True for Redis's "script not cached" error. */
+export function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+/**
+ * Heartbeat, join and rejoin in one step, timed by the server's clock (TIME),
+ * so replicas whose clocks disagree still agree on who is alive.
+ * KEYS: members hash (id → "expiresAt|digest"), declared-tasks hash
+ * (id → JSON array), generation counter.
+ * ARGV: id, ttlMs, digest of the declared tasks, their JSON ('' when the
+ * caller believes Redis has them), change channel.
+ * Prunes expired members and publishes on the channel when the membership
+ * changed. Returns {-1} when Redis lacks this member's tasks and none were
+ * sent, else {generation, joined (1 when this member was not alive),
+ * id1, "exp1|digest1", …}.
+ */
+export const HEARTBEAT_SCRIPT = new RedisScript(`local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local id = ARGV[1]
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[2], id, ARGV[4])
+elseif redis.call('HEXISTS', KEYS[2], id) == 0 then
+  return {-1}
+end
+local changed = false
+local joined = 1
+local alive = 0
+local all = redis.call('HGETALL', KEYS[1])
+local out = {}
+for i = 1, #all, 2 do
+  local exp = tonumber(string.match(all[i + 1], '^(%d+)'))
+  if exp <= now then
+    redis.call('HDEL', KEYS[1], all[i])
+    if all[i] ~= id then redis.call('HDEL', KEYS[2], all[i]) end
+    changed = true
+  elseif all[i] == id then
+    joined = 0
+    if string.match(all[i + 1], '|(.*)$') ~= ARGV[3] then changed = true end
+  else
+    alive = alive + 1
+    out[#out + 1] = all[i]
+    out[#out + 1] = all[i + 1]
+  end
+end
+if joined == 1 then changed = true end
+local entry = (now + tonumber(ARGV[2])) .. '|' .. ARGV[3]
+redis.call('HSET', KEYS[1], id, entry)
+out[#out + 1] = id
+out[#out + 1] = entry
+local gen = tonumber(redis.call('GET', KEYS[3]) or '0')
+if joined == 1 and alive == 0 then gen = redis.call('INCR', KEYS[3]) end
+if changed then redis.call('PUBLISH', ARGV[5], id) end
+local reply = {gen, joined}
+for i = 1, #out do reply[#reply + 1] = out[i] end
+return reply`);
+
+/**
+ * Leaves at once (graceful shutdown), so the others take the tasks over
+ * without waiting for the entry to expire.
+ * KEYS: members hash, declared-tasks hash. ARGV: id, change channel.
+ */
+export const LEAVE_SCRIPT =
+  new RedisScript(`redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[1])
+return 1`);
+
+/** The claim went to this replica. */
+export const CLAIM_WON = 1;
+/** Another replica holds the claim. */
+export const CLAIM_TAKEN = 0;
+/** The cluster has made the task's `maxLoopCount` runs in this generation. */
+export const CLAIM_FINISHED = 2;
+
+/**
+ * The per-due-time fence plus the task's durable state, in one step on the
+ * task's slot.
+ * KEYS: claim key, state hash. ARGV: replica id, claim ttl (ms), due (epoch
+ * ms), maxLoopCount (0 = none), membership generation.
+ * State fields: runs (all time), loops + gen (runs since the cluster last
+ * started from no members, which is what maxLoopCount counts), lastDue,
+ * lastReplica.
+ */
+export const CLAIM_SCRIPT = new RedisScript(`local max = tonumber(ARGV[4])
+local loops = 0
+if redis.call('HGET', KEYS[2], 'gen') == ARGV[5] then
+  loops = tonumber(redis.call('HGET', KEYS[2], 'loops') or '0')
+end
+if max > 0 and loops >= max then return 2 end
+if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
+redis.call('HINCRBY', KEYS[2], 'runs', 1)
+redis.call('HSET', KEYS[2], 'loops', loops + 1, 'gen', ARGV[5], 'lastDue', ARGV[3], 'lastReplica', ARGV[1])
+return 1`);

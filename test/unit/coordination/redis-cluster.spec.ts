@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import type { DeclaredTask } from '../../../lib/coordination/coordinator.interface';
+import { RedisCoordinator } from '../../../lib/coordination/redis.coordinator';
+import {
+  REDIS_URL,
+  describeWithRedis,
+} from '../../src/replicas/redis-test-env';
+import { deleteNamespace } from '../../src/replicas/run-ledger';
+
+// Membership, ownership and the durable claim, against a real Redis: several
+// coordinators in one process stand for replicas, each with its own client.
+
+const TASKS: DeclaredTask[] = Array.from({ length: 30 }, (_, i) => ({
+  name: `Jobs.task${i}`,
+  maxLoopCount: null,
+}));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` holds, for at most 5 s (the expected wait is one round trip). */
+async function eventually(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await sleep(10);
+  expect(check()).toBe(true);
+}
+
+describeWithRedis('RedisCoordinator as a cluster member', () => {
+  const prefix = `aioclock-cluster-${randomBytes(4).toString('hex')}`;
+  const clients: Redis[] = [];
+  const members: RedisCoordinator[] = [];
+  let admin: Redis;
+
+  function member(id: string, leaseTtlMs = 5_000): RedisCoordinator {
+    const client = new Redis(REDIS_URL);
+    clients.push(client);
+    const coordinator = new RedisCoordinator({
+      client,
+      keyPrefix: prefix,
+      replicaId: id,
+      leaseTtlMs,
+    });
+    members.push(coordinator);
+    return coordinator;
+  }
+
+  const owners = (coordinator: RedisCoordinator) =>
+    TASKS.map((task) => coordinator.ownerOf(task.name));
+
+  beforeAll(() => {
+    admin = new Redis(REDIS_URL);
+  });
+
+  afterEach(async () => {
+    await Promise.all(members.map((m) => m.leave()));
+    members.length = 0;
+    await deleteNamespace(admin, prefix);
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.quit()));
+    await admin.quit();
+  });
+
+  it('should own nothing before joining, and everything alone', async () => {
+    const a = member('a');
+    expect(a.ownerOf('Jobs.task0')).toBeNull();
+    await a.join(TASKS);
+    expect(new Set(owners(a))).toEqual(new Set(['a']));
+    expect(a.ownerOf('Jobs.undeclared')).toBeNull();
+  });
+
+  it('should split the tasks evenly, every member computing the same owners', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => member(id));
+    await a.join(TASKS);
+    await b.join(TASKS);
+    await c.join(TASKS);
+    // a and b learn of c through the published change.
+    await eventually(
+      () =>
+        JSON.stringify(owners(a)) === JSON.stringify(owners(c)) &&
+        JSON.stringify(owners(b)) === JSON.stringify(owners(c)),
+    );
+    const counts = ['a', 'b', 'c'].map(
+      (id) => owners(c).filter((owner) => owner === id).length,
+    );
+    expect(counts).toEqual([10, 10, 10]);
+  });
+
+  it('should let only the owner claim, once per due time', async () => {
+    const [a, b] = ['a', 'b'].map((id) => member(id));
+    await a.join(TASKS);
+    await b.join(TASKS);
+    await eventually(() => a.ownerOf('Jobs.task0') === b.ownerOf('Jobs.task0'));
+    const owner = a.ownerOf('Jobs.task0') === 'a' ? a : b;
+    const other = owner === a ? b : a;
+    await expect(other.claim('Jobs.task0', 1_000, 1_000)).resolves.toBe(false);
+    // The non-owner did not even write the fence.
+    expect(await admin.exists(owner.claimKey('Jobs.task0', 1_000))).toBe(0);
+    await expect(owner.claim('Jobs.task0', 1_000, 1_000)).resolves.toBe(true);
+    await expect(owner.claim('Jobs.task0', 1_000, 1_000)).resolves.toBe(false);
+    expect(await admin.hgetall(owner.stateKey('Jobs.task0'))).toMatchObject({
+      runs: '1',
+      lastDue: '1000',
+      lastReplica: owner.replicaId,
+    });
+  });
+
+  it('should send the claims of one turn together and answer each', async () => {
+    const a = member('a');
+    await a.join(TASKS);
+    const answers = await Promise.all(
+      TASKS.map((task) => a.claim(task.name, 5_000, 1_000)),
+    );
+    expect(answers.every((won) => won)).toBe(true);
+    const again = await Promise.all(
+      TASKS.map((task) => a.claim(task.name, 5_000, 1_000)),
+    );
+    expect(again.some((won) => won)).toBe(false);
+  });
+
+  it('should hand a leaving member tasks over at once', async () => {
+    const [a, b] = ['a', 'b'].map((id) => member(id));
+    await a.join(TASKS);
+    await b.join(TASKS);
+    await eventually(() => owners(a).includes('b'));
+    await b.leave();
+    // Announced, not waited for until a heartbeat (5 000 / 5 = 1 s away).
+    await eventually(() => owners(a).every((owner) => owner === 'a'));
+  });
+
+  it('should give a task only to members that declare it', async () => {
+    const a = member('a');
+    const b = member('b');
+    await a.join(TASKS.slice(0, 10));
+    await b.join(TASKS);
+    await eventually(() => a.ownerOf('Jobs.task29') === 'b');
+    for (const task of TASKS.slice(10)) expect(b.ownerOf(task.name)).toBe('b');
+  });
+
+  it('should drop a member whose heartbeats stopped once its entry expired, on the server clock', async () => {
+    const a = member('a');
+    // A member that died: its entry (written as a heartbeat would) expires in 300 ms.
+    const [seconds, micros] = await admin.time();
+    const expiresAt =
+      Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000) + 300;
+    await admin.hset(`${prefix}:{members}`, 'ghost', `${expiresAt}|x`);
+    await admin.hset(
+      `${prefix}:{members}:tasks`,
+      'ghost',
+      JSON.stringify(TASKS.map((task) => task.name)),
+    );
+    await a.join(TASKS);
+    expect(owners(a)).toContain('ghost');
+    await sleep(400);
+    await a.claim('Jobs.task0', 9_000, 1_000); // fresh: no refresh on its own
+    await a.leave();
+    const again = member('a2');
+    await again.join(TASKS);
+    expect(new Set(owners(again))).toEqual(new Set(['a2']));
+    expect(await admin.hexists(`${prefix}:{members}`, 'ghost')).toBe(0);
+  });
+
+  it('should count maxLoopCount over the cluster, afresh once every member has left', async () => {
+    const limited = [{ name: 'Jobs.limited', maxLoopCount: 2 }];
+    const a = member('a');
+    await a.join(limited);
+    await expect(a.claim('Jobs.limited', 1_000, 1_000)).resolves.toBe(true);
+    // A second member joins and takes the task over (or not): the count goes on.
+    const b = member('b');
+    await b.join(limited);
+    await eventually(
+      () => a.ownerOf('Jobs.limited') === b.ownerOf('Jobs.limited'),
+    );
+    const owner = a.ownerOf('Jobs.limited') === 'a' ? a : b;
+    await expect(owner.claim('Jobs.limited', 2_000, 1_000)).resolves.toBe(true);
+    await expect(owner.claim('Jobs.limited', 3_000, 1_000)).resolves.toBe(
+      false,
+    );
+    expect(await admin.exists(owner.claimKey('Jobs.limited', 3_000))).toBe(0);
+    // The whole cluster stops and starts again (a deploy): a new count.
+    await a.leave();
+    await b.leave();
+    const c = member('c');
+    await c.join(limited);
+    await expect(c.claim('Jobs.limited', 4_000, 1_000)).resolves.toBe(true);
+    expect(await admin.hget(c.stateKey('Jobs.limited'), 'runs')).toBe('3');
+  });
+});
