@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import Redis from 'ioredis';
 import { AioClockRegistry, RedisCoordinator } from '../../../lib';
+import { CLUSTER_APPS } from './cluster.tasks';
 import { ReplicaModule } from './replica.module';
 
 /** What a replica process sends its parent. */
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     ReplicaModule.register(
       { redis: dataClient, namespace, replicaId },
       coordinator,
+      CLUSTER_APPS[process.env.REPLICA_APP ?? ''],
     ),
     { logger: ['log', 'warn', 'error'] },
   );

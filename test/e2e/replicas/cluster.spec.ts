@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { SPREAD_TASKS, spreadTask } from '../../src/replicas/cluster.tasks';
+import { ReplicaBuild } from '../../src/replicas/replica-build';
+import { ReplicaProcess } from '../../src/replicas/replica-process';
+import {
+  REDIS_URL,
+  describeWithRedis,
+} from '../../src/replicas/redis-test-env';
+import {
+  deleteNamespace,
+  notExactlyOnce,
+  ranTwice,
+  readLedger,
+  type RunLedger,
+} from '../../src/replicas/run-ledger';
+
+// The cluster (issue 13) with real processes on a real Redis: ownership
+// spreads the tasks, a graceful stop hands them over without a gap, a
+// SIGKILL moves them within leaseTtlMs, and maxLoopCount counts the
+// cluster's runs (issue 11, defect 6).
+
+const LEASE_TTL_MS = 3_000;
+// A due time this close to a start, a stop or a kill may belong to the edge.
+const EDGE_MS = 1_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Waits until `ms` past a whole second: between two due times, never at one.
+const untilSecondFraction = (ms: number) =>
+  sleep((ms - (Date.now() % 1_000) + 1_000) % 1_000);
+
+let build: ReplicaBuild | undefined;
+
+beforeAll(() => {
+  build = ReplicaBuild.create();
+});
+
+afterAll(() => build?.dispose());
+
+function startReplica(
+  id: string,
+  app: string,
+  namespace: string,
+): ReplicaProcess {
+  return new ReplicaProcess(build!, id, {
+    REDIS_URL,
+    REPLICA_NAMESPACE: namespace,
+    REPLICA_LEASE_TTL_MS: String(LEASE_TTL_MS),
+    REPLICA_APP: app,
+  });
+}
+
+/** Lines naming every spread due time in (from, to) not run exactly once. */
+function spreadNotExactlyOnce(
+  ledger: RunLedger,
+  from: number,
+  to: number,
+): string[] {
+  const wrong: string[] = [];
+  for (let i = 0; i < SPREAD_TASKS; i++)
+    wrong.push(...notExactlyOnce(ledger, spreadTask(i), 1_000, from, to));
+  return wrong;
+}
+
+/** Runs per replica of the due times in (from, to). */
+function runsPerReplica(
+  ledger: RunLedger,
+  from: number,
+  to: number,
+): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const runs of ledger.values())
+    for (const [due, replicas] of runs)
+      if (due > from && due < to)
+        for (const replica of replicas)
+          counts.set(replica, (counts.get(replica) ?? 0) + 1);
+  return counts;
+}
+
+describeWithRedis('A cluster of replicas on Redis', () => {
+  let admin: Redis;
+  let replicas: ReplicaProcess[] = [];
+  let namespace = '';
+
+  beforeAll(() => {
+    admin = new Redis(REDIS_URL);
+  });
+
+  beforeEach(() => {
+    namespace = `aioclock-cluster-${randomBytes(4).toString('hex')}`;
+  });
+
+  afterEach(async () => {
+    await Promise.all(replicas.map((replica) => replica.kill()));
+    replicas = [];
+    await deleteNamespace(admin, namespace).catch(() => undefined);
+  });
+
+  afterAll(() => admin?.disconnect());
+
+  it('should spread 300 tasks evenly, run each due time once, hand over on a stop and take over after a SIGKILL', async () => {
+    replicas = ['replica-a', 'replica-b', 'replica-c'].map((id) =>
+      startReplica(id, 'spread', namespace),
+    );
+    const [a, b, c] = replicas;
+    await Promise.all(replicas.map((replica) => replica.whenReady()));
+    const from = Math.max(...replicas.map((replica) => replica.readyAt!));
+
+    await sleep(10_000);
+    await untilSecondFraction(500);
+    const stoppedAt = Date.now();
+    await c.stop();
+    expect(c.exit).toEqual({ code: 0, signal: null, expected: true });
+
+    await sleep(3_000);
+    await untilSecondFraction(500);
+    const killedAt = Date.now();
+    await b.kill();
+    await sleep(LEASE_TTL_MS + 3_000);
+    const to = Date.now();
+    await a.stop();
+
+    const ledger = await readLedger(admin, namespace);
+    // Nothing ever ran twice, through the stop and the kill included.
+    expect(ranTwice(ledger)).toEqual([]);
+
+    // Three members: every due time once, spread within 1.2×.
+    const counts = runsPerReplica(ledger, from + EDGE_MS, stoppedAt);
+    const shares = [a, b, c].map((r) => counts.get(r.replicaId) ?? 0);
+    expect(Math.max(...shares) / Math.min(...shares)).toBeLessThanOrEqual(1.2);
+    // The graceful stop moved c's tasks with no due time missed.
+    expect(spreadNotExactlyOnce(ledger, from + EDGE_MS, killedAt)).toEqual([]);
+    // b's tasks ran on a within leaseTtlMs of the kill, and exactly once since.
+    expect(
+      spreadNotExactlyOnce(ledger, killedAt + LEASE_TTL_MS, to - EDGE_MS),
+    ).toEqual([]);
+    const afterKill = runsPerReplica(ledger, killedAt + LEASE_TTL_MS, to);
+    expect([...afterKill.keys()]).toEqual([a.replicaId]);
+  }, 90_000);
+
+  it('should run a maxLoopCount: 3 task three times in all on two replicas started 1.5 s apart', async () => {
+    await untilSecondFraction(200);
+    const first = startReplica('replica-a', 'limited', namespace);
+    replicas = [first];
+    await first.whenReady();
+    await sleep(1_500);
+    const second = startReplica('replica-b', 'limited', namespace);
+    replicas.push(second);
+    await second.whenReady();
+    await sleep(4_000);
+    await Promise.all(replicas.map((replica) => replica.stop()));
+
+    const ledger = await readLedger(admin, namespace);
+    const runs = [...(ledger.get('limited')?.values() ?? [])].flat();
+    expect(runs).toHaveLength(3);
+  }, 60_000);
+});
