@@ -14,6 +14,7 @@ export {
   RedisCoordinator,
   type RedisCoordinatorOptions,
 } from './coordination/redis.coordinator';
+export type { RedisCoordinatorClient } from './coordination/redis-client.interface';
 export * from './errors';
 // HTTP endpoints and dashboard (opt-in). The terminus health indicator lives
 // in the 'nestjs-aioclock/health' entry, so this one never needs @nestjs/terminus.

@@ -2,3 +2,4 @@ export type { Coordinator, DeclaredTask } from './coordinator.interface';
 export { LocalCoordinator } from './local.coordinator';
 export { RedisCoordinator } from './redis.coordinator';
 export type { RedisCoordinatorOptions } from './redis.coordinator';
+export type { RedisCoordinatorClient } from './redis-client.interface';

@@ -33,7 +33,8 @@ export class RedisClaimBatch {
     private readonly client: ClusterScriptClient,
     private readonly send: <T>(command: () => Promise<T>) => Promise<T>,
   ) {
-    this.pipelines = (client as { isCluster?: boolean }).isCluster !== true;
+    this.pipelines =
+      client.isCluster !== true && typeof client.pipeline === 'function';
   }
 
   /** Queues one claim (see `CLAIM_SCRIPT` for keys and args); resolves `true` when won. */
@@ -67,7 +68,7 @@ export class RedisClaimBatch {
   // One pipeline; entries Redis answered NOSCRIPT (after a restart) are sent
   // again with the full script, which caches it.
   private async exec(batch: PendingClaim[]): Promise<[unknown, unknown][]> {
-    const pipeline = (this.client as import('ioredis').Redis).pipeline();
+    const pipeline = this.client.pipeline!();
     for (const { keys, args } of batch)
       pipeline.evalsha(CLAIM_SCRIPT.sha, keys.length, ...keys, ...args);
     const replies = ((await pipeline.exec()) ?? []) as [unknown, unknown][];

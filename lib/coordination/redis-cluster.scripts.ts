@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-// Types only: 'ioredis' stays an optional peer.
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisCoordinatorClient } from './redis-client.interface';
 
-/** The client calls the cluster scripts need, in one place. */
-export type ClusterScriptClient = Redis | Cluster;
+/** The client calls the cluster scripts need. */
+export type ClusterScriptClient = RedisCoordinatorClient;
 
 /** A Lua script sent by its SHA1, and in full once when Redis lost it. */
 export class RedisScript {

@@ -5,6 +5,7 @@ import {
   LEAVE_SCRIPT,
   type ClusterScriptClient,
 } from './redis-cluster.scripts';
+import type { RedisCoordinatorSubscriber as Subscriber } from './redis-client.interface';
 import { assignOwners, type OwnershipMember } from './rendezvous-ownership';
 
 /** What `RedisMembership` needs from its coordinator. */
@@ -16,17 +17,6 @@ export interface RedisMembershipOptions {
   heartbeatMs: number;
   /** Sends one command, bounded by the coordinator's `claimTimeoutMs`. */
   send: <T>(command: () => Promise<T>) => Promise<T>;
-}
-
-/** A subscriber connection: the calls used here. */
-interface Subscriber {
-  subscribe(channel: string): Promise<unknown>;
-  on(
-    event: 'message',
-    listener: (channel: string, text: string) => void,
-  ): unknown;
-  on(event: 'error', listener: (error: unknown) => void): unknown;
-  disconnect(): void;
 }
 
 /**
@@ -248,9 +238,7 @@ export class RedisMembership {
 
   // Another member joined or left: refresh now, not at the next heartbeat.
   private subscribe(): void {
-    const client = this.options.client as ClusterScriptClient & {
-      duplicate?: () => Subscriber;
-    };
+    const client = this.options.client;
     if (typeof client.duplicate !== 'function') return;
     try {
       const subscriber = client.duplicate();

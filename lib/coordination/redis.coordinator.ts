@@ -1,8 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-// Types only: nothing here loads 'ioredis' at run time, so it stays an optional
-// peer that only users of this class install.
-import type { Cluster, Redis } from 'ioredis';
 import { AioClockError } from '../errors/aioclock.error';
 import {
   coordinationFailed,
@@ -12,6 +9,7 @@ import {
 } from '../aioclock.messages';
 import type { Coordinator, DeclaredTask } from './coordinator.interface';
 import { RedisClaimBatch } from './redis-claim-batch';
+import type { RedisCoordinatorClient } from './redis-client.interface';
 import { RedisMembership } from './redis-membership';
 
 /** Default `keyPrefix` of `RedisCoordinator`. */
@@ -54,7 +52,7 @@ export interface RedisCoordinatorOptions {
    * An `ioredis` client (`Redis` or `Cluster`) built and owned by the caller:
    * the coordinator never connects, quits or reconfigures it.
    */
-  client: Redis | Cluster;
+  client: RedisCoordinatorClient;
   /**
    * First part of every key: `<keyPrefix>:{<task>}:<dueAt>` for claims and
    * `<keyPrefix>:{<task>}:lease` for `@Forever` leases. Give each application
@@ -110,7 +108,7 @@ export class RedisCoordinator implements Coordinator {
   /** How often a member renews its membership, in ms. */
   readonly heartbeatMs: number;
 
-  private readonly client: Redis | Cluster;
+  private readonly client: RedisCoordinatorClient;
   private readonly membership: RedisMembership;
   private readonly batch: RedisClaimBatch;
   /** maxLoopCount of each declared task (0: none), sent with its claims. */

@@ -21,12 +21,16 @@ export class RunRequest {
   constructor(
     readonly task: TaskState,
     public due: number,
+    /** Settles a requested run (`runTask`, startup, shutdown); `null` for a scheduled one. */
     public waiter: RunWaiter | null,
-    /** `false` for requested runs, which are outside the schedule. */
-    public scheduled: boolean,
     /** The trigger's receipt for `due`, to give back if the run is dropped. */
     public receipt: unknown = undefined,
   ) {}
+
+  /** A scheduled run (counted against `maxLoopCount`), not a requested one. */
+  get scheduled(): boolean {
+    return this.waiter === null;
+  }
 }
 
 /** One run in flight. */

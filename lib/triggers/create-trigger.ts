@@ -6,7 +6,7 @@ import { EveryTrigger, everyIntervalMs } from './every.trigger';
 import { ForeverTrigger } from './forever.trigger';
 import { LifecycleTrigger } from './lifecycle.trigger';
 import { OnceTrigger } from './once.trigger';
-import { OrTrigger } from './or.trigger';
+import { AnyOfTrigger } from './any-of.trigger';
 import type { Trigger, TriggerContext } from './trigger';
 
 export { validateTriggerSpec } from './validate-trigger';
@@ -105,7 +105,7 @@ export function createTrigger(spec: TriggerSpec, ctx: TriggerContext): Trigger {
     case 'forever':
       return FOREVER;
     case 'or':
-      return new OrTrigger(
+      return new AnyOfTrigger(
         spec.triggers.map((member) => ({
           trigger: createTrigger(member, ctx),
           maxLoopCount:

@@ -7,6 +7,6 @@ export { AtTrigger } from './at.trigger';
 export { CronTrigger } from './cron.trigger';
 export { OnceTrigger } from './once.trigger';
 export { ForeverTrigger } from './forever.trigger';
-export { OrTrigger, type OrMember } from './or.trigger';
+export { AnyOfTrigger, type AnyOfMember } from './any-of.trigger';
 export { LifecycleTrigger } from './lifecycle.trigger';
 export { isValidTimeZone } from './zoned-time';

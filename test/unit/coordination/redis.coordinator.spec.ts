@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { AioClockError } from '../../../lib/errors/aioclock.error';
 import { freePort } from '../../src/replicas/redis-server';
 import {
@@ -93,6 +93,20 @@ describe('RedisCoordinator (no server needed)', () => {
     expect(new RedisCoordinator({ client: idle }).replicaId).not.toBe(
       defaults.replicaId,
     );
+  });
+
+  // Also a type check: the client option is a structural type, not ioredis's.
+  it('should take an ioredis Cluster as its client', () => {
+    const cluster = new Cluster([{ host: '127.0.0.1', port: 1 }], {
+      lazyConnect: true,
+    });
+    try {
+      expect(new RedisCoordinator({ client: cluster }).keyPrefix).toBe(
+        'aioclock',
+      );
+    } finally {
+      cluster.disconnect();
+    }
   });
 
   it.each([

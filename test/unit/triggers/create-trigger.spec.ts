@@ -1,4 +1,4 @@
-import { createTrigger, OrTrigger } from '../../../lib/triggers';
+import { AnyOfTrigger, createTrigger } from '../../../lib/triggers';
 import type { TriggerSpec } from '../../../lib/interfaces/trigger-spec.interface';
 
 const utc = { timeZone: 'UTC' };
@@ -93,7 +93,7 @@ describe('createTrigger', () => {
     };
     const a = createTrigger(spec, utc);
     const b = createTrigger(spec, utc);
-    expect(a).toBeInstanceOf(OrTrigger);
+    expect(a).toBeInstanceOf(AnyOfTrigger);
     expect(b).not.toBe(a);
 
     const start = ms('2024-03-31T11:00:00.000Z');

@@ -1,7 +1,7 @@
 import type { Trigger } from './trigger';
 
 /** One member of an `or`: its trigger, its own run limit and its progress. */
-export interface OrMember {
+export interface AnyOfMember {
   readonly trigger: Trigger;
   /** The member's own `maxLoopCount`: it contributes exactly this many runs. */
   readonly maxLoopCount?: number;
@@ -23,6 +23,8 @@ interface Owner {
 }
 
 /**
+ * The engine side of `@OrTrigger` (spec type `or`), named apart from the
+ * decorator so the two never shadow each other in an import.
  * The union of its members' schedules. Each member keeps its own schedule and
  * its own `maxLoopCount`; due times that coincide fire once (and count as a
  * run for every member that had them). The `or`'s own `maxLoopCount` is the
@@ -37,7 +39,7 @@ interface Owner {
  * after the latest one the `or` was asked about. Used without `giveBack`
  * (every due time run), it is simply the member's first N due times.
  */
-export class OrTrigger implements Trigger {
+export class AnyOfTrigger implements Trigger {
   private states: MemberState[] = [];
   /** The latest `previous` given to `next`. */
   private cursor = -Infinity;
@@ -46,7 +48,7 @@ export class OrTrigger implements Trigger {
   private lastOwners: Owner[] = [];
 
   /** @param members the member triggers, each with its own limit */
-  constructor(readonly members: readonly OrMember[]) {}
+  constructor(readonly members: readonly AnyOfMember[]) {}
 
   /** The earliest member's first due time; resets every member. */
   first(now: number): number | null {
@@ -125,7 +127,7 @@ export class OrTrigger implements Trigger {
    * the latest due time the `or` was asked about: due times that passed while
    * it was at its limit were not fired, so they neither run nor count.
    */
-  private resume(member: OrMember, state: MemberState): number | null {
+  private resume(member: AnyOfMember, state: MemberState): number | null {
     const trigger = member.trigger;
     let due = trigger.next(state.last!);
     while (due !== null && due <= this.cursor) {

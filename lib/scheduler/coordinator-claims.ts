@@ -1,0 +1,112 @@
+import {
+  coordinatorRecovered,
+  coordinatorUnavailable,
+  skipReasons,
+} from '../aioclock.messages';
+import type { SchedulerInternals } from './scheduler-internals';
+import { stackOf } from './run-outcome';
+import type { TaskState } from './task-state';
+
+type CoordinatorClaimsHost = Pick<
+  SchedulerInternals,
+  | 'coordinator'
+  | 'logger'
+  | 'events'
+  | 'phase'
+  | 'budget'
+  | 'runScheduled'
+  | 'skip'
+  | 'maybeFinish'
+>;
+
+/**
+ * Under a coordinator, each scheduled run of a timed task is claimed first:
+ * the replica that wins runs it, the others count it as skipped (reason
+ * `claimed`), and a claim that fails runs nowhere and gives its count back.
+ * Also tracks whether the coordinator is reachable, so an outage is logged
+ * once and its end once.
+ */
+export class CoordinatorClaims {
+  private coordinatorDown = false;
+
+  /** @param host the scheduler */
+  constructor(private readonly host: CoordinatorClaimsHost) {}
+
+  /**
+   * Asks the coordinator for a due run; the answer starts it or skips it.
+   * @param periodMs the time to the task's next due time, `null` after its last
+   * @param receipt the trigger's receipt for `due`
+   */
+  claim(
+    task: TaskState,
+    due: number,
+    periodMs: number | null,
+    receipt: unknown,
+  ): void {
+    task.pendingClaims++;
+    let answer: Promise<boolean>;
+    try {
+      answer = this.host.coordinator!.claim(task.name, due, periodMs);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    void answer.then(
+      (won) =>
+        won === true
+          ? this.claimWon(task, due, receipt)
+          : this.claimLost(task, due),
+      (error: unknown) => this.claimFailed(task, due, receipt, error),
+    );
+  }
+
+  /** The coordinator could not be reached (logged once per outage). */
+  coordinatorFailed(error: unknown): void {
+    if (this.coordinatorDown) return;
+    this.coordinatorDown = true;
+    this.host.logger.error(coordinatorUnavailable(error), stackOf(error));
+  }
+
+  /** The coordinator answered (its recovery is logged once). */
+  coordinatorAnswered(): void {
+    if (!this.coordinatorDown) return;
+    this.coordinatorDown = false;
+    this.host.logger.log(coordinatorRecovered());
+  }
+
+  private claimWon(task: TaskState, due: number, receipt: unknown): void {
+    if (!this.answered(task)) return;
+    this.coordinatorAnswered();
+    this.host.runScheduled(task, due, receipt);
+    this.host.maybeFinish(task);
+  }
+
+  /** Another replica runs it: it stays counted. */
+  private claimLost(task: TaskState, due: number): void {
+    if (!this.answered(task)) return;
+    this.coordinatorAnswered();
+    this.host.skip(task, due, skipReasons.claimed);
+    this.host.maybeFinish(task);
+  }
+
+  /** Runs nowhere: it does not count. */
+  private claimFailed(
+    task: TaskState,
+    due: number,
+    receipt: unknown,
+    error: unknown,
+  ): void {
+    if (!this.answered(task)) return;
+    this.coordinatorFailed(error);
+    task.failures++;
+    const events = this.host.events;
+    if (events.observed) events.emit('failed', task, due, error);
+    this.host.budget.refund(task, receipt);
+    this.host.maybeFinish(task);
+  }
+
+  /** Books an answer; `false` once the scheduler has stopped running (the answer is then ignored). */
+  private answered(task: TaskState): boolean {
+    task.pendingClaims--;
+    return this.host.phase === 'running';
+  }
+}
