@@ -190,6 +190,7 @@ export const skipReasons = {
   paused: 'paused',
   late: 'missed: a later due time had already passed when the scheduler woke up',
   claimed: 'claimed by another replica',
+  runningElsewhere: 'a run of the task is still in flight on another replica',
 } as const;
 
 /** An `at` trigger found no due time in the days it searches (only a zone with broken rules could cause it). */

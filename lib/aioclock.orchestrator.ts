@@ -145,6 +145,7 @@ function declaredTasks(
       return {
         name: task.name,
         maxLoopCount: typeof max === 'number' ? max : null,
+        overlap: task.overlap ?? 'skip',
       };
     });
 }

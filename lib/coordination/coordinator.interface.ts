@@ -3,7 +3,16 @@ export interface DeclaredTask {
   name: string;
   /** The task's `maxLoopCount`, counted over the cluster's runs; null when unlimited. */
   maxLoopCount: number | null;
+  /** The task's overlap policy; `'allow'` tasks do not mark their runs in flight. @default 'skip' */
+  overlap?: string;
 }
+
+/**
+ * A claim's answer: `true` run it here; `false` another replica runs it (or
+ * the task has made its runs); `'busy'` nobody runs it, because a run of the
+ * task is still in flight on another replica (cluster-wide overlap).
+ */
+export type ClaimAnswer = boolean | 'busy';
 
 /**
  * Decides which replica runs a due run. The scheduler asks before every
@@ -28,7 +37,18 @@ export interface Coordinator {
    * unreachable), and the run is then skipped and reported as failed.
    * @param periodMs the task's typical distance between runs, to size the claim's expiry (null when unknown)
    */
-  claim(task: string, dueAt: number, periodMs: number | null): Promise<boolean>;
+  claim(
+    task: string,
+    dueAt: number,
+    periodMs: number | null,
+  ): Promise<ClaimAnswer>;
+
+  /**
+   * Durable coordinators: this replica has no run of `task` in flight any
+   * more (its last one succeeded, failed, timed out or was given up on), so
+   * the task no longer counts as running in the cluster. Never throws.
+   */
+  runEnded?(task: string): void;
 
   /**
    * Acquires or renews the lease that lets one replica run a `@Forever` task.

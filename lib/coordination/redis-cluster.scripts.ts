@@ -106,15 +106,22 @@ export const CLAIM_WON = 1;
 export const CLAIM_TAKEN = 0;
 /** The cluster has made the task's `maxLoopCount` runs in this generation. */
 export const CLAIM_FINISHED = 2;
+/** A run of the task is in flight on another replica (cluster-wide overlap). */
+export const CLAIM_BUSY = 3;
 
 /**
- * The per-due-time fence plus the task's durable state, in one step on the
- * task's slot.
- * KEYS: claim key, state hash. ARGV: replica id, claim ttl (ms), due (epoch
- * ms), maxLoopCount (0 = none), membership generation.
+ * The per-due-time fence, the task's durable state and its cluster-wide
+ * overlap, in one step on the task's slot.
+ * KEYS: claim key, state hash, running key. ARGV: replica id, claim ttl
+ * (ms), due (epoch ms), maxLoopCount (0 = none), membership generation,
+ * overlap ('allow' or another policy), running ttl (ms).
  * State fields: runs (all time), loops + gen (runs since the cluster last
- * started from no members, which is what maxLoopCount counts), lastDue,
- * lastReplica.
+ * started from no members, which is what maxLoopCount counts), skipped,
+ * lastDue, lastReplica. The running key holds the replica id while a run of
+ * the task is in flight there (renewed with its heartbeats, deleted when its
+ * last run of the task ends); a run in flight on ANOTHER replica makes the
+ * claim busy (its own are left to the local overlap policy). A busy due time
+ * is not fenced: it did not run.
  */
 export const CLAIM_SCRIPT = new RedisScript(`local max = tonumber(ARGV[4])
 local loops = 0
@@ -122,7 +129,38 @@ if redis.call('HGET', KEYS[2], 'gen') == ARGV[5] then
   loops = tonumber(redis.call('HGET', KEYS[2], 'loops') or '0')
 end
 if max > 0 and loops >= max then return 2 end
-if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if ARGV[6] ~= 'allow' then
+  local holder = redis.call('GET', KEYS[3])
+  if holder and holder ~= ARGV[1] then
+    redis.call('HINCRBY', KEYS[2], 'skipped', 1)
+    return 3
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('HINCRBY', KEYS[2], 'runs', 1)
 redis.call('HSET', KEYS[2], 'loops', loops + 1, 'gen', ARGV[5], 'lastDue', ARGV[3], 'lastReplica', ARGV[1])
+if ARGV[6] ~= 'allow' then
+  redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[7])
+end
 return 1`);
+
+/**
+ * The replica's last run of a task ended: frees the task's running key if
+ * this replica holds it. KEYS: running key. ARGV: replica id.
+ */
+export const RUN_ENDED_SCRIPT =
+  new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`);
+
+/**
+ * Keeps runs in flight visible: renews the running key this replica holds.
+ * KEYS: running key. ARGV: replica id, ttl (ms).
+ */
+export const RUN_RENEW_SCRIPT =
+  new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`);

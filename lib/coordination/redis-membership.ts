@@ -17,6 +17,8 @@ export interface RedisMembershipOptions {
   heartbeatMs: number;
   /** Sends one command, bounded by the coordinator's `claimTimeoutMs`. */
   send: <T>(command: () => Promise<T>) => Promise<T>;
+  /** Called after each heartbeat that succeeded. */
+  onHeartbeat?: () => void;
 }
 
 /**
@@ -193,6 +195,7 @@ export class RedisMembership {
     this.tasksStored = true;
     if (!this.joined) return; // left meanwhile
     this.validUntil = sentAt + leaseTtlMs;
+    this.options.onHeartbeat?.();
     this.generation = Number(reply[0]);
     const entries: [string, string][] = [];
     for (let i = 2; i < reply.length; i += 2)

@@ -7,8 +7,19 @@ import {
   redisClientClosed,
   redisNoAnswer,
 } from '../aioclock.messages';
-import type { Coordinator, DeclaredTask } from './coordinator.interface';
-import { RedisClaimBatch } from './redis-claim-batch';
+import type {
+  ClaimAnswer,
+  Coordinator,
+  DeclaredTask,
+} from './coordinator.interface';
+import {
+  CLAIM_BUSY,
+  CLAIM_SCRIPT,
+  CLAIM_WON,
+  RUN_ENDED_SCRIPT,
+  RUN_RENEW_SCRIPT,
+} from './redis-cluster.scripts';
+import { RedisScriptBatch } from './redis-script-batch';
 import type { RedisCoordinatorClient } from './redis-client.interface';
 import { RedisMembership } from './redis-membership';
 
@@ -110,9 +121,14 @@ export class RedisCoordinator implements Coordinator {
 
   private readonly client: RedisCoordinatorClient;
   private readonly membership: RedisMembership;
-  private readonly batch: RedisClaimBatch;
-  /** maxLoopCount of each declared task (0: none), sent with its claims. */
-  private readonly maxLoops = new Map<string, number>();
+  private readonly batch: RedisScriptBatch;
+  /** Each declared task's maxLoopCount (0: none) and overlap, sent with its claims. */
+  private readonly declared = new Map<
+    string,
+    { maxLoops: number; overlap: string }
+  >();
+  /** Tasks this replica holds the running key of. */
+  private readonly inFlight = new Set<string>();
   // Calls waiting for the connection to become ready; one 'ready' listener serves them all.
   private readonly waitingForReady = new Set<() => void>();
   private listeningForReady = false;
@@ -207,8 +223,9 @@ export class RedisCoordinator implements Coordinator {
       leaseTtlMs,
       heartbeatMs,
       send: (command) => this.send(command),
+      onHeartbeat: () => this.renewRunning(),
     });
-    this.batch = new RedisClaimBatch(client, (command) => this.send(command));
+    this.batch = new RedisScriptBatch(client, (command) => this.send(command));
   }
 
   /**
@@ -221,7 +238,10 @@ export class RedisCoordinator implements Coordinator {
    */
   async join(tasks: readonly DeclaredTask[]): Promise<void> {
     for (const task of tasks)
-      this.maxLoops.set(task.name, task.maxLoopCount ?? 0);
+      this.declared.set(task.name, {
+        maxLoops: task.maxLoopCount ?? 0,
+        overlap: task.overlap ?? 'skip',
+      });
     await this.membership.join(tasks.map((task) => task.name));
   }
 
@@ -255,7 +275,7 @@ export class RedisCoordinator implements Coordinator {
     task: string,
     dueAt: number,
     periodMs: number | null,
-  ): Promise<boolean> {
+  ): Promise<ClaimAnswer> {
     if (this.membership.active) {
       if (!this.membership.fresh)
         await this.membership.refresh().catch((error: unknown) => {
@@ -285,27 +305,70 @@ export class RedisCoordinator implements Coordinator {
     task: string,
     dueAt: number,
     periodMs: number | null,
-  ): Promise<boolean> {
+  ): Promise<ClaimAnswer> {
     const owner = this.membership.ownerOf(task);
     if (owner !== undefined && owner !== this.replicaId)
       return Promise.resolve(false);
+    const declared = this.declared.get(task);
+    const overlap = declared?.overlap ?? 'allow';
     return this.batch
-      .claim(
-        [this.claimKey(task, dueAt), this.stateKey(task)],
+      .run(
+        CLAIM_SCRIPT,
+        [
+          this.claimKey(task, dueAt),
+          this.stateKey(task),
+          this.runningKey(task),
+        ],
         [
           this.replicaId,
           this.claimTtl(periodMs),
           dueAt,
-          this.maxLoops.get(task) ?? 0,
+          declared?.maxLoops ?? 0,
           this.membership.generation,
+          overlap,
+          this.leaseTtlMs,
         ],
       )
-      .catch((error: unknown) => {
-        throw asFailure(
-          `claim ${task} due at ${describeInstant(dueAt)}`,
-          error,
-        );
-      });
+      .then(
+        (reply): ClaimAnswer => {
+          if (reply === CLAIM_BUSY) return 'busy';
+          if (reply !== CLAIM_WON) return false;
+          if (overlap !== 'allow') this.inFlight.add(task);
+          return true;
+        },
+        (error: unknown) => {
+          throw asFailure(
+            `claim ${task} due at ${describeInstant(dueAt)}`,
+            error,
+          );
+        },
+      );
+  }
+
+  /**
+   * This replica's last run in flight of `task` has ended: frees the task's
+   * running key (in the next batch), so the task no longer counts as running
+   * in the cluster. Never rejects: a key left behind expires after
+   * `leaseTtlMs`, as it does when this replica dies.
+   * @param task the task's unique name
+   */
+  runEnded(task: string): void {
+    if (!this.inFlight.delete(task)) return;
+    this.batch
+      .run(RUN_ENDED_SCRIPT, [this.runningKey(task)], [this.replicaId])
+      .catch(() => undefined);
+  }
+
+  /** Renews the running keys of the tasks in flight here (with each heartbeat). */
+  private renewRunning(): void {
+    for (const task of this.inFlight)
+      this.batch
+        .run(
+          RUN_RENEW_SCRIPT,
+          [this.runningKey(task)],
+          [this.replicaId, this.leaseTtlMs],
+        )
+        .catch(() => undefined);
   }
 
   /**
@@ -361,6 +424,14 @@ export class RedisCoordinator implements Coordinator {
    */
   claimKey(task: string, dueAt: number): string {
     return `${this.keyPrefix}:{${encodeTaskName(task)}}:${dueAt}`;
+  }
+
+  /**
+   * The key marking a run of the task in flight: `<prefix>:{<task>}:running`.
+   * @param task the task's unique name
+   */
+  runningKey(task: string): string {
+    return `${this.keyPrefix}:{${encodeTaskName(task)}}:running`;
   }
 
   /**

@@ -417,6 +417,9 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     task.group.active--;
     this.active.delete(run);
     if (task.current === run) task.current = null;
+    // The cluster may count the task as running no longer.
+    if (task.claims && task.running === 0)
+      this.coordinator!.runEnded?.(task.name);
     return true;
   }
 

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { SPREAD_TASKS, spreadTask } from '../../src/replicas/cluster.tasks';
+import {
+  SLOW_RUN_MS,
+  SPREAD_TASKS,
+  slowRunsKey,
+  spreadTask,
+} from '../../src/replicas/cluster.tasks';
 import { ReplicaBuild } from '../../src/replicas/replica-build';
 import { ReplicaProcess } from '../../src/replicas/replica-process';
 import {
@@ -153,5 +158,38 @@ describeWithRedis('A cluster of replicas on Redis', () => {
     const ledger = await readLedger(admin, namespace);
     const runs = [...(ledger.get('limited')?.values() ?? [])].flat();
     expect(runs).toHaveLength(3);
+  }, 60_000);
+
+  it('should not start a slow task on its new owner while the old owner still runs it', async () => {
+    replicas = ['replica-a', 'replica-b', 'replica-c'].map((id) =>
+      startReplica(id, 'slow', namespace),
+    );
+    await Promise.all(replicas.map((replica) => replica.whenReady()));
+    await sleep(3_000);
+    // Mid-run (runs start on whole seconds and last 2.5 s), stop the owner:
+    // its run goes on while the others take the task over.
+    await untilSecondFraction(500);
+    const ownerId = await admin.hget(
+      `${namespace}:{slow}:state`,
+      'lastReplica',
+    );
+    const owner = replicas.find((replica) => replica.replicaId === ownerId)!;
+    expect(owner).toBeDefined();
+    await owner.stop();
+    await sleep(SLOW_RUN_MS + 3_000);
+    await Promise.all(replicas.map((replica) => replica.stop()));
+
+    const runs = (await admin.lrange(slowRunsKey(namespace), 0, -1))
+      .map((entry) => entry.split('|'))
+      .map(([replica, from, to]) => ({ replica, from: +from, to: +to }))
+      .sort((x, y) => x.from - y.from);
+    // The task moved ...
+    expect(runs.some((run) => run.replica !== ownerId)).toBe(true);
+    // ... and never ran twice at once anywhere in the cluster.
+    const overlaps = runs
+      .slice(1)
+      .filter((run, i) => run.from < runs[i].to)
+      .map((run) => JSON.stringify(run));
+    expect(overlaps).toEqual([]);
   }, 60_000);
 });

@@ -56,8 +56,34 @@ export class LimitedTasks {
   }
 }
 
+/** The list of `replica|startedAt|endedAt` entries the slow task appends to. */
+export const slowRunsKey = (namespace: string): string =>
+  `${namespace}:slow-runs`;
+
+/** How long a run of the slow task takes, in ms. */
+export const SLOW_RUN_MS = 2_500;
+
+/** A task due every second whose runs take 2.5 s (default overlap: skip). */
+@Injectable()
+export class SlowTasks {
+  constructor(@Inject(REPLICA_STORE) private readonly store: ReplicaStore) {}
+
+  @Every({ seconds: 1 }, { name: 'slow' })
+  async slow(): Promise<void> {
+    const startedAt = Date.now();
+    // Ignores its signal on purpose: a run given up on at shutdown goes on.
+    await new Promise((resolve) => setTimeout(resolve, SLOW_RUN_MS));
+    const { redis, namespace, replicaId } = this.store;
+    await redis.rpush(
+      slowRunsKey(namespace),
+      `${replicaId}|${startedAt}|${Date.now()}`,
+    );
+  }
+}
+
 /** The providers of each replica app, by `REPLICA_APP`. */
 export const CLUSTER_APPS: Record<string, Type> = {
   spread: SpreadTasks,
   limited: LimitedTasks,
+  slow: SlowTasks,
 };

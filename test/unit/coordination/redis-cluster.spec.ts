@@ -161,7 +161,9 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
   });
 
   it('should count maxLoopCount over the cluster, afresh once every member has left', async () => {
-    const limited = [{ name: 'Jobs.limited', maxLoopCount: 2 }];
+    const limited = [
+      { name: 'Jobs.limited', maxLoopCount: 2, overlap: 'allow' },
+    ];
     const a = member('a');
     await a.join(limited);
     await expect(a.claim('Jobs.limited', 1_000, 1_000)).resolves.toBe(true);
@@ -184,5 +186,34 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     await c.join(limited);
     await expect(c.claim('Jobs.limited', 4_000, 1_000)).resolves.toBe(true);
     expect(await admin.hget(c.stateKey('Jobs.limited'), 'runs')).toBe('3');
+  });
+
+  it('should answer busy while a run of the task is in flight on another replica, and free it when that run ends', async () => {
+    const task = [{ name: 'Jobs.slow', maxLoopCount: null, overlap: 'skip' }];
+    const a = member('a');
+    await a.join(task);
+    await expect(a.claim('Jobs.slow', 1_000, 1_000)).resolves.toBe(true);
+    expect(await admin.get(a.runningKey('Jobs.slow'))).toBe('a');
+    // a hands the task over while its run is still going.
+    await a.leave();
+    const b = member('b');
+    await b.join(task);
+    await expect(b.claim('Jobs.slow', 2_000, 1_000)).resolves.toBe('busy');
+    // Not fenced: the busy due time did not run anywhere.
+    expect(await admin.exists(b.claimKey('Jobs.slow', 2_000))).toBe(0);
+    expect(await admin.hget(b.stateKey('Jobs.slow'), 'skipped')).toBe('1');
+    a.runEnded('Jobs.slow');
+    await sleep(50);
+    expect(await admin.exists(a.runningKey('Jobs.slow'))).toBe(0);
+    await expect(b.claim('Jobs.slow', 3_000, 1_000)).resolves.toBe(true);
+    // Its own run in flight does not make it busy: the local policy decides.
+    await expect(b.claim('Jobs.slow', 4_000, 1_000)).resolves.toBe(true);
+  });
+
+  it('should not mark runs of an overlap: allow task', async () => {
+    const a = member('a');
+    await a.join([{ name: 'Jobs.free', maxLoopCount: null, overlap: 'allow' }]);
+    await expect(a.claim('Jobs.free', 1_000, 1_000)).resolves.toBe(true);
+    expect(await admin.exists(a.runningKey('Jobs.free'))).toBe(0);
   });
 });

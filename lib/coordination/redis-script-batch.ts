@@ -1,27 +1,28 @@
 import {
-  CLAIM_SCRIPT,
-  CLAIM_WON,
   isNoScript,
   type ClusterScriptClient,
+  type RedisScript,
 } from './redis-cluster.scripts';
 
-/** One claim waiting for the batch it joined. */
-interface PendingClaim {
-  keys: [claimKey: string, stateKey: string];
+/** One script call waiting for the batch it joined. */
+interface PendingCall {
+  script: RedisScript;
+  keys: string[];
   args: (string | number)[];
-  resolve: (won: boolean) => void;
+  resolve: (reply: unknown) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Collects the claims one replica makes in the same turn of the event loop
- * (the runs of one due time fire in one synchronous pass) and sends them as
- * ONE pipeline of `EVALSHA`s: one round trip per due time and replica, one
- * command per run. A Redis Cluster client gets them unpipelined in the same
- * turn (its pipelines must stay on one node), which ioredis writes together.
+ * Collects the script calls (claims, run ends, renewals) one replica makes in
+ * the same turn of the event loop — the runs of one due time fire in one
+ * synchronous pass — and sends them as ONE pipeline of `EVALSHA`s: one round
+ * trip per due time and replica, one command per run. A Redis Cluster client
+ * gets them unpipelined in the same turn (its pipelines must stay on one
+ * node), which ioredis writes together.
  */
-export class RedisClaimBatch {
-  private pending: PendingClaim[] = [];
+export class RedisScriptBatch {
+  private pending: PendingCall[] = [];
   private readonly pipelines: boolean;
 
   /**
@@ -37,14 +38,15 @@ export class RedisClaimBatch {
       client.isCluster !== true && typeof client.pipeline === 'function';
   }
 
-  /** Queues one claim (see `CLAIM_SCRIPT` for keys and args); resolves `true` when won. */
-  claim(
-    keys: [claimKey: string, stateKey: string],
+  /** Queues one script call; resolves to its reply. */
+  run(
+    script: RedisScript,
+    keys: string[],
     args: (string | number)[],
-  ): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
+  ): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
       if (this.pending.length === 0) queueMicrotask(() => this.flush());
-      this.pending.push({ keys, args, resolve, reject });
+      this.pending.push({ script, keys, args, resolve, reject });
     });
   }
 
@@ -55,8 +57,8 @@ export class RedisClaimBatch {
     if (!this.pipelines || batch.length === 1) {
       for (const item of batch)
         this.send(() =>
-          CLAIM_SCRIPT.run(this.client, item.keys, item.args),
-        ).then((reply) => item.resolve(reply === CLAIM_WON), item.reject);
+          item.script.run(this.client, item.keys, item.args),
+        ).then(item.resolve, item.reject);
       return;
     }
     this.send(() => this.exec(batch)).then(
@@ -67,17 +69,17 @@ export class RedisClaimBatch {
 
   // One pipeline; entries Redis answered NOSCRIPT (after a restart) are sent
   // again with the full script, which caches it.
-  private async exec(batch: PendingClaim[]): Promise<[unknown, unknown][]> {
+  private async exec(batch: PendingCall[]): Promise<[unknown, unknown][]> {
     const pipeline = this.client.pipeline!();
-    for (const { keys, args } of batch)
-      pipeline.evalsha(CLAIM_SCRIPT.sha, keys.length, ...keys, ...args);
+    for (const { script, keys, args } of batch)
+      pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
     const replies = ((await pipeline.exec()) ?? []) as [unknown, unknown][];
     const retried = await Promise.all(
       replies.map(async (reply, i): Promise<[unknown, unknown]> => {
         if (!isNoScript(reply[0])) return reply;
-        const { keys, args } = batch[i];
+        const { script, keys, args } = batch[i];
         try {
-          return [null, await CLAIM_SCRIPT.run(this.client, keys, args)];
+          return [null, await script.run(this.client, keys, args)];
         } catch (error) {
           return [error, null];
         }
@@ -88,10 +90,10 @@ export class RedisClaimBatch {
 }
 
 function settle(
-  item: PendingClaim,
+  item: PendingCall,
   reply: [unknown, unknown] | undefined,
 ): void {
   if (reply === undefined) item.reject(new Error('no reply in the pipeline'));
   else if (reply[0]) item.reject(reply[0]);
-  else item.resolve(reply[1] === CLAIM_WON);
+  else item.resolve(reply[1]);
 }
