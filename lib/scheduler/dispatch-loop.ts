@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { skipReasons, taskFailed } from '../aioclock.messages';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
@@ -39,6 +40,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   readonly clock: Clock;
   readonly logger: SchedulerLogger;
   readonly coordinator: Coordinator | undefined;
+  /** This replica's id: the coordinator's, else `<hostname>:<pid>`. */
+  readonly replicaId: string;
   readonly events: TaskEvents;
   readonly tasks = new Map<string, TaskState>();
   readonly groups = new Map<string, GroupState>();
@@ -72,6 +75,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     this.logger = options.logger;
     this.enabled = options.enabled !== false;
     this.coordinator = options.coordinator;
+    this.replicaId =
+      options.coordinator?.replicaId ?? `${hostname()}:${process.pid}`;
     this.events = new TaskEvents(this.clock);
     this.warmUpper = new DispatchWarmUp(this, options.noopTask);
   }
@@ -320,7 +325,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     task.lastRunAt = now;
     const run = new Run(
       task,
-      new RunContext(task.name, group.name, due, now),
+      new RunContext(task.name, group.name, due, now, this.replicaId),
       waiter,
       due,
     );

@@ -265,14 +265,23 @@ export class Scheduler extends DispatchLoop {
   /** A snapshot of every task, in registration order. */
   getTasks(): TaskInfo[] {
     return Array.from(this.tasks.values(), (task) =>
-      taskSnapshot(task, this.isEnabled(task)),
+      taskSnapshot(task, this.isEnabled(task), this.ownerOf(task)),
     );
   }
 
   /** A snapshot of one task. @throws TaskNotFoundError */
   getTask(name: string): TaskInfo {
     const task = this.taskState(name);
-    return taskSnapshot(task, this.isEnabled(task));
+    return taskSnapshot(task, this.isEnabled(task), this.ownerOf(task));
+  }
+
+  // A durable coordinator knows the owner of the tasks it claims; every
+  // other task runs wherever it is scheduled.
+  private ownerOf(task: TaskState): string | null {
+    const coordinator = this.coordinator;
+    if (task.claims && coordinator?.ownerOf !== undefined)
+      return coordinator.ownerOf(task.name);
+    return this.replicaId;
   }
 
   private taskState(name: string): TaskState {

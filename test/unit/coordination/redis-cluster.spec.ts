@@ -7,6 +7,7 @@ import {
   describeWithRedis,
 } from '../../src/replicas/redis-test-env';
 import { deleteNamespace } from '../../src/replicas/run-ledger';
+import { setup, task } from '../scheduler/scheduler.fixtures';
 
 // Membership, ownership and the durable claim, against a real Redis: several
 // coordinators in one process stand for replicas, each with its own client.
@@ -215,5 +216,31 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     await a.join([{ name: 'Jobs.free', maxLoopCount: null, overlap: 'allow' }]);
     await expect(a.claim('Jobs.free', 1_000, 1_000)).resolves.toBe(true);
     expect(await admin.exists(a.runningKey('Jobs.free'))).toBe(0);
+  });
+
+  it('should show the owner in TaskInfo and the replica in the run context', async () => {
+    const a = member('a');
+    const { clock, scheduler } = setup({ coordinator: a });
+    let replica = '';
+    scheduler.addTask(
+      task('Jobs.task0', { type: 'every', seconds: 1 }, (ctx) => {
+        replica = ctx.replica;
+      }),
+    );
+    expect(scheduler.getTask('Jobs.task0').owner).toBeNull();
+    await a.join(TASKS);
+    await scheduler.start();
+    expect(scheduler.getTask('Jobs.task0').owner).toBe('a');
+    const b = member('b');
+    await b.join(TASKS);
+    await eventually(() => a.ownerOf('Jobs.task0') === b.ownerOf('Jobs.task0'));
+    expect(scheduler.getTask('Jobs.task0').owner).toBe(b.ownerOf('Jobs.task0'));
+    await b.leave();
+    await eventually(() => a.ownerOf('Jobs.task0') === 'a');
+    // VirtualClock at 2024: the due time is long past the fence's lifetime, never claimed.
+    await clock.advance(1_000);
+    await eventually(() => replica !== '');
+    expect(replica).toBe('a');
+    await scheduler.stop(0);
   });
 });
