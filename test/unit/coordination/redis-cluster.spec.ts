@@ -31,14 +31,15 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
   const members: RedisCoordinator[] = [];
   let admin: Redis;
 
-  function member(id: string, leaseTtlMs = 5_000): RedisCoordinator {
+  function member(id: string, historyKeep = 100): RedisCoordinator {
     const client = new Redis(REDIS_URL);
     clients.push(client);
     const coordinator = new RedisCoordinator({
       client,
       keyPrefix: prefix,
       replicaId: id,
-      leaseTtlMs,
+      leaseTtlMs: 5_000,
+      history: { keep: historyKeep },
     });
     members.push(coordinator);
     return coordinator;
@@ -242,5 +243,47 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     await eventually(() => replica !== '');
     expect(replica).toBe('a');
     await scheduler.stop(0);
+  });
+
+  it('should keep the history in Redis, capped, readable from every replica', async () => {
+    const a = member('a', 3);
+    const { clock, scheduler } = setup({ coordinator: a });
+    scheduler.addTask(
+      task('Jobs.task0', { type: 'every', seconds: 1 }, (ctx) => {
+        if (ctx.scheduledAt.getTime() % 2_000 === 0) throw new Error('even');
+      }),
+    );
+    await a.join(TASKS);
+    await scheduler.start();
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(1_000);
+      await sleep(20); // the claim's round trip
+    }
+    const b = member('b');
+    let history = await scheduler.getHistory('Jobs.task0', 10);
+    for (let i = 0; i < 100 && history.length < 3; i++) {
+      await sleep(10);
+      history = await scheduler.getHistory('Jobs.task0', 10);
+    }
+    expect(history.map((record) => record.outcome)).toHaveLength(3);
+    expect(history.every((record) => record.replica === 'a')).toBe(true);
+    expect(
+      history.map((record) => record.scheduledAt.getTime() % 2_000 === 0),
+    ).toEqual(history.map((record) => record.outcome === 'failed'));
+    expect(history[0].scheduledAt.getTime()).toBeGreaterThan(
+      history[1].scheduledAt.getTime(),
+    );
+    // Another replica reads the same records.
+    await expect(b.history('Jobs.task0', 10)).resolves.toEqual(history);
+    await scheduler.stop(0);
+  });
+
+  it('should reject a bad history.keep', () => {
+    const client = new Redis({ lazyConnect: true });
+    for (const keep of [0, 1.5, 100_001])
+      expect(() => new RedisCoordinator({ client, history: { keep } })).toThrow(
+        `RedisCoordinator: invalid history.keep: ${keep} (expected an integer from 1 to 100000)`,
+      );
+    client.disconnect();
   });
 });
