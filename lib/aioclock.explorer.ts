@@ -7,7 +7,7 @@ import {
   AIOCLOCK_LOGGER_CONTEXT,
 } from './aioclock.constants';
 import { duplicateTaskName, requestScopedTask } from './aioclock.messages';
-import { validateGroupOptions } from './aioclock.validation';
+import { validateGroupOptions } from './options/group.options';
 import { AioClockFeatureModule } from './aioclock-feature.module';
 import { getTaskMetadata, type TaskMetadata } from './decorators/task-metadata';
 import { InvalidTriggerError } from './errors/invalid-trigger.error';

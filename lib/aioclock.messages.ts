@@ -1,23 +1,11 @@
 // Every user-facing message, as a small function returning a string, so tests
 // can assert on exact messages and wording stays consistent.
 
-/** Renders a bad value the way a user typed it: strings quoted, objects as JSON. */
+import { describeError, describeValue } from './errors/describe-error';
+
+/** Renders a bad value the way a user typed it: strings quoted, objects as JSON. Never throws. */
 export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (
-    typeof value === 'number' ||
-    typeof value === 'boolean' ||
-    value === undefined ||
-    value === null
-  )
-    return String(value);
-  if (typeof value === 'function')
-    return `[function ${value.name || 'anonymous'}]`;
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
+  return describeValue(value);
 }
 
 export const invalidParameter = (
@@ -105,6 +93,10 @@ export const unknownOption = (
 ): string =>
   `${owner}: unknown option "${option}" (allowed: ${allowed.join(', ')})`;
 
+/** What a duration option above Node's timer limit is told (`setTimeout` would make it 1 ms). */
+export const beyondTimerLimit = (limitMs: number): string =>
+  `at most ${limitMs} ms, Node's timer limit (about 24.8 days)`;
+
 /** Two `AioClockModule.forRoot()` imports: which one schedules. */
 export const forRootImportedTwice = (): string =>
   'AioClockModule.forRoot() is imported more than once; the import closest to the root module schedules every task with its options, the others are ignored';
@@ -114,7 +106,7 @@ export const methodsOnly = (decorator: string): string =>
   `@${decorator} decorates methods only`;
 
 export const taskFailed = (task: string, error: unknown): string =>
-  `Task ${task} failed: ${error instanceof Error ? error.message : formatValue(error)}`;
+  `Task ${task} failed: ${describeError(error)}`;
 
 /** An `@Every` whose units add up to an unusable interval. */
 export const invalidInterval = (totalMs: number, expected: string): string =>
@@ -141,6 +133,10 @@ export const invalidCoordinatorOption = (
   expected: string,
 ): string =>
   `RedisCoordinator: invalid ${option}: ${value !== null && typeof value === 'object' ? 'an object' : formatValue(value)} (expected ${expected})`;
+
+/** A `claimTimeoutMs` so long that a lease of twice it would pass Node's timer limit. */
+export const claimBeyondHalfTimerLimit = (limitMs: number): string =>
+  `at most ${Math.floor(limitMs / 2)} ms, so a lease of twice it stays within Node's timer limit`;
 
 // --- clock and scheduler (lib/clock, lib/scheduler) ---
 
@@ -170,17 +166,25 @@ export const schedulerStopping = (name: string): string =>
 export const runCancelled = (name: string): string =>
   `Task ${name}: run cancelled by a newer run (overlap: 'cancelOther')`;
 
+/** Why a run cancelled by a newer one was given up on: it ignored its signal for the grace period. */
+export const runAbandoned = (name: string, graceMs: number): string =>
+  `Task ${name}: the cancelled run still had not ended ${graceMs} ms after its signal was aborted (overlap: 'cancelOther'); it is abandoned (code that ignores its signal keeps running in the background) and the newer run starts`;
+
 /** The abort reason of a run still going when shutdown stopped waiting. */
 export const runAbortedOnShutdown = (name: string, graceMs: number): string =>
   `Task ${name} was aborted: still running ${graceMs} ms after shutdown began`;
 
 /** Logged once when the coordinator starts failing. */
 export const coordinatorUnavailable = (cause: unknown): string =>
-  `Coordinator unavailable: ${cause instanceof Error ? cause.message : formatValue(cause)}; due runs are skipped on this replica until it answers again`;
+  `Coordinator unavailable: ${describeError(cause)}; due runs are skipped on this replica until it answers again`;
 
 /** Logged once when the coordinator answers again after failing. */
 export const coordinatorRecovered = (): string =>
   'Coordinator reachable again; due runs are claimed normally';
+
+/** Logged once per wall-clock step the scheduler noticed (`jumpMs` < 0: stepped back). */
+export const wallClockJumped = (jumpMs: number): string =>
+  `The system clock was stepped ${jumpMs < 0 ? 'back' : 'forward'} by ${Math.abs(Math.round(jumpMs))} ms: @Every tasks keep their rhythm in elapsed time, @At and @Cron tasks follow the new wall time`;
 
 /** Why a due run was skipped (`TaskEvent.reason`). */
 export const skipReasons = {
@@ -191,6 +195,8 @@ export const skipReasons = {
   late: 'missed: a later due time had already passed when the scheduler woke up',
   claimed: 'claimed by another replica',
   runningElsewhere: 'a run of the task is still in flight on another replica',
+  groupBusy:
+    "its group is at its concurrency limit and a run of this task already waits for a slot (overlap: 'allow')",
 } as const;
 
 /** An `at` trigger found no due time in the days it searches (only a zone with broken rules could cause it). */

@@ -11,13 +11,14 @@ import type { Module } from '@nestjs/core/injector/module';
 import {
   AIOCLOCK_LOGGER_CONTEXT,
   DEFAULT_ENABLED,
+  DEFAULT_OPEN_TELEMETRY,
   DEFAULT_SHUTDOWN_TIMEOUT,
   processTimeZone,
 } from './aioclock.constants';
 import { forRootImportedTwice } from './aioclock.messages';
 import { AioClockExplorer } from './aioclock.explorer';
 import { AIOCLOCK_OPTIONS } from './aioclock.module-definition';
-import { validateModuleOptions } from './aioclock.validation';
+import { validateModuleOptions } from './options/module.options';
 import { Clock } from './clock/clock';
 import type { DeclaredTask } from './coordination/coordinator.interface';
 import type { AioClockOptions } from './interfaces/aioclock-options.interface';
@@ -76,6 +77,7 @@ export class AioClockOrchestrator
         timeZone: this.options.timeZone ?? processTimeZone(),
         enabled: this.options.enabled ?? DEFAULT_ENABLED,
         coordinator: this.options.coordinator,
+        openTelemetry: this.options.openTelemetry ?? DEFAULT_OPEN_TELEMETRY,
         noopTask: (like, name, index) =>
           this.explorer.noopTask(like, name, index),
       });
@@ -92,7 +94,11 @@ export class AioClockOrchestrator
     const leader = leading?.providers.get(AioClockOrchestrator)?.instance;
     this.leader = leader instanceof AioClockOrchestrator ? leader : this;
     if (this.leader !== this) {
-      this.logger.warn(forRootImportedTwice());
+      try {
+        this.logger.warn(forRootImportedTwice());
+      } catch {
+        // A broken app logger must not fail init over a warning.
+      }
       return;
     }
     const scheduler = this.scheduler;

@@ -9,6 +9,7 @@ import type {
 } from './interfaces/run-record.interface';
 import { AioClockError } from './errors/aioclock.error';
 import { invalidHistoryLimit } from './aioclock.messages';
+import type { ClockJump } from './interfaces/clock-jump.interface';
 
 /**
  * The public runtime API: list tasks, run one now, pause and resume tasks or
@@ -79,6 +80,15 @@ export class AioClockRegistry {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * The latest step of the system clock the scheduler noticed (an NTP
+   * correction, a VM restore): when, and by how many ms (< 0: back); `null`
+   * if none.
+   */
+  lastClockJump(): ClockJump | null {
+    return this.orchestrator.scheduler.lastClockJump();
   }
 
   /** Every `scheduled`, `started`, `succeeded`, `failed` and `skipped` event. */

@@ -1,12 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { AioClockError } from '../errors/aioclock.error';
 import {
   coordinationFailed,
-  invalidCoordinatorOption,
   redisClientClosed,
   redisNoAnswer,
 } from '../aioclock.messages';
+import {
+  REDIS_DEFAULT_HISTORY_KEEP,
+  resolveRedisCoordinatorOptions,
+} from '../options/redis-coordinator.options';
 import type {
   ClaimAnswer,
   Coordinator,
@@ -25,21 +26,15 @@ import type { RedisCoordinatorClient } from './redis-client.interface';
 import { RedisMembership } from './redis-membership';
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 
-/** Default `keyPrefix` of `RedisCoordinator`. */
-export const REDIS_DEFAULT_KEY_PREFIX = 'aioclock';
-/** Default `claimTimeoutMs` of `RedisCoordinator`, in ms. */
-export const REDIS_DEFAULT_CLAIM_TIMEOUT_MS = 1_000;
-/**
- * Default `leaseTtlMs` of `RedisCoordinator`: how long a silent replica keeps
- * its tasks, and a `@Forever` lease lasts, in ms.
- */
-export const REDIS_DEFAULT_LEASE_TTL_MS = 10_000;
-/** Default `history.keep`: records per task kept in Redis. */
-export const REDIS_DEFAULT_HISTORY_KEEP = 100;
-/** The most `history.keep` may be. */
-export const REDIS_MAX_HISTORY_KEEP = 100_000;
-/** `heartbeatMs` defaults to `leaseTtlMs` divided by this. */
-export const REDIS_HEARTBEAT_DIVISOR = 5;
+// The option defaults live next to their rules.
+export {
+  REDIS_DEFAULT_CLAIM_TIMEOUT_MS,
+  REDIS_DEFAULT_KEY_PREFIX,
+  REDIS_DEFAULT_LEASE_TTL_MS,
+  REDIS_DEFAULT_HISTORY_KEEP,
+  REDIS_HEARTBEAT_DIVISOR,
+  REDIS_MAX_HISTORY_KEEP,
+} from '../options/redis-coordinator.options';
 /** The longest a leaving replica keeps firing its tasks while the others take them over, in ms. */
 export const REDIS_HANDOFF_MS = 250;
 /** A claim never expires sooner than this (covers clock skew and late timers), in ms. */
@@ -154,89 +149,14 @@ export class RedisCoordinator implements Coordinator {
   constructor(options: RedisCoordinatorOptions) {
     const {
       client,
-      keyPrefix = REDIS_DEFAULT_KEY_PREFIX,
-      claimTimeoutMs = REDIS_DEFAULT_CLAIM_TIMEOUT_MS,
-    } = options ?? ({} as RedisCoordinatorOptions);
-    if (
-      !client ||
-      typeof client.set !== 'function' ||
-      typeof client.eval !== 'function'
-    )
-      throw new AioClockError(
-        invalidCoordinatorOption(
-          'client',
-          client,
-          'an ioredis Redis or Cluster instance',
-        ),
-      );
-    if (typeof keyPrefix !== 'string' || keyPrefix === '')
-      throw new AioClockError(
-        invalidCoordinatorOption('keyPrefix', keyPrefix, 'a non-empty string'),
-      );
-    if (
-      typeof claimTimeoutMs !== 'number' ||
-      !Number.isFinite(claimTimeoutMs) ||
-      claimTimeoutMs <= 0
-    )
-      throw new AioClockError(
-        invalidCoordinatorOption(
-          'claimTimeoutMs',
-          claimTimeoutMs,
-          'a number of ms > 0',
-        ),
-      );
-    const leaseTtlMs =
-      options.leaseTtlMs ??
-      Math.max(REDIS_DEFAULT_LEASE_TTL_MS, 2 * claimTimeoutMs);
-    // Timer limit: Node turns a longer delay into 1 ms.
-    if (
-      typeof leaseTtlMs !== 'number' ||
-      !Number.isFinite(leaseTtlMs) ||
-      leaseTtlMs < 2 * claimTimeoutMs ||
-      leaseTtlMs > MAX_TIMER_MS
-    )
-      throw new AioClockError(
-        invalidCoordinatorOption(
-          'leaseTtlMs',
-          leaseTtlMs,
-          `a number of ms >= 2 × claimTimeoutMs (${2 * claimTimeoutMs}) and <= ${MAX_TIMER_MS}`,
-        ),
-      );
-    const heartbeatMs =
-      options.heartbeatMs ?? leaseTtlMs / REDIS_HEARTBEAT_DIVISOR;
-    if (
-      typeof heartbeatMs !== 'number' ||
-      !Number.isFinite(heartbeatMs) ||
-      heartbeatMs <= 0 ||
-      heartbeatMs >= leaseTtlMs
-    )
-      throw new AioClockError(
-        invalidCoordinatorOption(
-          'heartbeatMs',
-          heartbeatMs,
-          `a number of ms > 0 and < leaseTtlMs (${leaseTtlMs})`,
-        ),
-      );
-    const historyKeep = options.history?.keep ?? REDIS_DEFAULT_HISTORY_KEEP;
-    if (
-      !Number.isInteger(historyKeep) ||
-      historyKeep < 1 ||
-      historyKeep > REDIS_MAX_HISTORY_KEEP
-    )
-      throw new AioClockError(
-        invalidCoordinatorOption(
-          'history.keep',
-          historyKeep,
-          `an integer from 1 to ${REDIS_MAX_HISTORY_KEEP}`,
-        ),
-      );
-    const replicaId =
-      options.replicaId ??
-      `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    if (typeof replicaId !== 'string' || replicaId === '')
-      throw new AioClockError(
-        invalidCoordinatorOption('replicaId', replicaId, 'a non-empty string'),
-      );
+      keyPrefix,
+      claimTimeoutMs,
+      leaseTtlMs,
+      heartbeatMs,
+      history,
+      replicaId,
+    } = resolveRedisCoordinatorOptions(options);
+    const historyKeep = history.keep ?? REDIS_DEFAULT_HISTORY_KEEP;
     this.client = client;
     this.keyPrefix = keyPrefix;
     this.claimTimeoutMs = claimTimeoutMs;
@@ -637,9 +557,6 @@ function asFailure(what: string, reason: unknown): AioClockError {
     ? failure(what, reason.cause, reason.error)
     : failure(what, describeError(reason), reason);
 }
-
-/** Node's timer limit (2^31 − 1 ms). */
-const MAX_TIMER_MS = 2_147_483_647;
 
 function failure(what: string, cause: string, error?: unknown): AioClockError {
   const failed = new AioClockError(coordinationFailed(what, cause));

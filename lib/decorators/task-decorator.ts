@@ -8,7 +8,7 @@ import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import type { TaskOptions } from '../interfaces/task-options.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import { validateTriggerSpec } from '../triggers/create-trigger';
-import { validateTaskOptions } from '../aioclock.validation';
+import { validateTaskOptions } from '../options/task.options';
 import {
   getTaskMetadata,
   NO_TASK_OPTIONS,

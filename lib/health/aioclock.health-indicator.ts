@@ -12,14 +12,16 @@ import {
 import type { Subscription } from 'rxjs';
 import { AioClockRegistry } from '../aioclock.registry';
 import { Clock } from '../clock/clock';
-import { errorMessage } from '../http/aioclock-http.history';
+import { describeError, ERROR_TEXT_MAX_LENGTH } from '../errors/describe-error';
+import type { ClockJump } from '../interfaces/clock-jump.interface';
+import { resolveHealthOptions } from '../options/health.options';
 import type { AioClockHealthOptions } from './aioclock-health-options.interface';
 
-/** Default for `AioClockHealthOptions.overdueMarginMs`. */
-export const DEFAULT_OVERDUE_MARGIN_MS = 60_000;
-
-/** Default for `AioClockHealthOptions.failureThreshold`. */
-export const DEFAULT_FAILURE_THRESHOLD = 3;
+// The option defaults live next to their rules.
+export {
+  DEFAULT_FAILURE_THRESHOLD,
+  DEFAULT_OVERDUE_MARGIN_MS,
+} from '../options/health.options';
 
 /** A task whose due time passed by more than the margin without a run. */
 export interface OverdueTask {
@@ -44,6 +46,8 @@ export interface AioClockHealthDetails extends Record<string, unknown> {
   tasks: number;
   overdue: OverdueTask[];
   failing: FailingTask[];
+  /** The latest system clock step the scheduler noticed and adjusted to, or `null`. */
+  clockJump: ClockJump | null;
 }
 
 /**
@@ -87,7 +91,7 @@ export class AioClockHealthIndicator
       const streak = this.streaks.get(event.name);
       this.streaks.set(event.name, {
         count: (streak?.count ?? 0) + 1,
-        lastError: errorMessage(event.error),
+        lastError: describeError(event.error, ERROR_TEXT_MAX_LENGTH),
       });
     });
   }
@@ -111,13 +115,14 @@ export class AioClockHealthIndicator
    * Checks the scheduler.
    * @param key the key of the result in the health check's output @default 'aioclock'
    * @param options `overdueMarginMs` (default 60 000), `failureThreshold` (default 3)
+   * @throws AioClockError when an option is unknown or invalid
    */
   isHealthy<const Key extends string = 'aioclock'>(
     key: Key = 'aioclock' as Key,
     options: AioClockHealthOptions = {},
   ): HealthIndicatorResult<Key> {
-    const margin = options.overdueMarginMs ?? DEFAULT_OVERDUE_MARGIN_MS;
-    const threshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
+    const { overdueMarginMs: margin, failureThreshold: threshold } =
+      resolveHealthOptions(options);
     const now = this.clock.timestamp();
     const tasks = this.registry.getTasks();
 
@@ -156,6 +161,8 @@ export class AioClockHealthIndicator
       tasks: tasks.length,
       overdue,
       failing,
+      // Reported, not a failure: the scheduler has moved its due times already.
+      clockJump: this.registry.lastClockJump(),
     };
     const session = this.health.check(key);
     return this.running && overdue.length === 0

@@ -5,8 +5,9 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { formatValue } from '../aioclock.messages';
 import { AioClockRegistry } from '../aioclock.registry';
+import { describeError, ERROR_TEXT_MAX_LENGTH } from '../errors/describe-error';
+import { TaskTimeoutError } from '../errors/task-timeout.error';
 import type { TaskEvent } from '../interfaces/task-event.interface';
 import {
   AIOCLOCK_HTTP_OPTIONS,
@@ -14,20 +15,21 @@ import {
 } from './aioclock-http.constants';
 import type { AioClockHttpOptions } from './aioclock-http-options.interface';
 
-/** Error messages longer than this are cut, so one huge error cannot bloat every poll. */
-const MAX_MESSAGE_LENGTH = 2_000;
-
 /** How one run ended, as the dashboard's timeline shows it. */
 export interface RunRecord {
   outcome: 'succeeded' | 'failed' | 'skipped';
   /** The due time the run was for. */
   scheduledAt: Date;
+  /** When it started; `null` when it never did. */
+  startedAt: Date | null;
   /** When it ended (or was skipped). */
   at: Date;
   /** From `started` to the end; `null` when the run never started (skipped, or failed to claim). */
   durationMs: number | null;
   /** For `failed`: the error's message. */
   error?: string;
+  /** For `failed`: it failed by reaching its timeout. */
+  timedOut?: true;
   /** For `skipped`: why. */
   reason?: string;
 }
@@ -40,12 +42,12 @@ export interface TaskHistory {
   lastError: { message: string; at: Date } | null;
 }
 
-/** The message of whatever a task threw, cut to a sane length. */
+/**
+ * The message of whatever a task threw, cut so one huge error cannot bloat
+ * every poll. Never throws: it runs in an `events$` subscriber.
+ */
 export function errorMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : formatValue(error);
-  return message.length > MAX_MESSAGE_LENGTH
-    ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…`
-    : message;
+  return describeError(error, ERROR_TEXT_MAX_LENGTH);
 }
 
 /**
@@ -115,12 +117,14 @@ export class AioClockRunHistory implements OnModuleInit, OnApplicationShutdown {
         const entry: RunRecord = {
           outcome: event.type,
           scheduledAt: event.scheduledAt,
+          startedAt: started === undefined ? null : new Date(started),
           at: event.at,
           durationMs:
             started === undefined ? null : event.at.getTime() - started,
         };
         if (event.type === 'failed') {
           entry.error = errorMessage(event.error);
+          if (event.error instanceof TaskTimeoutError) entry.timedOut = true;
           this.lastErrors.set(event.name, {
             message: entry.error,
             at: event.at,

@@ -12,6 +12,7 @@ type CoordinatorClaimsHost = Pick<
   SchedulerInternals,
   | 'coordinator'
   | 'logger'
+  | 'otel'
   | 'events'
   | 'phase'
   | 'budget'
@@ -44,7 +45,7 @@ export class CoordinatorClaims {
     periodMs: number | null,
     receipt: unknown,
   ): void {
-    task.pendingClaims++;
+    task.claim!.pending++;
     let answer: Promise<ClaimAnswer>;
     try {
       answer = this.host.coordinator!.claim(task.name, due, periodMs);
@@ -110,6 +111,8 @@ export class CoordinatorClaims {
     if (!this.answered(task)) return;
     this.coordinatorFailed(error);
     task.failures++;
+    const otel = this.host.otel;
+    if (otel !== null) otel.notRun(task.name, task.group.name, 'failed');
     const events = this.host.events;
     if (events.observed) events.emit('failed', task, due, error);
     this.host.budget.refund(task, receipt);
@@ -118,7 +121,7 @@ export class CoordinatorClaims {
 
   /** Books an answer; `false` once the scheduler has stopped running (the answer is then ignored). */
   private answered(task: TaskState): boolean {
-    task.pendingClaims--;
+    task.claim!.pending--;
     return this.host.phase === 'running';
   }
 }

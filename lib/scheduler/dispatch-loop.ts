@@ -1,21 +1,27 @@
 import { hostname } from 'node:os';
+import { skipReasons, taskFailed } from '../aioclock.messages';
 import type { RunOutcome } from '../interfaces/run-record.interface';
 import { RunHistory } from './run-history';
-import { skipReasons, taskFailed } from '../aioclock.messages';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
 import { TaskTimeoutError } from '../errors/task-timeout.error';
+import type {
+  RunInstrumentation,
+  RunTrace,
+} from '../observability/run-instrumentation';
 import type { Trigger } from '../triggers/trigger';
 import { CoordinatorClaims } from './coordinator-claims';
 import { DispatchWarmUp, type WarmUpTarget } from './dispatch-warm-up';
 import { Fifo } from './fifo';
 import { ForeverLoop } from './forever-loop';
 import { GroupAdmission } from './group-admission';
+import { guardedLogger } from './guarded-logger';
 import { LateCatchUp } from './late-catch-up';
 import { LoopBudget } from './loop-budget';
 import { OverlapPolicies } from './overlap-policies';
 import { RunContext } from './run-context';
 import { RunList } from './run-list';
+import { PASS_CLOCK_RUNS } from './scheduler.constants';
 import { isThenable, stackOf } from './run-outcome';
 import type { SchedulerInternals, SchedulerPhase } from './scheduler-internals';
 import type { SchedulerOptions } from './scheduler';
@@ -28,6 +34,7 @@ import {
   type TaskState,
 } from './task-state';
 import { NOT_QUEUED, TimerQueue } from './timer-queue';
+import { WallClockJumps } from './wall-clock-jumps';
 
 /**
  * The scheduler's hot path, on one class: timer → dispatch → fire → admit →
@@ -51,10 +58,13 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   readonly groups = new Map<string, GroupState>();
   readonly queue = new TimerQueue<TaskState>();
   readonly active = new RunList();
+  inFlight = 0;
   phase: SchedulerPhase = 'idle';
   idleWaiter: (() => void) | null = null;
   /** The throw-away scheduler of `warmUp`: fired by hand, it never arms a timer. */
   warming = false;
+  /** Spans and metrics per run, set at start when on; `null` costs a run one check. */
+  otel: RunInstrumentation | null = null;
 
   readonly budget: LoopBudget = new LoopBudget(this);
   readonly forever: ForeverLoop = new ForeverLoop(this);
@@ -63,11 +73,16 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   private readonly overlap = new OverlapPolicies(this);
   private readonly groupSlots = new GroupAdmission(this);
   private readonly late = new LateCatchUp(this);
+  /** Wall-clock steps noticed on wake-ups. */
+  protected readonly jumps = new WallClockJumps(this);
 
   private readonly enabled: boolean;
   private timer: TimerHandle | null = null;
   private armedDue = Infinity;
   private dispatching = false;
+  /** The clock reading the current dispatch pass's runs share (see `PASS_CLOCK_RUNS`). */
+  private passTime = NaN;
+  private passRuns = 0;
   private readonly onTimerBound = (): void => this.onTimer();
   /** Tasks whose run ended, for `afterRun` to work off. */
   private readonly ended = new Fifo<TaskState>();
@@ -76,7 +91,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   /** @param options clock, logger, `enabled`, coordinator, warm-up copies */
   constructor(options: Omit<SchedulerOptions, 'timeZone'>) {
     this.clock = options.clock;
-    this.logger = options.logger;
+    this.logger = guardedLogger(options.logger);
     this.enabled = options.enabled !== false;
     this.coordinator = options.coordinator;
     this.replicaId =
@@ -108,6 +123,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
 
   /** Puts every task on its schedule (at start); returns how many are timed. */
   scheduleAll(now: number): number {
+    this.jumps.reset(now);
     this.dispatching = true;
     let timed = 0;
     try {
@@ -183,12 +199,16 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     if (this.phase !== 'running') return;
     // Read once: runs that take time while we dispatch must not make later
     // tasks of the same wake-up look late.
-    this.dispatch(this.clock.timestamp());
+    const now = this.clock.timestamp();
+    this.jumps.check(now);
+    this.dispatch(now);
   }
 
   /** Fires everything due at or before `now`, then re-arms. */
   dispatch(now: number): void {
     this.dispatching = true;
+    this.passTime = now;
+    this.passRuns = 0;
     try {
       // A timer that woke early (Node can, by a millisecond) finds nothing due
       // here and is simply re-armed below.
@@ -265,7 +285,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     else if (!task.exhausted) this.enqueue(task, next);
 
     if (paused) this.skip(task, fire, skipReasons.paused);
-    else if (task.claims)
+    else if (task.claim !== null)
       this.claims.claim(
         task,
         fire,
@@ -320,41 +340,95 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     else this.groupSlots.wait(task, due, waiter, receipt);
   }
 
-  /** The one wrapper around every run. Nothing thrown here escapes. */
+  /**
+   * The one wrapper around every run. Nothing thrown here escapes. A run that
+   * returns no promise (the usual case) is over when this returns: it needs
+   * no `Run` object, only its context. A `Run` is made for a run that must be
+   * reachable while it goes on: one that returned a promise (timeout,
+   * shutdown abort) or one a newer run may cancel (`cancelOther`).
+   */
   startRun(task: TaskState, due: number, waiter: RunWaiter | null): void {
-    const now = this.clock.timestamp();
+    const now = this.runStartTime();
     const group = task.group;
     task.running++;
     group.active++;
     task.runs++;
     task.lastRunAt = now;
-    const run = new Run(
-      task,
-      new RunContext(task.name, group.name, due, now, this.replicaId),
-      waiter,
+    this.inFlight++;
+    const context = new RunContext(
+      task.name,
+      group.name,
       due,
+      now,
+      this.replicaId,
     );
-    run.startedMs = now;
-    if (task.overlap === 'cancelOther') task.current = run;
-    this.active.add(run);
+    // cancelOther aborts the run in flight, even from inside its synchronous part.
+    const cancellable =
+      task.overlap === 'cancelOther'
+        ? (task.current = new Run(task, context, waiter, due))
+        : null;
     if (this.events.observed) this.events.emit('started', task, due);
     let result: unknown;
+    let trace: RunTrace | null = null;
     try {
-      result = task.def.invoke(run.context);
+      if (this.otel === null) result = task.def.invoke(context);
+      else {
+        // A requested run (runTask) is a child of its caller's span.
+        trace = this.otel.begin(
+          task.name,
+          group.name,
+          due,
+          now,
+          waiter !== null,
+        );
+        const traced = trace;
+        result = traced.run(() => task.def.invoke(context));
+      }
     } catch (error) {
-      this.failRun(run, error);
+      this.leave(task, cancellable);
+      if (trace !== null)
+        trace.settle(
+          true,
+          error,
+          cancellable?.cancelled === true,
+          this.clock.timestamp(),
+        );
+      this.reportFailure(
+        task,
+        due,
+        waiter,
+        cancellable?.cancelled,
+        error,
+        now,
+        now,
+      );
       return;
     }
     if (!isThenable(result)) {
-      this.succeedRun(run, result);
+      this.leave(task, cancellable);
+      if (trace !== null)
+        trace.settle(false, result, false, this.clock.timestamp());
+      this.reportSuccess(task, due, waiter, result, now, now);
       return;
     }
+    const run = cancellable ?? new Run(task, context, waiter, due);
+    run.startedMs = now;
+    run.trace = trace;
+    this.active.add(run);
     const timeout = task.timeout;
     if (timeout !== undefined && timeout > 0) {
       run.timeoutMs = timeout;
       run.timer = this.clock.setTimer(() => this.onTimeout(run), timeout);
     }
     void this.settle(run, result);
+  }
+
+  /** A run's start time: the pass's shared clock reading inside a dispatch pass, else the clock. */
+  private runStartTime(): number {
+    if (!this.dispatching) return this.clock.timestamp();
+    if ((++this.passRuns & (PASS_CLOCK_RUNS - 1)) === 0)
+      this.passTime = this.clock.timestamp();
+    return this.passTime;
   }
 
   /** Ends the run when its promise settles. Never rejects: `startRun` does not await it. */
@@ -367,7 +441,17 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
         this.failRun(run, error);
         return;
       }
-      this.succeedRun(run, value);
+      if (!this.endRun(run)) return;
+      if (run.trace !== null)
+        run.trace.settle(false, value, false, this.clock.timestamp());
+      this.reportSuccess(
+        run.task,
+        run.due,
+        run.waiter,
+        value,
+        run.startedMs,
+        this.clock.timestamp(),
+      );
     } catch (error) {
       // Only a scheduler bug can land here; report it, never as a rejection.
       this.reportError(error);
@@ -382,14 +466,67 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     this.failRun(run, error);
   }
 
-  /** Ends a run in flight as succeeded with `value` (ignored once it is over). */
-  private succeedRun(run: Run, value: unknown): void {
+  /** Ends a run that returned a promise as failed with `error` (ignored once it is over). */
+  failRun(run: Run, error: unknown): void {
     if (!this.endRun(run)) return;
-    const task = run.task;
-    this.recordRun(run, 'succeeded', undefined);
+    if (run.trace !== null)
+      run.trace.settle(true, error, run.cancelled, this.clock.timestamp());
+    this.reportFailure(
+      run.task,
+      run.due,
+      run.waiter,
+      run.cancelled,
+      error,
+      run.startedMs,
+      this.clock.timestamp(),
+    );
+  }
+
+  /** The end of a run that returned a promise; `false` if it had already ended. */
+  private endRun(run: Run): boolean {
+    if (run.done) return false;
+    if (run.timer !== null) {
+      this.clock.clearTimer(run.timer);
+      run.timer = null;
+    }
+    this.active.delete(run);
+    this.leave(run.task, run);
+    return true;
+  }
+
+  /** A run is over: its slots are free. `run`: its `Run`, if it had one. */
+  private leave(task: TaskState, run: Run | null): void {
+    task.running--;
+    task.group.active--;
+    this.inFlight--;
+    // The cluster may count the task as running no longer.
+    if (task.claim !== null && task.running === 0)
+      this.coordinator!.runEnded?.(task.name);
+    if (run === null) return;
+    run.done = true;
+    if (task.current === run) task.current = null;
+  }
+
+  private reportSuccess(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+    value: unknown,
+    startedMs: number,
+    finishedMs: number,
+  ): void {
+    this.recordOutcome(
+      task,
+      due,
+      startedMs,
+      finishedMs,
+      'succeeded',
+      undefined,
+    );
     try {
-      if (this.events.observed) this.events.emit('succeeded', task, run.due);
-      if (run.waiter !== null) run.waiter.resolve(value);
+      // The waiter first: nothing reported after it can leave it hanging.
+      if (waiter !== null) waiter.resolve(value);
+      if (this.events.observed) this.events.emit('succeeded', task, due);
     } catch (error) {
       // An observer threw: the schedule must go on regardless.
       this.reportError(error);
@@ -397,13 +534,23 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     this.afterRun(task);
   }
 
-  /** Ends a run in flight as failed with `error` (ignored once it is over). */
-  failRun(run: Run, error: unknown): void {
-    if (!this.endRun(run)) return;
-    const task = run.task;
-    this.recordRun(
-      run,
-      run.cancelled
+  /** @param cancelled the scheduler aborted the run itself (`cancelOther`, shutdown): a warning, not an error */
+  private reportFailure(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+    cancelled: boolean | undefined,
+    error: unknown,
+    startedMs: number,
+    finishedMs: number,
+  ): void {
+    task.failures++;
+    this.recordOutcome(
+      task,
+      due,
+      startedMs,
+      finishedMs,
+      cancelled === true
         ? 'cancelled'
         : error instanceof TaskTimeoutError
           ? 'timedOut'
@@ -411,37 +558,16 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
       errorText(error),
     );
     try {
-      task.failures++;
-      // A run we aborted ourselves (cancelOther, shutdown) is expected to fail.
-      if (run.cancelled) this.logger.warn(taskFailed(task.name, error));
+      // The waiter first: nothing reported after it can leave it hanging.
+      if (waiter !== null) waiter.reject(error);
+      if (cancelled === true) this.logger.warn(taskFailed(task.name, error));
       else this.logger.error(taskFailed(task.name, error), stackOf(error));
-      if (this.events.observed)
-        this.events.emit('failed', task, run.due, error);
-      if (run.waiter !== null) run.waiter.reject(error);
+      if (this.events.observed) this.events.emit('failed', task, due, error);
     } catch (thrown) {
       // A logger or an observer threw: the schedule must go on regardless.
       this.reportError(thrown);
     }
     this.afterRun(task);
-  }
-
-  /** The bookkeeping of a run's end; `false` if it had already ended. */
-  private endRun(run: Run): boolean {
-    if (run.done) return false;
-    run.done = true;
-    if (run.timer !== null) {
-      this.clock.clearTimer(run.timer);
-      run.timer = null;
-    }
-    const task = run.task;
-    task.running--;
-    task.group.active--;
-    this.active.delete(run);
-    if (task.current === run) task.current = null;
-    // The cluster may count the task as running no longer.
-    if (task.claims && task.running === 0)
-      this.coordinator!.runEnded?.(task.name);
-    return true;
   }
 
   /**
@@ -459,7 +585,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     ) {
       // Nothing waits behind this run (the usual case): only the bookkeeping.
       this.maybeFinish(task);
-      if (this.active.size === 0 && this.idleWaiter !== null) this.idleWaiter();
+      if (this.inFlight === 0 && this.idleWaiter !== null) this.idleWaiter();
       return;
     }
     this.ended.push(task);
@@ -476,7 +602,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
           this.overlap.startBuffered(next);
           if (next.kind === 'forever') this.forever.arm(next);
           this.maybeFinish(next);
-          if (this.active.size === 0 && this.idleWaiter !== null)
+          if (this.inFlight === 0 && this.idleWaiter !== null)
             this.idleWaiter();
         } catch (error) {
           this.reportError(error);
@@ -494,7 +620,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
       !task.finished &&
       task.running === 0 &&
       task.waiting === 0 &&
-      task.pendingClaims === 0 &&
+      (task.claim === null || task.claim.pending === 0) &&
       (task.buffer === null || task.buffer.length === 0)
     ) {
       task.finished = true;
@@ -504,32 +630,25 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   /** Counts and reports a due time that does not run. */
   skip(task: TaskState, due: number, reason: string): void {
     task.skipped++;
+    if (this.otel !== null) this.otel.notRun(task.name, task.group.name);
     // Non-owners skip every due time of the tasks others own: not history.
     if (reason !== skipReasons.claimed)
-      this.recordOutcome(task, due, NaN, 'skipped', reason);
+      this.recordOutcome(task, due, NaN, NaN, 'skipped', reason);
     if (this.events.observed)
       this.events.emit('skipped', task, due, undefined, reason);
   }
 
-  /** Adds a run that ended to the task's history (here, and in the coordinator's store). */
-  private recordRun(
-    run: Run,
-    outcome: RunOutcome,
-    error: string | undefined,
-  ): void {
-    this.recordOutcome(run.task, run.due, run.startedMs, outcome, error);
-  }
-
+  /** Adds a run (or a skipped due time: NaN times; sync runs end at their start reading) to the task's history, here and in the coordinator's store. */
   private recordOutcome(
     task: TaskState,
     due: number,
     startedMs: number,
+    finishedMs: number,
     outcome: RunOutcome,
     error: string | undefined,
   ): void {
-    const finishedMs = Number.isNaN(startedMs) ? NaN : this.clock.timestamp();
     this.history.add(task.name, due, startedMs, finishedMs, outcome, error);
-    if (task.claims)
+    if (task.claim !== null)
       this.coordinator!.recordRun?.(
         task.name,
         due,

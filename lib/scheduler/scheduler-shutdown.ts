@@ -12,6 +12,7 @@ type SchedulerShutdownHost = Pick<
   | 'tasks'
   | 'groups'
   | 'active'
+  | 'inFlight'
   | 'phase'
   | 'idleWaiter'
   | 'forever'
@@ -97,7 +98,7 @@ export class SchedulerShutdown {
   /** Waits for the runs in flight until the deadline; then aborts them and waits until the give-up time at most. */
   private async drain(deadline: ShutdownDeadline): Promise<void> {
     const host = this.host;
-    if (host.active.size === 0) return;
+    if (host.inFlight === 0) return;
     const idle = new Promise<void>((resolve) => (host.idleWaiter = resolve));
     const settled = await this.bounded(
       idle,
@@ -128,7 +129,9 @@ export class SchedulerShutdown {
   /**
    * Resolves `true` when `promise` settles within `ms` (by the clock), else
    * `false`. With no time to give, it only lets pending promise chains run,
-   * so `stop(0)` needs no timer (and no `VirtualClock.advance`).
+   * so `stop(0)` needs no timer (and no `VirtualClock.advance`). A clock
+   * nobody drives (a `VirtualClock` left alone, `Clock.onIdle`) counts as
+   * the time having passed, so `app.close()` in a test cannot hang.
    */
   private bounded(promise: Promise<unknown>, ms: number): Promise<boolean> {
     if (ms <= 0) {
@@ -136,12 +139,16 @@ export class SchedulerShutdown {
       for (let i = 0; i < ZERO_WAIT_HOPS; i++) hops = hops.then();
       return Promise.race([promise.then(() => true), hops.then(() => false)]);
     }
+    const clock = this.host.clock;
     let handle: TimerHandle | null = null;
+    let idle: TimerHandle | null = null;
     const timeout = new Promise<boolean>((resolve) => {
-      handle = this.host.clock.setTimer(() => resolve(false), ms);
+      handle = clock.setTimer(() => resolve(false), ms);
+      idle = clock.onIdle(() => resolve(false));
     });
     return Promise.race([promise.then(() => true), timeout]).finally(() => {
-      if (handle !== null) this.host.clock.clearTimer(handle);
+      if (handle !== null) clock.clearTimer(handle);
+      if (idle !== null) clock.clearTimer(idle);
     });
   }
 

@@ -8,6 +8,8 @@ import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
 import type { TaskEvent } from '../interfaces/task-event.interface';
 import type { TaskInfo } from '../interfaces/task-info.interface';
+import { instrumentRuns } from '../observability/instrument-runs';
+import type { OpenTelemetryMode } from '../observability/observability.constants';
 import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
 import { DispatchLoop } from './dispatch-loop';
@@ -19,7 +21,8 @@ import type {
 } from './task-definition';
 import { taskSnapshot } from './task-snapshot';
 import type { RunRecord } from '../interfaces/run-record.interface';
-import { GroupState, type TaskKind, TaskState } from './task-state';
+import { ClaimState, GroupState, type TaskKind, TaskState } from './task-state';
+import type { ClockJump } from '../interfaces/clock-jump.interface';
 
 /** What `Scheduler` needs. */
 export interface SchedulerOptions {
@@ -33,6 +36,11 @@ export interface SchedulerOptions {
   enabled?: boolean;
   /** Decides which replica runs each due run. @default none (in-process only) */
   coordinator?: Coordinator;
+  /**
+   * OpenTelemetry spans and metrics per run, decided at `start`: `'auto'`
+   * when an SDK has registered a provider by then. @default false
+   */
+  openTelemetry?: OpenTelemetryMode;
   /**
    * Makes a no-op copy of a task definition, of the same class, named `name`:
    * given, a scheduler with many timed tasks warms its dispatch path up with
@@ -95,6 +103,7 @@ export class Scheduler extends DispatchLoop {
   readonly events$: Observable<TaskEvent>;
 
   private readonly timeZone: string;
+  private readonly openTelemetry: OpenTelemetryMode;
   private readonly shutdown = new SchedulerShutdown(this);
   private startPromise: Promise<void> | null = null;
 
@@ -102,6 +111,7 @@ export class Scheduler extends DispatchLoop {
   constructor(options: SchedulerOptions) {
     super(options);
     this.timeZone = options.timeZone;
+    this.openTelemetry = options.openTelemetry ?? false;
     this.events$ = this.events.events$;
   }
 
@@ -140,10 +150,12 @@ export class Scheduler extends DispatchLoop {
     }
     const group = this.groupState(def.group);
     const task = new TaskState(def, group, trigger, kindOf(def.trigger.type));
-    task.claims =
+    if (
       this.coordinator !== undefined &&
       task.kind === 'timed' &&
-      def.trigger.type !== 'once';
+      def.trigger.type !== 'once'
+    )
+      task.claim = new ClaimState();
     this.tasks.set(def.name, task);
     group.tasks.push(task);
     if (this.phase === 'running') this.schedule(task, this.clock.timestamp());
@@ -163,6 +175,12 @@ export class Scheduler extends DispatchLoop {
   private async doStart(): Promise<void> {
     if (this.phase !== 'idle') return;
     this.phase = 'starting';
+    this.otel = instrumentRuns(
+      this.openTelemetry,
+      this.clock,
+      this.coordinator,
+      (error) => this.reportError(error),
+    );
     const startups: Promise<unknown>[] = [];
     for (const task of this.tasks.values()) {
       if (task.kind === 'startup' && this.isEnabled(task))
@@ -263,6 +281,14 @@ export class Scheduler extends DispatchLoop {
     for (const task of state.tasks) this.forever.arm(task);
   }
 
+  /** The latest wall-clock step noticed (see `wall-clock-jumps.ts`), or `null`. */
+  lastClockJump(): ClockJump | null {
+    const last = this.jumps.last;
+    return last === null
+      ? null
+      : { at: new Date(last.at), jumpMs: last.jumpMs };
+  }
+
   /** A snapshot of every task, in registration order. */
   getTasks(): TaskInfo[] {
     return Array.from(this.tasks.values(), (task) =>
@@ -284,7 +310,7 @@ export class Scheduler extends DispatchLoop {
   getHistory(name: string, limit: number): Promise<RunRecord[]> {
     const task = this.taskState(name);
     const coordinator = this.coordinator;
-    if (task.claims && coordinator?.history !== undefined)
+    if (task.claim !== null && coordinator?.history !== undefined)
       return coordinator.history(name, limit);
     return Promise.resolve(this.history.list(name, limit));
   }
@@ -293,7 +319,7 @@ export class Scheduler extends DispatchLoop {
   // other task runs wherever it is scheduled.
   private ownerOf(task: TaskState): string | null {
     const coordinator = this.coordinator;
-    if (task.claims && coordinator?.ownerOf !== undefined)
+    if (task.claim !== null && coordinator?.ownerOf !== undefined)
       return coordinator.ownerOf(task.name);
     return this.replicaId;
   }

@@ -1,6 +1,7 @@
 import { DEFAULT_OVERLAP } from '../aioclock.constants';
 import type { TimerHandle } from '../clock/clock';
 import type { OverlapPolicy } from '../interfaces/task-options.interface';
+import type { RunTrace } from '../observability/run-instrumentation';
 import type { Trigger } from '../triggers/trigger';
 import { Fifo } from './fifo';
 import type { RunContext } from './run-context';
@@ -33,7 +34,11 @@ export class RunRequest {
   }
 }
 
-/** One run in flight. */
+/**
+ * A run in flight that has to be reachable while it goes on: one that
+ * returned a promise (its timeout, shutdown's abort), or one a newer run may
+ * cancel (`cancelOther`). A synchronous run needs none.
+ */
 export class Run {
   /** The timeout timer, while armed. */
   timer: TimerHandle | null = null;
@@ -45,6 +50,8 @@ export class Run {
   timeoutMs = 0;
   /** When it started, epoch ms (for its history record). */
   startedMs = 0;
+  /** Its span and metrics, when runs are instrumented. */
+  trace: RunTrace | null = null;
 
   /** Neighbours in the scheduler's list of runs in flight (`RunList`). */
   prev: Run | null = null;
@@ -95,10 +102,16 @@ export class ForeverState {
   leaseAsked = false;
 }
 
+/** A task whose scheduled runs are claimed through the coordinator: only those have one. */
+export class ClaimState {
+  /** Claims sent and not answered yet. */
+  pending = 0;
+}
+
 /**
  * Everything the scheduler tracks about one task. Kept small (one per task,
  * tens of thousands in big apps): what only some tasks need lives in objects
- * made for those (`buffer`, `forever`), and what the definition already says
+ * made for those (`buffer`, `forever`, `claim`), and what the definition already says
  * is read from it.
  */
 export class TaskState implements Queueable {
@@ -106,8 +119,8 @@ export class TaskState implements Queueable {
   queuedDue = NOT_QUEUED;
 
   readonly maxLoops: number | null;
-  /** Whether scheduled runs are claimed through the coordinator. */
-  claims = false;
+  /** Under a coordinator, for a task whose scheduled runs are claimed; else `null`. */
+  claim: ClaimState | null = null;
 
   /**
    * Scheduled runs counted against `maxLoops`: started, held to start later,
@@ -128,8 +141,6 @@ export class TaskState implements Queueable {
   running = 0;
   /** Runs waiting for a group slot. */
   waiting = 0;
-  /** Claims sent and not answered yet. */
-  pendingClaims = 0;
   /** The one waiting request when overlap is not `allow` (for `cancelOther`). */
   waitingRequest: RunRequest | null = null;
   /** The run in flight under `cancelOther` (the one a newer run aborts). */
@@ -142,6 +153,8 @@ export class TaskState implements Queueable {
   paused = false;
   /** `forever` tasks only. */
   readonly forever: ForeverState | null;
+  /** Its overlap policy; read on every run, so kept here, not behind the definition's getters. */
+  readonly overlap: OverlapPolicy;
 
   constructor(
     readonly def: TaskDefinition,
@@ -152,16 +165,12 @@ export class TaskState implements Queueable {
     const max = (def.trigger as { maxLoopCount?: number }).maxLoopCount;
     this.maxLoops = typeof max === 'number' ? max : null;
     this.forever = kind === 'forever' ? new ForeverState() : null;
+    this.overlap = def.overlap ?? DEFAULT_OVERLAP;
   }
 
   /** The task's unique name. */
   get name(): string {
     return this.def.name;
-  }
-
-  /** Its overlap policy. */
-  get overlap(): OverlapPolicy {
-    return this.def.overlap ?? DEFAULT_OVERLAP;
   }
 
   /** Paused itself or through its group. */

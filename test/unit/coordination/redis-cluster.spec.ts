@@ -282,7 +282,7 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     const client = new Redis({ lazyConnect: true });
     for (const keep of [0, 1.5, 100_001])
       expect(() => new RedisCoordinator({ client, history: { keep } })).toThrow(
-        `RedisCoordinator: invalid history.keep: ${keep} (expected an integer from 1 to 100000)`,
+        'RedisCoordinator: invalid history: an object (expected { keep?: an integer from 1 to 100000 })',
       );
     client.disconnect();
   });
