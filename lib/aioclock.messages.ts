@@ -194,6 +194,7 @@ export const skipReasons = {
   paused: 'paused',
   late: 'missed: a later due time had already passed when the scheduler woke up',
   claimed: 'claimed by another replica',
+  runningElsewhere: 'a run of the task is still in flight on another replica',
   groupBusy:
     "its group is at its concurrency limit and a run of this task already waits for a slot (overlap: 'allow')",
 } as const;
@@ -215,3 +216,7 @@ export const httpUnprotected = (path: string): string =>
 /** A state-changing request a browser sent from another site (cross-site request forgery). */
 export const crossSiteRequest = (): string =>
   'Cross-site requests cannot run, pause or resume tasks; send them from the dashboard or from a non-browser client';
+
+/** A bad `limit` given to `registry.getHistory`. */
+export const invalidHistoryLimit = (task: string, limit: unknown): string =>
+  `getHistory(${JSON.stringify(task)}): invalid limit: ${formatValue(limit)} (expected a number >= 0)`;

@@ -20,8 +20,13 @@ import { AioClockExplorer } from './aioclock.explorer';
 import { AIOCLOCK_OPTIONS } from './aioclock.module-definition';
 import { validateModuleOptions } from './options/module.options';
 import { Clock } from './clock/clock';
+import type { DeclaredTask } from './coordination/coordinator.interface';
 import type { AioClockOptions } from './interfaces/aioclock-options.interface';
 import { Scheduler } from './scheduler/scheduler';
+import type {
+  GroupDefinition,
+  TaskDefinition,
+} from './scheduler/task-definition';
 
 /**
  * Nest's lifecycle, mapped onto the scheduler: discover and register in
@@ -36,6 +41,8 @@ export class AioClockOrchestrator
   private ownScheduler?: Scheduler;
   // With forRoot imported more than once, one instance schedules everything.
   private leader: AioClockOrchestrator = this;
+  /** The timed tasks this replica may own under a durable coordinator. */
+  private declared: DeclaredTask[] = [];
 
   constructor(
     @Inject(AIOCLOCK_OPTIONS) private readonly options: AioClockOptions,
@@ -98,17 +105,55 @@ export class AioClockOrchestrator
     const { tasks, groups } = this.explorer.explore();
     for (const group of groups) scheduler.addGroup(group);
     for (const task of tasks) scheduler.addTask(task);
+    this.declared = declaredTasks(tasks, groups);
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.leader === this) await this.scheduler.start();
+    if (this.leader !== this) return;
+    const scheduler = this.scheduler;
+    const coordinator = this.options.coordinator;
+    // A replica with scheduling disabled is no member: it owns nothing.
+    if (coordinator?.join && (this.options.enabled ?? DEFAULT_ENABLED))
+      await coordinator.join(this.declared);
+    await scheduler.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     if (this.leader === this && this.ownScheduler) {
+      // Hand the tasks over first, while this replica still fires them.
+      await this.options.coordinator?.leave?.();
       await this.ownScheduler.stop(
         this.options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT,
       );
     }
   }
 }
+
+/** Timed tasks (those claimed per due time), enabled with their group. */
+function declaredTasks(
+  tasks: readonly TaskDefinition[],
+  groups: readonly GroupDefinition[],
+): DeclaredTask[] {
+  const disabled = new Set(
+    groups
+      .filter((group) => group.enabled === false)
+      .map((group) => group.name),
+  );
+  return tasks
+    .filter(
+      (task) =>
+        TIMED_TRIGGERS.has(task.trigger.type) &&
+        task.enabled !== false &&
+        !disabled.has(task.group),
+    )
+    .map((task) => {
+      const max = (task.trigger as { maxLoopCount?: number }).maxLoopCount;
+      return {
+        name: task.name,
+        maxLoopCount: typeof max === 'number' ? max : null,
+        overlap: task.overlap ?? 'skip',
+      };
+    });
+}
+
+const TIMED_TRIGGERS = new Set(['every', 'at', 'cron', 'or']);

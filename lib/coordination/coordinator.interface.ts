@@ -1,3 +1,21 @@
+import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
+
+/** A timed task a replica schedules under a coordinator, as it declares it on joining. */
+export interface DeclaredTask {
+  name: string;
+  /** The task's `maxLoopCount`, counted over the cluster's runs; null when unlimited. */
+  maxLoopCount: number | null;
+  /** The task's overlap policy; `'allow'` tasks do not mark their runs in flight. @default 'skip' */
+  overlap?: string;
+}
+
+/**
+ * A claim's answer: `true` run it here; `false` another replica runs it (or
+ * the task has made its runs); `'busy'` nobody runs it, because a run of the
+ * task is still in flight on another replica (cluster-wide overlap).
+ */
+export type ClaimAnswer = boolean | 'busy';
+
 /**
  * Decides which replica runs a due run. The scheduler asks before every
  * scheduled run; only the replica that gets `true` runs it.
@@ -21,7 +39,18 @@ export interface Coordinator {
    * unreachable), and the run is then skipped and reported as failed.
    * @param periodMs the task's typical distance between runs, to size the claim's expiry (null when unknown)
    */
-  claim(task: string, dueAt: number, periodMs: number | null): Promise<boolean>;
+  claim(
+    task: string,
+    dueAt: number,
+    periodMs: number | null,
+  ): Promise<ClaimAnswer>;
+
+  /**
+   * Durable coordinators: this replica has no run of `task` in flight any
+   * more (its last one succeeded, failed, timed out or was given up on), so
+   * the task no longer counts as running in the cluster. Never throws.
+   */
+  runEnded?(task: string): void;
 
   /**
    * Acquires or renews the lease that lets one replica run a `@Forever` task.
@@ -31,4 +60,35 @@ export interface Coordinator {
 
   /** Gives up a lease this replica holds (on shutdown). */
   release(task: string): Promise<void>;
+
+  /** This replica's id, as the coordinator writes it. */
+  readonly replicaId?: string;
+
+  /**
+   * Durable coordinators: becomes a member owning a share of `tasks`, before
+   * the scheduler starts. Never rejects.
+   */
+  join?(tasks: readonly DeclaredTask[]): Promise<void>;
+
+  /** Durable coordinators: hands this replica's tasks over, before the scheduler stops. */
+  leave?(): Promise<void>;
+
+  /**
+   * Durable coordinators: adds a run (or a skipped due time: `startedAt` and
+   * `finishedAt` NaN) to the task's history in the store. Never throws.
+   */
+  recordRun?(
+    task: string,
+    scheduledAt: number,
+    startedAt: number,
+    finishedAt: number,
+    outcome: RunOutcome,
+    error: string | undefined,
+  ): void;
+
+  /** Durable coordinators: the task's history from the store, newest first. */
+  history?(task: string, limit: number): Promise<RunRecord[]>;
+
+  /** Durable coordinators: the replica owning `task`, null when none (yet). */
+  ownerOf?(task: string): string | null;
 }

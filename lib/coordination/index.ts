@@ -1,4 +1,8 @@
-export type { Coordinator } from './coordinator.interface';
+export type {
+  ClaimAnswer,
+  Coordinator,
+  DeclaredTask,
+} from './coordinator.interface';
 export { LocalCoordinator } from './local.coordinator';
 export { RedisCoordinator } from './redis.coordinator';
 export type { RedisCoordinatorOptions } from './redis.coordinator';

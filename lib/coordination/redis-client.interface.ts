@@ -23,4 +23,41 @@ export interface RedisCoordinatorClient {
   ): Promise<unknown>;
   /** Calls `listener` once, on the next `'ready'` event. */
   once(event: 'ready', listener: () => void): unknown;
+  /** `EVALSHA sha numKeys ...keysAndArgs`: rejects with NOSCRIPT when the script is not cached. */
+  evalsha(
+    sha: string,
+    numKeys: number,
+    ...keysAndArgs: (string | number)[]
+  ): Promise<unknown>;
+  /** `LRANGE key start stop`. */
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
+  /** `HMGET key ...fields`. */
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
+  /** A pipeline (one round trip); used when present and not a Cluster client. */
+  pipeline?(): RedisCoordinatorPipeline;
+  /** A new connection with the same options, for the membership channel. */
+  duplicate?(): RedisCoordinatorSubscriber;
+  /** `true` on an ioredis `Cluster`, whose pipelines must stay on one node. */
+  readonly isCluster?: boolean;
+}
+
+/** The pipeline calls `RedisCoordinator` batches its claims with. */
+export interface RedisCoordinatorPipeline {
+  evalsha(
+    sha: string,
+    numKeys: number,
+    ...keysAndArgs: (string | number)[]
+  ): unknown;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+/** The subscriber connection calls the membership uses. */
+export interface RedisCoordinatorSubscriber {
+  subscribe(channel: string): Promise<unknown>;
+  on(
+    event: 'message',
+    listener: (channel: string, text: string) => void,
+  ): unknown;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+  disconnect(): void;
 }

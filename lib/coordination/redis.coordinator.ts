@@ -4,16 +4,39 @@ import {
   redisClientClosed,
   redisNoAnswer,
 } from '../aioclock.messages';
-import { resolveRedisCoordinatorOptions } from '../options/redis-coordinator.options';
-import type { Coordinator } from './coordinator.interface';
+import {
+  REDIS_DEFAULT_HISTORY_KEEP,
+  resolveRedisCoordinatorOptions,
+} from '../options/redis-coordinator.options';
+import type {
+  ClaimAnswer,
+  Coordinator,
+  DeclaredTask,
+} from './coordinator.interface';
+import {
+  CLAIM_BUSY,
+  CLAIM_SCRIPT,
+  CLAIM_WON,
+  HISTORY_SCRIPT,
+  RUN_ENDED_SCRIPT,
+  RUN_RENEW_SCRIPT,
+} from './redis-cluster.scripts';
+import { RedisScriptBatch } from './redis-script-batch';
 import type { RedisCoordinatorClient } from './redis-client.interface';
+import { RedisMembership } from './redis-membership';
+import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 
 // The option defaults live next to their rules.
 export {
   REDIS_DEFAULT_CLAIM_TIMEOUT_MS,
   REDIS_DEFAULT_KEY_PREFIX,
   REDIS_DEFAULT_LEASE_TTL_MS,
+  REDIS_DEFAULT_HISTORY_KEEP,
+  REDIS_HEARTBEAT_DIVISOR,
+  REDIS_MAX_HISTORY_KEEP,
 } from '../options/redis-coordinator.options';
+/** The longest a leaving replica keeps firing its tasks while the others take them over, in ms. */
+export const REDIS_HANDOFF_MS = 250;
 /** A claim never expires sooner than this (covers clock skew and late timers), in ms. */
 export const REDIS_CLAIM_MIN_TTL_MS = 60_000;
 /** A claim never lives longer than this, so keys cannot pile up, in ms. */
@@ -56,12 +79,24 @@ export interface RedisCoordinatorOptions {
    */
   claimTimeoutMs?: number;
   /**
-   * How long a `@Forever` task's lease lasts without renewal: when its holder
-   * dies, another replica takes the task over within about this time. At
-   * least twice `claimTimeoutMs`, so one slow renewal cannot lose it.
-   * @default 30000
+   * How long a replica that stopped answering keeps its tasks (and a
+   * `@Forever` task's lease lasts without renewal): when a replica dies, the
+   * others take its tasks over within about this time. At least twice
+   * `claimTimeoutMs`, so one slow renewal cannot lose it.
+   * @default 10000
    */
   leaseTtlMs?: number;
+  /**
+   * How often a member renews its membership, in ms; below `leaseTtlMs`.
+   * @default leaseTtlMs / 5
+   */
+  heartbeatMs?: number;
+  /**
+   * The run history kept in Redis for `registry.getHistory`: `keep` records
+   * per task (an integer from 1 to 100 000).
+   * @default { keep: 100 }
+   */
+  history?: { keep?: number };
   /**
    * What this replica writes into the keys it holds, to tell replicas apart.
    * @default '<hostname>:<pid>:<random hex>'
@@ -86,10 +121,23 @@ export class RedisCoordinator implements Coordinator {
   readonly keyPrefix: string;
   /** The bound on every Redis call, in ms. */
   readonly claimTimeoutMs: number;
-  /** How long a `@Forever` lease lasts without renewal, in ms. */
+  /** How long a silent member keeps its tasks, and a `@Forever` lease lasts, in ms. */
   readonly leaseTtlMs: number;
+  /** How often a member renews its membership, in ms. */
+  readonly heartbeatMs: number;
+  /** How many history records each task keeps in Redis. */
+  readonly historyKeep: number;
 
   private readonly client: RedisCoordinatorClient;
+  private readonly membership: RedisMembership;
+  private readonly batch: RedisScriptBatch;
+  /** Each declared task's maxLoopCount (0: none) and overlap, sent with its claims. */
+  private readonly declared = new Map<
+    string,
+    { maxLoops: number; overlap: string }
+  >();
+  /** Tasks this replica holds the running key of. */
+  private readonly inFlight = new Set<string>();
   // Calls waiting for the connection to become ready; one 'ready' listener serves them all.
   private readonly waitingForReady = new Set<() => void>();
   private listeningForReady = false;
@@ -99,13 +147,68 @@ export class RedisCoordinator implements Coordinator {
    * @throws AioClockError when an option is missing or invalid
    */
   constructor(options: RedisCoordinatorOptions) {
-    const { client, keyPrefix, claimTimeoutMs, leaseTtlMs, replicaId } =
-      resolveRedisCoordinatorOptions(options);
+    const {
+      client,
+      keyPrefix,
+      claimTimeoutMs,
+      leaseTtlMs,
+      heartbeatMs,
+      history,
+      replicaId,
+    } = resolveRedisCoordinatorOptions(options);
+    const historyKeep = history.keep ?? REDIS_DEFAULT_HISTORY_KEEP;
     this.client = client;
     this.keyPrefix = keyPrefix;
     this.claimTimeoutMs = claimTimeoutMs;
     this.leaseTtlMs = leaseTtlMs;
+    this.heartbeatMs = heartbeatMs;
+    this.historyKeep = historyKeep;
     this.replicaId = replicaId;
+    this.membership = new RedisMembership({
+      client,
+      keyPrefix,
+      replicaId,
+      leaseTtlMs,
+      heartbeatMs,
+      send: (command) => this.send(command),
+      onHeartbeat: () => this.renewRunning(),
+    });
+    this.batch = new RedisScriptBatch(client, (command) => this.send(command));
+  }
+
+  /**
+   * Becomes a member: heartbeats, and from then on fires only the declared
+   * tasks it owns (rendezvous hashing over the live members that declare
+   * each task); their claims also keep each task's durable state (runs,
+   * last due time) and enforce `maxLoopCount` over the cluster's runs.
+   * Never rejects: while Redis cannot be reached, claims report it.
+   * @param tasks the timed tasks this replica schedules
+   */
+  async join(tasks: readonly DeclaredTask[]): Promise<void> {
+    for (const task of tasks)
+      this.declared.set(task.name, {
+        maxLoops: task.maxLoopCount ?? 0,
+        overlap: task.overlap ?? 'skip',
+      });
+    await this.membership.join(tasks.map((task) => task.name));
+  }
+
+  /**
+   * Leaves at once (graceful shutdown): the others take this replica's
+   * tasks over now, while it keeps firing them for a short handoff
+   * (`REDIS_HANDOFF_MS`, at most `heartbeatMs`) so no due time falls between.
+   */
+  leave(): Promise<void> {
+    return this.membership.leave(Math.min(REDIS_HANDOFF_MS, this.heartbeatMs));
+  }
+
+  /**
+   * The member owning `task` in this replica's view: null when no live
+   * member declares it (or before `join`).
+   * @param task the task's unique name
+   */
+  ownerOf(task: string): string | null {
+    return this.membership.ownerOf(task) ?? null;
   }
 
   /**
@@ -120,7 +223,17 @@ export class RedisCoordinator implements Coordinator {
     task: string,
     dueAt: number,
     periodMs: number | null,
-  ): Promise<boolean> {
+  ): Promise<ClaimAnswer> {
+    if (this.membership.active) {
+      if (!this.membership.fresh)
+        await this.membership.refresh().catch((error: unknown) => {
+          throw asFailure(
+            `claim ${task} due at ${describeInstant(dueAt)}`,
+            error,
+          );
+        });
+      return this.claimAsMember(task, dueAt, periodMs);
+    }
     const key = this.claimKey(task, dueAt);
     const reply = await this.call(
       () => `claim ${task} due at ${describeInstant(dueAt)}`,
@@ -134,6 +247,125 @@ export class RedisCoordinator implements Coordinator {
         ),
     );
     return reply === 'OK';
+  }
+
+  private claimAsMember(
+    task: string,
+    dueAt: number,
+    periodMs: number | null,
+  ): Promise<ClaimAnswer> {
+    const owner = this.membership.ownerOf(task);
+    if (owner !== undefined && owner !== this.replicaId)
+      return Promise.resolve(false);
+    const declared = this.declared.get(task);
+    const overlap = declared?.overlap ?? 'allow';
+    return this.batch
+      .run(
+        CLAIM_SCRIPT,
+        [
+          this.claimKey(task, dueAt),
+          this.stateKey(task),
+          this.runningKey(task),
+        ],
+        [
+          this.replicaId,
+          this.claimTtl(periodMs),
+          dueAt,
+          declared?.maxLoops ?? 0,
+          this.membership.generation,
+          overlap,
+          this.leaseTtlMs,
+        ],
+      )
+      .then(
+        (reply): ClaimAnswer => {
+          if (reply === CLAIM_BUSY) return 'busy';
+          if (reply !== CLAIM_WON) return false;
+          if (overlap !== 'allow') this.inFlight.add(task);
+          return true;
+        },
+        (error: unknown) => {
+          throw asFailure(
+            `claim ${task} due at ${describeInstant(dueAt)}`,
+            error,
+          );
+        },
+      );
+  }
+
+  /**
+   * This replica's last run in flight of `task` has ended: frees the task's
+   * running key (in the next batch), so the task no longer counts as running
+   * in the cluster. Never rejects: a key left behind expires after
+   * `leaseTtlMs`, as it does when this replica dies.
+   * @param task the task's unique name
+   */
+  runEnded(task: string): void {
+    if (!this.inFlight.delete(task)) return;
+    this.batch
+      .run(RUN_ENDED_SCRIPT, [this.runningKey(task)], [this.replicaId])
+      .catch(() => undefined);
+  }
+
+  /**
+   * Adds a run (or a skipped due time) to the task's history in Redis, in the
+   * next batch. Never rejects: a record lost to an outage is only a record.
+   */
+  recordRun(
+    task: string,
+    scheduledAt: number,
+    startedAt: number,
+    finishedAt: number,
+    outcome: RunOutcome,
+    error: string | undefined,
+  ): void {
+    const record = JSON.stringify({
+      s: scheduledAt,
+      b: Number.isNaN(startedAt) ? null : startedAt,
+      f: Number.isNaN(finishedAt) ? null : finishedAt,
+      o: outcome,
+      e: error,
+      r: this.replicaId,
+    });
+    this.batch
+      .run(HISTORY_SCRIPT, [this.historyKey(task)], [record, this.historyKeep])
+      .catch(() => undefined);
+  }
+
+  /**
+   * The task's history from Redis, newest first: every replica's runs.
+   * @param task the task's unique name
+   * @param limit how many records at most
+   * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
+   */
+  async history(task: string, limit: number): Promise<RunRecord[]> {
+    const count = Math.max(0, Math.min(limit, this.historyKeep));
+    if (count === 0) return [];
+    const entries = await this.call(
+      () => `read the history of ${task}`,
+      () => this.client.lrange(this.historyKey(task), 0, count - 1),
+    );
+    return entries.flatMap((entry) => parseRecord(task, entry));
+  }
+
+  /**
+   * The capped list of a task's runs: `<prefix>:{<task>}:history`.
+   * @param task the task's unique name
+   */
+  historyKey(task: string): string {
+    return `${this.keyPrefix}:{${encodeTaskName(task)}}:history`;
+  }
+
+  /** Renews the running keys of the tasks in flight here (with each heartbeat). */
+  private renewRunning(): void {
+    for (const task of this.inFlight)
+      this.batch
+        .run(
+          RUN_RENEW_SCRIPT,
+          [this.runningKey(task)],
+          [this.replicaId, this.leaseTtlMs],
+        )
+        .catch(() => undefined);
   }
 
   /**
@@ -192,6 +424,22 @@ export class RedisCoordinator implements Coordinator {
   }
 
   /**
+   * The key marking a run of the task in flight: `<prefix>:{<task>}:running`.
+   * @param task the task's unique name
+   */
+  runningKey(task: string): string {
+    return `${this.keyPrefix}:{${encodeTaskName(task)}}:running`;
+  }
+
+  /**
+   * The hash of a task's durable state: `<prefix>:{<task>}:state`.
+   * @param task the task's unique name
+   */
+  stateKey(task: string): string {
+    return `${this.keyPrefix}:{${encodeTaskName(task)}}:state`;
+  }
+
+  /**
    * The key of a `@Forever` task's lease: `<prefix>:{<task>}:lease`.
    * @param task the task's unique name
    */
@@ -220,10 +468,17 @@ export class RedisCoordinator implements Coordinator {
   // The command is sent only on a ready connection so that an outage does not
   // fill ioredis's offline queue with claims nobody waits for any more. The
   // bound is real time on purpose: it measures the network, not the schedule.
-  private call<T>(what: () => string, send: () => Promise<T>): Promise<T> {
+  private call<T>(what: () => string, command: () => Promise<T>): Promise<T> {
+    return this.send(command).catch((error: unknown) => {
+      throw asFailure(what(), error);
+    });
+  }
+
+  // As `call`, rejecting with a CallFailure (the cause) instead of the message.
+  private send<T>(command: () => Promise<T>): Promise<T> {
     const client = this.client;
     if (client.status === 'end')
-      return Promise.reject(failure(what(), redisClientClosed()));
+      return Promise.reject(new CallFailure(redisClientClosed()));
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const settle = (): boolean => {
@@ -237,20 +492,20 @@ export class RedisCoordinator implements Coordinator {
         if (settled) return;
         let reply: Promise<T>;
         try {
-          reply = send();
+          reply = command();
         } catch (error) {
           reply = Promise.reject(error);
         }
         reply.then(
           (value) => settle() && resolve(value),
           (error: unknown) =>
-            settle() && reject(failure(what(), describeError(error), error)),
+            settle() && reject(new CallFailure(describeError(error), error)),
         );
       };
       const timer = setTimeout(() => {
         if (settle())
           reject(
-            failure(what(), redisNoAnswer(this.claimTimeoutMs, client.status)),
+            new CallFailure(redisNoAnswer(this.claimTimeoutMs, client.status)),
           );
       }, this.claimTimeoutMs);
       // 'wait' is a lazyConnect client: its first command is what connects it.
@@ -288,8 +543,51 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Why a bounded call failed, before it is worded for one claim or lease. */
+class CallFailure {
+  constructor(
+    readonly cause: string,
+    readonly error?: unknown,
+  ) {}
+}
+
+function asFailure(what: string, reason: unknown): AioClockError {
+  if (reason instanceof AioClockError) return reason;
+  return reason instanceof CallFailure
+    ? failure(what, reason.cause, reason.error)
+    : failure(what, describeError(reason), reason);
+}
+
 function failure(what: string, cause: string, error?: unknown): AioClockError {
   const failed = new AioClockError(coordinationFailed(what, cause));
   if (error !== undefined) failed.cause = error;
   return failed;
+}
+
+/** One history entry as stored, back as a RunRecord; nothing for a malformed one. */
+function parseRecord(task: string, entry: string): RunRecord[] {
+  try {
+    const raw = JSON.parse(entry) as {
+      s: number;
+      b: number | null;
+      f: number | null;
+      o: RunOutcome;
+      e?: string;
+      r: string;
+    };
+    const record: RunRecord = {
+      task,
+      scheduledAt: new Date(raw.s),
+      startedAt: raw.b === null ? null : new Date(raw.b),
+      finishedAt: raw.f === null ? null : new Date(raw.f),
+      outcome: raw.o,
+      replica: raw.r,
+      attempt: 1,
+      catchUp: false,
+    };
+    if (typeof raw.e === 'string') record.error = raw.e;
+    return [record];
+  } catch {
+    return [];
+  }
 }

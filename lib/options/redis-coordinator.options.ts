@@ -22,8 +22,17 @@ import {
 export const REDIS_DEFAULT_KEY_PREFIX = 'aioclock';
 /** Default `claimTimeoutMs` of `RedisCoordinator`, in ms. */
 export const REDIS_DEFAULT_CLAIM_TIMEOUT_MS = 1_000;
-/** Default `leaseTtlMs` of `RedisCoordinator`: how long a `@Forever` lease lasts, in ms (at least 2 × `claimTimeoutMs`). */
-export const REDIS_DEFAULT_LEASE_TTL_MS = 30_000;
+/**
+ * Default `leaseTtlMs` of `RedisCoordinator`: how long a silent replica keeps
+ * its tasks, and a `@Forever` lease lasts, in ms (at least 2 × `claimTimeoutMs`).
+ */
+export const REDIS_DEFAULT_LEASE_TTL_MS = 10_000;
+/** `heartbeatMs` defaults to `leaseTtlMs` divided by this. */
+export const REDIS_HEARTBEAT_DIVISOR = 5;
+/** Default `history.keep`: records per task kept in Redis. */
+export const REDIS_DEFAULT_HISTORY_KEEP = 100;
+/** The most `history.keep` may be. */
+export const REDIS_MAX_HISTORY_KEEP = 100_000;
 
 /** The options of a `RedisCoordinator` once defaults are applied. */
 export type ResolvedRedisCoordinatorOptions = Required<RedisCoordinatorOptions>;
@@ -48,6 +57,33 @@ const claimTimeout: OptionCheck = (value, options) =>
     ? claimBeyondHalfTimerLimit(TIMER_LIMIT_MS)
     : undefined);
 
+const leaseTtlOf = (options: Readonly<Record<string, unknown>>): number =>
+  (options.leaseTtlMs as number | undefined) ??
+  Math.max(REDIS_DEFAULT_LEASE_TTL_MS, 2 * claimTimeoutOf(options));
+
+// Several heartbeats per lease, so one lost heartbeat does not expire a member.
+const heartbeat: OptionCheck = (value, options) => {
+  const lease = leaseTtlOf(options);
+  return typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value > 0 &&
+    value < lease
+    ? undefined
+    : `a number of ms > 0 and < leaseTtlMs (${lease})`;
+};
+
+const history: OptionCheck = (value) => {
+  const keep = (value as { keep?: unknown } | null | undefined)?.keep;
+  return value !== null &&
+    typeof value === 'object' &&
+    (keep === undefined ||
+      (Number.isInteger(keep) &&
+        (keep as number) >= 1 &&
+        (keep as number) <= REDIS_MAX_HISTORY_KEEP))
+    ? undefined
+    : `{ keep?: an integer from 1 to ${REDIS_MAX_HISTORY_KEEP} }`;
+};
+
 const nonEmptyString: OptionCheck = (value) =>
   typeof value === 'string' && value !== '' ? undefined : 'a non-empty string';
 
@@ -66,6 +102,8 @@ export const REDIS_COORDINATOR_OPTION_TABLE: OptionTable<RedisCoordinatorOptions
       keyPrefix: nonEmptyString,
       claimTimeoutMs: claimTimeout,
       leaseTtlMs: leaseTtl,
+      heartbeatMs: heartbeat,
+      history,
       replicaId: nonEmptyString,
     },
     required: ['client'],
@@ -85,13 +123,18 @@ export function resolveRedisCoordinatorOptions(
   checkOptions('RedisCoordinator', options, REDIS_COORDINATOR_OPTION_TABLE);
   const claimTimeoutMs =
     options.claimTimeoutMs ?? REDIS_DEFAULT_CLAIM_TIMEOUT_MS;
+  const leaseTtlMs =
+    options.leaseTtlMs ??
+    Math.max(REDIS_DEFAULT_LEASE_TTL_MS, 2 * claimTimeoutMs);
   return {
     client: options.client,
     keyPrefix: options.keyPrefix ?? REDIS_DEFAULT_KEY_PREFIX,
     claimTimeoutMs,
-    leaseTtlMs:
-      options.leaseTtlMs ??
-      Math.max(REDIS_DEFAULT_LEASE_TTL_MS, 2 * claimTimeoutMs),
+    leaseTtlMs,
+    heartbeatMs: options.heartbeatMs ?? leaseTtlMs / REDIS_HEARTBEAT_DIVISOR,
+    history: {
+      keep: options.history?.keep ?? REDIS_DEFAULT_HISTORY_KEEP,
+    },
     replicaId:
       options.replicaId ??
       `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,

@@ -3,6 +3,7 @@ import {
   coordinatorUnavailable,
   skipReasons,
 } from '../aioclock.messages';
+import type { ClaimAnswer } from '../coordination/coordinator.interface';
 import type { SchedulerInternals } from './scheduler-internals';
 import { stackOf } from './run-outcome';
 import type { TaskState } from './task-state';
@@ -45,7 +46,7 @@ export class CoordinatorClaims {
     receipt: unknown,
   ): void {
     task.claim!.pending++;
-    let answer: Promise<boolean>;
+    let answer: Promise<ClaimAnswer>;
     try {
       answer = this.host.coordinator!.claim(task.name, due, periodMs);
     } catch (error) {
@@ -55,7 +56,9 @@ export class CoordinatorClaims {
       (won) =>
         won === true
           ? this.claimWon(task, due, receipt)
-          : this.claimLost(task, due),
+          : won === 'busy'
+            ? this.claimBusy(task, due, receipt)
+            : this.claimLost(task, due),
       (error: unknown) => this.claimFailed(task, due, receipt, error),
     );
   }
@@ -86,6 +89,15 @@ export class CoordinatorClaims {
     if (!this.answered(task)) return;
     this.coordinatorAnswered();
     this.host.skip(task, due, skipReasons.claimed);
+    this.host.maybeFinish(task);
+  }
+
+  /** A run of the task is in flight on another replica: skipped as overlap skips, not counted. */
+  private claimBusy(task: TaskState, due: number, receipt: unknown): void {
+    if (!this.answered(task)) return;
+    this.coordinatorAnswered();
+    this.host.skip(task, due, skipReasons.runningElsewhere);
+    this.host.budget.refund(task, receipt);
     this.host.maybeFinish(task);
   }
 

@@ -1,4 +1,7 @@
+import { hostname } from 'node:os';
 import { skipReasons, taskFailed } from '../aioclock.messages';
+import type { RunOutcome } from '../interfaces/run-record.interface';
+import { RunHistory } from './run-history';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
 import { TaskTimeoutError } from '../errors/task-timeout.error';
@@ -46,6 +49,10 @@ export abstract class DispatchLoop implements SchedulerInternals {
   readonly clock: Clock;
   readonly logger: SchedulerLogger;
   readonly coordinator: Coordinator | undefined;
+  /** This replica's id: the coordinator's, else `<hostname>:<pid>`. */
+  readonly replicaId: string;
+  /** The last runs of each task in this process. */
+  readonly history: RunHistory;
   readonly events: TaskEvents;
   readonly tasks = new Map<string, TaskState>();
   readonly groups = new Map<string, GroupState>();
@@ -87,6 +94,9 @@ export abstract class DispatchLoop implements SchedulerInternals {
     this.logger = guardedLogger(options.logger);
     this.enabled = options.enabled !== false;
     this.coordinator = options.coordinator;
+    this.replicaId =
+      options.coordinator?.replicaId ?? `${hostname()}:${process.pid}`;
+    this.history = new RunHistory(this.replicaId);
     this.events = new TaskEvents(this.clock);
     this.warmUpper = new DispatchWarmUp(this, options.noopTask);
   }
@@ -289,7 +299,13 @@ export abstract class DispatchLoop implements SchedulerInternals {
     task.runs++;
     task.lastRunAt = now;
     this.inFlight++;
-    const context = new RunContext(task.name, group.name, due, now);
+    const context = new RunContext(
+      task.name,
+      group.name,
+      due,
+      now,
+      this.replicaId,
+    );
     // cancelOther aborts the run in flight, even from inside its synchronous part.
     const cancellable =
       task.overlap === 'cancelOther'
@@ -321,17 +337,26 @@ export abstract class DispatchLoop implements SchedulerInternals {
           cancellable?.cancelled === true,
           this.clock.timestamp(),
         );
-      this.reportFailure(task, due, waiter, cancellable?.cancelled, error);
+      this.reportFailure(
+        task,
+        due,
+        waiter,
+        cancellable?.cancelled,
+        error,
+        now,
+        now,
+      );
       return;
     }
     if (!isThenable(result)) {
       this.leave(task, cancellable);
       if (trace !== null)
         trace.settle(false, result, false, this.clock.timestamp());
-      this.reportSuccess(task, due, waiter, result);
+      this.reportSuccess(task, due, waiter, result, now, now);
       return;
     }
     const run = cancellable ?? new Run(task, context, waiter, due);
+    run.startedMs = now;
     run.trace = trace;
     this.active.add(run);
     const timeout = task.timeout;
@@ -363,7 +388,14 @@ export abstract class DispatchLoop implements SchedulerInternals {
       if (!this.endRun(run)) return;
       if (run.trace !== null)
         run.trace.settle(false, value, false, this.clock.timestamp());
-      this.reportSuccess(run.task, run.due, run.waiter, value);
+      this.reportSuccess(
+        run.task,
+        run.due,
+        run.waiter,
+        value,
+        run.startedMs,
+        this.clock.timestamp(),
+      );
     } catch (error) {
       // Only a scheduler bug can land here; report it, never as a rejection.
       this.reportError(error);
@@ -383,7 +415,15 @@ export abstract class DispatchLoop implements SchedulerInternals {
     if (!this.endRun(run)) return;
     if (run.trace !== null)
       run.trace.settle(true, error, run.cancelled, this.clock.timestamp());
-    this.reportFailure(run.task, run.due, run.waiter, run.cancelled, error);
+    this.reportFailure(
+      run.task,
+      run.due,
+      run.waiter,
+      run.cancelled,
+      error,
+      run.startedMs,
+      this.clock.timestamp(),
+    );
   }
 
   /** The end of a run that returned a promise; `false` if it had already ended. */
@@ -403,6 +443,9 @@ export abstract class DispatchLoop implements SchedulerInternals {
     task.running--;
     task.group.active--;
     this.inFlight--;
+    // The cluster may count the task as running no longer.
+    if (task.claim !== null && task.running === 0)
+      this.coordinator!.runEnded?.(task.name);
     if (run === null) return;
     run.done = true;
     if (task.current === run) task.current = null;
@@ -413,7 +456,17 @@ export abstract class DispatchLoop implements SchedulerInternals {
     due: number,
     waiter: RunWaiter | null,
     value: unknown,
+    startedMs: number,
+    finishedMs: number,
   ): void {
+    this.recordOutcome(
+      task,
+      due,
+      startedMs,
+      finishedMs,
+      'succeeded',
+      undefined,
+    );
     try {
       // The waiter first: nothing reported after it can leave it hanging.
       if (waiter !== null) waiter.resolve(value);
@@ -432,8 +485,22 @@ export abstract class DispatchLoop implements SchedulerInternals {
     waiter: RunWaiter | null,
     cancelled: boolean | undefined,
     error: unknown,
+    startedMs: number,
+    finishedMs: number,
   ): void {
     task.failures++;
+    this.recordOutcome(
+      task,
+      due,
+      startedMs,
+      finishedMs,
+      cancelled === true
+        ? 'cancelled'
+        : error instanceof TaskTimeoutError
+          ? 'timedOut'
+          : 'failed',
+      errorText(error),
+    );
     try {
       // The waiter first: nothing reported after it can leave it hanging.
       if (waiter !== null) waiter.reject(error);
@@ -508,8 +575,32 @@ export abstract class DispatchLoop implements SchedulerInternals {
   skip(task: TaskState, due: number, reason: string): void {
     task.skipped++;
     if (this.otel !== null) this.otel.notRun(task.name, task.group.name);
+    // Non-owners skip every due time of the tasks others own: not history.
+    if (reason !== skipReasons.claimed)
+      this.recordOutcome(task, due, NaN, NaN, 'skipped', reason);
     if (this.events.observed)
       this.events.emit('skipped', task, due, undefined, reason);
+  }
+
+  /** Adds a run (or a skipped due time: NaN times; sync runs end at their start reading) to the task's history, here and in the coordinator's store. */
+  private recordOutcome(
+    task: TaskState,
+    due: number,
+    startedMs: number,
+    finishedMs: number,
+    outcome: RunOutcome,
+    error: string | undefined,
+  ): void {
+    this.history.add(task.name, due, startedMs, finishedMs, outcome, error);
+    if (task.claim !== null)
+      this.coordinator!.recordRun?.(
+        task.name,
+        due,
+        startedMs,
+        finishedMs,
+        outcome,
+        error,
+      );
   }
 
   /** Reports an error that no task owns; never throws. */
@@ -519,5 +610,15 @@ export abstract class DispatchLoop implements SchedulerInternals {
     } catch {
       // Nothing left to report to.
     }
+  }
+}
+
+/** An error's message for the history; never throws, whatever was thrown. */
+function errorText(error: unknown): string {
+  try {
+    if (error instanceof Error) return String(error.message);
+    return String(error);
+  } catch {
+    return 'an error that cannot be printed';
   }
 }

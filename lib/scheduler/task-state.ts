@@ -48,6 +48,8 @@ export class Run {
   cancelled = false;
   /** The timeout in force, for the `TaskTimeoutError`. */
   timeoutMs = 0;
+  /** When it started, epoch ms (for its history record). */
+  startedMs = 0;
   /** Its span and metrics, when runs are instrumented. */
   trace: RunTrace | null = null;
 

@@ -122,6 +122,8 @@ describe('Option objects', () => {
           'keyPrefix',
           'claimTimeoutMs',
           'leaseTtlMs',
+          'heartbeatMs',
+          'history',
           'replicaId',
         ]),
       );

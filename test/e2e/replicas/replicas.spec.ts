@@ -126,12 +126,15 @@ describeWithRedis('Replicas sharing one Redis', () => {
     expect(
       notExactlyOnce(ledger, 'cron', 2_000, from + EDGE_MS, killedAt - EDGE_MS),
     ).toEqual([]);
-    // ... and after it: the survivors miss nothing and double nothing.
+    // ... and once the dead member expired (leaseTtlMs), the survivors own
+    // its tasks: they miss nothing and double nothing. Until then, the due
+    // times of the tasks it owned may be missed (the guarantees table).
+    const takenOver = killedAt + LEASE_TTL_MS + EDGE_MS;
     expect(
-      notExactlyOnce(ledger, 'every', 1_000, killedAt, to - EDGE_MS),
+      notExactlyOnce(ledger, 'every', 1_000, takenOver, to - EDGE_MS),
     ).toEqual([]);
     expect(
-      notExactlyOnce(ledger, 'cron', 2_000, killedAt, to - EDGE_MS),
+      notExactlyOnce(ledger, 'cron', 2_000, takenOver, to - EDGE_MS),
     ).toEqual([]);
 
     // @Forever ran on one replica at a time: the killed holder, then one survivor.
@@ -188,16 +191,22 @@ describeIfAvailable(
       for (const replica of replicas)
         expect(replica.exit).toEqual({ code: 0, signal: null, expected: true });
 
+      // Each due run during the outage was reported failed by the replica
+      // owning its task (the others fire nothing), naming the cause ...
+      const failures = replicas.flatMap((replica) => replica.failures);
+      for (const task of ['every', 'cron'])
+        expect(
+          failures.filter((failure) => failure.name === task).length,
+        ).toBeGreaterThanOrEqual(1);
       for (const replica of replicas) {
-        // Each due run during the outage was reported failed, naming the cause ...
         const claims = replica.failures.filter(
           (failure) => failure.name === 'every' || failure.name === 'cron',
         );
-        expect(claims.length).toBeGreaterThanOrEqual(2);
         for (const failure of claims)
           expect(failure.error).toMatch(
             /^Redis coordinator could not claim (every|cron) due at /,
           );
+        if (claims.length < 2) continue;
         // ... but logged once per outage, not once per run, and the recovery too.
         expect(replica.count(UNAVAILABLE)).toBeGreaterThanOrEqual(1);
         expect(replica.count(UNAVAILABLE)).toBeLessThan(claims.length);

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { AioClockModule, type Coordinator } from '../../../lib';
 import {
   REPLICA_STORE,
@@ -12,10 +12,12 @@ export class ReplicaModule {
   /**
    * @param store where the tasks record their runs
    * @param coordinator this replica's coordinator
+   * @param tasks the tasks provider (default: `ReplicaTasks`)
    */
   static register(
     store: ReplicaStore,
     coordinator: Coordinator,
+    tasks: Type = ReplicaTasks,
   ): DynamicModule {
     return {
       module: ReplicaModule,
@@ -26,7 +28,7 @@ export class ReplicaModule {
           shutdownTimeout: 2_000,
         }),
       ],
-      providers: [ReplicaTasks, { provide: REPLICA_STORE, useValue: store }],
+      providers: [tasks, { provide: REPLICA_STORE, useValue: store }],
     };
   }
 }

@@ -85,7 +85,8 @@ describe('RedisCoordinator (no server needed)', () => {
     const defaults = new RedisCoordinator({ client: idle });
     expect(defaults.keyPrefix).toBe('aioclock');
     expect(defaults.claimTimeoutMs).toBe(1_000);
-    expect(defaults.leaseTtlMs).toBe(30_000);
+    expect(defaults.leaseTtlMs).toBe(10_000);
+    expect(defaults.heartbeatMs).toBe(2_000);
     expect(defaults.replicaId).toMatch(
       new RegExp(`^.+:${process.pid}:[0-9a-f]{8}$`),
     );
@@ -131,11 +132,23 @@ describe('RedisCoordinator (no server needed)', () => {
     ],
     [
       { leaseTtlMs: 1_999 },
-      'RedisCoordinator: invalid leaseTtlMs: 1999 (expected a number of ms >= 2 × claimTimeoutMs (2000))',
+      'RedisCoordinator: invalid leaseTtlMs: 1999 (expected a number of ms >= 2 × claimTimeoutMs (2000)',
     ],
     [
       { claimTimeoutMs: 500, leaseTtlMs: 'long' },
-      'RedisCoordinator: invalid leaseTtlMs: "long" (expected a number of ms >= 2 × claimTimeoutMs (1000))',
+      'RedisCoordinator: invalid leaseTtlMs: "long" (expected a number of ms >= 2 × claimTimeoutMs (1000)',
+    ],
+    [
+      { leaseTtlMs: 3e9 },
+      "RedisCoordinator: invalid leaseTtlMs: 3000000000 (expected at most 2147483647 ms, Node's timer limit (about 24.8 days))",
+    ],
+    [
+      { heartbeatMs: 0 },
+      'RedisCoordinator: invalid heartbeatMs: 0 (expected a number of ms > 0 and < leaseTtlMs (10000))',
+    ],
+    [
+      { leaseTtlMs: 5_000, heartbeatMs: 5_000 },
+      'RedisCoordinator: invalid heartbeatMs: 5000 (expected a number of ms > 0 and < leaseTtlMs (5000))',
     ],
     [
       { replicaId: '' },

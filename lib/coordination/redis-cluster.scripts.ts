@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import type { RedisCoordinatorClient } from './redis-client.interface';
+
+/** The client calls the cluster scripts need. */
+export type ClusterScriptClient = RedisCoordinatorClient;
+
+/** A Lua script sent by its SHA1, and in full once when Redis lost it. */
+export class RedisScript {
+  /** SHA1 of the source, as `EVALSHA` wants it. */
+  readonly sha: string;
+
+  /** @param source the Lua source */
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  /**
+   * Runs the script: `EVALSHA`, then `EVAL` (which caches it again) when
+   * Redis answers NOSCRIPT, as after a restart.
+   */
+  async run(
+    client: ClusterScriptClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return client.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/** True for Redis's "script not cached" error. */
+export function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+/**
+ * Heartbeat, join and rejoin in one step, timed by the server's clock (TIME),
+ * so replicas whose clocks disagree still agree on who is alive.
+ * KEYS: members hash (id → "expiresAt|digest"), declared-tasks hash
+ * (id → JSON array), generation counter.
+ * ARGV: id, ttlMs, digest of the declared tasks, their JSON ('' when the
+ * caller believes Redis has them), change channel.
+ * Prunes expired members and publishes on the channel when the membership
+ * changed. Returns {-1} when Redis lacks this member's tasks and none were
+ * sent, else {generation, joined (1 when this member was not alive),
+ * id1, "exp1|digest1", …}.
+ */
+export const HEARTBEAT_SCRIPT = new RedisScript(`local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local id = ARGV[1]
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[2], id, ARGV[4])
+elseif redis.call('HEXISTS', KEYS[2], id) == 0 then
+  return {-1}
+end
+local changed = false
+local joined = 1
+local alive = 0
+local all = redis.call('HGETALL', KEYS[1])
+local out = {}
+for i = 1, #all, 2 do
+  local exp = tonumber(string.match(all[i + 1], '^(%d+)'))
+  if exp <= now then
+    redis.call('HDEL', KEYS[1], all[i])
+    if all[i] ~= id then redis.call('HDEL', KEYS[2], all[i]) end
+    changed = true
+  elseif all[i] == id then
+    joined = 0
+    if string.match(all[i + 1], '|(.*)$') ~= ARGV[3] then changed = true end
+  else
+    alive = alive + 1
+    out[#out + 1] = all[i]
+    out[#out + 1] = all[i + 1]
+  end
+end
+if joined == 1 then changed = true end
+local entry = (now + tonumber(ARGV[2])) .. '|' .. ARGV[3]
+redis.call('HSET', KEYS[1], id, entry)
+out[#out + 1] = id
+out[#out + 1] = entry
+local gen = tonumber(redis.call('GET', KEYS[3]) or '0')
+if joined == 1 and alive == 0 then gen = redis.call('INCR', KEYS[3]) end
+if changed then redis.call('PUBLISH', ARGV[5], id) end
+local reply = {gen, joined}
+for i = 1, #out do reply[#reply + 1] = out[i] end
+return reply`);
+
+/**
+ * Leaves at once (graceful shutdown), so the others take the tasks over
+ * without waiting for the entry to expire.
+ * KEYS: members hash, declared-tasks hash. ARGV: id, change channel.
+ */
+export const LEAVE_SCRIPT =
+  new RedisScript(`redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[1])
+return 1`);
+
+/** The claim went to this replica. */
+export const CLAIM_WON = 1;
+/** Another replica holds the claim. */
+export const CLAIM_TAKEN = 0;
+/** The cluster has made the task's `maxLoopCount` runs in this generation. */
+export const CLAIM_FINISHED = 2;
+/** A run of the task is in flight on another replica (cluster-wide overlap). */
+export const CLAIM_BUSY = 3;
+
+/**
+ * The per-due-time fence, the task's durable state and its cluster-wide
+ * overlap, in one step on the task's slot.
+ * KEYS: claim key, state hash, running key. ARGV: replica id, claim ttl
+ * (ms), due (epoch ms), maxLoopCount (0 = none), membership generation,
+ * overlap ('allow' or another policy), running ttl (ms).
+ * State fields: runs (all time), loops + gen (runs since the cluster last
+ * started from no members, which is what maxLoopCount counts), skipped,
+ * lastDue, lastReplica. The running key holds the replica id while a run of
+ * the task is in flight there (renewed with its heartbeats, deleted when its
+ * last run of the task ends); a run in flight on ANOTHER replica makes the
+ * claim busy (its own are left to the local overlap policy). A busy due time
+ * is not fenced: it did not run.
+ */
+export const CLAIM_SCRIPT = new RedisScript(`local max = tonumber(ARGV[4])
+local loops = 0
+if redis.call('HGET', KEYS[2], 'gen') == ARGV[5] then
+  loops = tonumber(redis.call('HGET', KEYS[2], 'loops') or '0')
+end
+if max > 0 and loops >= max then return 2 end
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if ARGV[6] ~= 'allow' then
+  local holder = redis.call('GET', KEYS[3])
+  if holder and holder ~= ARGV[1] then
+    redis.call('HINCRBY', KEYS[2], 'skipped', 1)
+    return 3
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('HINCRBY', KEYS[2], 'runs', 1)
+redis.call('HSET', KEYS[2], 'loops', loops + 1, 'gen', ARGV[5], 'lastDue', ARGV[3], 'lastReplica', ARGV[1])
+if ARGV[6] ~= 'allow' then
+  redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[7])
+end
+return 1`);
+
+/**
+ * The replica's last run of a task ended: frees the task's running key if
+ * this replica holds it. KEYS: running key. ARGV: replica id.
+ */
+export const RUN_ENDED_SCRIPT =
+  new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`);
+
+/**
+ * Keeps runs in flight visible: renews the running key this replica holds.
+ * KEYS: running key. ARGV: replica id, ttl (ms).
+ */
+export const RUN_RENEW_SCRIPT =
+  new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`);
+
+/**
+ * Adds one record to a task's capped history.
+ * KEYS: history list. ARGV: record JSON, how many to keep.
+ */
+export const HISTORY_SCRIPT =
+  new RedisScript(`redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+return 1`);
