@@ -14,4 +14,8 @@ export interface TaskContext {
   startedAt: Date;
   /** Aborted on timeout, on `cancelOther`, and when shutdown gives up waiting. */
   signal: AbortSignal;
+  /** Which try for this due time this is, from 1 (see `TaskOptions.retry`). */
+  attempt: number;
+  /** `true` for a run of a due time that had passed (`registry.backfill`). */
+  catchUp: boolean;
 }

@@ -13,6 +13,7 @@ import { LoopBudget } from './loop-budget';
 import { OverlapPolicies } from './overlap-policies';
 import { RunContext } from './run-context';
 import { RunList } from './run-list';
+import { RunPolicies } from './run-policies';
 import { isThenable, stackOf } from './run-outcome';
 import type { SchedulerInternals, SchedulerPhase } from './scheduler-internals';
 import type { SchedulerOptions } from './scheduler';
@@ -56,6 +57,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   private readonly overlap = new OverlapPolicies(this);
   private readonly groupSlots = new GroupAdmission(this);
   private readonly late = new LateCatchUp(this);
+  readonly runPolicies: RunPolicies = new RunPolicies(this);
 
   private readonly enabled: boolean;
   private timer: TimerHandle | null = null;
@@ -255,6 +257,13 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     else if (!task.exhausted) this.enqueue(task, next);
 
     if (paused) this.skip(task, fire, skipReasons.paused);
+    else if (task.policies !== null && task.policies.jitterMs > 0)
+      this.runPolicies.startJittered(
+        task,
+        fire,
+        next === null ? null : next - fire,
+        receipt,
+      );
     else if (task.claims)
       this.claims.claim(
         task,
@@ -276,11 +285,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   }
 
   /** A requested run (`runTask`): overlap policy, then group admission; `waiter` settles it. */
-  protected runRequested(
-    task: TaskState,
-    due: number,
-    waiter: RunWaiter,
-  ): void {
+  runRequested(task: TaskState, due: number, waiter: RunWaiter): void {
     if (!task.busy || task.overlap === 'allow')
       this.takeGroupSlot(task, due, waiter, undefined);
     else this.overlap.whenBusy(task, due, waiter, undefined);
@@ -318,15 +323,16 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     group.active++;
     task.runs++;
     task.lastRunAt = now;
-    const run = new Run(
-      task,
-      new RunContext(task.name, group.name, due, now),
-      waiter,
-      due,
-    );
+    const context = new RunContext(task.name, group.name, due, now);
+    if (waiter !== null && waiter.attempt !== undefined) {
+      context.attempt = waiter.attempt;
+      context.catchUp = waiter.catchUp === true;
+    }
+    const run = new Run(task, context, waiter, due);
     if (task.overlap === 'cancelOther') task.current = run;
     this.active.add(run);
-    if (this.events.observed) this.events.emit('started', task, due);
+    if (this.events.observed)
+      this.events.emit('started', task, due, undefined, undefined, context);
     let result: unknown;
     try {
       result = task.def.invoke(run.context);
@@ -375,8 +381,17 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   private succeedRun(run: Run, value: unknown): void {
     if (!this.endRun(run)) return;
     const task = run.task;
+    if (task.policies !== null) this.runPolicies.succeeded(task);
     try {
-      if (this.events.observed) this.events.emit('succeeded', task, run.due);
+      if (this.events.observed)
+        this.events.emit(
+          'succeeded',
+          task,
+          run.due,
+          undefined,
+          undefined,
+          run.context,
+        );
       if (run.waiter !== null) run.waiter.resolve(value);
     } catch (error) {
       // An observer threw: the schedule must go on regardless.
@@ -389,14 +404,26 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   failRun(run: Run, error: unknown): void {
     if (!this.endRun(run)) return;
     const task = run.task;
+    // A retry is scheduled: it logs the failure itself and keeps the waiter.
+    const retrying =
+      task.policies !== null && this.runPolicies.failed(run, error);
     try {
       task.failures++;
       // A run we aborted ourselves (cancelOther, shutdown) is expected to fail.
-      if (run.cancelled) this.logger.warn(taskFailed(task.name, error));
+      if (retrying) {
+        // logged by the retry policy
+      } else if (run.cancelled) this.logger.warn(taskFailed(task.name, error));
       else this.logger.error(taskFailed(task.name, error), stackOf(error));
       if (this.events.observed)
-        this.events.emit('failed', task, run.due, error);
-      if (run.waiter !== null) run.waiter.reject(error);
+        this.events.emit(
+          'failed',
+          task,
+          run.due,
+          error,
+          undefined,
+          run.context,
+        );
+      if (run.waiter !== null && !retrying) run.waiter.reject(error);
     } catch (thrown) {
       // A logger or an observer threw: the schedule must go on regardless.
       this.reportError(thrown);
@@ -471,7 +498,8 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
       task.running === 0 &&
       task.waiting === 0 &&
       task.pendingClaims === 0 &&
-      (task.buffer === null || task.buffer.length === 0)
+      (task.buffer === null || task.buffer.length === 0) &&
+      (task.policies === null || task.policies.idle)
     ) {
       task.finished = true;
     }

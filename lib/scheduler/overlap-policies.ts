@@ -7,7 +7,7 @@ import { RunRequest, type RunWaiter, type TaskState } from './task-state';
 
 type OverlapPoliciesHost = Pick<
   SchedulerInternals,
-  'budget' | 'skip' | 'takeGroupSlot'
+  'budget' | 'skip' | 'takeGroupSlot' | 'runPolicies'
 >;
 
 /**
@@ -112,6 +112,9 @@ export class OverlapPolicies {
     if (current !== null && !current.cancelled) {
       current.cancelled = true;
       current.context.abort(new AioClockError(runCancelled(task.name)));
+    } else if (task.policies !== null) {
+      // A failed run waiting for its retry is the one replaced.
+      this.host.runPolicies.dropRetry(task);
     }
   }
 

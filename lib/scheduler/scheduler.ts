@@ -1,5 +1,11 @@
 import type { Observable } from 'rxjs';
-import { groupNotFound, inTask, taskNameTaken } from '../aioclock.messages';
+import {
+  groupNotFound,
+  inTask,
+  invalidOption,
+  jitterNotBelowPeriod,
+  taskNameTaken,
+} from '../aioclock.messages';
 import type { Clock } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
 import { AioClockError } from '../errors/aioclock.error';
@@ -11,12 +17,15 @@ import type { TaskInfo } from '../interfaces/task-info.interface';
 import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
 import { DispatchLoop } from './dispatch-loop';
+import { shortestPeriodMs } from './due-jitter';
 import { SchedulerShutdown } from './scheduler-shutdown';
 import type {
   GroupDefinition,
   SchedulerLogger,
   TaskDefinition,
 } from './task-definition';
+import { RunWindow } from './run-window';
+import { TaskPolicies, windowOf } from './task-policies';
 import { taskSnapshot } from './task-snapshot';
 import { GroupState, type TaskKind, TaskState } from './task-state';
 
@@ -137,8 +146,15 @@ export class Scheduler extends DispatchLoop {
         : inTask(def.name, error.message);
       throw new InvalidTriggerError(message, error.parameter, error.value);
     }
+    const kind = kindOf(def.trigger.type);
+    const window = kind === 'timed' ? windowOf(def) : null;
+    if (window !== null)
+      trigger = new RunWindow(trigger, window.start, window.end);
+    if (def.jitter !== undefined && def.jitter > 0)
+      this.checkJitter(def, def.jitter);
     const group = this.groupState(def.group);
-    const task = new TaskState(def, group, trigger, kindOf(def.trigger.type));
+    const task = new TaskState(def, group, trigger, kind);
+    task.policies = TaskPolicies.of(def);
     task.claims =
       this.coordinator !== undefined &&
       task.kind === 'timed' &&
@@ -146,6 +162,21 @@ export class Scheduler extends DispatchLoop {
     this.tasks.set(def.name, task);
     group.tasks.push(task);
     if (this.phase === 'running') this.schedule(task, this.clock.timestamp());
+  }
+
+  /** `jitter` must stay below the task's period, or a jittered run could start after the next due time. */
+  private checkJitter(def: TaskDefinition, jitter: number): void {
+    const period = shortestPeriodMs(
+      def.trigger,
+      () => createTrigger(def.trigger, { timeZone: this.timeZone }),
+      this.clock.timestamp(),
+    );
+    if (period !== null && jitter >= period)
+      throw new InvalidTriggerError(
+        invalidOption(def.name, 'jitter', jitter, jitterNotBelowPeriod(period)),
+        'jitter',
+        jitter,
+      );
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -192,6 +223,7 @@ export class Scheduler extends DispatchLoop {
    * @param graceMs how long to wait, in all, before aborting what still runs
    */
   stop(graceMs: number): Promise<void> {
+    if (this.phase !== 'stopped') this.runPolicies.stop();
     return this.shutdown.stop(graceMs);
   }
 
@@ -245,6 +277,7 @@ export class Scheduler extends DispatchLoop {
   resume(name: string): void {
     const task = this.taskState(name);
     task.paused = false;
+    this.runPolicies.resumed(task);
     this.forever.arm(task);
   }
 

@@ -4,6 +4,7 @@ import type {
   TaskEvent,
   TaskEventType,
 } from '../interfaces/task-event.interface';
+import type { RunContext } from './run-context';
 import type { TaskState } from './task-state';
 
 /**
@@ -33,6 +34,7 @@ export class TaskEvents {
    * @param due the due time it concerns, epoch ms
    * @param error a failure's cause
    * @param reason a skip's reason
+   * @param run the run's context: its `attempt` and `catchUp` are shown when not the default
    */
   emit(
     type: TaskEventType,
@@ -40,6 +42,7 @@ export class TaskEvents {
     due: number,
     error?: unknown,
     reason?: string,
+    run?: RunContext,
   ): void {
     const event: TaskEvent = {
       type,
@@ -50,6 +53,9 @@ export class TaskEvents {
     };
     if (type === 'failed') event.error = error;
     if (reason !== undefined) event.reason = reason;
+    if (run !== undefined && (run.attempt > 1 || task.policies?.retry))
+      event.attempt = run.attempt;
+    if (run?.catchUp === true) event.catchUp = true;
     this.subject.next(event);
   }
 }

@@ -9,7 +9,7 @@ import { NOT_QUEUED } from './timer-queue';
  * @param enabled whether the task, its group and the scheduler allow it to fire
  */
 export function taskSnapshot(task: TaskState, enabled: boolean): TaskInfo {
-  return {
+  const info: TaskInfo = {
     name: task.name,
     group: task.group.name,
     trigger: task.def.trigger,
@@ -26,4 +26,7 @@ export function taskSnapshot(task: TaskState, enabled: boolean): TaskInfo {
     paused: task.isPaused,
     enabled,
   };
+  const pausedReason = task.policies?.pause?.reason;
+  if (task.paused && pausedReason != null) info.pausedReason = pausedReason;
+  return info;
 }

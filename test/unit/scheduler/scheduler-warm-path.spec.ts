@@ -226,6 +226,8 @@ describe('RunContext', () => {
       group: 'G',
       scheduledAt: at,
       startedAt: at,
+      attempt: 1,
+      catchUp: false,
     });
     await scheduler.stop(0);
   });
