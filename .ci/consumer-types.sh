@@ -6,7 +6,8 @@
 # `tsc --strict --skipLibCheck false` over a consumer of the main entry, under
 # both the CommonJS (node10) and the node16 (exports map) module resolutions.
 # Then adds @nestjs/terminus alone and checks the opt-in
-# 'nestjs-aioclock/health' entry the same way.
+# 'nestjs-aioclock/health' entry the same way. Each entry is also require()d
+# under plain Node, so it loads as well as compiles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,7 +21,7 @@ cd "$scratch"
 npm init -y >/dev/null
 # The tarball and its own dependencies from the registry, no peers
 # (--legacy-peer-deps); then the required peers linked from this repo.
-npm install --no-audit --no-fund --silent --ignore-scripts --legacy-peer-deps \
+npm install --no-audit --no-fund --silent --ignore-scripts --legacy-peer-deps --prefer-offline \
   "./$tarball" >/dev/null
 link() {
   for pkg in "$@"; do
@@ -38,6 +39,15 @@ for peer in ioredis pg @opentelemetry/api @nestjs/terminus; do
     exit 1
   fi
 done
+
+# And at run time: the main entry loads with no optional peer, through the exports map.
+node -e "
+require('reflect-metadata');
+const lib = require('nestjs-aioclock');
+if (typeof lib.RedisCoordinator !== 'function' || typeof lib.AioClockModule !== 'function')
+  throw new Error('nestjs-aioclock: main entry is missing exports');
+require('nestjs-aioclock/package.json');
+"
 
 mkdir -p src
 cat >src/main-entry.ts <<'TS'
@@ -99,6 +109,7 @@ check "main entry without optional peers" commonjs node10 src/main-entry.ts
 check "main entry without optional peers" node16 node16 src/main-entry.ts
 
 link @nestjs/terminus
+node -e "require('reflect-metadata'); require('nestjs-aioclock/health')"
 check "health entry with @nestjs/terminus" commonjs node10 src/health-entry.ts
 check "health entry with @nestjs/terminus" node16 node16 src/health-entry.ts
-echo "consumer-types: the published declarations compile for a strict consumer"
+echo "consumer-types: both entries load, and compile for a strict consumer"

@@ -13,6 +13,9 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 /** Default for `AioClockOptions.enabled`. */
 export const DEFAULT_ENABLED = true;
 
+/** Default of `AioClockOptions.openTelemetry`: instrument runs when an SDK is registered. */
+export const DEFAULT_OPEN_TELEMETRY = 'auto';
+
 /** Default for `TaskOptions.overlap`. */
 export const DEFAULT_OVERLAP = 'skip';
 

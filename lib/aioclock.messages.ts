@@ -186,6 +186,8 @@ export const skipReasons = {
   paused: 'paused',
   late: 'missed: a later due time had already passed when the scheduler woke up',
   claimed: 'claimed by another replica',
+  groupBusy:
+    "its group is at its concurrency limit and a run of this task already waits for a slot (overlap: 'allow')",
 } as const;
 
 /** An `at` trigger found no due time in the days it searches (only a zone with broken rules could cause it). */

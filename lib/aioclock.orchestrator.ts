@@ -11,6 +11,7 @@ import type { Module } from '@nestjs/core/injector/module';
 import {
   AIOCLOCK_LOGGER_CONTEXT,
   DEFAULT_ENABLED,
+  DEFAULT_OPEN_TELEMETRY,
   DEFAULT_SHUTDOWN_TIMEOUT,
   processTimeZone,
 } from './aioclock.constants';
@@ -69,6 +70,7 @@ export class AioClockOrchestrator
         timeZone: this.options.timeZone ?? processTimeZone(),
         enabled: this.options.enabled ?? DEFAULT_ENABLED,
         coordinator: this.options.coordinator,
+        openTelemetry: this.options.openTelemetry ?? DEFAULT_OPEN_TELEMETRY,
         noopTask: (like, name, index) =>
           this.explorer.noopTask(like, name, index),
       });
@@ -85,7 +87,11 @@ export class AioClockOrchestrator
     const leader = leading?.providers.get(AioClockOrchestrator)?.instance;
     this.leader = leader instanceof AioClockOrchestrator ? leader : this;
     if (this.leader !== this) {
-      this.logger.warn(forRootImportedTwice());
+      try {
+        this.logger.warn(forRootImportedTwice());
+      } catch {
+        // A broken app logger must not fail init over a warning.
+      }
       return;
     }
     const scheduler = this.scheduler;

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   CanActivate,
   Controller,
   Get,
@@ -10,10 +11,11 @@ import {
   NotFoundException,
   Param,
   Post,
+  Query,
   Type,
   UseGuards,
 } from '@nestjs/common';
-import { crossSiteRequest } from '../aioclock.messages';
+import { crossSiteRequest, invalidOption } from '../aioclock.messages';
 import { AioClockRegistry } from '../aioclock.registry';
 import { Clock } from '../clock/clock';
 import { describeValue } from '../errors/describe-error';
@@ -21,6 +23,7 @@ import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
 import { TaskBusyError } from '../errors/task-busy.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
 import type { TaskInfo } from '../interfaces/task-info.interface';
+import { replicaIdOf } from '../observability/replica-id';
 import { DASHBOARD } from './aioclock-http.dashboard';
 import { describeTrigger } from './aioclock-http.describe-trigger';
 import {
@@ -28,6 +31,10 @@ import {
   errorMessage,
   type TaskHistory,
 } from './aioclock-http.history';
+import {
+  type HistoryRecord,
+  toHistoryRecords,
+} from './aioclock-http.run-records';
 
 /** One task as the dashboard shows it: the `TaskInfo`, the trigger in words, recent runs. */
 export interface DashboardTask extends TaskInfo, TaskHistory {
@@ -141,6 +148,30 @@ export function createAioClockHttpController(
     @Header('Cache-Control', 'no-store')
     get(@Param('name') name: string): TaskInfo {
       return this.find(name);
+    }
+
+    /**
+     * The task's recent runs, newest first, as `RunRecord`s (outcome,
+     * replica, attempt, error); 404 for an unknown name, 400 for a bad `limit`.
+     */
+    @Get('tasks/:name/history')
+    @Header('Cache-Control', 'no-store')
+    runHistory(
+      @Param('name') name: string,
+      @Query('limit') limit?: string,
+    ): HistoryRecord[] {
+      this.find(name);
+      const max = limit === undefined ? this.history.size : Number(limit);
+      if (!Number.isInteger(max) || max < 1 || max > 1_000)
+        throw new BadRequestException(
+          invalidOption(
+            `GET tasks/${name}/history`,
+            'limit',
+            limit,
+            'an integer from 1 to 1000',
+          ),
+        );
+      return toHistoryRecords(name, this.history.of(name), replicaIdOf(), max);
     }
 
     /** Runs the task now: 200 with its result, 404, 409 (busy), 500 (it threw), 503 (stopping). */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DASHBOARD_REFRESH_MS } from './aioclock-http.constants';
+import { CHARTS_SCRIPT, CHARTS_STYLE } from './aioclock-http.dashboard-charts';
 
 // The dashboard is one static page: no server data is ever written into the
 // HTML. The script fetches JSON and builds the DOM with textContent only, so a
@@ -90,7 +91,7 @@ button:disabled { opacity: .55; cursor: progress; }
   padding: 10px 14px; box-shadow: 0 6px 18px rgba(0, 0, 0, .12); font-size: 13px; word-break: break-word; }
 .toast.bad { border-left-color: var(--fail); }
 .toast b { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-`;
+${CHARTS_STYLE}`;
 
 const SCRIPT = String.raw`
 (function () {
@@ -109,7 +110,7 @@ const SCRIPT = String.raw`
     return node;
   }
   function byId(id) { return document.getElementById(id); }
-
+${CHARTS_SCRIPT}
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
   function span(ms) {
     var s = Math.round(Math.abs(ms) / 1000);
@@ -206,7 +207,7 @@ const SCRIPT = String.raw`
     nums.appendChild(el('span', 'sep', '/')); nums.appendChild(skips);
     tr.appendChild(nums);
 
-    var tl = el('td'); tl.appendChild(timeline(task)); tr.appendChild(tl);
+    var tl = el('td'); tl.appendChild(timeline(task)); tl.appendChild(runChart(task)); tr.appendChild(tl);
 
     var errCell = el('td');
     if (task.lastError) {
@@ -223,6 +224,7 @@ const SCRIPT = String.raw`
     actions.appendChild(button('Run now', 'run', task, true));
     actions.appendChild(task.paused ? button('Resume', 'resume', task) : button('Pause', 'pause', task));
     tr.appendChild(actions);
+    historyToggle(tr, task);
     return tr;
   }
 
@@ -259,7 +261,10 @@ const SCRIPT = String.raw`
       });
       var thead = el('thead'); thead.appendChild(head); table.appendChild(thead);
       var body = el('tbody');
-      byGroup[g].forEach(function (t) { body.appendChild(row(t, now)); });
+      byGroup[g].forEach(function (t) {
+        body.appendChild(row(t, now));
+        if (histories[t.name]) body.appendChild(historyRow(t, 8));
+      });
       table.appendChild(body);
       section.appendChild(table);
       fresh.appendChild(section);
@@ -304,6 +309,7 @@ const SCRIPT = String.raw`
           state.data = body;
           banner(null);
           render();
+          reloadHistories();
         });
       })
       .catch(function (e) { banner('Could not load the tasks: ' + e.message); })

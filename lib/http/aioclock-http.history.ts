@@ -7,6 +7,7 @@ import {
 import type { Subscription } from 'rxjs';
 import { AioClockRegistry } from '../aioclock.registry';
 import { describeError, ERROR_TEXT_MAX_LENGTH } from '../errors/describe-error';
+import { TaskTimeoutError } from '../errors/task-timeout.error';
 import type { TaskEvent } from '../interfaces/task-event.interface';
 import {
   AIOCLOCK_HTTP_OPTIONS,
@@ -19,12 +20,16 @@ export interface RunRecord {
   outcome: 'succeeded' | 'failed' | 'skipped';
   /** The due time the run was for. */
   scheduledAt: Date;
+  /** When it started; `null` when it never did. */
+  startedAt: Date | null;
   /** When it ended (or was skipped). */
   at: Date;
   /** From `started` to the end; `null` when the run never started (skipped, or failed to claim). */
   durationMs: number | null;
   /** For `failed`: the error's message. */
   error?: string;
+  /** For `failed`: it failed by reaching its timeout. */
+  timedOut?: true;
   /** For `skipped`: why. */
   reason?: string;
 }
@@ -112,12 +117,14 @@ export class AioClockRunHistory implements OnModuleInit, OnApplicationShutdown {
         const entry: RunRecord = {
           outcome: event.type,
           scheduledAt: event.scheduledAt,
+          startedAt: started === undefined ? null : new Date(started),
           at: event.at,
           durationMs:
             started === undefined ? null : event.at.getTime() - started,
         };
         if (event.type === 'failed') {
           entry.error = errorMessage(event.error);
+          if (event.error instanceof TaskTimeoutError) entry.timedOut = true;
           this.lastErrors.set(event.name, {
             message: entry.error,
             at: event.at,

@@ -7,3 +7,4 @@ export type {
   RunResponse,
 } from './aioclock-http.controller';
 export type { RunRecord, TaskHistory } from './aioclock-http.history';
+export type { HistoryRecord } from './aioclock-http.run-records';

@@ -10,4 +10,12 @@ export interface AioClockOptions {
   shutdownTimeout?: number;
   /** How replicas agree on who runs a due run. @default in-process only */
   coordinator?: Coordinator;
+  /**
+   * OpenTelemetry spans and metrics per run, through `@opentelemetry/api` (an
+   * optional peer). `'auto'`: on when an SDK has registered a tracer or meter
+   * provider by the time the app bootstraps; `true`: spans whenever the api is
+   * installed (an SDK registered later receives them); `false`: never.
+   * @default 'auto'
+   */
+  openTelemetry?: boolean | 'auto';
 }

@@ -42,6 +42,10 @@ export const MODULE_OPTION_TABLE: OptionTable<AioClockOptions> = {
     enabled: boolean,
     shutdownTimeout: nonNegativeMs,
     coordinator,
+    openTelemetry: (value) =>
+      value === true || value === false || value === 'auto'
+        ? undefined
+        : "true, false or 'auto'",
   },
   error: (message) => new AioClockError(message),
 };

@@ -11,6 +11,7 @@ type CoordinatorClaimsHost = Pick<
   SchedulerInternals,
   | 'coordinator'
   | 'logger'
+  | 'otel'
   | 'events'
   | 'phase'
   | 'budget'
@@ -98,6 +99,8 @@ export class CoordinatorClaims {
     if (!this.answered(task)) return;
     this.coordinatorFailed(error);
     task.failures++;
+    const otel = this.host.otel;
+    if (otel !== null) otel.notRun(task.name, task.group.name, 'failed');
     const events = this.host.events;
     if (events.observed) events.emit('failed', task, due, error);
     this.host.budget.refund(task, receipt);

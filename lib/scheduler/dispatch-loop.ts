@@ -2,12 +2,17 @@ import { skipReasons, taskFailed } from '../aioclock.messages';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
 import { TaskTimeoutError } from '../errors/task-timeout.error';
+import type {
+  RunInstrumentation,
+  RunTrace,
+} from '../observability/run-instrumentation';
 import type { Trigger } from '../triggers/trigger';
 import { CoordinatorClaims } from './coordinator-claims';
 import { DispatchWarmUp, type WarmUpTarget } from './dispatch-warm-up';
 import { Fifo } from './fifo';
 import { ForeverLoop } from './forever-loop';
 import { GroupAdmission } from './group-admission';
+import { guardedLogger } from './guarded-logger';
 import { LateCatchUp } from './late-catch-up';
 import { LoopBudget } from './loop-budget';
 import { OverlapPolicies } from './overlap-policies';
@@ -45,10 +50,13 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   readonly groups = new Map<string, GroupState>();
   readonly queue = new TimerQueue<TaskState>();
   readonly active = new RunList();
+  inFlight = 0;
   phase: SchedulerPhase = 'idle';
   idleWaiter: (() => void) | null = null;
   /** The throw-away scheduler of `warmUp`: fired by hand, it never arms a timer. */
   warming = false;
+  /** Spans and metrics per run, set at start when on; `null` costs a run one check. */
+  otel: RunInstrumentation | null = null;
 
   readonly budget: LoopBudget = new LoopBudget(this);
   readonly forever: ForeverLoop = new ForeverLoop(this);
@@ -71,7 +79,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   /** @param options clock, logger, `enabled`, coordinator, warm-up copies */
   constructor(options: Omit<SchedulerOptions, 'timeZone'>) {
     this.clock = options.clock;
-    this.logger = options.logger;
+    this.logger = guardedLogger(options.logger);
     this.enabled = options.enabled !== false;
     this.coordinator = options.coordinator;
     this.events = new TaskEvents(this.clock);
@@ -315,7 +323,13 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     else this.groupSlots.wait(task, due, waiter, receipt);
   }
 
-  /** The one wrapper around every run. Nothing thrown here escapes. */
+  /**
+   * The one wrapper around every run. Nothing thrown here escapes. A run that
+   * returns no promise (the usual case) is over when this returns: it needs
+   * no `Run` object, only its context. A `Run` is made for a run that must be
+   * reachable while it goes on: one that returned a promise (timeout,
+   * shutdown abort) or one a newer run may cancel (`cancelOther`).
+   */
   startRun(task: TaskState, due: number, waiter: RunWaiter | null): void {
     const now = this.clock.timestamp();
     const group = task.group;
@@ -323,27 +337,60 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     group.active++;
     task.runs++;
     task.lastRunAt = now;
+    this.inFlight++;
     const context = new RunContext(task.name, group.name, due, now);
     if (waiter !== null && waiter.attempt !== undefined) {
       context.attempt = waiter.attempt;
       context.catchUp = waiter.catchUp === true;
     }
-    const run = new Run(task, context, waiter, due);
-    if (task.overlap === 'cancelOther') task.current = run;
-    this.active.add(run);
+    // cancelOther aborts the run in flight, even from inside its synchronous part.
+    const cancellable =
+      task.overlap === 'cancelOther'
+        ? (task.current = new Run(task, context, waiter, due))
+        : null;
     if (this.events.observed)
       this.events.emit('started', task, due, undefined, undefined, context);
     let result: unknown;
+    let trace: RunTrace | null = null;
     try {
-      result = task.def.invoke(run.context);
+      if (this.otel === null) result = task.def.invoke(context);
+      else {
+        // A requested run (runTask) is a child of its caller's span.
+        trace = this.otel.begin(
+          task.name,
+          group.name,
+          due,
+          now,
+          // a retry or a backfill run carries a waiter, but nobody called for it
+          waiter !== null && waiter.attempt === undefined,
+          context.attempt,
+          context.catchUp,
+        );
+        const traced = trace;
+        result = traced.run(() => task.def.invoke(context));
+      }
     } catch (error) {
-      this.failRun(run, error);
+      this.leave(task, cancellable);
+      if (trace !== null)
+        trace.settle(
+          true,
+          error,
+          cancellable?.cancelled === true,
+          this.clock.timestamp(),
+        );
+      this.reportFailure(task, due, waiter, cancellable?.cancelled, error);
       return;
     }
     if (!isThenable(result)) {
-      this.succeedRun(run, result);
+      this.leave(task, cancellable);
+      if (trace !== null)
+        trace.settle(false, result, false, this.clock.timestamp());
+      this.reportSuccess(task, due, waiter, result);
       return;
     }
+    const run = cancellable ?? new Run(task, context, waiter, due);
+    run.trace = trace;
+    this.active.add(run);
     const timeout = task.timeout;
     if (timeout !== undefined && timeout > 0) {
       run.timeoutMs = timeout;
@@ -362,7 +409,10 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
         this.failRun(run, error);
         return;
       }
-      this.succeedRun(run, value);
+      if (!this.endRun(run)) return;
+      if (run.trace !== null)
+        run.trace.settle(false, value, false, this.clock.timestamp());
+      this.reportSuccess(run.task, run.due, run.waiter, value);
     } catch (error) {
       // Only a scheduler bug can land here; report it, never as a rejection.
       this.reportError(error);
@@ -377,22 +427,48 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     this.failRun(run, error);
   }
 
-  /** Ends a run in flight as succeeded with `value` (ignored once it is over). */
-  private succeedRun(run: Run, value: unknown): void {
+  /** Ends a run that returned a promise as failed with `error` (ignored once it is over). */
+  failRun(run: Run, error: unknown): void {
     if (!this.endRun(run)) return;
-    const task = run.task;
+    if (run.trace !== null)
+      run.trace.settle(true, error, run.cancelled, this.clock.timestamp());
+    this.reportFailure(run.task, run.due, run.waiter, run.cancelled, error);
+  }
+
+  /** The end of a run that returned a promise; `false` if it had already ended. */
+  private endRun(run: Run): boolean {
+    if (run.done) return false;
+    if (run.timer !== null) {
+      this.clock.clearTimer(run.timer);
+      run.timer = null;
+    }
+    this.active.delete(run);
+    this.leave(run.task, run);
+    return true;
+  }
+
+  /** A run is over: its slots are free. `run`: its `Run`, if it had one. */
+  private leave(task: TaskState, run: Run | null): void {
+    task.running--;
+    task.group.active--;
+    this.inFlight--;
+    if (run === null) return;
+    run.done = true;
+    if (task.current === run) task.current = null;
+  }
+
+  private reportSuccess(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+    value: unknown,
+  ): void {
     if (task.policies !== null) this.runPolicies.succeeded(task);
     try {
+      // The waiter first: nothing reported after it can leave it hanging.
+      if (waiter !== null) waiter.resolve(value);
       if (this.events.observed)
-        this.events.emit(
-          'succeeded',
-          task,
-          run.due,
-          undefined,
-          undefined,
-          run.context,
-        );
-      if (run.waiter !== null) run.waiter.resolve(value);
+        this.events.emit('succeeded', task, due, undefined, undefined, waiter);
     } catch (error) {
       // An observer threw: the schedule must go on regardless.
       this.reportError(error);
@@ -400,51 +476,34 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     this.afterRun(task);
   }
 
-  /** Ends a run in flight as failed with `error` (ignored once it is over). */
-  failRun(run: Run, error: unknown): void {
-    if (!this.endRun(run)) return;
-    const task = run.task;
-    // A retry is scheduled: it logs the failure itself and keeps the waiter.
+  /** @param cancelled the scheduler aborted the run itself (`cancelOther`, shutdown): a warning, not an error */
+  private reportFailure(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+    cancelled: boolean | undefined,
+    error: unknown,
+  ): void {
+    task.failures++;
+    // A retry is scheduled: it logs this try's failure and keeps the waiter.
     const retrying =
-      task.policies !== null && this.runPolicies.failed(run, error);
+      task.policies !== null &&
+      this.runPolicies.failed(task, due, waiter, cancelled === true, error);
     try {
-      task.failures++;
-      // A run we aborted ourselves (cancelOther, shutdown) is expected to fail.
+      // The waiter first: nothing reported after it can leave it hanging.
+      if (waiter !== null && !retrying) waiter.reject(error);
       if (retrying) {
         // logged by the retry policy
-      } else if (run.cancelled) this.logger.warn(taskFailed(task.name, error));
+      } else if (cancelled === true)
+        this.logger.warn(taskFailed(task.name, error));
       else this.logger.error(taskFailed(task.name, error), stackOf(error));
       if (this.events.observed)
-        this.events.emit(
-          'failed',
-          task,
-          run.due,
-          error,
-          undefined,
-          run.context,
-        );
-      if (run.waiter !== null && !retrying) run.waiter.reject(error);
+        this.events.emit('failed', task, due, error, undefined, waiter);
     } catch (thrown) {
       // A logger or an observer threw: the schedule must go on regardless.
       this.reportError(thrown);
     }
     this.afterRun(task);
-  }
-
-  /** The bookkeeping of a run's end; `false` if it had already ended. */
-  private endRun(run: Run): boolean {
-    if (run.done) return false;
-    run.done = true;
-    if (run.timer !== null) {
-      this.clock.clearTimer(run.timer);
-      run.timer = null;
-    }
-    const task = run.task;
-    task.running--;
-    task.group.active--;
-    this.active.delete(run);
-    if (task.current === run) task.current = null;
-    return true;
   }
 
   /**
@@ -462,7 +521,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     ) {
       // Nothing waits behind this run (the usual case): only the bookkeeping.
       this.maybeFinish(task);
-      if (this.active.size === 0 && this.idleWaiter !== null) this.idleWaiter();
+      if (this.inFlight === 0 && this.idleWaiter !== null) this.idleWaiter();
       return;
     }
     this.ended.push(task);
@@ -479,7 +538,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
           this.overlap.startBuffered(next);
           if (next.kind === 'forever') this.forever.arm(next);
           this.maybeFinish(next);
-          if (this.active.size === 0 && this.idleWaiter !== null)
+          if (this.inFlight === 0 && this.idleWaiter !== null)
             this.idleWaiter();
         } catch (error) {
           this.reportError(error);
@@ -508,6 +567,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   /** Counts and reports a due time that does not run. */
   skip(task: TaskState, due: number, reason: string): void {
     task.skipped++;
+    if (this.otel !== null) this.otel.notRun(task.name, task.group.name);
     if (this.events.observed)
       this.events.emit('skipped', task, due, undefined, reason);
   }

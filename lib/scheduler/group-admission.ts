@@ -1,4 +1,5 @@
 import { skipReasons } from '../aioclock.messages';
+import { GROUP_WAITING_PER_TASK } from './scheduler.constants';
 import type { SchedulerInternals } from './scheduler-internals';
 import { RunRequest, type RunWaiter, type TaskState } from './task-state';
 
@@ -18,7 +19,8 @@ export class GroupAdmission {
   constructor(private readonly host: GroupAdmissionHost) {}
 
   /**
-   * Puts a run in its full group's line.
+   * Puts a run in its full group's line; a scheduled one beyond
+   * `GROUP_WAITING_PER_TASK` of its task is skipped instead.
    * @param waiter `null` for a scheduled run
    * @param receipt the trigger's receipt for `due` (scheduled runs)
    */
@@ -28,6 +30,13 @@ export class GroupAdmission {
     waiter: RunWaiter | null,
     receipt: unknown,
   ): void {
+    // Only an 'allow' task can get here while one of its runs waits (other
+    // policies see it busy). Requested runs always wait: someone asked.
+    if (waiter === null && task.waiting >= GROUP_WAITING_PER_TASK) {
+      this.host.skip(task, due, skipReasons.groupBusy);
+      this.host.budget.refund(task, receipt);
+      return;
+    }
     const request = new RunRequest(task, due, waiter, receipt);
     task.group.waiting.push(request);
     task.waiting++;

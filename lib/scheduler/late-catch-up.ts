@@ -3,7 +3,10 @@ import { LATE_SKIP_EVENTS } from './scheduler.constants';
 import type { SchedulerInternals } from './scheduler-internals';
 import type { TaskState } from './task-state';
 
-type LateCatchUpHost = Pick<SchedulerInternals, 'events' | 'budget' | 'skip'>;
+type LateCatchUpHost = Pick<
+  SchedulerInternals,
+  'events' | 'otel' | 'budget' | 'skip'
+>;
 
 /**
  * The timer woke after several due times of a task had passed: ONE run fires,
@@ -74,6 +77,9 @@ export class LateCatchUp {
       next = trigger.next(fire);
     }
     task.skipped += missed;
+    const otel = this.host.otel;
+    if (otel !== null)
+      otel.notRun(task.name, task.group.name, 'skipped', missed);
     const events = this.host.events;
     if (events.observed)
       events.emit('skipped', task, first, undefined, lateSkips(missed));

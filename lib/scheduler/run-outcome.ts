@@ -5,5 +5,12 @@ export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as { then?: unknown }).then === 'function';
 
 /** The stack of a thrown `Error`, for the logger; nothing for other values. */
-export const stackOf = (error: unknown): string | undefined =>
-  error instanceof Error ? error.stack : undefined;
+export function stackOf(error: unknown): string | undefined {
+  try {
+    const stack = error instanceof Error ? error.stack : undefined;
+    return typeof stack === 'string' ? stack : undefined;
+  } catch {
+    // A Proxy's getPrototypeOf trap or a stack getter threw.
+    return undefined;
+  }
+}

@@ -6,7 +6,7 @@ import {
 import { jitterOffsetMs } from './due-jitter';
 import type { SchedulerInternals } from './scheduler-internals';
 import type { PendingRetry, TaskPolicies } from './task-policies';
-import type { Run, RunWaiter, TaskState } from './task-state';
+import type { RunWaiter, TaskState } from './task-state';
 import { NOT_QUEUED } from './timer-queue';
 
 type RunPoliciesHost = Pick<
@@ -118,22 +118,30 @@ export class RunPolicies {
    * A run of the task failed (or timed out): schedules its retry, keeping
    * the overlap slot, when its policy allows one; else it failed for good,
    * which `pauseOnFailure` counts.
+   * @param due the due time the run was for
+   * @param waiter the run's waiter: a retry's carries its try number
+   * @param cancelled the scheduler aborted it (`cancelOther`, shutdown): no retry, not counted
    * @returns `true` when a retry is scheduled (the failure is not final)
    */
-  failed(run: Run, error: unknown): boolean {
-    const task = run.task;
+  failed(
+    task: TaskState,
+    due: number,
+    waiter: RunWaiter | null,
+    cancelled: boolean,
+    error: unknown,
+  ): boolean {
     const policies = task.policies!;
     const retry = policies.retry;
     const host = this.host;
-    const attempt = run.context.attempt;
+    const attempt = waiter?.attempt ?? 1;
     if (
       retry !== null &&
       attempt < retry.attempts &&
-      !run.cancelled &&
+      !cancelled &&
       host.phase === 'running' &&
       task.kind !== 'forever'
     ) {
-      const delay = retry.delayAfter(attempt, task.name, run.due);
+      const delay = retry.delayAfter(attempt, task.name, due);
       const now = host.clock.timestamp();
       const next = task.queuedDue;
       if (next === NOT_QUEUED || now + delay < next) {
@@ -143,10 +151,10 @@ export class RunPolicies {
         task.running++; // the slot stays taken until the retry starts
         policies.pendingRetry = {
           timer: host.clock.setTimer(() => this.retryNow(task), delay),
-          due: run.due,
+          due,
           attempt: attempt + 1,
-          catchUp: run.context.catchUp,
-          waiter: run.waiter,
+          catchUp: waiter?.catchUp === true,
+          waiter,
           error,
         };
         return true;
@@ -155,7 +163,7 @@ export class RunPolicies {
         retryPastNextDue(task.name, attempt, retry.attempts, now + delay, next),
       );
     }
-    if (!run.cancelled) this.failedForGood(task, error);
+    if (!cancelled) this.failedForGood(task, error);
     return false;
   }
 

@@ -2,6 +2,7 @@ import type { Clock } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
 import type { CoordinatorClaims } from './coordinator-claims';
 import type { ForeverLoop } from './forever-loop';
+import type { RunInstrumentation } from '../observability/run-instrumentation';
 import type { LoopBudget } from './loop-budget';
 import type { RunList } from './run-list';
 import type { RunPolicies } from './run-policies';
@@ -24,10 +25,14 @@ export interface SchedulerInternals {
   readonly logger: SchedulerLogger;
   readonly coordinator: Coordinator | undefined;
   readonly events: TaskEvents;
+  /** Spans and metrics per run, when on (set at start). */
+  readonly otel: RunInstrumentation | null;
   readonly tasks: ReadonlyMap<string, TaskState>;
   readonly groups: ReadonlyMap<string, GroupState>;
-  /** Runs in flight. */
+  /** Runs in flight that returned a promise: the ones shutdown may abort. */
   readonly active: RunList;
+  /** All runs in flight, synchronous ones included (a run can stop the scheduler). */
+  readonly inFlight: number;
   phase: SchedulerPhase;
   /** Called once when the last run in flight ends, while set (shutdown waits on it). */
   idleWaiter: (() => void) | null;

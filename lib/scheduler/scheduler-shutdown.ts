@@ -12,6 +12,7 @@ type SchedulerShutdownHost = Pick<
   | 'tasks'
   | 'groups'
   | 'active'
+  | 'inFlight'
   | 'phase'
   | 'idleWaiter'
   | 'forever'
@@ -97,7 +98,7 @@ export class SchedulerShutdown {
   /** Waits for the runs in flight until the deadline; then aborts them and waits until the give-up time at most. */
   private async drain(deadline: ShutdownDeadline): Promise<void> {
     const host = this.host;
-    if (host.active.size === 0) return;
+    if (host.inFlight === 0) return;
     const idle = new Promise<void>((resolve) => (host.idleWaiter = resolve));
     const settled = await this.bounded(
       idle,

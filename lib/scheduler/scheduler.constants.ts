@@ -38,3 +38,11 @@ export const WARM_UP_ROUNDS = 8;
 export const WARM_UP_DELAY_MS = 20;
 /** See `WARM_UP_MIN_TASKS`. */
 export const WARM_UP_LEAD_MS = 150;
+
+/**
+ * How many scheduled runs of one `overlap: 'allow'` task may wait for a slot
+ * in a group at its `concurrency` limit; further due runs are skipped
+ * (reason `groupBusy`). Without a bound a task slower than its interval
+ * queues without end and starves the group's other tasks.
+ */
+export const GROUP_WAITING_PER_TASK = 1;

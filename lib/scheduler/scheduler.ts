@@ -14,6 +14,8 @@ import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
 import type { TaskEvent } from '../interfaces/task-event.interface';
 import type { TaskInfo } from '../interfaces/task-info.interface';
+import { instrumentRuns } from '../observability/instrument-runs';
+import type { OpenTelemetryMode } from '../observability/observability.constants';
 import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
 import { DispatchLoop } from './dispatch-loop';
@@ -41,6 +43,11 @@ export interface SchedulerOptions {
   enabled?: boolean;
   /** Decides which replica runs each due run. @default none (in-process only) */
   coordinator?: Coordinator;
+  /**
+   * OpenTelemetry spans and metrics per run, decided at `start`: `'auto'`
+   * when an SDK has registered a provider by then. @default false
+   */
+  openTelemetry?: OpenTelemetryMode;
   /**
    * Makes a no-op copy of a task definition, of the same class, named `name`:
    * given, a scheduler with many timed tasks warms its dispatch path up with
@@ -103,6 +110,7 @@ export class Scheduler extends DispatchLoop {
   readonly events$: Observable<TaskEvent>;
 
   private readonly timeZone: string;
+  private readonly openTelemetry: OpenTelemetryMode;
   private readonly shutdown = new SchedulerShutdown(this);
   private startPromise: Promise<void> | null = null;
 
@@ -110,6 +118,7 @@ export class Scheduler extends DispatchLoop {
   constructor(options: SchedulerOptions) {
     super(options);
     this.timeZone = options.timeZone;
+    this.openTelemetry = options.openTelemetry ?? false;
     this.events$ = this.events.events$;
   }
 
@@ -193,6 +202,12 @@ export class Scheduler extends DispatchLoop {
   private async doStart(): Promise<void> {
     if (this.phase !== 'idle') return;
     this.phase = 'starting';
+    this.otel = instrumentRuns(
+      this.openTelemetry,
+      this.clock,
+      this.coordinator,
+      (error) => this.reportError(error),
+    );
     const startups: Promise<unknown>[] = [];
     for (const task of this.tasks.values()) {
       if (task.kind === 'startup' && this.isEnabled(task))

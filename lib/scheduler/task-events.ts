@@ -4,7 +4,6 @@ import type {
   TaskEvent,
   TaskEventType,
 } from '../interfaces/task-event.interface';
-import type { RunContext } from './run-context';
 import type { TaskState } from './task-state';
 
 /**
@@ -34,7 +33,7 @@ export class TaskEvents {
    * @param due the due time it concerns, epoch ms
    * @param error a failure's cause
    * @param reason a skip's reason
-   * @param run the run's context: its `attempt` and `catchUp` are shown when not the default
+   * @param run the run's context or waiter: its `attempt` (shown for a task with `retry`) and `catchUp`
    */
   emit(
     type: TaskEventType,
@@ -42,7 +41,7 @@ export class TaskEvents {
     due: number,
     error?: unknown,
     reason?: string,
-    run?: RunContext,
+    run?: { readonly attempt?: number; readonly catchUp?: boolean } | null,
   ): void {
     const event: TaskEvent = {
       type,
@@ -53,9 +52,11 @@ export class TaskEvents {
     };
     if (type === 'failed') event.error = error;
     if (reason !== undefined) event.reason = reason;
-    if (run !== undefined && (run.attempt > 1 || task.policies?.retry))
-      event.attempt = run.attempt;
-    if (run?.catchUp === true) event.catchUp = true;
+    if (type !== 'scheduled' && type !== 'skipped') {
+      const attempt = run?.attempt ?? 1;
+      if (attempt > 1 || task.policies?.retry != null) event.attempt = attempt;
+      if (run?.catchUp === true) event.catchUp = true;
+    }
     this.subject.next(event);
   }
 }

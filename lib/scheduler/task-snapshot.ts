@@ -1,4 +1,5 @@
 import type { TaskInfo } from '../interfaces/task-info.interface';
+import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import type { TaskState } from './task-state';
 import { NOT_QUEUED } from './timer-queue';
 
@@ -12,7 +13,7 @@ export function taskSnapshot(task: TaskState, enabled: boolean): TaskInfo {
   const info: TaskInfo = {
     name: task.name,
     group: task.group.name,
-    trigger: task.def.trigger,
+    trigger: copySpec(task.def.trigger),
     nextRunAt:
       task.queuedDue !== NOT_QUEUED && !task.isPaused
         ? new Date(task.queuedDue)
@@ -29,4 +30,22 @@ export function taskSnapshot(task: TaskState, enabled: boolean): TaskInfo {
   const pausedReason = task.policies?.pause?.reason;
   if (task.paused && pausedReason != null) info.pausedReason = pausedReason;
   return info;
+}
+
+/**
+ * A deep copy of a trigger spec (plain objects, arrays and primitives only):
+ * the spec is the decorator's metadata, shared by every app built from the
+ * class, so a snapshot must not hand out a reference to it.
+ */
+function copySpec(spec: TriggerSpec): TriggerSpec {
+  return copyPlain(spec) as TriggerSpec;
+}
+
+function copyPlain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyPlain);
+  if (value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value))
+    copy[key] = copyPlain(member);
+  return copy;
 }

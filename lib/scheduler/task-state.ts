@@ -1,6 +1,7 @@
 import { DEFAULT_OVERLAP } from '../aioclock.constants';
 import type { TimerHandle } from '../clock/clock';
 import type { OverlapPolicy } from '../interfaces/task-options.interface';
+import type { RunTrace } from '../observability/run-instrumentation';
 import type { Trigger } from '../triggers/trigger';
 import { Fifo } from './fifo';
 import type { RunContext } from './run-context';
@@ -38,7 +39,11 @@ export class RunRequest {
   }
 }
 
-/** One run in flight. */
+/**
+ * A run in flight that has to be reachable while it goes on: one that
+ * returned a promise (its timeout, shutdown's abort), or one a newer run may
+ * cancel (`cancelOther`). A synchronous run needs none.
+ */
 export class Run {
   /** The timeout timer, while armed. */
   timer: TimerHandle | null = null;
@@ -48,6 +53,8 @@ export class Run {
   cancelled = false;
   /** The timeout in force, for the `TaskTimeoutError`. */
   timeoutMs = 0;
+  /** Its span and metrics, when runs are instrumented. */
+  trace: RunTrace | null = null;
 
   /** Neighbours in the scheduler's list of runs in flight (`RunList`). */
   prev: Run | null = null;
@@ -147,6 +154,8 @@ export class TaskState implements Queueable {
   readonly forever: ForeverState | null;
   /** Its run policies (retry, jitter, pauseOnFailure); `null` for most tasks. */
   policies: TaskPolicies | null = null;
+  /** Its overlap policy; read on every run, so kept here, not behind the definition's getters. */
+  readonly overlap: OverlapPolicy;
 
   constructor(
     readonly def: TaskDefinition,
@@ -157,16 +166,12 @@ export class TaskState implements Queueable {
     const max = (def.trigger as { maxLoopCount?: number }).maxLoopCount;
     this.maxLoops = typeof max === 'number' ? max : null;
     this.forever = kind === 'forever' ? new ForeverState() : null;
+    this.overlap = def.overlap ?? DEFAULT_OVERLAP;
   }
 
   /** The task's unique name. */
   get name(): string {
     return this.def.name;
-  }
-
-  /** Its overlap policy. */
-  get overlap(): OverlapPolicy {
-    return this.def.overlap ?? DEFAULT_OVERLAP;
   }
 
   /** Paused itself or through its group. */

@@ -14,8 +14,8 @@ export { validateTriggerSpec } from './validate-trigger';
 // Every kind but `or` is stateless (arithmetic over its parameters; the cron
 // memo is a pure function's), so tasks with the same schedule share one
 // trigger: 10 000 `@Every({ seconds: 1 })` tasks hold one EveryTrigger.
-// These maps are memos of immutable values, not state (STYLE.md keeps state
-// in providers): two apps in one process that share a trigger stay independent.
+// These maps are memos of immutable values, not state (state belongs in
+// providers): two apps in one process that share a trigger stay independent.
 const ONCE = new OnceTrigger();
 const FOREVER = new ForeverTrigger();
 const STARTUP = new LifecycleTrigger('startup');

@@ -139,7 +139,7 @@ const MAX_SEGMENTS = 100;
 const LOOKBACK_MS = 6 * HOUR_MS;
 
 /**
- * The next match after `previous`, by API.md's DST rule: a wall time skipped
+ * The next match after `previous`, by the README's DST rule: a wall time skipped
  * by a spring-forward gap fires shifted forward by the gap; a wall time that
  * occurs twice fires at its first occurrence only (except that an expression
  * for every hour fires in every real hour).
@@ -243,7 +243,7 @@ function fixedOffsetExpression(
 
 /**
  * A cron expression (5 fields, or 6 with seconds first) in a zone, read by
- * cron-parser, with API.md's DST rule: a time skipped by a gap fires at the
+ * cron-parser, with the README's DST rule: a time skipped by a gap fires at the
  * shifted instant, a time that occurs twice fires once, at its first
  * occurrence (an every-hour expression fires in every real hour).
  * Due times are strictly after the instant asked about: `* * * * *` asked at

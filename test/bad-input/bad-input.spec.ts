@@ -552,6 +552,12 @@ const initRows: InitRow[] = [
     names: [M, 'coordinator'],
   },
   {
+    title: "forRoot: openTelemetry 'on'",
+    imports: [root({ openTelemetry: 'on' })],
+    type: AioClockError,
+    names: [M, 'openTelemetry', '"on"'],
+  },
+  {
     title: 'forRootAsync: a factory returning a bad option',
     imports: [
       AioClockModule.forRootAsync({

@@ -1,7 +1,7 @@
 import { createTrigger } from '../../lib/triggers';
 
 // Regression rows: each once failed the cron property test (cron-parser
-// 5.10.6 alone departs from API.md's DST rule on these nights: a wall time
+// 5.10.6 alone departs from the README's DST rule on these nights: a wall time
 // skipped by a gap fires shifted forward by the gap; a wall time that occurs
 // twice fires at its first occurrence, or in both passes for hour field `*`).
 // lib/triggers/cron.trigger.ts now gets them right; they stay as fixed rows.

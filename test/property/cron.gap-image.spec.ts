@@ -5,7 +5,7 @@ import { createTrigger } from '../../lib/triggers';
 // change), where existing wall times and skipped ones shifted by the gap
 // interleave; @Cron answered later (a shifted time while an existing one came
 // first, or, asked from inside the image, past the shifted times). Expected
-// values follow API.md.
+// values follow the README's DST rule.
 
 describe('@Cron in the image of a spring-forward gap', () => {
   it.each([

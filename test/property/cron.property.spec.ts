@@ -61,7 +61,7 @@ describe('@Cron trigger against a brute-force reference', () => {
     );
   });
 
-  // DST rows (the API.md rule); more regression rows are in cron.deviations.spec.ts.
+  // DST rows (the README's rule); more regression rows are in cron.deviations.spec.ts.
   it.each(
     [
       {

@@ -164,6 +164,47 @@ if (!runs) {
     expect(await page.locator('script').count()).toBe(1);
   });
 
+  it("should draw a chart of a task's recent runs, duration and lateness", async () => {
+    const chart = page.locator(
+      `${row('ReportsTasks.snapshot')} svg[data-field="chart"]`,
+    );
+    const ran = await chart.getAttribute('data-runs');
+    expect(Number(ran)).toBeGreaterThan(0);
+    const points = async (cls: string) =>
+      (await chart.locator(`polyline.${cls}`).getAttribute('points'))!.split(
+        ' ',
+      ).length;
+    expect(await points('duration')).toBe(Number(ran));
+    expect(await points('lateness')).toBe(Number(ran));
+    // Drawn, not just present: the browser laid it out at its size.
+    const box = await chart.boundingBox();
+    expect([box?.width, box?.height]).toEqual([240, 40]);
+  });
+
+  it("should open a task's history from its row and show a failed run's error as text", async () => {
+    const hostile = page
+      .locator('tr[data-task]')
+      .filter({ has: page.locator('.name', { hasText: HTML_NAME }) });
+    await hostile.locator('.name').click();
+    const list = page.locator('tr.history table.runs');
+    await list.waitFor({ timeout: 10_000 });
+    expect(await hostile.getAttribute('aria-expanded')).toBe('true');
+    const failed = list.locator('tr[data-outcome="failed"]').first();
+    expect(await failed.locator('[data-field="run-error"]').textContent()).toBe(
+      HTML_ERROR,
+    );
+    const cells = await failed.locator('td').allTextContents();
+    expect(cells[1]).toBe('failed');
+    expect(cells[4]).toMatch(/^.+:\d+$/); // replica: host:pid
+    expect(cells[5]).toBe('1'); // attempt
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as BrowserGlobals).__pwned,
+      ),
+    ).toBeUndefined();
+    expect(await page.locator('#groups script, #groups b').count()).toBe(0);
+  });
+
   it('should run without script errors or blocked resources', () => {
     // A CSP violation or a broken script shows up as a console error.
     expect(problems).toEqual([]);

@@ -1,6 +1,6 @@
 // Brute-force reference for wall-clock schedules (cron and @At): which
 // instants are due, found by walking minute by minute (and second by second
-// inside a matching minute) with API.md's DST rule:
+// inside a matching minute) with the README's DST rule:
 // - a wall time skipped by a spring-forward gap fires shifted forward by the
 //   gap (Temporal's 'compatible': the offset from before the gap applies);
 // - a wall time that occurs twice fires at its first occurrence only, unless

@@ -1,0 +1,169 @@
+import type { OrSpec } from '../../../lib/interfaces/trigger-spec.interface';
+import { Scheduler } from '../../../lib/scheduler/scheduler';
+import type { SchedulerLogger } from '../../../lib/scheduler/task-definition';
+import { VirtualClock } from '../../../lib/clock/virtual-clock';
+import { skipReasons } from '../../../lib/aioclock.messages';
+import { abortableSleep, setup, sleep, task, T0 } from './scheduler.fixtures';
+
+/** A logger that throws on every call, as a broken app logger may. */
+const throwingLogger: SchedulerLogger = {
+  log() {
+    throw new Error('logger down');
+  },
+  warn() {
+    throw new Error('logger down');
+  },
+  error() {
+    throw new Error('logger down');
+  },
+};
+
+/** A null-prototype object that refers to itself: no default formatting survives it. */
+function hostileValue(): object {
+  const value = Object.create(null) as Record<string, unknown>;
+  value.self = value;
+  return value;
+}
+
+/** Whether `promise` has settled after the clock flushed pending work. */
+async function settledAfterFlush(
+  clock: VirtualClock,
+  promise: Promise<unknown>,
+): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await clock.advance(0);
+  return settled;
+}
+
+describe('Scheduler hardening (issue 11)', () => {
+  it('should give a snapshot its own copy of the trigger, so mutating it changes nothing', async () => {
+    const spec: OrSpec = {
+      type: 'or',
+      triggers: [{ type: 'every', seconds: 10 }],
+      maxLoopCount: 3,
+    };
+    const { scheduler } = setup();
+    scheduler.addTask(task('t', spec));
+    const snapshot = scheduler.getTask('t');
+    const trigger = snapshot.trigger as OrSpec;
+    trigger.maxLoopCount = 99;
+    (trigger.triggers[0] as { seconds: number }).seconds = 1;
+    trigger.triggers.push({ type: 'once' });
+
+    expect(spec).toEqual({
+      type: 'or',
+      triggers: [{ type: 'every', seconds: 10 }],
+      maxLoopCount: 3,
+    });
+    expect(scheduler.getTask('t').trigger).toEqual(spec);
+    await scheduler.stop(0);
+  });
+
+  describe('when reporting a failure throws', () => {
+    it('should still settle runTask when the logger throws', async () => {
+      const clock = new VirtualClock(new Date(T0));
+      const scheduler = new Scheduler({
+        clock,
+        logger: throwingLogger,
+        timeZone: 'UTC',
+      });
+      const boom = new Error('boom');
+      scheduler.addTask(
+        task('fails', { type: 'every', hours: 1 }, () => {
+          throw boom;
+        }),
+      );
+      scheduler.addTask(
+        task('failsLater', { type: 'every', hours: 1 }, () =>
+          Promise.reject(hostileValue()),
+        ),
+      );
+      await scheduler.start();
+      const run = scheduler.runTask('fails');
+      const later = scheduler.runTask('failsLater');
+      expect(await settledAfterFlush(clock, run)).toBe(true);
+      expect(await settledAfterFlush(clock, later)).toBe(true);
+      await expect(run).rejects.toBe(boom);
+      expect(scheduler.getTask('fails')).toMatchObject({
+        runs: 1,
+        failures: 1,
+      });
+      await scheduler.stop(0);
+    });
+
+    it('should still finish start() when a failing startup task meets a throwing logger', async () => {
+      const clock = new VirtualClock(new Date(T0));
+      const scheduler = new Scheduler({
+        clock,
+        logger: throwingLogger,
+        timeZone: 'UTC',
+      });
+      scheduler.addTask(
+        task('boot', { type: 'startup' }, () => {
+          throw hostileValue();
+        }),
+      );
+      expect(await settledAfterFlush(clock, scheduler.start())).toBe(true);
+      await scheduler.stop(0);
+    });
+
+    it('should settle runTask for a hostile value and log it by its description', async () => {
+      const { clock, scheduler, logger } = setup();
+      scheduler.addTask(
+        task('hostile', { type: 'every', hours: 1 }, () => {
+          throw hostileValue();
+        }),
+      );
+      await scheduler.start();
+      const run = scheduler.runTask('hostile');
+      expect(await settledAfterFlush(clock, run)).toBe(true);
+      expect(logger.messages('error')).toEqual([
+        expect.stringContaining('Task hostile failed:'),
+      ]);
+      await scheduler.stop(0);
+    });
+  });
+
+  it("should let an 'allow' task slower than its interval keep one run waiting for its capped group, skip the rest, and not starve the group", async () => {
+    const { clock, scheduler, events } = setup();
+    scheduler.addGroup({ name: 'G', concurrency: 1 });
+    const slowStarts: [number, number][] = [];
+    let otherRuns = 0;
+    scheduler.addTask(
+      task(
+        'slow',
+        { type: 'every', seconds: 1 },
+        async (ctx) => {
+          slowStarts.push([
+            ctx.scheduledAt.getTime() - T0,
+            ctx.startedAt.getTime() - T0,
+          ]);
+          await sleep(clock, 2_500);
+        },
+        { overlap: 'allow' },
+      ),
+    );
+    scheduler.addTask(
+      task('other', { type: 'every', seconds: 1 }, () => otherRuns++),
+    );
+    await scheduler.start();
+    await clock.advance(60_000);
+
+    // Each slow run frees the slot for the other task's waiting run, then the
+    // one waiting slow run: both progress, neither falls behind without bound.
+    const lastSlow = slowStarts[slowStarts.length - 1];
+    expect(lastSlow[1] - lastSlow[0]).toBeLessThanOrEqual(2_500);
+    expect(slowStarts).toHaveLength(24);
+    expect(otherRuns).toBe(12);
+    const groupBusy = events.filter(
+      (e) => e.name === 'slow' && e.reason === skipReasons.groupBusy,
+    );
+    expect(groupBusy).toHaveLength(60 - 24 - 1);
+    expect(scheduler.getTask('slow').skipped).toBe(groupBusy.length);
+    await scheduler.stop(0);
+  });
+});
