@@ -258,3 +258,7 @@ export const backfillTooLong = (task: string, limit: number): string =>
 /** `backfill` of a task that has no due times to fire (not an every, at, cron or or trigger). */
 export const backfillNotTimed = (task: string, type: string): string =>
   `${task}: cannot backfill a task with a ${type} trigger (only every, at, cron and or triggers have due times)`;
+
+/** `POST …/tasks/:name/backfill` whose body is not `{ from, to }` as strings. */
+export const backfillBody = (body: unknown): string =>
+  `invalid backfill body: ${formatValue(body)} (expected { "from": "<ISO date>", "to": "<ISO date>" })`;

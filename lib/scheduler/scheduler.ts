@@ -18,6 +18,7 @@ import { instrumentRuns } from '../observability/instrument-runs';
 import type { OpenTelemetryMode } from '../observability/observability.constants';
 import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
+import { Backfill } from './backfill';
 import { DispatchLoop } from './dispatch-loop';
 import { shortestPeriodMs } from './due-jitter';
 import { SchedulerShutdown } from './scheduler-shutdown';
@@ -112,6 +113,7 @@ export class Scheduler extends DispatchLoop {
   private readonly timeZone: string;
   private readonly openTelemetry: OpenTelemetryMode;
   private readonly shutdown = new SchedulerShutdown(this);
+  private readonly backfiller = new Backfill(this);
   private startPromise: Promise<void> | null = null;
 
   /** @param options clock, logger, default zone, `enabled`, coordinator */
@@ -279,6 +281,35 @@ export class Scheduler extends DispatchLoop {
     return new Promise((resolve, reject) =>
       this.runRequested(task, this.clock.timestamp(), { resolve, reject }),
     );
+  }
+
+  /**
+   * Fires each due time of a task in `[from, to]` (at most 1 000), oldest
+   * first, each once the one before has ended, with `ctx.catchUp === true`,
+   * through its overlap policy and (under a coordinator) its claim. The range
+   * is checked before anything runs (see `backfill.ts`).
+   * @param from first instant, a Date or ISO string
+   * @param to last instant, not in the future
+   * @returns how many due times ran on this replica
+   * @throws (as a rejection) TaskNotFoundError, InvalidBackfillError, SchedulerStoppingError
+   */
+  backfill(name: string, from: unknown, to: unknown): Promise<number> {
+    const task = this.tasks.get(name);
+    if (task === undefined) return Promise.reject(new TaskNotFoundError(name));
+    if (this.phase !== 'running' && this.phase !== 'starting')
+      return Promise.reject(new SchedulerStoppingError(name));
+    let dues: number[];
+    try {
+      dues = this.backfiller.dueTimes(task, from, to, () =>
+        createTrigger(task.def.trigger, {
+          timeZone: this.timeZone,
+          alignToEpoch: this.coordinator?.alignsToEpoch === true,
+        }),
+      );
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.backfiller.fire(task, dues);
   }
 
   /** Pauses a task: its due times pass without runs (counted as skipped). @throws TaskNotFoundError */
