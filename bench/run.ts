@@ -21,6 +21,7 @@ import type {
   TaskKind,
 } from './bench.types';
 import { runClaimScenario } from './claim.scenario';
+import { findFloorScript, type FloorResult, runFloor } from './floor';
 import { evaluateTargets } from './targets';
 import { renderTable } from './table';
 
@@ -182,7 +183,24 @@ async function main(): Promise<void> {
     );
   }
 
-  const targets = evaluateTargets(results);
+  // The floor script's figures, in the same run, for reference (issue 12).
+  const floor: FloorResult[] = [];
+  if (only === undefined || new RegExp(only).test('floor')) {
+    const script = findFloorScript(repoRoot);
+    for (const n of quick ? [10_000] : [10_000, 100_000]) {
+      process.stderr.write(`bench: floor-${n} …`);
+      const result = await runFloor(script, n);
+      floor.push(result);
+      process.stderr.write(
+        'skipped' in result
+          ? ` skipped: ${result.skipped}\n`
+          : ` p99 ${result.p99} ms\n`,
+      );
+      await pause(500);
+    }
+  }
+
+  const targets = evaluateTargets(results, floor);
   const machine = {
     nproc: cpus().length,
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -203,12 +221,24 @@ async function main(): Promise<void> {
     totalSeconds: Math.round((Date.now() - started) / 1000),
     results: results.map((r) => ({ id: scenarioId(r.spec), ...r })),
     claim,
+    floor,
     targets,
     failures,
   };
 
   process.stdout.write('\n' + renderTable(results, claim) + '\n');
-  process.stdout.write('\nTargets (issue 6):\n');
+  if (floor.length > 0) {
+    process.stdout.write(
+      '\nFloor (dispatch-floor.js, N runs due at one instant, lateness over 6 due times):\n',
+    );
+    for (const f of floor)
+      process.stdout.write(
+        'skipped' in f
+          ? `  ${f.n}: skipped (${f.skipped})\n`
+          : `  ${f.n}: p50 ${f.p50} ms, p99 ${f.p99} ms, max ${f.max} ms\n`,
+      );
+  }
+  process.stdout.write('\nTargets (issues 6 and 12):\n');
   for (const t of targets)
     process.stdout.write(
       `  ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.measured}\n`,

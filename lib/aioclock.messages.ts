@@ -166,6 +166,10 @@ export const schedulerStopping = (name: string): string =>
 export const runCancelled = (name: string): string =>
   `Task ${name}: run cancelled by a newer run (overlap: 'cancelOther')`;
 
+/** Why a run cancelled by a newer one was given up on: it ignored its signal for the grace period. */
+export const runAbandoned = (name: string, graceMs: number): string =>
+  `Task ${name}: the cancelled run still had not ended ${graceMs} ms after its signal was aborted (overlap: 'cancelOther'); it is abandoned (code that ignores its signal keeps running in the background) and the newer run starts`;
+
 /** The abort reason of a run still going when shutdown stopped waiting. */
 export const runAbortedOnShutdown = (name: string, graceMs: number): string =>
   `Task ${name} was aborted: still running ${graceMs} ms after shutdown began`;
@@ -177,6 +181,10 @@ export const coordinatorUnavailable = (cause: unknown): string =>
 /** Logged once when the coordinator answers again after failing. */
 export const coordinatorRecovered = (): string =>
   'Coordinator reachable again; due runs are claimed normally';
+
+/** Logged once per wall-clock step the scheduler noticed (`jumpMs` < 0: stepped back). */
+export const wallClockJumped = (jumpMs: number): string =>
+  `The system clock was stepped ${jumpMs < 0 ? 'back' : 'forward'} by ${Math.abs(Math.round(jumpMs))} ms: @Every tasks keep their rhythm in elapsed time, @At and @Cron tasks follow the new wall time`;
 
 /** Why a due run was skipped (`TaskEvent.reason`). */
 export const skipReasons = {

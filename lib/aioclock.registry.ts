@@ -3,6 +3,7 @@ import type { Observable } from 'rxjs';
 import { AioClockOrchestrator } from './aioclock.orchestrator';
 import type { TaskEvent } from './interfaces/task-event.interface';
 import type { TaskInfo } from './interfaces/task-info.interface';
+import type { ClockJump } from './interfaces/clock-jump.interface';
 
 /**
  * The public runtime API: list tasks, run one now, pause and resume tasks or
@@ -69,6 +70,15 @@ export class AioClockRegistry {
   /** Resumes every task of a group. */
   resumeGroup(group: string): void {
     this.orchestrator.scheduler.resumeGroup(group);
+  }
+
+  /**
+   * The latest step of the system clock the scheduler noticed (an NTP
+   * correction, a VM restore): when, and by how many ms (< 0: back); `null`
+   * if none.
+   */
+  lastClockJump(): ClockJump | null {
+    return this.orchestrator.scheduler.lastClockJump();
   }
 
   /** Every `scheduled`, `started`, `succeeded`, `failed` and `skipped` event. */

@@ -20,6 +20,7 @@ export * from './errors';
 // in the 'nestjs-aioclock/health' entry, so this one never needs @nestjs/terminus.
 export * from './http';
 export type * from './interfaces/aioclock-options.interface';
+export type * from './interfaces/clock-jump.interface';
 export type * from './interfaces/group-options.interface';
 export type * from './interfaces/task-context.interface';
 export type * from './interfaces/task-event.interface';

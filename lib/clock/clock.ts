@@ -17,6 +17,16 @@ export abstract class Clock {
   abstract timestamp(): number;
 
   /**
+   * Elapsed time in ms from an arbitrary origin, unaffected by steps of the
+   * wall clock (NTP corrections, VM restores): the scheduler compares it
+   * with `timestamp()` to notice such steps. The default follows
+   * `timestamp()`, so a clock without its own notices none.
+   */
+  monotonic(): number {
+    return this.timestamp();
+  }
+
+  /**
    * Calls `callback` once, `delayMs` from now. Any delay works, including ones
    * beyond Node's 2^31-1 ms timer limit.
    */
@@ -27,4 +37,16 @@ export abstract class Clock {
 
   /** Cancels a timer or deferred call; unknown or spent handles are ignored. */
   abstract clearTimer(handle: TimerHandle): void;
+
+  /**
+   * For waits that must end even when nothing moves this clock's time (the
+   * shutdown grace): calls `callback` once nobody moves the time any more,
+   * and returns a handle for `clearTimer`. A clock whose time moves by
+   * itself returns `null` and never calls it; `VirtualClock` calls it once
+   * no `advance` has run for a short real while.
+   */
+  onIdle(callback: () => void): TimerHandle | null {
+    void callback;
+    return null;
+  }
 }

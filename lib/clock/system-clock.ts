@@ -16,6 +16,14 @@ export const SYSTEM_CLOCK_MAX_WAIT_MS = 60_000;
  */
 export const SYSTEM_CLOCK_FINAL_WAIT_MS = 10;
 
+/**
+ * A timer whose target is still ahead by `Date.now()` fires anyway once this
+ * much more than its delay (plus 0.1 % of it, for the slewing that NTP may do
+ * meanwhile) has elapsed by the monotonic clock: the wall clock was stepped
+ * back, and the scheduler sorts out what is due.
+ */
+export const SYSTEM_CLOCK_STEP_TOLERANCE_MS = 100;
+
 /** Options of `SystemClock`. */
 export interface SystemClockOptions {
   /**
@@ -36,12 +44,17 @@ class SystemTimer {
   constructor(
     private readonly callback: () => void,
     private readonly dueAt: number,
+    /** By `performance.now()`: when the timer fires even if `dueAt` is still ahead. */
+    private readonly latestMono: number,
     private readonly unref: boolean,
   ) {}
 
   /** Waits for the rest of the delay, at most `SYSTEM_CLOCK_MAX_WAIT_MS` at a time. */
   arm(now: number): void {
-    const remaining = this.dueAt - now;
+    const remaining = Math.min(
+      this.dueAt - now,
+      this.latestMono - performance.now(),
+    );
     // Linux lets a timeout of t ms fire up to t/1000 ms late (timer slack: a 1 s
     // wait wakes ~1 ms late). Wait for all but the last few ms, then for those:
     // wake() re-arms for the rest.
@@ -68,8 +81,9 @@ class SystemTimer {
     if (this.done) return;
     const now = Date.now();
     // Node timers can wake a millisecond early by Date.now(), and a long wait
-    // is made of several capped ones: re-check before firing.
-    if (now < this.dueAt) {
+    // is made of several capped ones: re-check before firing — unless the
+    // elapsed time says the wall clock was stepped back.
+    if (now < this.dueAt && performance.now() < this.latestMono) {
       this.arm(now);
       return;
     }
@@ -109,12 +123,24 @@ export class SystemClock extends Clock {
     return Date.now();
   }
 
+  /** @inheritdoc `performance.now()`. */
+  override monotonic(): number {
+    return performance.now();
+  }
+
   /** @inheritdoc */
   setTimer(callback: () => void, delayMs: number): TimerHandle {
     const now = Date.now();
     // NaN and negative delays mean "now"; Infinity means never (it re-arms every wait).
     const delay = delayMs > 0 ? delayMs : 0;
-    const timer = new SystemTimer(callback, now + delay, this.unref);
+    const latestMono =
+      performance.now() + delay * 1.001 + SYSTEM_CLOCK_STEP_TOLERANCE_MS;
+    const timer = new SystemTimer(
+      callback,
+      now + delay,
+      latestMono,
+      this.unref,
+    );
     timer.arm(now);
     return timer;
   }

@@ -3,6 +3,15 @@ import { Clock, type TimerHandle } from './clock';
 
 // Captured at load, so a test that fakes the global timers later cannot stall `advance`.
 const realSetImmediate = setImmediate;
+const realSetTimeout = setTimeout;
+const realClearTimeout = clearTimeout;
+
+/**
+ * Real ms without any `advance` after which the clock counts as idle for
+ * `onIdle`: long enough for a test's own synchronous steps and pending
+ * promise chains, short enough that `app.close()` returns at once.
+ */
+export const VIRTUAL_CLOCK_IDLE_MS = 20;
 
 /** Event-loop turns every flush gives pending promise chains, even when nothing was deferred. */
 const MIN_FLUSH_TURNS = 3;
@@ -22,6 +31,12 @@ class VirtualTimer {
     readonly seq: number,
     readonly deferred: boolean,
   ) {}
+}
+
+/** An `onIdle` watch: a real timer re-armed while advances keep coming. */
+class IdleWatch {
+  timeout: ReturnType<typeof setTimeout> | null = null;
+  constructor(readonly callback: () => void) {}
 }
 
 const before = (a: VirtualTimer, b: VirtualTimer): boolean =>
@@ -44,7 +59,10 @@ const before = (a: VirtualTimer, b: VirtualTimer): boolean =>
  * ```
  */
 export class VirtualClock extends Clock {
+  /** Monotonic time: timers are due in it. */
   private current: number;
+  /** What `stepWall` added: wall time is `current + wallOffset`. */
+  private wallOffset = 0;
   private seq = 0;
   /** Binary min-heap on (due, seq). */
   private readonly heap: VirtualTimer[] = [];
@@ -53,6 +71,9 @@ export class VirtualClock extends Clock {
   private liveDeferred = 0;
   /** Serialises concurrent `advance` calls. */
   private tail: Promise<void> = Promise.resolve();
+  /** `advance` calls made so far, and those not finished yet (for `onIdle`). */
+  private advancesMade = 0;
+  private advancesPending = 0;
 
   /** @param start the initial time @default new Date(0) */
   constructor(start: Date = new Date(0)) {
@@ -65,7 +86,25 @@ export class VirtualClock extends Clock {
 
   /** @inheritdoc */
   timestamp(): number {
+    return this.current + this.wallOffset;
+  }
+
+  /** @inheritdoc Moves with `advance`, not with `stepWall`. */
+  override monotonic(): number {
     return this.current;
+  }
+
+  /**
+   * Steps the wall clock by `ms` (back when negative), as an NTP correction
+   * or a VM restore does, without moving elapsed time: `now()` jumps, armed
+   * timers stay due after the same elapsed time (as Node's do), and nothing
+   * fires until the next `advance`.
+   * @param ms how far to step the wall time
+   */
+  stepWall(ms: number): void {
+    if (!Number.isFinite(ms))
+      throw new RangeError(invalidClockTarget(new Date(NaN), null));
+    this.wallOffset += ms;
   }
 
   /** @inheritdoc A delay of 0 (or less, or NaN) fires at the current instant, on the next `advance`. */
@@ -92,11 +131,39 @@ export class VirtualClock extends Clock {
 
   /** @inheritdoc */
   clearTimer(handle: TimerHandle): void {
+    if (handle instanceof IdleWatch) {
+      if (handle.timeout !== null) realClearTimeout(handle.timeout);
+      handle.timeout = null;
+      return;
+    }
     if (!(handle instanceof VirtualTimer) || handle.done) return;
     handle.done = true;
     // Cancelled entries stay in their queue and are dropped when reached.
     if (handle.deferred) this.liveDeferred--;
     else this.liveTimers--;
+  }
+
+  /**
+   * Calls `callback` once no `advance` has been running or called for
+   * `VIRTUAL_CLOCK_IDLE_MS` real ms: nobody drives this clock, so a wait on
+   * it (the shutdown grace in `app.close()`) would never end. A real timer,
+   * unref'd; not counted in `pendingTimers`.
+   */
+  override onIdle(callback: () => void): TimerHandle {
+    const watch = new IdleWatch(callback);
+    const check = (seen: number): void => {
+      watch.timeout = realSetTimeout(() => {
+        if (this.advancesPending === 0 && this.advancesMade === seen) {
+          watch.timeout = null;
+          callback();
+        } else {
+          check(this.advancesMade);
+        }
+      }, VIRTUAL_CLOCK_IDLE_MS);
+      watch.timeout.unref();
+    };
+    check(this.advancesMade);
+    return watch;
   }
 
   /**
@@ -110,7 +177,7 @@ export class VirtualClock extends Clock {
   /** When the earliest armed timer is due, or `null` when none is armed. */
   nextTimerAt(): Date | null {
     const top = this.peek();
-    return top ? new Date(top.due) : null;
+    return top ? new Date(top.due + this.wallOffset) : null;
   }
 
   /**
@@ -120,7 +187,7 @@ export class VirtualClock extends Clock {
    */
   advance(ms: number): Promise<void> {
     // The target is taken when this advance's turn comes, after earlier ones.
-    return this.enqueue(() => new Date(this.current + ms));
+    return this.enqueue(() => new Date(this.timestamp() + ms));
   }
 
   /**
@@ -135,18 +202,23 @@ export class VirtualClock extends Clock {
   }
 
   private enqueue(target: () => Date): Promise<void> {
+    this.advancesMade++;
+    this.advancesPending++;
     const run = this.tail.then(() => this.advanceNow(target()));
     this.tail = run.then(
-      () => undefined,
-      () => undefined,
+      () => void this.advancesPending--,
+      () => void this.advancesPending--,
     );
     return run;
   }
 
   private async advanceNow(date: Date): Promise<void> {
-    const target = date.getTime();
+    // Targets are wall times; timers are due in monotonic time.
+    const target = date.getTime() - this.wallOffset;
     if (!Number.isFinite(target) || target < this.current) {
-      throw new RangeError(invalidClockTarget(date, new Date(this.current)));
+      throw new RangeError(
+        invalidClockTarget(date, new Date(this.timestamp())),
+      );
     }
     const errors: unknown[] = [];
     await this.flush(errors);

@@ -13,6 +13,7 @@ import type { Subscription } from 'rxjs';
 import { AioClockRegistry } from '../aioclock.registry';
 import { Clock } from '../clock/clock';
 import { describeError, ERROR_TEXT_MAX_LENGTH } from '../errors/describe-error';
+import type { ClockJump } from '../interfaces/clock-jump.interface';
 import { resolveHealthOptions } from '../options/health.options';
 import type { AioClockHealthOptions } from './aioclock-health-options.interface';
 
@@ -45,6 +46,8 @@ export interface AioClockHealthDetails extends Record<string, unknown> {
   tasks: number;
   overdue: OverdueTask[];
   failing: FailingTask[];
+  /** The latest system clock step the scheduler noticed and adjusted to, or `null`. */
+  clockJump: ClockJump | null;
 }
 
 /**
@@ -158,6 +161,8 @@ export class AioClockHealthIndicator
       tasks: tasks.length,
       overdue,
       failing,
+      // Reported, not a failure: the scheduler has moved its due times already.
+      clockJump: this.registry.lastClockJump(),
     };
     const session = this.health.check(key);
     return this.running && overdue.length === 0

@@ -10,7 +10,11 @@ export interface TaskContext {
   group: string;
   /** The due time this run was fired for (for a manual run: when it was asked for). */
   scheduledAt: Date;
-  /** When this run actually started. */
+  /**
+   * When this run started. Runs started together by one timer wake-up share
+   * a clock reading taken at most 64 runs earlier (within a millisecond,
+   * unless a synchronous task body before it blocked for longer).
+   */
   startedAt: Date;
   /** Aborted on timeout, on `cancelOther`, and when shutdown gives up waiting. */
   signal: AbortSignal;

@@ -46,16 +46,27 @@ export interface RunInstrumentationOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Metric attribute sets of one task, made once: a run allocates none. */
+/**
+ * One task's metric attribute sets, made once (a run allocates none), and
+ * its run counts, which the meter reads when it collects.
+ */
 class TaskLabels {
   readonly base: Attributes;
   private readonly byOutcome = new Map<RunOutcome, Attributes>();
+  /** Runs in flight. */
+  active = 0;
+  /** Ended runs and skipped due times so far, per outcome. */
+  readonly counts = new Map<RunOutcome, number>();
 
   constructor(
     readonly task: string,
     readonly group: string,
   ) {
     this.base = { task, group };
+  }
+
+  count(outcome: RunOutcome, n: number): void {
+    this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + n);
   }
 
   outcome(outcome: RunOutcome): Attributes {
@@ -71,9 +82,7 @@ class TaskLabels {
 /** The instruments a run's trace reports to; shared by every run of a scheduler. */
 interface RunTools {
   readonly api: OtelApi;
-  readonly runs: OtelApiModule.Counter | null;
   readonly duration: OtelApiModule.Histogram | null;
-  readonly active: OtelApiModule.UpDownCounter | null;
   readonly clockTimes: boolean;
   readonly onError: (error: unknown) => void;
 }
@@ -124,6 +133,10 @@ export class RunInstrumentation {
   private readonly tools: RunTools;
   private readonly lateness;
   private readonly labels = new Map<string, TaskLabels>();
+  /** Every task's labels ever made, for the meter's callbacks (counts never go back). */
+  private readonly allLabels: TaskLabels[] = [];
+  private lastDueMs = NaN;
+  private lastDueIso = '';
 
   private constructor(
     private readonly api: OtelApi,
@@ -139,21 +152,11 @@ export class RunInstrumentation {
       api,
       clockTimes,
       onError,
-      runs:
-        meter?.createCounter(METRIC_RUNS, {
-          description: 'Runs that ended, and due times that were skipped',
-          unit: '{run}',
-        }) ?? null,
       duration:
         meter?.createHistogram(METRIC_DURATION, {
           description: 'How long runs took, from start to end',
           unit: 's',
           advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
-        }) ?? null,
-      active:
-        meter?.createUpDownCounter(METRIC_ACTIVE, {
-          description: 'Runs in flight',
-          unit: '{run}',
         }) ?? null,
     };
     this.lateness =
@@ -162,6 +165,30 @@ export class RunInstrumentation {
         unit: 's',
         advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
       }) ?? null;
+    if (meter === null) return;
+    // Asynchronous instruments: a run adds to plain fields and the meter
+    // reads them when it collects. A synchronous instrument hashes its
+    // attributes on every call: with four calls per run that was most of a
+    // run's cost (profiled, bench/README.md).
+    meter
+      .createObservableCounter(METRIC_RUNS, {
+        description: 'Runs that ended, and due times that did not run',
+        unit: '{run}',
+      })
+      .addCallback((result) => {
+        for (const labels of this.allLabels)
+          for (const [outcome, n] of labels.counts)
+            result.observe(n, labels.outcome(outcome));
+      });
+    meter
+      .createObservableUpDownCounter(METRIC_ACTIVE, {
+        description: 'Runs in flight',
+        unit: '{run}',
+      })
+      .addCallback((result) => {
+        for (const labels of this.allLabels)
+          result.observe(labels.active, labels.base);
+      });
   }
 
   /**
@@ -221,7 +248,7 @@ export class RunInstrumentation {
     const labels = this.labelsOf(task, group);
     const latenessMs = Math.max(0, startedMs - scheduledMs);
     this.lateness?.record(latenessMs / 1000, labels.base);
-    this.tools.active?.add(1, labels.base);
+    labels.active++;
     let span: Span | null = null;
     let context: Context | null = null;
     if (this.tracer !== null) {
@@ -236,7 +263,7 @@ export class RunInstrumentation {
           attributes: {
             [ATTR_TASK]: task,
             [ATTR_GROUP]: group,
-            [ATTR_SCHEDULED_AT]: new Date(scheduledMs).toISOString(),
+            [ATTR_SCHEDULED_AT]: this.isoOf(scheduledMs),
             [ATTR_LATENESS_MS]: latenessMs,
             [ATTR_ATTEMPT]: attempt,
             [ATTR_REPLICA]: this.replica,
@@ -267,7 +294,16 @@ export class RunInstrumentation {
     outcome: RunOutcome = 'skipped',
     count = 1,
   ): void {
-    this.tools.runs?.add(count, this.labelsOf(task, group).outcome(outcome));
+    this.labelsOf(task, group).count(outcome, count);
+  }
+
+  /** The due time in ISO 8601, remembered: the tasks of one due time share it. */
+  private isoOf(ms: number): string {
+    if (ms !== this.lastDueMs) {
+      this.lastDueMs = ms;
+      this.lastDueIso = new Date(ms).toISOString();
+    }
+    return this.lastDueIso;
   }
 
   private labelsOf(task: string, group: string): TaskLabels {
@@ -275,6 +311,7 @@ export class RunInstrumentation {
     if (labels === undefined || labels.group !== group) {
       labels = new TaskLabels(task, group);
       this.labels.set(task, labels);
+      this.allLabels.push(labels);
     }
     return labels;
   }
@@ -315,12 +352,11 @@ class SpanRunTrace implements RunTrace {
     if (this.ended) return;
     this.ended = true;
     const { tools, labels, span } = this;
-    tools.active?.add(-1, labels.base);
-    const attributes = labels.outcome(outcome);
-    tools.runs?.add(1, attributes);
+    labels.active--;
+    labels.count(outcome, 1);
     tools.duration?.record(
       Math.max(0, endMs - this.startedMs) / 1000,
-      attributes,
+      labels.outcome(outcome),
     );
     if (span === null) return;
     if (outcome !== 'succeeded') {

@@ -136,7 +136,7 @@ export class Backfill {
     for (let i = 0; i < dues.length; i++) {
       if (host.phase !== 'running') break;
       const due = dues[i];
-      if (task.claims) {
+      if (task.claim !== null) {
         const period = i + 1 < dues.length ? dues[i + 1] - due : null;
         const won = await host.coordinator!.claim(task.name, due, period);
         if (!won) {

@@ -44,7 +44,7 @@ export class CoordinatorClaims {
     periodMs: number | null,
     receipt: unknown,
   ): void {
-    task.pendingClaims++;
+    task.claim!.pending++;
     let answer: Promise<boolean>;
     try {
       answer = this.host.coordinator!.claim(task.name, due, periodMs);
@@ -109,7 +109,7 @@ export class CoordinatorClaims {
 
   /** Books an answer; `false` once the scheduler has stopped running (the answer is then ignored). */
   private answered(task: TaskState): boolean {
-    task.pendingClaims--;
+    task.claim!.pending--;
     return this.host.phase === 'running';
   }
 }

@@ -19,6 +19,7 @@ import { OverlapPolicies } from './overlap-policies';
 import { RunContext } from './run-context';
 import { RunList } from './run-list';
 import { RunPolicies } from './run-policies';
+import { PASS_CLOCK_RUNS } from './scheduler.constants';
 import { isThenable, stackOf } from './run-outcome';
 import type { SchedulerInternals, SchedulerPhase } from './scheduler-internals';
 import type { SchedulerOptions } from './scheduler';
@@ -31,6 +32,7 @@ import {
   type TaskState,
 } from './task-state';
 import { NOT_QUEUED, TimerQueue } from './timer-queue';
+import { WallClockJumps } from './wall-clock-jumps';
 
 /**
  * The scheduler's hot path, on one class: timer → dispatch → fire → admit →
@@ -66,11 +68,16 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   private readonly groupSlots = new GroupAdmission(this);
   private readonly late = new LateCatchUp(this);
   readonly runPolicies: RunPolicies = new RunPolicies(this);
+  /** Wall-clock steps noticed on wake-ups. */
+  protected readonly jumps = new WallClockJumps(this);
 
   private readonly enabled: boolean;
   private timer: TimerHandle | null = null;
   private armedDue = Infinity;
   private dispatching = false;
+  /** The clock reading the current dispatch pass's runs share (see `PASS_CLOCK_RUNS`). */
+  private passTime = NaN;
+  private passRuns = 0;
   private readonly onTimerBound = (): void => this.onTimer();
   /** Tasks whose run ended, for `afterRun` to work off. */
   private readonly ended = new Fifo<TaskState>();
@@ -108,6 +115,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
 
   /** Puts every task on its schedule (at start); returns how many are timed. */
   scheduleAll(now: number): number {
+    this.jumps.reset(now);
     this.dispatching = true;
     let timed = 0;
     try {
@@ -183,12 +191,16 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     if (this.phase !== 'running') return;
     // Read once: runs that take time while we dispatch must not make later
     // tasks of the same wake-up look late.
-    this.dispatch(this.clock.timestamp());
+    const now = this.clock.timestamp();
+    this.jumps.check(now);
+    this.dispatch(now);
   }
 
   /** Fires everything due at or before `now`, then re-arms. */
   dispatch(now: number): void {
     this.dispatching = true;
+    this.passTime = now;
+    this.passRuns = 0;
     try {
       // A timer that woke early (Node can, by a millisecond) finds nothing due
       // here and is simply re-armed below.
@@ -272,7 +284,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
         next === null ? null : next - fire,
         receipt,
       );
-    else if (task.claims)
+    else if (task.claim !== null)
       this.claims.claim(
         task,
         fire,
@@ -331,7 +343,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
    * shutdown abort) or one a newer run may cancel (`cancelOther`).
    */
   startRun(task: TaskState, due: number, waiter: RunWaiter | null): void {
-    const now = this.clock.timestamp();
+    const now = this.runStartTime();
     const group = task.group;
     task.running++;
     group.active++;
@@ -397,6 +409,14 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
       run.timer = this.clock.setTimer(() => this.onTimeout(run), timeout);
     }
     void this.settle(run, result);
+  }
+
+  /** A run's start time: the pass's shared clock reading inside a dispatch pass, else the clock. */
+  private runStartTime(): number {
+    if (!this.dispatching) return this.clock.timestamp();
+    if ((++this.passRuns & (PASS_CLOCK_RUNS - 1)) === 0)
+      this.passTime = this.clock.timestamp();
+    return this.passTime;
   }
 
   /** Ends the run when its promise settles. Never rejects: `startRun` does not await it. */
@@ -556,7 +576,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
       !task.finished &&
       task.running === 0 &&
       task.waiting === 0 &&
-      task.pendingClaims === 0 &&
+      (task.claim === null || task.claim.pending === 0) &&
       (task.buffer === null || task.buffer.length === 0) &&
       (task.policies === null || task.policies.idle)
     ) {

@@ -1,13 +1,19 @@
-import { runCancelled, skipReasons } from '../aioclock.messages';
+import { runAbandoned, runCancelled, skipReasons } from '../aioclock.messages';
 import { AioClockError } from '../errors/aioclock.error';
 import { TaskBusyError } from '../errors/task-busy.error';
 import { Fifo } from './fifo';
+import { CANCEL_OTHER_GRACE_MS } from './scheduler.constants';
 import type { SchedulerInternals } from './scheduler-internals';
-import { RunRequest, type RunWaiter, type TaskState } from './task-state';
+import {
+  type Run,
+  RunRequest,
+  type RunWaiter,
+  type TaskState,
+} from './task-state';
 
 type OverlapPoliciesHost = Pick<
   SchedulerInternals,
-  'budget' | 'skip' | 'takeGroupSlot' | 'runPolicies'
+  'budget' | 'skip' | 'takeGroupSlot' | 'clock' | 'failRun' | 'runPolicies'
 >;
 
 /**
@@ -112,10 +118,30 @@ export class OverlapPolicies {
     if (current !== null && !current.cancelled) {
       current.cancelled = true;
       current.context.abort(new AioClockError(runCancelled(task.name)));
+      this.armGrace(current);
     } else if (task.policies !== null) {
       // A failed run waiting for its retry is the one replaced.
       this.host.runPolicies.dropRetry(task);
     }
+  }
+
+  /**
+   * Gives an aborted run `CANCEL_OTHER_GRACE_MS` to end; then it is abandoned
+   * (failed with a warning) and frees the task for the buffered newer run.
+   * Its timeout timer, if any, is replaced: the run is over by then anyway.
+   */
+  private armGrace(run: Run): void {
+    const { clock } = this.host;
+    if (run.done) return;
+    if (run.timer !== null) clock.clearTimer(run.timer);
+    run.timer = clock.setTimer(() => {
+      run.timer = null;
+      if (run.done) return;
+      this.host.failRun(
+        run,
+        new AioClockError(runAbandoned(run.task.name, CANCEL_OTHER_GRACE_MS)),
+      );
+    }, CANCEL_OTHER_GRACE_MS);
   }
 
   /** A run that had not started is replaced: skipped, its count given back. */

@@ -110,7 +110,8 @@ export class RunPolicies {
     periodMs: number | null,
     receipt: unknown,
   ): void {
-    if (task.claims) this.host.claims.claim(task, due, periodMs, receipt);
+    if (task.claim !== null)
+      this.host.claims.claim(task, due, periodMs, receipt);
     else this.host.runScheduled(task, due, receipt);
   }
 

@@ -129,7 +129,9 @@ export class SchedulerShutdown {
   /**
    * Resolves `true` when `promise` settles within `ms` (by the clock), else
    * `false`. With no time to give, it only lets pending promise chains run,
-   * so `stop(0)` needs no timer (and no `VirtualClock.advance`).
+   * so `stop(0)` needs no timer (and no `VirtualClock.advance`). A clock
+   * nobody drives (a `VirtualClock` left alone, `Clock.onIdle`) counts as
+   * the time having passed, so `app.close()` in a test cannot hang.
    */
   private bounded(promise: Promise<unknown>, ms: number): Promise<boolean> {
     if (ms <= 0) {
@@ -137,12 +139,16 @@ export class SchedulerShutdown {
       for (let i = 0; i < ZERO_WAIT_HOPS; i++) hops = hops.then();
       return Promise.race([promise.then(() => true), hops.then(() => false)]);
     }
+    const clock = this.host.clock;
     let handle: TimerHandle | null = null;
+    let idle: TimerHandle | null = null;
     const timeout = new Promise<boolean>((resolve) => {
-      handle = this.host.clock.setTimer(() => resolve(false), ms);
+      handle = clock.setTimer(() => resolve(false), ms);
+      idle = clock.onIdle(() => resolve(false));
     });
     return Promise.race([promise.then(() => true), timeout]).finally(() => {
-      if (handle !== null) this.host.clock.clearTimer(handle);
+      if (handle !== null) clock.clearTimer(handle);
+      if (idle !== null) clock.clearTimer(idle);
     });
   }
 

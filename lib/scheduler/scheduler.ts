@@ -30,7 +30,8 @@ import type {
 import { RunWindow } from './run-window';
 import { TaskPolicies, windowOf } from './task-policies';
 import { taskSnapshot } from './task-snapshot';
-import { GroupState, type TaskKind, TaskState } from './task-state';
+import { ClaimState, GroupState, type TaskKind, TaskState } from './task-state';
+import type { ClockJump } from '../interfaces/clock-jump.interface';
 
 /** What `Scheduler` needs. */
 export interface SchedulerOptions {
@@ -166,10 +167,12 @@ export class Scheduler extends DispatchLoop {
     const group = this.groupState(def.group);
     const task = new TaskState(def, group, trigger, kind);
     task.policies = TaskPolicies.of(def);
-    task.claims =
+    if (
       this.coordinator !== undefined &&
       task.kind === 'timed' &&
-      def.trigger.type !== 'once';
+      def.trigger.type !== 'once'
+    )
+      task.claim = new ClaimState();
     this.tasks.set(def.name, task);
     group.tasks.push(task);
     if (this.phase === 'running') this.schedule(task, this.clock.timestamp());
@@ -339,6 +342,14 @@ export class Scheduler extends DispatchLoop {
     const state = this.knownGroup(group);
     state.paused = false;
     for (const task of state.tasks) this.forever.arm(task);
+  }
+
+  /** The latest wall-clock step noticed (see `wall-clock-jumps.ts`), or `null`. */
+  lastClockJump(): ClockJump | null {
+    const last = this.jumps.last;
+    return last === null
+      ? null
+      : { at: new Date(last.at), jumpMs: last.jumpMs };
   }
 
   /** A snapshot of every task, in registration order. */

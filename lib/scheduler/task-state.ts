@@ -105,10 +105,16 @@ export class ForeverState {
   leaseAsked = false;
 }
 
+/** A task whose scheduled runs are claimed through the coordinator: only those have one. */
+export class ClaimState {
+  /** Claims sent and not answered yet. */
+  pending = 0;
+}
+
 /**
  * Everything the scheduler tracks about one task. Kept small (one per task,
  * tens of thousands in big apps): what only some tasks need lives in objects
- * made for those (`buffer`, `forever`), and what the definition already says
+ * made for those (`buffer`, `forever`, `claim`), and what the definition already says
  * is read from it.
  */
 export class TaskState implements Queueable {
@@ -116,8 +122,8 @@ export class TaskState implements Queueable {
   queuedDue = NOT_QUEUED;
 
   readonly maxLoops: number | null;
-  /** Whether scheduled runs are claimed through the coordinator. */
-  claims = false;
+  /** Under a coordinator, for a task whose scheduled runs are claimed; else `null`. */
+  claim: ClaimState | null = null;
 
   /**
    * Scheduled runs counted against `maxLoops`: started, held to start later,
@@ -138,8 +144,6 @@ export class TaskState implements Queueable {
   running = 0;
   /** Runs waiting for a group slot. */
   waiting = 0;
-  /** Claims sent and not answered yet. */
-  pendingClaims = 0;
   /** The one waiting request when overlap is not `allow` (for `cancelOther`). */
   waitingRequest: RunRequest | null = null;
   /** The run in flight under `cancelOther` (the one a newer run aborts). */

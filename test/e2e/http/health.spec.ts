@@ -124,4 +124,29 @@ describe('AioClockHealthIndicator', () => {
       aioclock: { status: 'down', running: false },
     });
   });
+
+  it('should report the latest system clock step, and stay up once the schedule has followed it', async () => {
+    const { http, clock } = await start();
+    await clock.advance(10_000);
+    expect(
+      (await http.get('/health').expect(200)).body.info.scheduler,
+    ).toMatchObject({
+      clockJump: null,
+    });
+
+    clock.stepWall(-3_600_000);
+    await clock.advance(5_000);
+
+    const res = await http.get('/health').expect(200);
+    expect(res.body.info.scheduler).toMatchObject({
+      status: 'up',
+      overdue: [],
+      clockJump: {
+        at: new Date(
+          Date.parse('2024-03-29T10:00:15Z') - 3_600_000,
+        ).toISOString(),
+        jumpMs: -3_600_000,
+      },
+    });
+  });
 });

@@ -7,7 +7,10 @@ const NODE_MAX_DELAY_MS = 2 ** 31 - 1;
 const DAY = 86_400_000;
 
 describe('SystemClock', () => {
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
 
   it('should not fire a delay beyond 2^31-1 ms right away (Node alone would clamp it to 1 ms)', async () => {
     const clock = new SystemClock();
@@ -79,5 +82,25 @@ describe('SystemClock', () => {
     jest.advanceTimersByTime(SYSTEM_CLOCK_MAX_WAIT_MS);
 
     expect(fired).toBe(1);
+  });
+
+  it('should still fire a timer by elapsed time after the wall clock is stepped back an hour', async () => {
+    const clock = new SystemClock();
+    const real = Date.now.bind(Date);
+    let firedAtWall = NaN;
+    const fired = new Promise<void>((resolve) =>
+      clock.setTimer(() => {
+        firedAtWall = Date.now();
+        resolve();
+      }, 20),
+    );
+    const stepped = real();
+    jest.spyOn(Date, 'now').mockImplementation(() => real() - 3_600_000);
+
+    await fired;
+
+    // By the stepped wall clock the target is an hour ahead: it fired anyway.
+    expect(firedAtWall).toBeLessThan(stepped);
+    expect(clock.monotonic()).toBeGreaterThan(0);
   });
 });

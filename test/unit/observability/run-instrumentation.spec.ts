@@ -1,5 +1,6 @@
 import * as api from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { RunInstrumentation } from '../../../lib/observability/run-instrumentation';
 import { registerTestOtelSdk, type TestOtelSdk } from '../../src/otel/otel-sdk';
 
@@ -201,5 +202,41 @@ describe('RunInstrumentation', () => {
         }),
       ).toBe(1);
     });
+  });
+});
+
+describe('RunInstrumentation with a failing SDK', () => {
+  afterEach(() => {
+    trace.disable();
+  });
+
+  it('should hand an error thrown while ending a span to onError, never to the caller', () => {
+    const broken = new Error('exporter exploded');
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({
+        spanProcessors: [
+          {
+            onStart: () => undefined,
+            onEnd: () => {
+              throw broken;
+            },
+            forceFlush: async () => undefined,
+            shutdown: async () => undefined,
+          },
+        ],
+      }),
+    );
+    const errors: unknown[] = [];
+    const otel = RunInstrumentation.create({
+      mode: 'auto',
+      replica: 'r1',
+      api,
+      onError: (error) => errors.push(error),
+    })!;
+    const run = otel.begin('T.m', 'G', DUE, DUE);
+    expect(() =>
+      run.settle(true, new Error('task'), false, DUE + 1),
+    ).not.toThrow();
+    expect(errors).toEqual([broken]);
   });
 });

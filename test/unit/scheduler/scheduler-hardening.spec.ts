@@ -2,8 +2,15 @@ import type { OrSpec } from '../../../lib/interfaces/trigger-spec.interface';
 import { Scheduler } from '../../../lib/scheduler/scheduler';
 import type { SchedulerLogger } from '../../../lib/scheduler/task-definition';
 import { VirtualClock } from '../../../lib/clock/virtual-clock';
-import { skipReasons } from '../../../lib/aioclock.messages';
-import { abortableSleep, setup, sleep, task, T0 } from './scheduler.fixtures';
+import {
+  runAbandoned,
+  skipReasons,
+  taskFailed,
+  wallClockJumped,
+} from '../../../lib/aioclock.messages';
+import { AioClockError } from '../../../lib/errors/aioclock.error';
+import { CANCEL_OTHER_GRACE_MS } from '../../../lib/scheduler/scheduler.constants';
+import { setup, sleep, task, T0 } from './scheduler.fixtures';
 
 /** A logger that throws on every call, as a broken app logger may. */
 const throwingLogger: SchedulerLogger = {
@@ -165,5 +172,121 @@ describe('Scheduler hardening (issue 11)', () => {
     expect(groupBusy).toHaveLength(60 - 24 - 1);
     expect(scheduler.getTask('slow').skipped).toBe(groupBusy.length);
     await scheduler.stop(0);
+  });
+
+  it("should abandon a cancelled run that ignores its signal after a short grace, warn, and start the newer run ('cancelOther')", async () => {
+    const { clock, scheduler, logger, offsets } = setup();
+    const starts: [number, number][] = [];
+    scheduler.addTask(
+      task(
+        'stubborn',
+        { type: 'every', seconds: 5 },
+        (ctx) => {
+          starts.push([
+            ctx.scheduledAt.getTime() - T0,
+            ctx.startedAt.getTime() - T0,
+          ]);
+          return new Promise(() => undefined); // ignores its signal, never ends
+        },
+        { overlap: 'cancelOther' },
+      ),
+    );
+    await scheduler.start();
+    await clock.advance(21_000);
+
+    const grace = CANCEL_OTHER_GRACE_MS;
+    expect(starts).toEqual([
+      [5_000, 5_000],
+      [10_000, 10_000 + grace],
+      [15_000, 15_000 + grace],
+      [20_000, 20_000 + grace],
+    ]);
+    expect(logger.messages('warn')).toEqual(
+      [10_000, 15_000, 20_000].map(() =>
+        taskFailed(
+          'stubborn',
+          new AioClockError(runAbandoned('stubborn', grace)),
+        ),
+      ),
+    );
+    expect(offsets('failed')).toEqual([5_000, 10_000, 15_000]);
+    expect(scheduler.getTask('stubborn')).toMatchObject({
+      runs: 4,
+      failures: 3,
+      running: true,
+    });
+    await scheduler.stop(0);
+  });
+
+  describe('when the wall clock is stepped', () => {
+    const HOUR = 3_600_000;
+
+    /** An every-second task that records its due times (offsets from T0). */
+    async function ticking() {
+      const env = setup();
+      const dues: number[] = [];
+      env.scheduler.addTask(
+        task('tick', { type: 'every', seconds: 1 }, (ctx) => {
+          dues.push(ctx.scheduledAt.getTime() - T0);
+        }),
+      );
+      await env.scheduler.start();
+      await env.clock.advance(5_500);
+      return { ...env, dues };
+    }
+
+    it('should keep an @Every task on its elapsed rhythm after a step back, warn once, and report the step', async () => {
+      const { clock, scheduler, logger, dues } = await ticking();
+      clock.stepWall(-HOUR);
+      await clock.advance(5_000);
+
+      expect(dues).toEqual([
+        1_000,
+        2_000,
+        3_000,
+        4_000,
+        5_000,
+        6_000 - HOUR,
+        7_000 - HOUR,
+        8_000 - HOUR,
+        9_000 - HOUR,
+        10_000 - HOUR,
+      ]);
+      expect(logger.messages('warn')).toEqual([wallClockJumped(-HOUR)]);
+      expect(scheduler.lastClockJump()).toEqual({
+        at: new Date(T0 + 6_000 - HOUR),
+        jumpMs: -HOUR,
+      });
+      expect(scheduler.getTask('tick').skipped).toBe(0);
+      await scheduler.stop(0);
+    });
+
+    it('should keep an @Every task on its elapsed rhythm after a step forward, without skipping the hour', async () => {
+      const { clock, scheduler, logger, dues } = await ticking();
+      clock.stepWall(HOUR);
+      await clock.advance(2_000);
+
+      expect(dues.slice(5)).toEqual([6_000 + HOUR, 7_000 + HOUR]);
+      expect(scheduler.getTask('tick').skipped).toBe(0);
+      expect(logger.messages('warn')).toEqual([wallClockJumped(HOUR)]);
+      await scheduler.stop(0);
+    });
+
+    it('should recompute an hourly @Cron task from the new wall time after a step back', async () => {
+      const { clock, scheduler, offsets } = setup();
+      scheduler.addTask(task('hourly', { type: 'cron', cron: '0 * * * *' }));
+      scheduler.addTask(task('minutely', { type: 'every', minutes: 1 }));
+      await scheduler.start();
+      await clock.advance(30 * 60_000); // 11:30
+      clock.stepWall(-HOUR); // 10:30
+      await clock.advance(31 * 60_000); // 11:01, one elapsed hour after 11:00
+
+      // 11:00 comes round again: an hourly job runs every real hour.
+      expect(offsets('started', 'hourly')).toEqual([0]);
+      expect(scheduler.getTask('hourly').nextRunAt).toEqual(
+        new Date(T0 + HOUR),
+      );
+      await scheduler.stop(0);
+    });
   });
 });
