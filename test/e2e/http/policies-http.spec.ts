@@ -56,6 +56,16 @@ describe('AioClockHttpModule and run policies', () => {
       ).tasks.find((task) => task.name === 'policies.flaky')?.pausedReason,
     ).toBe(reason);
 
+    // The history shows each try.
+    const history = await http
+      .get('/aioclock/tasks/policies.flaky/history')
+      .expect(200);
+    expect(
+      (history.body as { attempt: number; outcome: string }[]).map(
+        (r) => `${r.outcome}#${r.attempt}`,
+      ),
+    ).toEqual(['failed#2', 'failed#1', 'failed#2', 'failed#1']);
+
     const resumed = await http
       .post('/aioclock/tasks/policies.flaky/resume')
       .expect(200);
@@ -72,6 +82,12 @@ describe('AioClockHttpModule and run policies', () => {
       .expect(200);
 
     expect(res.body).toEqual({ name: 'policies.hourly', fired: 3 });
+    const history = await http
+      .get('/aioclock/tasks/policies.hourly/history')
+      .expect(200);
+    expect(
+      (history.body as { catchUp: boolean }[]).map((r) => r.catchUp),
+    ).toEqual([true, true, true]);
     expect(app!.get(PolicyTasks).backfilled).toEqual([
       '2024-03-29T07:00:00.000Z',
       '2024-03-29T08:00:00.000Z',
