@@ -75,7 +75,7 @@ class SystemTimer {
     if (this.unref) this.timeout.unref();
   }
 
-  /** Fires when the target instant has come by `Date.now()`, else waits again. */
+  /** Fires when the target instant has come by `Date.now()` (or the delay has elapsed after a step back), else waits again. */
   wake(): void {
     this.timeout = null;
     if (this.done) return;
@@ -107,7 +107,9 @@ function wakeSystemTimer(timer: SystemTimer): void {
 /**
  * The real clock: `Date.now()`, Node timers and `setImmediate`. Any delay
  * works, including delays beyond Node's 2^31-1 ms limit, and a timer never
- * fires before its target instant by `Date.now()`.
+ * fires before its target instant by `Date.now()` — unless the wall clock
+ * was stepped back meanwhile: then it fires once its delay has elapsed
+ * (`SYSTEM_CLOCK_STEP_TOLERANCE_MS`).
  */
 export class SystemClock extends Clock {
   private readonly unref: boolean;

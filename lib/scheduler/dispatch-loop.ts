@@ -6,7 +6,6 @@ import type {
   RunInstrumentation,
   RunTrace,
 } from '../observability/run-instrumentation';
-import type { Trigger } from '../triggers/trigger';
 import { CoordinatorClaims } from './coordinator-claims';
 import { DispatchWarmUp, type WarmUpTarget } from './dispatch-warm-up';
 import { Fifo } from './fifo';
@@ -17,6 +16,7 @@ import { LateCatchUp } from './late-catch-up';
 import { LoopBudget } from './loop-budget';
 import { OverlapPolicies } from './overlap-policies';
 import { RunContext } from './run-context';
+import { prefetchNextDue } from './prefetch-next-due';
 import { RunList } from './run-list';
 import { RunPolicies } from './run-policies';
 import { PASS_CLOCK_RUNS } from './scheduler.constants';
@@ -31,7 +31,7 @@ import {
   type RunWaiter,
   type TaskState,
 } from './task-state';
-import { NOT_QUEUED, TimerQueue } from './timer-queue';
+import { TimerQueue } from './timer-queue';
 import { WallClockJumps } from './wall-clock-jumps';
 
 /**
@@ -43,7 +43,7 @@ import { WallClockJumps } from './wall-clock-jumps';
  * calls on top. Members without `private` are internal (the helpers' view),
  * not an API.
  */
-export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
+export abstract class DispatchLoop implements SchedulerInternals {
   readonly clock: Clock;
   readonly logger: SchedulerLogger;
   readonly coordinator: Coordinator | undefined;
@@ -74,7 +74,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   private readonly enabled: boolean;
   private timer: TimerHandle | null = null;
   private armedDue = Infinity;
-  private dispatching = false;
+  protected dispatching = false;
   /** The clock reading the current dispatch pass's runs share (see `PASS_CLOCK_RUNS`). */
   private passTime = NaN;
   private passRuns = 0;
@@ -113,38 +113,6 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
 
   // ---------------------------------------------------------- the queue
 
-  /** Puts every task on its schedule (at start); returns how many are timed. */
-  scheduleAll(now: number): number {
-    this.jumps.reset(now);
-    this.dispatching = true;
-    let timed = 0;
-    try {
-      for (const task of this.tasks.values()) {
-        this.schedule(task, now);
-        if (task.kind === 'timed') timed++;
-      }
-    } finally {
-      this.dispatching = false;
-    }
-    return timed;
-  }
-
-  /** Puts a task on its schedule at start (or when added later). */
-  protected schedule(task: TaskState, now: number): void {
-    if (!this.isEnabled(task) || task.exhausted) return;
-    if (task.kind === 'forever') {
-      this.forever.start(task);
-    } else if (task.kind === 'timed') {
-      const due = task.trigger.first(now);
-      if (due === null) {
-        this.exhaust(task);
-        this.maybeFinish(task);
-      } else {
-        this.enqueue(task, due);
-      }
-    }
-  }
-
   /** Queues a task's next due time (and re-arms the timer if it is earlier). */
   enqueue(task: TaskState, due: number): void {
     this.queue.add(task, due);
@@ -157,7 +125,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     this.queue.remove(task);
   }
 
-  private exhaust(task: TaskState): void {
+  protected exhaust(task: TaskState): void {
     task.exhausted = true;
     this.queue.remove(task);
   }
@@ -220,35 +188,11 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
             this.logger.error(taskFailed(items[i].name, error), stackOf(error));
           }
         }
-        this.prefetch(items);
+        prefetchNextDue(items);
       }
     } finally {
       this.dispatching = false;
       this.arm();
-    }
-  }
-
-  /**
-   * Once the runs of a due time have started: asks each trigger for the due
-   * time after the one it just queued, so that a trigger that computes (a
-   * cron expression: tens of µs, more while that code is still cold) does it
-   * now and has it memoised when the next due time comes, instead of making
-   * every run of that due time wait for it. Triggers are shared between tasks
-   * with the same parameters, so this is one call per trigger in a row of
-   * tasks; triggers that count their runs (`receipt`) are never asked ahead.
-   */
-  private prefetch(tasks: readonly TaskState[]): void {
-    let last: Trigger | null = null;
-    for (let i = 0; i < tasks.length; i++) {
-      const { trigger, queuedDue } = tasks[i];
-      if (trigger === last || queuedDue === NOT_QUEUED) continue;
-      last = trigger;
-      if (trigger.receipt !== undefined) continue;
-      try {
-        trigger.next(queuedDue);
-      } catch {
-        // Only a trigger bug can land here; its own call reports it.
-      }
     }
   }
 

@@ -20,6 +20,7 @@ import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
 import { Backfill } from './backfill';
 import { DispatchLoop } from './dispatch-loop';
+import type { WarmUpTarget } from './dispatch-warm-up';
 import { shortestPeriodMs } from './due-jitter';
 import { SchedulerShutdown } from './scheduler-shutdown';
 import type {
@@ -107,7 +108,7 @@ function kindOf(type: string): TaskKind {
  *   overlap policy and its group's concurrency; when the policy drops the run,
  *   the promise rejects with an `AioClockError` and the run counts as skipped.
  */
-export class Scheduler extends DispatchLoop {
+export class Scheduler extends DispatchLoop implements WarmUpTarget {
   /** Every `scheduled`, `started`, `succeeded`, `failed` and `skipped` event. */
   readonly events$: Observable<TaskEvent>;
 
@@ -265,6 +266,38 @@ export class Scheduler extends DispatchLoop {
       logger: this.logger,
       timeZone: this.timeZone,
     });
+  }
+
+  /** Puts every task on its schedule (at start); returns how many are timed. */
+  scheduleAll(now: number): number {
+    this.jumps.reset(now);
+    this.dispatching = true;
+    let timed = 0;
+    try {
+      for (const task of this.tasks.values()) {
+        this.schedule(task, now);
+        if (task.kind === 'timed') timed++;
+      }
+    } finally {
+      this.dispatching = false;
+    }
+    return timed;
+  }
+
+  /** Puts a task on its schedule at start (or when added later). */
+  private schedule(task: TaskState, now: number): void {
+    if (!this.isEnabled(task) || task.exhausted) return;
+    if (task.kind === 'forever') {
+      this.forever.start(task);
+    } else if (task.kind === 'timed') {
+      const due = task.trigger.first(now);
+      if (due === null) {
+        this.exhaust(task);
+        this.maybeFinish(task);
+      } else {
+        this.enqueue(task, due);
+      }
+    }
   }
 
   // ------------------------------------------------------------- registry

@@ -161,4 +161,41 @@ describe('VirtualClock', () => {
     expect(fired).toEqual([10, 20, 30]);
     expect(clock.timestamp()).toBe(t0 + 30);
   });
+
+  it('should step the wall time without moving elapsed time, keeping timers due by elapsed time', async () => {
+    const clock = new VirtualClock(T0);
+    const fired: [number, number][] = [];
+    clock.setTimer(
+      () => fired.push([clock.timestamp() - t0, clock.monotonic() - t0]),
+      1_000,
+    );
+    clock.stepWall(-3_600_000);
+
+    expect(clock.timestamp()).toBe(t0 - 3_600_000);
+    expect(clock.monotonic()).toBe(t0);
+    expect(clock.nextTimerAt()).toEqual(new Date(t0 + 1_000 - 3_600_000));
+    await clock.advance(1_000);
+
+    expect(fired).toEqual([[1_000 - 3_600_000, 1_000]]);
+    await clock.advanceTo(new Date(t0 - 3_000_000));
+    expect(clock.monotonic()).toBe(t0 + 600_000);
+  });
+
+  it('should call onIdle once nobody advances it, and not while advances keep coming', async () => {
+    const clock = new VirtualClock(T0);
+    let idle = 0;
+    clock.onIdle(() => idle++);
+    const cancelled = clock.onIdle(() => idle++);
+    clock.clearTimer(cancelled);
+    // Advances back to back, each within the idle window of the last.
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(1);
+      expect(idle).toBe(0);
+    }
+
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    expect(idle).toBe(1);
+    expect(clock.pendingTimers()).toBe(0);
+  });
 });

@@ -18,6 +18,13 @@ class CountingClock extends ManualClock {
     this.timestamps++;
     return this.at;
   }
+  // Read once per wake-up by the wall-clock step check; counted apart, since
+  // the base Clock's monotonic() would read timestamp().
+  monotonics = 0;
+  override monotonic(): number {
+    this.monotonics++;
+    return this.at;
+  }
   override now(): Date {
     this.dates++;
     return new Date(this.at);
