@@ -83,6 +83,26 @@ class DiscoveredTask implements TaskDefinition {
     return this.metadata.options.enabled;
   }
 
+  get retry(): TaskDefinition['retry'] {
+    return this.metadata.options.retry;
+  }
+
+  get jitter(): number | undefined {
+    return this.metadata.options.jitter;
+  }
+
+  get startAt(): TaskDefinition['startAt'] {
+    return this.metadata.options.startAt;
+  }
+
+  get endAt(): TaskDefinition['endAt'] {
+    return this.metadata.options.endAt;
+  }
+
+  get pauseOnFailure(): number | undefined {
+    return this.metadata.options.pauseOnFailure;
+  }
+
   /**
    * A copy of `like` (same class, same trigger) that does nothing when
    * invoked, for the scheduler's warm-up; copies alternate between the kinds

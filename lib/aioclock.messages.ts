@@ -220,3 +220,58 @@ export const crossSiteRequest = (): string =>
 /** A bad `limit` given to `registry.getHistory`. */
 export const invalidHistoryLimit = (task: string, limit: unknown): string =>
   `getHistory(${JSON.stringify(task)}): invalid limit: ${formatValue(limit)} (expected a number >= 0)`;
+
+// --- run policies (lib/scheduler/run-policies.ts and its helpers) ---
+
+/** Logged (warn) when a failed try will be tried again. */
+export const retryingRun = (
+  task: string,
+  attempt: number,
+  attempts: number,
+  delayMs: number,
+  error: unknown,
+): string =>
+  `Task ${task} failed (attempt ${attempt} of ${attempts}), retrying in ${delayMs} ms: ${describeError(error)}`;
+
+/** Logged when a retry is not made: it would not start before the task's next due time. */
+export const retryPastNextDue = (
+  task: string,
+  attempt: number,
+  attempts: number,
+  retryAt: number,
+  nextDue: number,
+): string =>
+  `Task ${task}: no retry after attempt ${attempt} of ${attempts}: it would start at ${new Date(retryAt).toISOString()}, not before the next due time ${new Date(nextDue).toISOString()}`;
+
+/** `TaskInfo.pausedReason` and the warning logged once when `pauseOnFailure` pauses a task. */
+export const pausedOnFailure = (
+  task: string,
+  failures: number,
+  error: unknown,
+): string =>
+  `Task ${task} paused itself after ${failures} consecutive failed runs (pauseOnFailure); last error: ${describeError(error)}. Resume it to try again`;
+
+/** `jitter` not below the task's period. */
+export const jitterNotBelowPeriod = (periodMs: number): string =>
+  `a number of milliseconds below the task's period (${periodMs} ms)`;
+
+/** `backfill` with a bad range. */
+export const invalidBackfill = (
+  task: string,
+  what: string,
+  value: unknown,
+  expected: string,
+): string =>
+  `${task}: invalid backfill ${what}: ${formatValue(value)} (expected ${expected})`;
+
+/** `backfill` of a range with too many due times. */
+export const backfillTooLong = (task: string, limit: number): string =>
+  `${task}: invalid backfill range: more than ${limit} due times (backfill at most ${limit} at once)`;
+
+/** `backfill` of a task that has no due times to fire (not an every, at, cron or or trigger). */
+export const backfillNotTimed = (task: string, type: string): string =>
+  `${task}: cannot backfill a task with a ${type} trigger (only every, at, cron and or triggers have due times)`;
+
+/** `POST …/tasks/:name/backfill` whose body is not `{ from, to }` as strings. */
+export const backfillBody = (body: unknown): string =>
+  `invalid backfill body: ${formatValue(body)} (expected { "from": "<ISO date>", "to": "<ISO date>" })`;

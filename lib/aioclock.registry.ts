@@ -41,6 +41,23 @@ export class AioClockRegistry {
     return this.orchestrator.scheduler.runTask(name);
   }
 
+  /**
+   * Fires every due time of a task in `[from, to]` (at most 1 000), oldest
+   * first, each after the one before has ended, with `ctx.catchUp === true`,
+   * respecting `overlap` and, under a coordinator, each due time's claim.
+   * @param from first instant (Date or ISO string)
+   * @param to last instant (Date or ISO string), not in the future
+   * @returns how many due times ran (here)
+   * @throws (as a rejection) TaskNotFoundError, or InvalidBackfillError for a bad range
+   */
+  backfill(
+    name: string,
+    from: Date | string,
+    to: Date | string,
+  ): Promise<number> {
+    return this.orchestrator.scheduler.backfill(name, from, to);
+  }
+
   /** Stops firing a task until `resume`; due times that pass meanwhile are skipped. */
   pause(name: string): void {
     this.orchestrator.scheduler.pause(name);

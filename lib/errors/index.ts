@@ -4,3 +4,4 @@ export * from './task-not-found.error';
 export * from './task-timeout.error';
 export * from './task-busy.error';
 export * from './scheduler-stopping.error';
+export * from './invalid-backfill.error';

@@ -1,5 +1,6 @@
 import {
   BadRequestException,
+  Body,
   CanActivate,
   Controller,
   Get,
@@ -15,10 +16,15 @@ import {
   Type,
   UseGuards,
 } from '@nestjs/common';
-import { crossSiteRequest, invalidOption } from '../aioclock.messages';
+import {
+  backfillBody,
+  crossSiteRequest,
+  invalidOption,
+} from '../aioclock.messages';
 import { AioClockRegistry } from '../aioclock.registry';
 import { Clock } from '../clock/clock';
 import { describeValue } from '../errors/describe-error';
+import { InvalidBackfillError } from '../errors/invalid-backfill.error';
 import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
 import { TaskBusyError } from '../errors/task-busy.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
@@ -54,6 +60,13 @@ export interface RunResponse {
   name: string;
   /** What the method returned (`null` for nothing). */
   result: unknown;
+}
+
+/** What `POST {path}/tasks/:name/backfill` returns. */
+export interface BackfillResponse {
+  name: string;
+  /** How many due times ran (see `AioClockRegistry.backfill`). */
+  fired: number;
 }
 
 /** Browsers say where a request comes from; only the page itself (or a non-browser client) may change state. */
@@ -213,6 +226,49 @@ export function createAioClockHttpController(
           },
           HttpStatus.INTERNAL_SERVER_ERROR,
         );
+      }
+    }
+
+    /**
+     * Fires the task's due times in `{ from, to }` (ISO strings), oldest
+     * first; answers once they have run: 200 `{ name, fired }`, 400 with the
+     * reason for a bad body or range, 404, 503 (stopping).
+     */
+    @Post('tasks/:name/backfill')
+    @HttpCode(HttpStatus.OK)
+    async backfill(
+      @Param('name') name: string,
+      @Body() body: unknown,
+      @Headers('sec-fetch-site') fetchSite?: string,
+      @Headers('origin') origin?: string,
+      @Headers('host') host?: string,
+    ): Promise<BackfillResponse> {
+      refuseCrossSite(fetchSite, origin, host);
+      this.find(name);
+      const range = body as { from?: unknown; to?: unknown } | null;
+      if (
+        typeof range !== 'object' ||
+        range === null ||
+        typeof range.from !== 'string' ||
+        typeof range.to !== 'string'
+      )
+        throw new BadRequestException(backfillBody(body));
+      try {
+        return {
+          name,
+          fired: await this.registry.backfill(name, range.from, range.to),
+        };
+      } catch (error) {
+        if (error instanceof InvalidBackfillError && error.taskName === name)
+          throw new BadRequestException(error.message);
+        if (error instanceof TaskNotFoundError)
+          throw new NotFoundException(error.message);
+        if (error instanceof SchedulerStoppingError)
+          throw new HttpException(
+            error.message,
+            HttpStatus.SERVICE_UNAVAILABLE,
+          );
+        throw error;
       }
     }
 

@@ -192,6 +192,13 @@ ${CHARTS_SCRIPT}
     badge.setAttribute('data-field', 'state');
     stateCell.appendChild(badge);
     if (task.paused && st !== 'paused') stateCell.appendChild(el('div', 'trigger', 'paused'));
+    if (task.pausedReason) {
+      // pauseOnFailure paused it: say why (the tooltip holds the whole reason).
+      var why = el('div', 'trigger', 'paused after failures');
+      why.setAttribute('data-field', 'pausedReason');
+      why.title = task.pausedReason;
+      stateCell.appendChild(why);
+    }
     tr.appendChild(stateCell);
 
     tr.appendChild(when(task.nextRunAt, now));

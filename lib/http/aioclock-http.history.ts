@@ -32,6 +32,10 @@ export interface RunRecord {
   timedOut?: true;
   /** For `skipped`: why. */
   reason?: string;
+  /** For a task with `retry`: which try, from 1. */
+  attempt?: number;
+  /** A run of a passed due time (`backfill`). */
+  catchUp?: true;
 }
 
 /** What the history knows about one task. */
@@ -132,6 +136,8 @@ export class AioClockRunHistory implements OnModuleInit, OnApplicationShutdown {
         }
         if (event.type === 'skipped' && event.reason !== undefined)
           entry.reason = event.reason;
+        if (event.attempt !== undefined) entry.attempt = event.attempt;
+        if (event.catchUp === true) entry.catchUp = true;
         this.push(event.name, entry);
         return;
       }

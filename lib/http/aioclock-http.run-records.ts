@@ -19,7 +19,7 @@ export interface HistoryRecord {
 
 /**
  * The in-memory history of one task as history records, newest first.
- * Without run policies every run is attempt 1 and nothing is caught up.
+ * A run without a retry policy is attempt 1; only backfilled runs are caught up.
  * @param task the task's name
  * @param history what `AioClockRunHistory.of` returned
  * @param replica this process's replica id
@@ -45,8 +45,8 @@ export function toHistoryRecords(
       finishedAt: run.outcome === 'skipped' ? null : run.at,
       outcome: run.timedOut === true ? 'timedOut' : run.outcome,
       replica,
-      attempt: 1,
-      catchUp: false,
+      attempt: run.attempt ?? 1,
+      catchUp: run.catchUp === true,
     };
     if (run.error !== undefined) record.error = run.error;
     records.push(record);

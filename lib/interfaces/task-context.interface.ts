@@ -20,4 +20,8 @@ export interface TaskContext {
   signal: AbortSignal;
   /** The id of the replica running this run (the coordinator's `replicaId`, else `<hostname>:<pid>`). */
   replica: string;
+  /** Which try for this due time this is, from 1 (see `TaskOptions.retry`). */
+  attempt: number;
+  /** `true` for a run of a due time that had passed (`registry.backfill`). */
+  catchUp: boolean;
 }

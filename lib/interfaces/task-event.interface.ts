@@ -15,4 +15,8 @@ export interface TaskEvent {
   error?: unknown;
   /** For `skipped`: why the due time was not run. */
   reason?: string;
+  /** For `started`, `succeeded`, `failed` of a task with `retry`: which try, from 1. */
+  attempt?: number;
+  /** For a run of a passed due time (`backfill`): `true`. */
+  catchUp?: boolean;
 }

@@ -15,6 +15,8 @@ export interface TaskInfo {
   finished: boolean;
   /** Paused by the registry, itself or through its group. */
   paused: boolean;
+  /** Why the task paused itself (`pauseOnFailure`); absent otherwise. */
+  pausedReason?: string;
   /** `false` when the task, its group or the module is disabled. */
   enabled: boolean;
   /**

@@ -2,6 +2,26 @@
 export type OverlapPolicy =
   'skip' | 'bufferOne' | 'bufferAll' | 'cancelOther' | 'allow';
 
+/** How long a failed run waits before it is tried again. */
+export interface RetryBackoffOptions {
+  /** `fixed`: `delayMs` every time; `exponential`: `delayMs`, then doubling. */
+  type: 'fixed' | 'exponential';
+  /** ms before the first retry (>= 0). */
+  delayMs: number;
+  /** ms no delay exceeds. @default none */
+  maxDelayMs?: number;
+  /** 0–1: each delay is shortened by up to this fraction, the same on every replica. @default 0 */
+  jitter?: number;
+}
+
+/** Tries a failed or timed-out run again, for the same due time. */
+export interface RetryOptions {
+  /** Tries in all, the first included (an integer >= 1). @default 1 */
+  attempts: number;
+  /** @default no delay */
+  backoff?: RetryBackoffOptions;
+}
+
 /** Options every trigger decorator takes as its last argument. */
 export interface TaskOptions {
   /** Unique task name. @default 'Class.method' */
@@ -12,4 +32,14 @@ export interface TaskOptions {
   overlap?: OverlapPolicy;
   /** `false` lists the task but never fires it. @default true */
   enabled?: boolean;
+  /** Try a failed run again for the same due time, never at or after the task's next due time. @default one attempt */
+  retry?: RetryOptions;
+  /** ms: each due time starts up to this much later, by an offset derived from (name, due time). @default 0 */
+  jitter?: number;
+  /** Due times before this instant do not exist. @default none */
+  startAt?: Date | string;
+  /** Due times after this instant do not exist; past it the task is finished. @default none */
+  endAt?: Date | string;
+  /** Pause the task after this many consecutive failed runs (after retries). @default never */
+  pauseOnFailure?: number;
 }

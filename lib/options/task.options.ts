@@ -3,14 +3,22 @@ import {
   DEFAULT_OVERLAP,
   OVERLAP_POLICIES,
 } from '../aioclock.constants';
+import { invalidOption } from '../aioclock.messages';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
-import type { TaskOptions } from '../interfaces/task-options.interface';
+import type {
+  RetryBackoffOptions,
+  RetryOptions,
+  TaskOptions,
+} from '../interfaces/task-options.interface';
 import {
   boolean,
   checkOptions,
   nonEmptyString,
+  nonNegativeMs,
   oneOf,
+  positiveInteger,
   positiveMs,
+  type OptionCheck,
   type OptionTable,
 } from './option-rules';
 
@@ -23,6 +31,78 @@ export const TASK_OPTION_DEFAULTS = {
   enabled: DEFAULT_ENABLED,
 } as const;
 
+/** Epoch ms of a `startAt` / `endAt` value, NaN when it is no valid Date or date string. */
+export function dateOptionMs(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'string' && value.trim() !== '')
+    return Date.parse(value);
+  return NaN;
+}
+
+const dateLike: OptionCheck = (value) =>
+  Number.isFinite(dateOptionMs(value))
+    ? undefined
+    : "a valid Date or ISO 8601 string, e.g. '2025-01-01T00:00:00Z'";
+
+const endAtRule: OptionCheck = (value, options) => {
+  const wrong = dateLike(value, options);
+  if (wrong !== undefined) return wrong;
+  const start = dateOptionMs(options.startAt);
+  return dateOptionMs(value) < start
+    ? `an instant at or after startAt (${new Date(start).toISOString()})`
+    : undefined;
+};
+
+const plainObject =
+  (example: string): OptionCheck =>
+  (value) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? undefined
+      : `an object like ${example}`;
+
+const fraction: OptionCheck = (value) =>
+  typeof value === 'number' && value >= 0 && value <= 1
+    ? undefined
+    : 'a number from 0 to 1';
+
+const taskError = (message: string, option: string, value: unknown) =>
+  new InvalidTriggerError(message, option, value);
+
+/** Nested tables name their keys with the path, e.g. `retry.attempts`. */
+const nested =
+  (prefix: string) =>
+  (owner: string, option: string, value: unknown, expected: string) =>
+    invalidOption(owner, `${prefix}.${option}`, value, expected);
+
+/** The rules of `TaskOptions.retry`. */
+export const RETRY_OPTION_TABLE: OptionTable<RetryOptions> = {
+  rules: {
+    attempts: positiveInteger,
+    backoff: plainObject("{ type: 'fixed', delayMs: 1000 }"),
+  },
+  required: ['attempts'],
+  error: taskError,
+  invalid: nested('retry'),
+};
+
+/** The rules of `TaskOptions.retry.backoff`. */
+export const BACKOFF_OPTION_TABLE: OptionTable<RetryBackoffOptions> = {
+  rules: {
+    type: oneOf(['fixed', 'exponential']),
+    delayMs: nonNegativeMs,
+    maxDelayMs: (value, options) =>
+      nonNegativeMs(value, options) ??
+      (typeof options.delayMs === 'number' &&
+      (value as number) < options.delayMs
+        ? `a number of milliseconds >= delayMs (${options.delayMs})`
+        : undefined),
+    jitter: fraction,
+  },
+  required: ['type', 'delayMs'],
+  error: taskError,
+  invalid: nested('retry.backoff'),
+};
+
 /** The rules of `TaskOptions`. */
 export const TASK_OPTION_TABLE: OptionTable<TaskOptions> = {
   rules: {
@@ -30,9 +110,13 @@ export const TASK_OPTION_TABLE: OptionTable<TaskOptions> = {
     timeout: positiveMs,
     overlap: oneOf(OVERLAP_POLICIES),
     enabled: boolean,
+    retry: plainObject('{ attempts: 3 }'),
+    jitter: nonNegativeMs,
+    startAt: dateLike,
+    endAt: endAtRule,
+    pauseOnFailure: positiveInteger,
   },
-  error: (message, option, value) =>
-    new InvalidTriggerError(message, option, value),
+  error: taskError,
 };
 
 /**
@@ -45,4 +129,8 @@ export function validateTaskOptions(
   options: TaskOptions | undefined,
 ): void {
   checkOptions(task, options, TASK_OPTION_TABLE);
+  const retry = options?.retry;
+  if (retry === undefined) return;
+  checkOptions(task, retry, RETRY_OPTION_TABLE);
+  checkOptions(task, retry.backoff, BACKOFF_OPTION_TABLE);
 }

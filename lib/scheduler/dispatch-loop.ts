@@ -21,6 +21,7 @@ import { OverlapPolicies } from './overlap-policies';
 import { RunContext } from './run-context';
 import { prefetchNextDue } from './prefetch-next-due';
 import { RunList } from './run-list';
+import { RunPolicies } from './run-policies';
 import { PASS_CLOCK_RUNS } from './scheduler.constants';
 import { isThenable, stackOf } from './run-outcome';
 import type { SchedulerInternals, SchedulerPhase } from './scheduler-internals';
@@ -73,6 +74,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
   private readonly overlap = new OverlapPolicies(this);
   private readonly groupSlots = new GroupAdmission(this);
   private readonly late = new LateCatchUp(this);
+  readonly runPolicies: RunPolicies = new RunPolicies(this);
   /** Wall-clock steps noticed on wake-ups. */
   protected readonly jumps = new WallClockJumps(this);
 
@@ -229,6 +231,13 @@ export abstract class DispatchLoop implements SchedulerInternals {
     else if (!task.exhausted) this.enqueue(task, next);
 
     if (paused) this.skip(task, fire, skipReasons.paused);
+    else if (task.policies !== null && task.policies.jitterMs > 0)
+      this.runPolicies.startJittered(
+        task,
+        fire,
+        next === null ? null : next - fire,
+        receipt,
+      );
     else if (task.claim !== null)
       this.claims.claim(
         task,
@@ -250,11 +259,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
   }
 
   /** A requested run (`runTask`): overlap policy, then group admission; `waiter` settles it. */
-  protected runRequested(
-    task: TaskState,
-    due: number,
-    waiter: RunWaiter,
-  ): void {
+  runRequested(task: TaskState, due: number, waiter: RunWaiter): void {
     if (!task.busy || task.overlap === 'allow')
       this.takeGroupSlot(task, due, waiter, undefined);
     else this.overlap.whenBusy(task, due, waiter, undefined);
@@ -306,12 +311,17 @@ export abstract class DispatchLoop implements SchedulerInternals {
       now,
       this.replicaId,
     );
+    if (waiter !== null && waiter.attempt !== undefined) {
+      context.attempt = waiter.attempt;
+      context.catchUp = waiter.catchUp === true;
+    }
     // cancelOther aborts the run in flight, even from inside its synchronous part.
     const cancellable =
       task.overlap === 'cancelOther'
         ? (task.current = new Run(task, context, waiter, due))
         : null;
-    if (this.events.observed) this.events.emit('started', task, due);
+    if (this.events.observed)
+      this.events.emit('started', task, due, undefined, undefined, context);
     let result: unknown;
     let trace: RunTrace | null = null;
     try {
@@ -323,7 +333,10 @@ export abstract class DispatchLoop implements SchedulerInternals {
           group.name,
           due,
           now,
-          waiter !== null,
+          // a retry or a backfill run carries a waiter, but nobody called for it
+          waiter !== null && waiter.attempt === undefined,
+          context.attempt,
+          context.catchUp,
         );
         const traced = trace;
         result = traced.run(() => task.def.invoke(context));
@@ -467,10 +480,12 @@ export abstract class DispatchLoop implements SchedulerInternals {
       'succeeded',
       undefined,
     );
+    if (task.policies !== null) this.runPolicies.succeeded(task);
     try {
       // The waiter first: nothing reported after it can leave it hanging.
       if (waiter !== null) waiter.resolve(value);
-      if (this.events.observed) this.events.emit('succeeded', task, due);
+      if (this.events.observed)
+        this.events.emit('succeeded', task, due, undefined, undefined, waiter);
     } catch (error) {
       // An observer threw: the schedule must go on regardless.
       this.reportError(error);
@@ -501,12 +516,20 @@ export abstract class DispatchLoop implements SchedulerInternals {
           : 'failed',
       errorText(error),
     );
+    // A retry is scheduled: it logs this try's failure and keeps the waiter.
+    const retrying =
+      task.policies !== null &&
+      this.runPolicies.failed(task, due, waiter, cancelled === true, error);
     try {
       // The waiter first: nothing reported after it can leave it hanging.
-      if (waiter !== null) waiter.reject(error);
-      if (cancelled === true) this.logger.warn(taskFailed(task.name, error));
+      if (waiter !== null && !retrying) waiter.reject(error);
+      if (retrying) {
+        // logged by the retry policy
+      } else if (cancelled === true)
+        this.logger.warn(taskFailed(task.name, error));
       else this.logger.error(taskFailed(task.name, error), stackOf(error));
-      if (this.events.observed) this.events.emit('failed', task, due, error);
+      if (this.events.observed)
+        this.events.emit('failed', task, due, error, undefined, waiter);
     } catch (thrown) {
       // A logger or an observer threw: the schedule must go on regardless.
       this.reportError(thrown);
@@ -565,7 +588,8 @@ export abstract class DispatchLoop implements SchedulerInternals {
       task.running === 0 &&
       task.waiting === 0 &&
       (task.claim === null || task.claim.pending === 0) &&
-      (task.buffer === null || task.buffer.length === 0)
+      (task.buffer === null || task.buffer.length === 0) &&
+      (task.policies === null || task.policies.idle)
     ) {
       task.finished = true;
     }

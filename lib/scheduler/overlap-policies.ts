@@ -13,7 +13,7 @@ import {
 
 type OverlapPoliciesHost = Pick<
   SchedulerInternals,
-  'budget' | 'skip' | 'takeGroupSlot' | 'clock' | 'failRun'
+  'budget' | 'skip' | 'takeGroupSlot' | 'clock' | 'failRun' | 'runPolicies'
 >;
 
 /**
@@ -119,6 +119,9 @@ export class OverlapPolicies {
       current.cancelled = true;
       current.context.abort(new AioClockError(runCancelled(task.name)));
       this.armGrace(current);
+    } else if (task.policies !== null) {
+      // A failed run waiting for its retry is the one replaced.
+      this.host.runPolicies.dropRetry(task);
     }
   }
 

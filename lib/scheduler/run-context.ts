@@ -10,6 +10,10 @@ export class RunContext implements TaskContext {
   private scheduled: Date | undefined;
   private started: Date | undefined;
   private controller: AbortController | undefined;
+  /** Which try for this due time, from 1; set by the retry policy. */
+  attempt = 1;
+  /** A run of a passed due time (backfill). */
+  catchUp = false;
 
   /**
    * @param name the task's name
@@ -37,16 +41,15 @@ export class RunContext implements TaskContext {
   }
 
   /** What `JSON.stringify` shows: the fields, dates included (they are getters, which it would skip). */
-  toJSON(): Pick<
-    TaskContext,
-    'name' | 'group' | 'scheduledAt' | 'startedAt' | 'replica'
-  > {
+  toJSON(): Omit<TaskContext, 'signal'> {
     return {
       name: this.name,
       group: this.group,
       scheduledAt: this.scheduledAt,
       startedAt: this.startedAt,
       replica: this.replica,
+      attempt: this.attempt,
+      catchUp: this.catchUp,
     };
   }
 

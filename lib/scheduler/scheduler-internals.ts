@@ -5,6 +5,7 @@ import type { ForeverLoop } from './forever-loop';
 import type { RunInstrumentation } from '../observability/run-instrumentation';
 import type { LoopBudget } from './loop-budget';
 import type { RunList } from './run-list';
+import type { RunPolicies } from './run-policies';
 import type { TaskDefinition, SchedulerLogger } from './task-definition';
 import type { TaskEvents } from './task-events';
 import type { GroupState, Run, RunWaiter, TaskState } from './task-state';
@@ -39,6 +40,7 @@ export interface SchedulerInternals {
   readonly budget: LoopBudget;
   readonly forever: ForeverLoop;
   readonly claims: CoordinatorClaims;
+  readonly runPolicies: RunPolicies;
 
   /** The task, its group and the scheduler all allow it to fire. */
   isEnabled(task: TaskState): boolean;
@@ -48,6 +50,8 @@ export interface SchedulerInternals {
   unqueue(task: TaskState): void;
   /** A scheduled run is due: through the overlap policy, then group admission. */
   runScheduled(task: TaskState, due: number, receipt: unknown): void;
+  /** A requested run (`runTask`, `backfill`): overlap policy, then group admission; `waiter` settles it. */
+  runRequested(task: TaskState, due: number, waiter: RunWaiter): void;
   /** Starts a run now if its group has a free slot, else queues it for one. */
   takeGroupSlot(
     task: TaskState,

@@ -1,5 +1,11 @@
 import type { Observable } from 'rxjs';
-import { groupNotFound, inTask, taskNameTaken } from '../aioclock.messages';
+import {
+  groupNotFound,
+  inTask,
+  invalidOption,
+  jitterNotBelowPeriod,
+  taskNameTaken,
+} from '../aioclock.messages';
 import type { Clock } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
 import { AioClockError } from '../errors/aioclock.error';
@@ -12,14 +18,18 @@ import { instrumentRuns } from '../observability/instrument-runs';
 import type { OpenTelemetryMode } from '../observability/observability.constants';
 import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
+import { Backfill } from './backfill';
 import { DispatchLoop } from './dispatch-loop';
 import type { WarmUpTarget } from './dispatch-warm-up';
+import { shortestPeriodMs } from './due-jitter';
 import { SchedulerShutdown } from './scheduler-shutdown';
 import type {
   GroupDefinition,
   SchedulerLogger,
   TaskDefinition,
 } from './task-definition';
+import { RunWindow } from './run-window';
+import { TaskPolicies, windowOf } from './task-policies';
 import { taskSnapshot } from './task-snapshot';
 import type { RunRecord } from '../interfaces/run-record.interface';
 import { ClaimState, GroupState, type TaskKind, TaskState } from './task-state';
@@ -106,6 +116,7 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
   private readonly timeZone: string;
   private readonly openTelemetry: OpenTelemetryMode;
   private readonly shutdown = new SchedulerShutdown(this);
+  private readonly backfiller = new Backfill(this);
   private startPromise: Promise<void> | null = null;
 
   /** @param options clock, logger, default zone, `enabled`, coordinator */
@@ -149,8 +160,15 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
         : inTask(def.name, error.message);
       throw new InvalidTriggerError(message, error.parameter, error.value);
     }
+    const kind = kindOf(def.trigger.type);
+    const window = kind === 'timed' ? windowOf(def) : null;
+    if (window !== null)
+      trigger = new RunWindow(trigger, window.start, window.end);
+    if (def.jitter !== undefined && def.jitter > 0)
+      this.checkJitter(def, def.jitter);
     const group = this.groupState(def.group);
-    const task = new TaskState(def, group, trigger, kindOf(def.trigger.type));
+    const task = new TaskState(def, group, trigger, kind);
+    task.policies = TaskPolicies.of(def);
     if (
       this.coordinator !== undefined &&
       task.kind === 'timed' &&
@@ -160,6 +178,21 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     this.tasks.set(def.name, task);
     group.tasks.push(task);
     if (this.phase === 'running') this.schedule(task, this.clock.timestamp());
+  }
+
+  /** `jitter` must stay below the task's period, or a jittered run could start after the next due time. */
+  private checkJitter(def: TaskDefinition, jitter: number): void {
+    const period = shortestPeriodMs(
+      def.trigger,
+      () => createTrigger(def.trigger, { timeZone: this.timeZone }),
+      this.clock.timestamp(),
+    );
+    if (period !== null && jitter >= period)
+      throw new InvalidTriggerError(
+        invalidOption(def.name, 'jitter', jitter, jitterNotBelowPeriod(period)),
+        'jitter',
+        jitter,
+      );
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -212,6 +245,7 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
    * @param graceMs how long to wait, in all, before aborting what still runs
    */
   stop(graceMs: number): Promise<void> {
+    if (this.phase !== 'stopped') this.runPolicies.stop();
     return this.shutdown.stop(graceMs);
   }
 
@@ -286,6 +320,35 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     );
   }
 
+  /**
+   * Fires each due time of a task in `[from, to]` (at most 1 000), oldest
+   * first, each once the one before has ended, with `ctx.catchUp === true`,
+   * through its overlap policy and (under a coordinator) its claim. The range
+   * is checked before anything runs (see `backfill.ts`).
+   * @param from first instant, a Date or ISO string
+   * @param to last instant, not in the future
+   * @returns how many due times ran on this replica
+   * @throws (as a rejection) TaskNotFoundError, InvalidBackfillError, SchedulerStoppingError
+   */
+  backfill(name: string, from: unknown, to: unknown): Promise<number> {
+    const task = this.tasks.get(name);
+    if (task === undefined) return Promise.reject(new TaskNotFoundError(name));
+    if (this.phase !== 'running' && this.phase !== 'starting')
+      return Promise.reject(new SchedulerStoppingError(name));
+    let dues: number[];
+    try {
+      dues = this.backfiller.dueTimes(task, from, to, () =>
+        createTrigger(task.def.trigger, {
+          timeZone: this.timeZone,
+          alignToEpoch: this.coordinator?.alignsToEpoch === true,
+        }),
+      );
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.backfiller.fire(task, dues);
+  }
+
   /** Pauses a task: its due times pass without runs (counted as skipped). @throws TaskNotFoundError */
   pause(name: string): void {
     const task = this.taskState(name);
@@ -297,6 +360,7 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
   resume(name: string): void {
     const task = this.taskState(name);
     task.paused = false;
+    this.runPolicies.resumed(task);
     this.forever.arm(task);
   }
 

@@ -1,9 +1,19 @@
 import type { TaskContext } from '../interfaces/task-context.interface';
-import type { OverlapPolicy } from '../interfaces/task-options.interface';
+import type {
+  OverlapPolicy,
+  TaskOptions,
+} from '../interfaces/task-options.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 
-/** Everything the scheduler needs to run one task; built by the explorer. */
-export interface TaskDefinition {
+/**
+ * Everything the scheduler needs to run one task; built by the explorer. The
+ * run policies (`retry`, `jitter`, `startAt`, `endAt`, `pauseOnFailure`) are
+ * the validated `TaskOptions` as given.
+ */
+export interface TaskDefinition extends Pick<
+  TaskOptions,
+  'retry' | 'jitter' | 'startAt' | 'endAt' | 'pauseOnFailure'
+> {
   /** Unique name, `Class.method` unless renamed. */
   name: string;
   /** Group name; must have been added with `Scheduler.addGroup` or gets defaults. */

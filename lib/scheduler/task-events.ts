@@ -33,6 +33,7 @@ export class TaskEvents {
    * @param due the due time it concerns, epoch ms
    * @param error a failure's cause
    * @param reason a skip's reason
+   * @param run the run's context or waiter: its `attempt` (shown for a task with `retry`) and `catchUp`
    */
   emit(
     type: TaskEventType,
@@ -40,6 +41,7 @@ export class TaskEvents {
     due: number,
     error?: unknown,
     reason?: string,
+    run?: { readonly attempt?: number; readonly catchUp?: boolean } | null,
   ): void {
     const event: TaskEvent = {
       type,
@@ -50,6 +52,11 @@ export class TaskEvents {
     };
     if (type === 'failed') event.error = error;
     if (reason !== undefined) event.reason = reason;
+    if (type !== 'scheduled' && type !== 'skipped') {
+      const attempt = run?.attempt ?? 1;
+      if (attempt > 1 || task.policies?.retry != null) event.attempt = attempt;
+      if (run?.catchUp === true) event.catchUp = true;
+    }
     this.subject.next(event);
   }
 }

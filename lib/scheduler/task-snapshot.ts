@@ -15,7 +15,7 @@ export function taskSnapshot(
   enabled: boolean,
   owner: string | null,
 ): TaskInfo {
-  return {
+  const info: TaskInfo = {
     name: task.name,
     group: task.group.name,
     trigger: copySpec(task.def.trigger),
@@ -33,6 +33,9 @@ export function taskSnapshot(
     enabled,
     owner,
   };
+  const pausedReason = task.policies?.pause?.reason;
+  if (task.paused && pausedReason != null) info.pausedReason = pausedReason;
+  return info;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { RunTrace } from '../observability/run-instrumentation';
 import type { Trigger } from '../triggers/trigger';
 import { Fifo } from './fifo';
 import type { RunContext } from './run-context';
+import type { TaskPolicies } from './task-policies';
 import type { GroupDefinition, TaskDefinition } from './task-definition';
 import { NOT_QUEUED, type Queueable } from './timer-queue';
 
@@ -15,6 +16,10 @@ export type TaskKind = 'timed' | 'forever' | 'startup' | 'shutdown';
 export interface RunWaiter {
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** A retry's try number, for `ctx.attempt` (run policies). @default 1 */
+  readonly attempt?: number;
+  /** A run of a passed due time (`backfill`), for `ctx.catchUp`. @default false */
+  readonly catchUp?: boolean;
 }
 
 /** A run accepted but not started yet: waiting in its task's buffer or for a group slot. */
@@ -153,6 +158,8 @@ export class TaskState implements Queueable {
   paused = false;
   /** `forever` tasks only. */
   readonly forever: ForeverState | null;
+  /** Its run policies (retry, jitter, pauseOnFailure); `null` for most tasks. */
+  policies: TaskPolicies | null = null;
   /** Its overlap policy; read on every run, so kept here, not behind the definition's getters. */
   readonly overlap: OverlapPolicy;
 

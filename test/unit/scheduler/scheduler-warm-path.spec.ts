@@ -228,6 +228,8 @@ describe('RunContext', () => {
       scheduledAt: at,
       startedAt: at,
       replica: `${hostname()}:${process.pid}`,
+      attempt: 1,
+      catchUp: false,
     });
     await scheduler.stop(0);
   });

@@ -1,0 +1,38 @@
+import { pausedOnFailure } from '../aioclock.messages';
+
+/**
+ * `pauseOnFailure: n`, per task that has it: counts consecutive runs that
+ * failed for good (after their retries; runs the scheduler cancelled do not
+ * count) and says when the task must pause itself. `resume` starts afresh.
+ */
+export class PauseOnFailure {
+  /** Failed runs in a row. */
+  private consecutive = 0;
+  /** Why the task paused itself; `null` while it has not. */
+  reason: string | null = null;
+
+  /** @param limit the option's value, an integer >= 1 */
+  constructor(readonly limit: number) {}
+
+  /**
+   * A run failed for good.
+   * @returns the reason to pause now (once), else `null`
+   */
+  failed(task: string, error: unknown): string | null {
+    this.consecutive++;
+    if (this.consecutive < this.limit || this.reason !== null) return null;
+    this.reason = pausedOnFailure(task, this.consecutive, error);
+    return this.reason;
+  }
+
+  /** A run succeeded: the streak is broken. */
+  succeeded(): void {
+    this.consecutive = 0;
+  }
+
+  /** The task was resumed: count from zero, no reason any more. */
+  resumed(): void {
+    this.consecutive = 0;
+    this.reason = null;
+  }
+}

@@ -1,0 +1,67 @@
+import type { Trigger } from '../triggers/trigger';
+
+/**
+ * `startAt` / `endAt`: wraps a task's trigger so that due times outside the
+ * inclusive window `[start, end]` do not exist. The schedule itself is the
+ * trigger's (an `@Every` keeps its grid from the scheduler's start); the
+ * wrapper only drops what falls outside, so past `end` the trigger answers
+ * `null` and the task is finished. Built once per task that has a window.
+ */
+export class RunWindow implements Trigger {
+  readonly receipt?: (due: number) => unknown;
+  readonly giveBack?: (receipt: unknown) => void;
+  readonly lastAtOrBefore?: (
+    from: number,
+    now: number,
+  ) => { due: number; passed: number };
+
+  /**
+   * @param inner the task's own trigger
+   * @param start epoch ms of the first instant allowed (-Infinity: none)
+   * @param end epoch ms of the last instant allowed (Infinity: none)
+   */
+  constructor(
+    private readonly inner: Trigger,
+    readonly start: number,
+    readonly end: number,
+  ) {
+    // An `or` that counts its members' runs keeps counting through us.
+    if (inner.receipt !== undefined) {
+      this.receipt = (due) => inner.receipt!(due);
+      this.giveBack = (receipt) => inner.giveBack?.(receipt);
+    }
+    // The late catch-up's arithmetic jump, stopped at `end`.
+    if (inner.lastAtOrBefore !== undefined) {
+      const jump = inner.lastAtOrBefore.bind(inner);
+      this.lastAtOrBefore = (from, now) => jump(from, Math.min(now, end));
+    }
+  }
+
+  /** Whether a due time lies in the window. */
+  contains(due: number): boolean {
+    return due >= this.start && due <= this.end;
+  }
+
+  first(now: number): number | null {
+    return this.clip(this.inner.first(now));
+  }
+
+  next(previous: number): number | null {
+    return this.clip(this.inner.next(previous));
+  }
+
+  /** Skips due times before `start` (jumping arithmetically where the trigger can), ends past `end`. */
+  private clip(due: number | null): number | null {
+    const inner = this.inner;
+    if (
+      due !== null &&
+      due < this.start &&
+      inner.lastAtOrBefore !== undefined
+    ) {
+      // An @Every started long before startAt: jump close, then step.
+      due = inner.lastAtOrBefore(due, this.start).due;
+    }
+    while (due !== null && due < this.start) due = inner.next(due);
+    return due === null || due > this.end ? null : due;
+  }
+}
