@@ -11,10 +11,12 @@ export interface DeclaredTask {
 
 /**
  * A claim's answer: `true` run it here; `false` another replica runs it (or
- * the task has made its runs); `'busy'` nobody runs it, because a run of the
+ * the task has made its runs); `'notOwner'` another member owns the task, as
+ * decided locally without asking the backend (so it says nothing about the
+ * backend being reachable); `'busy'` nobody runs it, because a run of the
  * task is still in flight on another replica (cluster-wide overlap).
  */
-export type ClaimAnswer = boolean | 'busy';
+export type ClaimAnswer = boolean | 'notOwner' | 'busy';
 
 /**
  * Decides which replica runs a due run. The scheduler asks before every

@@ -256,7 +256,7 @@ export class RedisCoordinator implements Coordinator {
   ): Promise<ClaimAnswer> {
     const owner = this.membership.ownerOf(task);
     if (owner !== undefined && owner !== this.replicaId)
-      return Promise.resolve(false);
+      return Promise.resolve('notOwner');
     const declared = this.declared.get(task);
     const overlap = declared?.overlap ?? 'allow';
     return this.batch

@@ -58,7 +58,7 @@ export class CoordinatorClaims {
           ? this.claimWon(task, due, receipt)
           : won === 'busy'
             ? this.claimBusy(task, due, receipt)
-            : this.claimLost(task, due),
+            : this.claimLost(task, due, won !== 'notOwner'),
       (error: unknown) => this.claimFailed(task, due, receipt, error),
     );
   }
@@ -85,9 +85,10 @@ export class CoordinatorClaims {
   }
 
   /** Another replica runs it: it stays counted. */
-  private claimLost(task: TaskState, due: number): void {
+  private claimLost(task: TaskState, due: number, asked: boolean): void {
     if (!this.answered(task)) return;
-    this.coordinatorAnswered();
+    // A local "another member owns it" says nothing about the backend.
+    if (asked) this.coordinatorAnswered();
     this.host.skip(task, due, skipReasons.claimed);
     this.host.maybeFinish(task);
   }

@@ -95,7 +95,9 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     await eventually(() => a.ownerOf('Jobs.task0') === b.ownerOf('Jobs.task0'));
     const owner = a.ownerOf('Jobs.task0') === 'a' ? a : b;
     const other = owner === a ? b : a;
-    await expect(other.claim('Jobs.task0', 1_000, 1_000)).resolves.toBe(false);
+    await expect(other.claim('Jobs.task0', 1_000, 1_000)).resolves.toBe(
+      'notOwner',
+    );
     // The non-owner did not even write the fence.
     expect(await admin.exists(owner.claimKey('Jobs.task0', 1_000))).toBe(0);
     await expect(owner.claim('Jobs.task0', 1_000, 1_000)).resolves.toBe(true);
