@@ -237,3 +237,7 @@ export const httpUnprotected = (path: string): string =>
 /** A state-changing request a browser sent from another site (cross-site request forgery). */
 export const crossSiteRequest = (): string =>
   'Cross-site requests cannot run, pause or resume tasks; send them from the dashboard or from a non-browser client';
+
+/** A bad `limit` given to `registry.getHistory`. */
+export const invalidHistoryLimit = (task: string, limit: unknown): string =>
+  `getHistory(${JSON.stringify(task)}): invalid limit: ${formatValue(limit)} (expected a number >= 0)`;

@@ -3,6 +3,12 @@ import type { Observable } from 'rxjs';
 import { AioClockOrchestrator } from './aioclock.orchestrator';
 import type { TaskEvent } from './interfaces/task-event.interface';
 import type { TaskInfo } from './interfaces/task-info.interface';
+import type {
+  HistoryQuery,
+  RunRecord,
+} from './interfaces/run-record.interface';
+import { AioClockError } from './errors/aioclock.error';
+import { invalidHistoryLimit } from './aioclock.messages';
 
 /**
  * The public runtime API: list tasks, run one now, pause and resume tasks or
@@ -52,6 +58,27 @@ export class AioClockRegistry {
   /** Resumes every task of a group. */
   resumeGroup(group: string): void {
     this.orchestrator.scheduler.resumeGroup(group);
+  }
+
+  /**
+   * A task's last runs (and skipped due times), newest first: cluster-wide
+   * from a durable coordinator's store (`history.keep` per task), else this
+   * process's last 100.
+   * @param name the task's name
+   * @param query `limit`: how many at most
+   * @throws TaskNotFoundError
+   */
+  getHistory(name: string, query: HistoryQuery = {}): Promise<RunRecord[]> {
+    const limit = query.limit ?? Infinity;
+    if (typeof limit !== 'number' || Number.isNaN(limit) || limit < 0)
+      return Promise.reject(
+        new AioClockError(invalidHistoryLimit(name, limit)),
+      );
+    try {
+      return this.orchestrator.scheduler.getHistory(name, limit);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Every `scheduled`, `started`, `succeeded`, `failed` and `skipped` event. */

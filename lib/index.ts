@@ -30,6 +30,12 @@ export type * from './interfaces/group-options.interface';
 export type * from './interfaces/task-context.interface';
 export type * from './interfaces/task-event.interface';
 export type * from './interfaces/task-info.interface';
+// Named, so it wins over the HTTP module's own (older) RunRecord in `./http`.
+export type {
+  HistoryQuery,
+  RunOutcome,
+  RunRecord,
+} from './interfaces/run-record.interface';
 export type * from './interfaces/task-options.interface';
 export type * from './interfaces/trigger-params.interface';
 export type * from './interfaces/trigger-spec.interface';

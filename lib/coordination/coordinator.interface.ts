@@ -1,3 +1,5 @@
+import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
+
 /** A timed task a replica schedules under a coordinator, as it declares it on joining. */
 export interface DeclaredTask {
   name: string;
@@ -70,6 +72,22 @@ export interface Coordinator {
 
   /** Durable coordinators: hands this replica's tasks over, before the scheduler stops. */
   leave?(): Promise<void>;
+
+  /**
+   * Durable coordinators: adds a run (or a skipped due time: `startedAt` and
+   * `finishedAt` NaN) to the task's history in the store. Never throws.
+   */
+  recordRun?(
+    task: string,
+    scheduledAt: number,
+    startedAt: number,
+    finishedAt: number,
+    outcome: RunOutcome,
+    error: string | undefined,
+  ): void;
+
+  /** Durable coordinators: the task's history from the store, newest first. */
+  history?(task: string, limit: number): Promise<RunRecord[]>;
 
   /** Durable coordinators: the replica owning `task`, null when none (yet). */
   ownerOf?(task: string): string | null;

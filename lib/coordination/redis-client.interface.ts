@@ -29,6 +29,8 @@ export interface RedisCoordinatorClient {
     numKeys: number,
     ...keysAndArgs: (string | number)[]
   ): Promise<unknown>;
+  /** `LRANGE key start stop`. */
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
   /** `HMGET key ...fields`. */
   hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
   /** A pipeline (one round trip); used when present and not a Cluster client. */

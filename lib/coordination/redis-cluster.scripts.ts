@@ -164,3 +164,12 @@ export const RUN_RENEW_SCRIPT =
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0`);
+
+/**
+ * Adds one record to a task's capped history.
+ * KEYS: history list. ARGV: record JSON, how many to keep.
+ */
+export const HISTORY_SCRIPT =
+  new RedisScript(`redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+return 1`);

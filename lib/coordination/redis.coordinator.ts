@@ -16,12 +16,14 @@ import {
   CLAIM_BUSY,
   CLAIM_SCRIPT,
   CLAIM_WON,
+  HISTORY_SCRIPT,
   RUN_ENDED_SCRIPT,
   RUN_RENEW_SCRIPT,
 } from './redis-cluster.scripts';
 import { RedisScriptBatch } from './redis-script-batch';
 import type { RedisCoordinatorClient } from './redis-client.interface';
 import { RedisMembership } from './redis-membership';
+import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 
 /** Default `keyPrefix` of `RedisCoordinator`. */
 export const REDIS_DEFAULT_KEY_PREFIX = 'aioclock';
@@ -32,6 +34,10 @@ export const REDIS_DEFAULT_CLAIM_TIMEOUT_MS = 1_000;
  * its tasks, and a `@Forever` lease lasts, in ms.
  */
 export const REDIS_DEFAULT_LEASE_TTL_MS = 10_000;
+/** Default `history.keep`: records per task kept in Redis. */
+export const REDIS_DEFAULT_HISTORY_KEEP = 100;
+/** The most `history.keep` may be. */
+export const REDIS_MAX_HISTORY_KEEP = 100_000;
 /** `heartbeatMs` defaults to `leaseTtlMs` divided by this. */
 export const REDIS_HEARTBEAT_DIVISOR = 5;
 /** The longest a leaving replica keeps firing its tasks while the others take them over, in ms. */
@@ -91,6 +97,12 @@ export interface RedisCoordinatorOptions {
    */
   heartbeatMs?: number;
   /**
+   * The run history kept in Redis for `registry.getHistory`: `keep` records
+   * per task (an integer from 1 to 100 000).
+   * @default { keep: 100 }
+   */
+  history?: { keep?: number };
+  /**
    * What this replica writes into the keys it holds, to tell replicas apart.
    * @default '<hostname>:<pid>:<random hex>'
    */
@@ -118,6 +130,8 @@ export class RedisCoordinator implements Coordinator {
   readonly leaseTtlMs: number;
   /** How often a member renews its membership, in ms. */
   readonly heartbeatMs: number;
+  /** How many history records each task keeps in Redis. */
+  readonly historyKeep: number;
 
   private readonly client: RedisCoordinatorClient;
   private readonly membership: RedisMembership;
@@ -203,6 +217,19 @@ export class RedisCoordinator implements Coordinator {
           `a number of ms > 0 and < leaseTtlMs (${leaseTtlMs})`,
         ),
       );
+    const historyKeep = options.history?.keep ?? REDIS_DEFAULT_HISTORY_KEEP;
+    if (
+      !Number.isInteger(historyKeep) ||
+      historyKeep < 1 ||
+      historyKeep > REDIS_MAX_HISTORY_KEEP
+    )
+      throw new AioClockError(
+        invalidCoordinatorOption(
+          'history.keep',
+          historyKeep,
+          `an integer from 1 to ${REDIS_MAX_HISTORY_KEEP}`,
+        ),
+      );
     const replicaId =
       options.replicaId ??
       `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -215,6 +242,7 @@ export class RedisCoordinator implements Coordinator {
     this.claimTimeoutMs = claimTimeoutMs;
     this.leaseTtlMs = leaseTtlMs;
     this.heartbeatMs = heartbeatMs;
+    this.historyKeep = historyKeep;
     this.replicaId = replicaId;
     this.membership = new RedisMembership({
       client,
@@ -357,6 +385,55 @@ export class RedisCoordinator implements Coordinator {
     this.batch
       .run(RUN_ENDED_SCRIPT, [this.runningKey(task)], [this.replicaId])
       .catch(() => undefined);
+  }
+
+  /**
+   * Adds a run (or a skipped due time) to the task's history in Redis, in the
+   * next batch. Never rejects: a record lost to an outage is only a record.
+   */
+  recordRun(
+    task: string,
+    scheduledAt: number,
+    startedAt: number,
+    finishedAt: number,
+    outcome: RunOutcome,
+    error: string | undefined,
+  ): void {
+    const record = JSON.stringify({
+      s: scheduledAt,
+      b: Number.isNaN(startedAt) ? null : startedAt,
+      f: Number.isNaN(finishedAt) ? null : finishedAt,
+      o: outcome,
+      e: error,
+      r: this.replicaId,
+    });
+    this.batch
+      .run(HISTORY_SCRIPT, [this.historyKey(task)], [record, this.historyKeep])
+      .catch(() => undefined);
+  }
+
+  /**
+   * The task's history from Redis, newest first: every replica's runs.
+   * @param task the task's unique name
+   * @param limit how many records at most
+   * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
+   */
+  async history(task: string, limit: number): Promise<RunRecord[]> {
+    const count = Math.max(0, Math.min(limit, this.historyKeep));
+    if (count === 0) return [];
+    const entries = await this.call(
+      () => `read the history of ${task}`,
+      () => this.client.lrange(this.historyKey(task), 0, count - 1),
+    );
+    return entries.flatMap((entry) => parseRecord(task, entry));
+  }
+
+  /**
+   * The capped list of a task's runs: `<prefix>:{<task>}:history`.
+   * @param task the task's unique name
+   */
+  historyKey(task: string): string {
+    return `${this.keyPrefix}:{${encodeTaskName(task)}}:history`;
   }
 
   /** Renews the running keys of the tasks in flight here (with each heartbeat). */
@@ -568,4 +645,32 @@ function failure(what: string, cause: string, error?: unknown): AioClockError {
   const failed = new AioClockError(coordinationFailed(what, cause));
   if (error !== undefined) failed.cause = error;
   return failed;
+}
+
+/** One history entry as stored, back as a RunRecord; nothing for a malformed one. */
+function parseRecord(task: string, entry: string): RunRecord[] {
+  try {
+    const raw = JSON.parse(entry) as {
+      s: number;
+      b: number | null;
+      f: number | null;
+      o: RunOutcome;
+      e?: string;
+      r: string;
+    };
+    const record: RunRecord = {
+      task,
+      scheduledAt: new Date(raw.s),
+      startedAt: raw.b === null ? null : new Date(raw.b),
+      finishedAt: raw.f === null ? null : new Date(raw.f),
+      outcome: raw.o,
+      replica: raw.r,
+      attempt: 1,
+      catchUp: false,
+    };
+    if (typeof raw.e === 'string') record.error = raw.e;
+    return [record];
+  } catch {
+    return [];
+  }
 }

@@ -14,4 +14,6 @@ export interface TaskContext {
   startedAt: Date;
   /** Aborted on timeout, on `cancelOther`, and when shutdown gives up waiting. */
   signal: AbortSignal;
+  /** The id of the replica running this run (the coordinator's `replicaId`, else `<hostname>:<pid>`). */
+  replica: string;
 }

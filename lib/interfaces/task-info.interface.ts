@@ -17,4 +17,9 @@ export interface TaskInfo {
   paused: boolean;
   /** `false` when the task, its group or the module is disabled. */
   enabled: boolean;
+  /**
+   * The replica owning the task (the only one firing it) under a durable
+   * coordinator; this replica's id otherwise; null while no live member owns it.
+   */
+  owner: string | null;
 }

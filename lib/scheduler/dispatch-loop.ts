@@ -1,3 +1,6 @@
+import { hostname } from 'node:os';
+import type { RunOutcome } from '../interfaces/run-record.interface';
+import { RunHistory } from './run-history';
 import { skipReasons, taskFailed } from '../aioclock.messages';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
@@ -39,6 +42,10 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   readonly clock: Clock;
   readonly logger: SchedulerLogger;
   readonly coordinator: Coordinator | undefined;
+  /** This replica's id: the coordinator's, else `<hostname>:<pid>`. */
+  readonly replicaId: string;
+  /** The last runs of each task in this process. */
+  readonly history: RunHistory;
   readonly events: TaskEvents;
   readonly tasks = new Map<string, TaskState>();
   readonly groups = new Map<string, GroupState>();
@@ -72,6 +79,9 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     this.logger = options.logger;
     this.enabled = options.enabled !== false;
     this.coordinator = options.coordinator;
+    this.replicaId =
+      options.coordinator?.replicaId ?? `${hostname()}:${process.pid}`;
+    this.history = new RunHistory(this.replicaId);
     this.events = new TaskEvents(this.clock);
     this.warmUpper = new DispatchWarmUp(this, options.noopTask);
   }
@@ -320,10 +330,11 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     task.lastRunAt = now;
     const run = new Run(
       task,
-      new RunContext(task.name, group.name, due, now),
+      new RunContext(task.name, group.name, due, now, this.replicaId),
       waiter,
       due,
     );
+    run.startedMs = now;
     if (task.overlap === 'cancelOther') task.current = run;
     this.active.add(run);
     if (this.events.observed) this.events.emit('started', task, due);
@@ -375,6 +386,7 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   private succeedRun(run: Run, value: unknown): void {
     if (!this.endRun(run)) return;
     const task = run.task;
+    this.recordRun(run, 'succeeded', undefined);
     try {
       if (this.events.observed) this.events.emit('succeeded', task, run.due);
       if (run.waiter !== null) run.waiter.resolve(value);
@@ -389,6 +401,15 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   failRun(run: Run, error: unknown): void {
     if (!this.endRun(run)) return;
     const task = run.task;
+    this.recordRun(
+      run,
+      run.cancelled
+        ? 'cancelled'
+        : error instanceof TaskTimeoutError
+          ? 'timedOut'
+          : 'failed',
+      errorText(error),
+    );
     try {
       task.failures++;
       // A run we aborted ourselves (cancelOther, shutdown) is expected to fail.
@@ -483,8 +504,40 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
   /** Counts and reports a due time that does not run. */
   skip(task: TaskState, due: number, reason: string): void {
     task.skipped++;
+    // Non-owners skip every due time of the tasks others own: not history.
+    if (reason !== skipReasons.claimed)
+      this.recordOutcome(task, due, NaN, 'skipped', reason);
     if (this.events.observed)
       this.events.emit('skipped', task, due, undefined, reason);
+  }
+
+  /** Adds a run that ended to the task's history (here, and in the coordinator's store). */
+  private recordRun(
+    run: Run,
+    outcome: RunOutcome,
+    error: string | undefined,
+  ): void {
+    this.recordOutcome(run.task, run.due, run.startedMs, outcome, error);
+  }
+
+  private recordOutcome(
+    task: TaskState,
+    due: number,
+    startedMs: number,
+    outcome: RunOutcome,
+    error: string | undefined,
+  ): void {
+    const finishedMs = Number.isNaN(startedMs) ? NaN : this.clock.timestamp();
+    this.history.add(task.name, due, startedMs, finishedMs, outcome, error);
+    if (task.claims)
+      this.coordinator!.recordRun?.(
+        task.name,
+        due,
+        startedMs,
+        finishedMs,
+        outcome,
+        error,
+      );
   }
 
   /** Reports an error that no task owns; never throws. */
@@ -494,5 +547,15 @@ export abstract class DispatchLoop implements SchedulerInternals, WarmUpTarget {
     } catch {
       // Nothing left to report to.
     }
+  }
+}
+
+/** An error's message for the history; never throws, whatever was thrown. */
+function errorText(error: unknown): string {
+  try {
+    if (error instanceof Error) return String(error.message);
+    return String(error);
+  } catch {
+    return 'an error that cannot be printed';
   }
 }

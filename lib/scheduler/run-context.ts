@@ -16,12 +16,14 @@ export class RunContext implements TaskContext {
    * @param group the task's group
    * @param scheduledMs the due time the run is for, epoch ms
    * @param startedMs when the run starts, epoch ms
+   * @param replica the id of the replica running it
    */
   constructor(
     readonly name: string,
     readonly group: string,
     private readonly scheduledMs: number,
     private readonly startedMs: number,
+    readonly replica: string,
   ) {}
 
   /** The due time this run was fired for (for a manual run: when it was asked for). */
@@ -35,12 +37,16 @@ export class RunContext implements TaskContext {
   }
 
   /** What `JSON.stringify` shows: the fields, dates included (they are getters, which it would skip). */
-  toJSON(): Pick<TaskContext, 'name' | 'group' | 'scheduledAt' | 'startedAt'> {
+  toJSON(): Pick<
+    TaskContext,
+    'name' | 'group' | 'scheduledAt' | 'startedAt' | 'replica'
+  > {
     return {
       name: this.name,
       group: this.group,
       scheduledAt: this.scheduledAt,
       startedAt: this.startedAt,
+      replica: this.replica,
     };
   }
 

@@ -18,6 +18,7 @@ import type {
   TaskDefinition,
 } from './task-definition';
 import { taskSnapshot } from './task-snapshot';
+import type { RunRecord } from '../interfaces/run-record.interface';
 import { GroupState, type TaskKind, TaskState } from './task-state';
 
 /** What `Scheduler` needs. */
@@ -265,14 +266,36 @@ export class Scheduler extends DispatchLoop {
   /** A snapshot of every task, in registration order. */
   getTasks(): TaskInfo[] {
     return Array.from(this.tasks.values(), (task) =>
-      taskSnapshot(task, this.isEnabled(task)),
+      taskSnapshot(task, this.isEnabled(task), this.ownerOf(task)),
     );
   }
 
   /** A snapshot of one task. @throws TaskNotFoundError */
   getTask(name: string): TaskInfo {
     const task = this.taskState(name);
-    return taskSnapshot(task, this.isEnabled(task));
+    return taskSnapshot(task, this.isEnabled(task), this.ownerOf(task));
+  }
+
+  /**
+   * The task's last runs, newest first: from the durable coordinator's
+   * store (every replica's) when it keeps one, else from this process.
+   * @throws TaskNotFoundError
+   */
+  getHistory(name: string, limit: number): Promise<RunRecord[]> {
+    const task = this.taskState(name);
+    const coordinator = this.coordinator;
+    if (task.claims && coordinator?.history !== undefined)
+      return coordinator.history(name, limit);
+    return Promise.resolve(this.history.list(name, limit));
+  }
+
+  // A durable coordinator knows the owner of the tasks it claims; every
+  // other task runs wherever it is scheduled.
+  private ownerOf(task: TaskState): string | null {
+    const coordinator = this.coordinator;
+    if (task.claims && coordinator?.ownerOf !== undefined)
+      return coordinator.ownerOf(task.name);
+    return this.replicaId;
   }
 
   private taskState(name: string): TaskState {

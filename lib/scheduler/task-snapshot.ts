@@ -7,8 +7,13 @@ import { NOT_QUEUED } from './timer-queue';
  * built from the scheduler's state at that moment.
  * @param task the task
  * @param enabled whether the task, its group and the scheduler allow it to fire
+ * @param owner the replica owning it
  */
-export function taskSnapshot(task: TaskState, enabled: boolean): TaskInfo {
+export function taskSnapshot(
+  task: TaskState,
+  enabled: boolean,
+  owner: string | null,
+): TaskInfo {
   return {
     name: task.name,
     group: task.group.name,
@@ -25,5 +30,6 @@ export function taskSnapshot(task: TaskState, enabled: boolean): TaskInfo {
     finished: task.finished,
     paused: task.isPaused,
     enabled,
+    owner,
   };
 }

@@ -43,6 +43,8 @@ export class Run {
   cancelled = false;
   /** The timeout in force, for the `TaskTimeoutError`. */
   timeoutMs = 0;
+  /** When it started, epoch ms (for its history record). */
+  startedMs = 0;
 
   /** Neighbours in the scheduler's list of runs in flight (`RunList`). */
   prev: Run | null = null;

@@ -192,4 +192,39 @@ describeWithRedis('A cluster of replicas on Redis', () => {
       .map((run) => JSON.stringify(run));
     expect(overlaps).toEqual([]);
   }, 60_000);
+
+  it('should double nothing when a replica frozen past leaseTtlMs (SIGSTOP) resumes, and run none of the due times it slept through', async () => {
+    replicas = ['replica-a', 'replica-b', 'replica-c'].map((id) =>
+      startReplica(id, 'spread', namespace),
+    );
+    const c = replicas[2];
+    await Promise.all(replicas.map((replica) => replica.whenReady()));
+    const from = Math.max(...replicas.map((replica) => replica.readyAt!));
+    await sleep(3_000);
+    await untilSecondFraction(500);
+    const frozenAt = Date.now();
+    c.freeze();
+    await sleep(LEASE_TTL_MS + 2_000);
+    const thawedAt = Date.now();
+    c.thaw();
+    await sleep(4_000);
+    const to = Date.now();
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    for (const replica of replicas)
+      expect(replica.exit).toEqual({ code: 0, signal: null, expected: true });
+
+    const ledger = await readLedger(admin, namespace);
+    expect(ranTwice(ledger)).toEqual([]);
+    expect(spreadNotExactlyOnce(ledger, from + EDGE_MS, frozenAt)).toEqual([]);
+    // Once the others pruned it they ran its tasks, through its return too.
+    expect(
+      spreadNotExactlyOnce(ledger, frozenAt + LEASE_TTL_MS, to - EDGE_MS),
+    ).toEqual([]);
+    // Woken up, it fired none of the due times it slept through.
+    const slept = runsPerReplica(ledger, frozenAt + EDGE_MS, thawedAt);
+    expect(slept.get(c.replicaId) ?? 0).toBe(0);
+    // And it is a member again, owning its share.
+    const after = runsPerReplica(ledger, thawedAt + EDGE_MS, to - EDGE_MS);
+    expect(after.get(c.replicaId) ?? 0).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -93,8 +93,19 @@ export class ReplicaProcess {
   /** Kills it at once, as a crash or an OOM killer would. */
   async kill(): Promise<void> {
     this.stopping = true;
+    if (this.exit) return;
     this.child.kill('SIGKILL');
     await this.exited;
+  }
+
+  /** Freezes it (SIGSTOP), as a long GC pause or a suspended VM would. */
+  freeze(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  /** Resumes it after `freeze` (SIGCONT). */
+  thaw(): void {
+    this.child.kill('SIGCONT');
   }
 
   /** Asks for a clean shutdown (app.close(), clients quit) and waits for the exit. */

@@ -7,6 +7,7 @@ import {
   describeWithRedis,
 } from '../../src/replicas/redis-test-env';
 import { deleteNamespace } from '../../src/replicas/run-ledger';
+import { setup, task } from '../scheduler/scheduler.fixtures';
 
 // Membership, ownership and the durable claim, against a real Redis: several
 // coordinators in one process stand for replicas, each with its own client.
@@ -30,14 +31,15 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
   const members: RedisCoordinator[] = [];
   let admin: Redis;
 
-  function member(id: string, leaseTtlMs = 5_000): RedisCoordinator {
+  function member(id: string, historyKeep = 100): RedisCoordinator {
     const client = new Redis(REDIS_URL);
     clients.push(client);
     const coordinator = new RedisCoordinator({
       client,
       keyPrefix: prefix,
       replicaId: id,
-      leaseTtlMs,
+      leaseTtlMs: 5_000,
+      history: { keep: historyKeep },
     });
     members.push(coordinator);
     return coordinator;
@@ -215,5 +217,73 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     await a.join([{ name: 'Jobs.free', maxLoopCount: null, overlap: 'allow' }]);
     await expect(a.claim('Jobs.free', 1_000, 1_000)).resolves.toBe(true);
     expect(await admin.exists(a.runningKey('Jobs.free'))).toBe(0);
+  });
+
+  it('should show the owner in TaskInfo and the replica in the run context', async () => {
+    const a = member('a');
+    const { clock, scheduler } = setup({ coordinator: a });
+    let replica = '';
+    scheduler.addTask(
+      task('Jobs.task0', { type: 'every', seconds: 1 }, (ctx) => {
+        replica = ctx.replica;
+      }),
+    );
+    expect(scheduler.getTask('Jobs.task0').owner).toBeNull();
+    await a.join(TASKS);
+    await scheduler.start();
+    expect(scheduler.getTask('Jobs.task0').owner).toBe('a');
+    const b = member('b');
+    await b.join(TASKS);
+    await eventually(() => a.ownerOf('Jobs.task0') === b.ownerOf('Jobs.task0'));
+    expect(scheduler.getTask('Jobs.task0').owner).toBe(b.ownerOf('Jobs.task0'));
+    await b.leave();
+    await eventually(() => a.ownerOf('Jobs.task0') === 'a');
+    // VirtualClock at 2024: the due time is long past the fence's lifetime, never claimed.
+    await clock.advance(1_000);
+    await eventually(() => replica !== '');
+    expect(replica).toBe('a');
+    await scheduler.stop(0);
+  });
+
+  it('should keep the history in Redis, capped, readable from every replica', async () => {
+    const a = member('a', 3);
+    const { clock, scheduler } = setup({ coordinator: a });
+    scheduler.addTask(
+      task('Jobs.task0', { type: 'every', seconds: 1 }, (ctx) => {
+        if (ctx.scheduledAt.getTime() % 2_000 === 0) throw new Error('even');
+      }),
+    );
+    await a.join(TASKS);
+    await scheduler.start();
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(1_000);
+      await sleep(20); // the claim's round trip
+    }
+    const b = member('b');
+    let history = await scheduler.getHistory('Jobs.task0', 10);
+    for (let i = 0; i < 100 && history.length < 3; i++) {
+      await sleep(10);
+      history = await scheduler.getHistory('Jobs.task0', 10);
+    }
+    expect(history.map((record) => record.outcome)).toHaveLength(3);
+    expect(history.every((record) => record.replica === 'a')).toBe(true);
+    expect(
+      history.map((record) => record.scheduledAt.getTime() % 2_000 === 0),
+    ).toEqual(history.map((record) => record.outcome === 'failed'));
+    expect(history[0].scheduledAt.getTime()).toBeGreaterThan(
+      history[1].scheduledAt.getTime(),
+    );
+    // Another replica reads the same records.
+    await expect(b.history('Jobs.task0', 10)).resolves.toEqual(history);
+    await scheduler.stop(0);
+  });
+
+  it('should reject a bad history.keep', () => {
+    const client = new Redis({ lazyConnect: true });
+    for (const keep of [0, 1.5, 100_001])
+      expect(() => new RedisCoordinator({ client, history: { keep } })).toThrow(
+        `RedisCoordinator: invalid history.keep: ${keep} (expected an integer from 1 to 100000)`,
+      );
+    client.disconnect();
   });
 });

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { TaskContext } from '../../../lib/interfaces/task-context.interface';
 import type { TriggerSpec } from '../../../lib/interfaces/trigger-spec.interface';
 import {
@@ -226,6 +227,7 @@ describe('RunContext', () => {
       group: 'G',
       scheduledAt: at,
       startedAt: at,
+      replica: `${hostname()}:${process.pid}`,
     });
     await scheduler.stop(0);
   });
