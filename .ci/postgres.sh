@@ -36,7 +36,7 @@ aioclock_postgres_start() {
     bin="$(aioclock_postgres_bin)" || { echo "postgres.sh: no initdb after installing" >&2; return 1; }
   fi
 
-  local port dir as=()
+  local port dir opts as=()
   port="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})")" || return 1
   dir="$(mktemp -d -t aioclock-postgres.XXXXXX)" || return 1
   if [ "$(id -u)" -eq 0 ]; then
@@ -48,9 +48,8 @@ aioclock_postgres_start() {
   "${as[@]}" "$bin/initdb" -D "$dir/data" -U aioclock --auth=trust \
     --encoding=UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; return 1; }
-  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
+  opts="-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 -o "$opts" start >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
   AIOCLOCK_POSTGRES_BIN="$bin"
   AIOCLOCK_POSTGRES_DIR="$dir"
   AIOCLOCK_POSTGRES_AS="${as[*]}"
@@ -58,8 +57,9 @@ aioclock_postgres_start() {
     { cat "$dir/postgres.log" >&2; aioclock_postgres_stop; return 1; }
 
   export DATABASE_URL="postgres://aioclock@127.0.0.1:$port/aioclock_test"
-  # The restart fault test stops and starts this server by its data dir.
-  export AIOCLOCK_POSTGRES_DATA="$dir/data"
+  # The restart fault test stops this server and starts it again, same port.
+  export AIOCLOCK_POSTGRES_STOP="${as[*]} $bin/pg_ctl -D $dir/data -m fast -w stop"
+  export AIOCLOCK_POSTGRES_START="${as[*]} $bin/pg_ctl -D $dir/data -l $dir/postgres.log -w -t 30 -o '$opts' start"
   echo "postgres.sh: $("$bin/postgres" --version) on $DATABASE_URL" >&2
 
   # Chain onto any EXIT trap the caller already has instead of replacing it.
@@ -75,7 +75,8 @@ aioclock_postgres_stop() {
   $AIOCLOCK_POSTGRES_AS "$AIOCLOCK_POSTGRES_BIN/pg_ctl" -D "$AIOCLOCK_POSTGRES_DIR/data" \
     -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$AIOCLOCK_POSTGRES_DIR"
-  unset AIOCLOCK_POSTGRES_DIR AIOCLOCK_POSTGRES_BIN AIOCLOCK_POSTGRES_AS AIOCLOCK_POSTGRES_DATA
+  unset AIOCLOCK_POSTGRES_DIR AIOCLOCK_POSTGRES_BIN AIOCLOCK_POSTGRES_AS \
+    AIOCLOCK_POSTGRES_STOP AIOCLOCK_POSTGRES_START
 }
 
 aioclock_postgres_start

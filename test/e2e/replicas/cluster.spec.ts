@@ -9,9 +9,10 @@ import {
 import { ReplicaBuild } from '../../src/replicas/replica-build';
 import { ReplicaProcess } from '../../src/replicas/replica-process';
 import {
-  REDIS_URL,
-  describeWithRedis,
-} from '../../src/replicas/redis-test-env';
+  CLUSTER_BACKENDS,
+  type ClusterBackend,
+} from '../../src/replicas/cluster-backends';
+import { REDIS_URL } from '../../src/replicas/redis-test-env';
 import {
   deleteNamespace,
   notExactlyOnce,
@@ -20,7 +21,8 @@ import {
   type RunLedger,
 } from '../../src/replicas/run-ledger';
 
-// The cluster (issue 13) with real processes on a real Redis: ownership
+// The cluster (issue 13) with real processes, on each durable backend (the
+// runs are recorded in Redis either way): ownership
 // spreads the tasks, a graceful stop hands them over without a gap, a
 // SIGKILL moves them within leaseTtlMs, and maxLoopCount counts the
 // cluster's runs (issue 11, defect 6).
@@ -43,11 +45,13 @@ beforeAll(() => {
 afterAll(() => build?.dispose());
 
 function startReplica(
+  backend: ClusterBackend,
   id: string,
   app: string,
   namespace: string,
 ): ReplicaProcess {
   return new ReplicaProcess(build!, id, {
+    ...backend.env(),
     REDIS_URL,
     REPLICA_NAMESPACE: namespace,
     REPLICA_LEASE_TTL_MS: String(LEASE_TTL_MS),
@@ -82,7 +86,8 @@ function runsPerReplica(
   return counts;
 }
 
-describeWithRedis('A cluster of replicas on Redis', () => {
+// One suite, run once per durable backend (issue 14): Redis and PostgreSQL.
+const clusterSuite = (backend: ClusterBackend) => (): void => {
   let admin: Redis;
   let replicas: ReplicaProcess[] = [];
   let namespace = '';
@@ -99,13 +104,14 @@ describeWithRedis('A cluster of replicas on Redis', () => {
     await Promise.all(replicas.map((replica) => replica.kill()));
     replicas = [];
     await deleteNamespace(admin, namespace).catch(() => undefined);
+    await backend.cleanup(namespace).catch(() => undefined);
   });
 
   afterAll(() => admin?.disconnect());
 
   it('should spread 300 tasks evenly, run each due time once, hand over on a stop and take over after a SIGKILL', async () => {
     replicas = ['replica-a', 'replica-b', 'replica-c'].map((id) =>
-      startReplica(id, 'spread', namespace),
+      startReplica(backend, id, 'spread', namespace),
     );
     const [a, b, c] = replicas;
     await Promise.all(replicas.map((replica) => replica.whenReady()));
@@ -145,11 +151,11 @@ describeWithRedis('A cluster of replicas on Redis', () => {
 
   it('should run a maxLoopCount: 3 task three times in all on two replicas started 1.5 s apart', async () => {
     await untilSecondFraction(200);
-    const first = startReplica('replica-a', 'limited', namespace);
+    const first = startReplica(backend, 'replica-a', 'limited', namespace);
     replicas = [first];
     await first.whenReady();
     await sleep(1_500);
-    const second = startReplica('replica-b', 'limited', namespace);
+    const second = startReplica(backend, 'replica-b', 'limited', namespace);
     replicas.push(second);
     await second.whenReady();
     await sleep(4_000);
@@ -162,17 +168,14 @@ describeWithRedis('A cluster of replicas on Redis', () => {
 
   it('should not start a slow task on its new owner while the old owner still runs it', async () => {
     replicas = ['replica-a', 'replica-b', 'replica-c'].map((id) =>
-      startReplica(id, 'slow', namespace),
+      startReplica(backend, id, 'slow', namespace),
     );
     await Promise.all(replicas.map((replica) => replica.whenReady()));
     await sleep(3_000);
     // Mid-run (runs start on whole seconds and last 2.5 s), stop the owner:
     // its run goes on while the others take the task over.
     await untilSecondFraction(500);
-    const ownerId = await admin.hget(
-      `${namespace}:{slow}:state`,
-      'lastReplica',
-    );
+    const ownerId = await backend.lastReplica(admin, namespace, 'slow');
     const owner = replicas.find((replica) => replica.replicaId === ownerId)!;
     expect(owner).toBeDefined();
     await owner.stop();
@@ -195,7 +198,7 @@ describeWithRedis('A cluster of replicas on Redis', () => {
 
   it('should double nothing when a replica frozen past leaseTtlMs (SIGSTOP) resumes, and run none of the due times it slept through', async () => {
     replicas = ['replica-a', 'replica-b', 'replica-c'].map((id) =>
-      startReplica(id, 'spread', namespace),
+      startReplica(backend, id, 'spread', namespace),
     );
     const c = replicas[2];
     await Promise.all(replicas.map((replica) => replica.whenReady()));
@@ -227,4 +230,10 @@ describeWithRedis('A cluster of replicas on Redis', () => {
     const after = runsPerReplica(ledger, thawedAt + EDGE_MS, to - EDGE_MS);
     expect(after.get(c.replicaId) ?? 0).toBeGreaterThan(0);
   }, 60_000);
-});
+};
+
+for (const backend of CLUSTER_BACKENDS)
+  backend.describe(
+    `A cluster of replicas on ${backend.name}`,
+    clusterSuite(backend),
+  );
