@@ -36,6 +36,17 @@ CREATE TABLE IF NOT EXISTS aioclock.running (
   replica text NOT NULL,
   expires_at timestamptz NOT NULL
 );
+CREATE TABLE IF NOT EXISTS aioclock.history (
+  id bigserial PRIMARY KEY,
+  task text NOT NULL,
+  scheduled_at bigint NOT NULL,
+  started_at bigint,
+  finished_at bigint,
+  outcome text NOT NULL,
+  error text,
+  replica text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_task_due ON aioclock.history (task, scheduled_at DESC, id DESC);
 CREATE TABLE IF NOT EXISTS aioclock.leases (
   task text PRIMARY KEY,
   replica text NOT NULL,

@@ -9,7 +9,9 @@ import type {
   Coordinator,
   DeclaredTask,
 } from './coordinator.interface';
+import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 import type { PostgresCoordinatorPool } from './postgres/postgres-client.interface';
+import { PostgresHistory } from './postgres/postgres-history';
 import { PostgresMembership } from './postgres/postgres-membership';
 import { postgresCreateSchemaStatement } from './postgres/postgres-schema';
 import {
@@ -68,6 +70,12 @@ export interface PostgresCoordinatorOptions {
    */
   replicaId?: string;
   /**
+   * The run history kept for `registry.getHistory`: `keep` rows per task
+   * (1 to 100 000), every replica's runs.
+   * @default { keep: 100 }
+   */
+  history?: { keep?: number };
+  /**
    * Creates the tables on start when missing. `false` when your migrations
    * apply docs/postgres.sql (or `postgresSchemaFile()`) instead.
    * @default true
@@ -108,10 +116,13 @@ export class PostgresCoordinator implements Coordinator {
   readonly leaseTtlMs: number;
   /** How often a member renews its membership, in ms. */
   readonly heartbeatMs: number;
+  /** How many history rows each task keeps. */
+  readonly historyKeep: number;
 
   private readonly pool: PostgresCoordinatorPool;
   private readonly createSchema: boolean;
   private readonly membership: PostgresMembership;
+  private readonly runs: PostgresHistory;
   private schemaReady: Promise<void> | null = null;
   private schemaDone = false;
   private readonly declared = new Map<
@@ -125,6 +136,8 @@ export class PostgresCoordinator implements Coordinator {
   /** Running marks to drop before the next claims. */
   private ended = new Set<string>();
   private flushQueued = false;
+  /** The last statement's failure, until a statement succeeds again. */
+  private unreachable: CallFailure | null = null;
 
   /**
    * @param options the pool and settings; see `PostgresCoordinatorOptions`
@@ -139,6 +152,15 @@ export class PostgresCoordinator implements Coordinator {
     this.leaseTtlMs = resolved.leaseTtlMs;
     this.heartbeatMs = resolved.heartbeatMs;
     this.createSchema = resolved.createSchema;
+    // Managed migrations: the tables are there already.
+    this.schemaDone = !resolved.createSchema;
+    this.historyKeep = resolved.historyKeep;
+    this.runs = new PostgresHistory(
+      this.schema,
+      this.replicaId,
+      this.historyKeep,
+      (text, values) => this.query(text, values),
+    );
     this.membership = new PostgresMembership({
       pool: this.pool,
       schema: this.schema,
@@ -217,7 +239,14 @@ export class PostgresCoordinator implements Coordinator {
           throw asFailure(what(), error);
         });
       const owner = this.membership.ownerOf(task);
-      if (owner !== undefined && owner !== this.replicaId) return false;
+      if (owner !== undefined && owner !== this.replicaId) {
+        // While the database is unreachable a non-owner cannot know it still
+        // is one; answering false here would also read as a recovery to the
+        // scheduler, so one outage would be logged once per owned due time.
+        if (this.unreachable !== null)
+          throw asFailure(what(), this.unreachable);
+        return false;
+      }
     }
     if (!this.schemaDone)
       await this.ensureSchema().catch((error: unknown) => {
@@ -254,6 +283,35 @@ export class PostgresCoordinator implements Coordinator {
     if (!this.inFlight.delete(task)) return;
     this.ended.add(task);
     this.queueFlush();
+  }
+
+  /**
+   * Adds a run (or a skipped due time) to the task's history, in one
+   * statement per turn. Never rejects.
+   */
+  recordRun(
+    task: string,
+    scheduledAt: number,
+    startedAt: number,
+    finishedAt: number,
+    outcome: RunOutcome,
+    error: string | undefined,
+  ): void {
+    if (!this.schemaDone) return;
+    this.runs.add(task, scheduledAt, startedAt, finishedAt, outcome, error);
+  }
+
+  /**
+   * The task's history, newest first: every replica's runs.
+   * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
+   */
+  async history(task: string, limit: number): Promise<RunRecord[]> {
+    try {
+      await this.ensureSchema();
+      return await this.runs.read(task, limit);
+    } catch (error) {
+      throw asFailure(`read the history of ${task}`, error);
+    }
   }
 
   /**
@@ -363,10 +421,11 @@ export class PostgresCoordinator implements Coordinator {
     timeoutMs: number = this.claimTimeoutMs,
   ): Promise<Record<string, unknown>[]> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new CallFailure(postgresNoAnswer(timeoutMs))),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => {
+        const failure = new CallFailure(postgresNoAnswer(timeoutMs));
+        this.unreachable = failure;
+        reject(failure);
+      }, timeoutMs);
       let reply: Promise<{ rows: Record<string, unknown>[] }>;
       try {
         reply = this.pool.query(text, values);
@@ -376,15 +435,31 @@ export class PostgresCoordinator implements Coordinator {
       reply.then(
         (result) => {
           clearTimeout(timer);
+          this.unreachable = null;
           resolve(result.rows);
         },
         (error: unknown) => {
           clearTimeout(timer);
-          reject(new CallFailure(describeError(error), error));
+          const failure = new CallFailure(describeError(error), error);
+          if (isConnectionError(error)) this.unreachable = failure;
+          reject(failure);
         },
       );
     });
   }
+}
+
+// A failure of the connection, not of the statement (SQL errors carry a
+// SQLSTATE code of 5 characters; class 08 is connection exception, 57P0x a
+// server shutting down).
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code !== 'string' ||
+    code.length !== 5 ||
+    code.startsWith('08') ||
+    code.startsWith('57P')
+  );
 }
 
 function describeInstant(epochMs: number): string {

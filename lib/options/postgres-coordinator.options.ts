@@ -23,6 +23,10 @@ export const POSTGRES_DEFAULT_LEASE_TTL_MS = 10_000;
 export const POSTGRES_HEARTBEAT_DIVISOR = 5;
 /** No polling faster than once a second per replica (issue 14). */
 export const POSTGRES_MIN_HEARTBEAT_MS = 1_000;
+/** Default `history.keep`: rows kept per task. */
+export const POSTGRES_DEFAULT_HISTORY_KEEP = 100;
+/** The most `history.keep` may be. */
+export const POSTGRES_MAX_HISTORY_KEEP = 100_000;
 /** Node's timer limit (2^31 − 1 ms). */
 const TIMER_LIMIT_MS = 2_147_483_647;
 
@@ -35,6 +39,7 @@ export interface ResolvedPostgresCoordinatorOptions {
   leaseTtlMs: number;
   heartbeatMs: number;
   createSchema: boolean;
+  historyKeep: number;
 }
 
 type Rule = (
@@ -84,6 +89,19 @@ export const POSTGRES_COORDINATOR_OPTION_RULES: Readonly<
       ? undefined
       : `a number of ms >= ${POSTGRES_MIN_HEARTBEAT_MS} and < leaseTtlMs (${lease})`;
   },
+  history: (value) => {
+    const expected = `{ keep?: an integer from 1 to ${POSTGRES_MAX_HISTORY_KEEP} }`;
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return expected;
+    const { keep, ...rest } = value as { keep?: unknown };
+    if (Object.keys(rest).length > 0) return expected;
+    return keep === undefined ||
+      (Number.isInteger(keep) &&
+        (keep as number) >= 1 &&
+        (keep as number) <= POSTGRES_MAX_HISTORY_KEEP)
+      ? undefined
+      : expected;
+  },
   createSchema: (value) =>
     typeof value === 'boolean' ? undefined : 'true or false',
 };
@@ -130,5 +148,6 @@ export function resolvePostgresCoordinatorOptions(
         leaseTtlMs / POSTGRES_HEARTBEAT_DIVISOR,
       ),
     createSchema: options.createSchema ?? true,
+    historyKeep: options.history?.keep ?? POSTGRES_DEFAULT_HISTORY_KEEP,
   };
 }

@@ -57,6 +57,18 @@ export function postgresSchemaStatements(schema: string): string[] {
   replica text NOT NULL,
   expires_at timestamptz NOT NULL
 )`,
+    // Run history, kept to history.keep rows per task.
+    `CREATE TABLE IF NOT EXISTS ${s}.history (
+  id bigserial PRIMARY KEY,
+  task text NOT NULL,
+  scheduled_at bigint NOT NULL,
+  started_at bigint,
+  finished_at bigint,
+  outcome text NOT NULL,
+  error text,
+  replica text NOT NULL
+)`,
+    `CREATE INDEX IF NOT EXISTS history_task_due ON ${s}.history (task, scheduled_at DESC, id DESC)`,
     // @Forever leases.
     `CREATE TABLE IF NOT EXISTS ${s}.leases (
   task text PRIMARY KEY,

@@ -116,7 +116,7 @@ describe('PostgresCoordinator on PGlite', () => {
     const { rows } = await db.query(
       `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = '${schema}'`,
     );
-    expect(rows[0].n).toBe(6);
+    expect(rows[0].n).toBe(7);
   });
 
   it('should let exactly one replica win each due time, at second precision', async () => {
@@ -236,6 +236,54 @@ describe('PostgresCoordinator on PGlite', () => {
       `SELECT skipped::text FROM ${schema}.task_state WHERE task = 'Jobs.slow'`,
     );
     expect(rows[0].skipped).toBe(owner === b ? '1' : '0');
+  });
+
+  it("should keep every replica's runs in the history, the last history.keep per task, newest first", async () => {
+    const [a, b] = [
+      replica('a', { history: { keep: 3 } }),
+      replica('b', { history: { keep: 3 } }),
+    ];
+    await a.ensureSchema();
+    await b.ensureSchema();
+    for (let i = 0; i < 5; i++)
+      (i % 2 ? b : a).recordRun(
+        'Jobs.t0',
+        DUE + i * 1_000,
+        DUE + i * 1_000 + 5,
+        DUE + i * 1_000 + 9,
+        i === 4 ? 'failed' : 'succeeded',
+        i === 4 ? 'boom' : undefined,
+      );
+    a.recordRun('Jobs.other', DUE, NaN, NaN, 'skipped', 'busy');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const history = await b.history('Jobs.t0', 10);
+    expect(
+      history.map((r) => [r.scheduledAt.getTime() - DUE, r.replica, r.outcome]),
+    ).toEqual([
+      [4_000, 'a', 'failed'],
+      [3_000, 'b', 'succeeded'],
+      [2_000, 'a', 'succeeded'],
+    ]);
+    expect(history[0]).toMatchObject({
+      task: 'Jobs.t0',
+      startedAt: new Date(DUE + 4_005),
+      finishedAt: new Date(DUE + 4_009),
+      error: 'boom',
+      attempt: 1,
+      catchUp: false,
+    });
+    expect(await a.history('Jobs.other', 10)).toEqual([
+      expect.objectContaining({
+        startedAt: null,
+        finishedAt: null,
+        outcome: 'skipped',
+        error: 'busy',
+      }),
+    ]);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM ${schema}.history`,
+    );
+    expect(rows[0].n).toBe(4);
   });
 
   it('should give a @Forever lease to one replica at a time', async () => {
