@@ -49,6 +49,7 @@ function startReplica(
   id: string,
   app: string,
   namespace: string,
+  clockOffsetMs = 0,
 ): ReplicaProcess {
   return new ReplicaProcess(build!, id, {
     ...backend.env(),
@@ -56,6 +57,7 @@ function startReplica(
     REPLICA_NAMESPACE: namespace,
     REPLICA_LEASE_TTL_MS: String(LEASE_TTL_MS),
     REPLICA_APP: app,
+    REPLICA_CLOCK_OFFSET_MS: String(clockOffsetMs),
   });
 }
 
@@ -229,6 +231,43 @@ const clusterSuite = (backend: ClusterBackend) => (): void => {
     // And it is a member again, owning its share.
     const after = runsPerReplica(ledger, thawedAt + EDGE_MS, to - EDGE_MS);
     expect(after.get(c.replicaId) ?? 0).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('should double nothing and lose nothing with replica clocks 2 s apart either way', async () => {
+    const OFFSET_MS = 2_000;
+    replicas = [
+      startReplica(backend, 'replica-a', 'spread', namespace, -OFFSET_MS),
+      startReplica(backend, 'replica-b', 'spread', namespace, 0),
+      startReplica(backend, 'replica-c', 'spread', namespace, OFFSET_MS),
+    ];
+    await Promise.all(replicas.map((replica) => replica.whenReady()));
+    const from = Math.max(...replicas.map((replica) => replica.readyAt!));
+    expect(replicas.map((replica) => replica.clockOffsetMs)).toEqual([
+      -OFFSET_MS,
+      0,
+      OFFSET_MS,
+    ]);
+    await sleep(9_000);
+    const to = Date.now();
+    await Promise.all(replicas.map((replica) => replica.stop()));
+
+    const ledger = await readLedger(admin, namespace);
+    expect(ranTwice(ledger)).toEqual([]);
+    // A replica fires due time D at D - offset real time: the window keeps
+    // clear of the starts (ownership moving between offsets) and the stop.
+    expect(
+      spreadNotExactlyOnce(
+        ledger,
+        from + EDGE_MS + OFFSET_MS,
+        to - EDGE_MS - OFFSET_MS,
+      ),
+    ).toEqual([]);
+    const counts = runsPerReplica(
+      ledger,
+      from + EDGE_MS + OFFSET_MS,
+      to - EDGE_MS - OFFSET_MS,
+    );
+    expect(counts.size).toBe(3);
   }, 60_000);
 };
 

@@ -10,6 +10,8 @@ export class ReplicaProcess {
   output = '';
   /** When it reported ready, epoch ms. */
   readyAt: number | null = null;
+  /** How far its app's Clock reads from the real time (to 100 ms), once ready. */
+  clockOffsetMs: number | null = null;
   /** Set once it exited: its code or signal, and whether we asked it to stop. */
   exit: {
     code: number | null;
@@ -55,6 +57,7 @@ export class ReplicaProcess {
       this.child.on('message', (message: ReplicaMessage) => {
         if (message.type === 'ready') {
           this.readyAt = message.at;
+          this.clockOffsetMs = message.clockOffsetMs;
           resolve();
         } else if (message.type === 'failed') {
           this.failures.push(message);

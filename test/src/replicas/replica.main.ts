@@ -7,11 +7,15 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import Redis from 'ioredis';
+import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { Pool } from 'pg';
 import {
   AioClockRegistry,
+  Clock,
   PostgresCoordinator,
   RedisCoordinator,
+  SystemClock,
   type Coordinator,
 } from '../../../lib';
 import { CLUSTER_APPS } from './cluster.tasks';
@@ -20,7 +24,7 @@ import { ReplicaModule } from './replica.module';
 
 /** What a replica process sends its parent. */
 export type ReplicaMessage =
-  | { type: 'ready'; at: number }
+  | { type: 'ready'; at: number; clockOffsetMs: number }
   | { type: 'failed'; name: string; scheduledAt: number; error: string }
   | { type: 'stopped' };
 
@@ -73,14 +77,18 @@ async function main(): Promise<void> {
         replicaId,
         leaseTtlMs,
       });
-  const app = await NestFactory.createApplicationContext(
-    ReplicaModule.register(
-      { redis: dataClient, namespace, replicaId },
-      coordinator,
-      CLUSTER_APPS[process.env.REPLICA_APP ?? ''],
-    ),
-    { logger: ['log', 'warn', 'error'] },
+  const module = ReplicaModule.register(
+    { redis: dataClient, namespace, replicaId },
+    coordinator,
+    CLUSTER_APPS[process.env.REPLICA_APP ?? ''],
   );
+  const offsetMs = Number(process.env.REPLICA_CLOCK_OFFSET_MS ?? 0);
+  const app =
+    offsetMs === 0
+      ? await NestFactory.createApplicationContext(module, {
+          logger: ['log', 'warn', 'error'],
+        })
+      : await startWithClockOffset(module, offsetMs);
   app.get(AioClockRegistry).events$.subscribe((event) => {
     if (event.type !== 'failed') return;
     const error =
@@ -106,7 +114,35 @@ async function main(): Promise<void> {
       process.disconnect?.();
     })();
   });
-  send({ type: 'ready', at: Date.now() });
+  const clockOffsetMs =
+    Math.round((app.get(Clock).timestamp() - Date.now()) / 100) * 100;
+  send({ type: 'ready', at: Date.now(), clockOffsetMs });
+}
+
+/** A system clock whose reading is `offsetMs` off, as a badly synchronised host's. */
+class OffsetClock extends SystemClock {
+  constructor(private readonly offsetMs: number) {
+    super();
+  }
+  override timestamp(): number {
+    return super.timestamp() + this.offsetMs;
+  }
+  override now(): Date {
+    return new Date(this.timestamp());
+  }
+}
+
+// Nest offers overrideProvider through its testing module only.
+async function startWithClockOffset(
+  module: DynamicModule,
+  offsetMs: number,
+): Promise<INestApplicationContext> {
+  const moduleRef = await Test.createTestingModule({ imports: [module] })
+    .overrideProvider(Clock)
+    .useValue(new OffsetClock(offsetMs))
+    .compile();
+  moduleRef.useLogger(['log', 'warn', 'error']);
+  return moduleRef.init();
 }
 
 main().catch((error: unknown) => {
