@@ -138,6 +138,33 @@ export const invalidCoordinatorOption = (
 export const claimBeyondHalfTimerLimit = (limitMs: number): string =>
   `at most ${Math.floor(limitMs / 2)} ms, so a lease of twice it stays within Node's timer limit`;
 
+// --- PostgreSQL coordination (lib/coordination/postgres.coordinator.ts) ---
+
+/** A PostgresCoordinator call that could not be decided: what was asked, and why. */
+export const postgresCoordinationFailed = (
+  what: string,
+  cause: string,
+): string => `PostgreSQL coordinator could not ${what}: ${cause}`;
+
+/** The cause when PostgreSQL did not answer in time. */
+export const postgresNoAnswer = (timeoutMs: number): string =>
+  `no answer within ${timeoutMs} ms`;
+
+/** A bad `PostgresCoordinator` option. */
+export const invalidPostgresCoordinatorOption = (
+  option: string,
+  value: unknown,
+  expected: string,
+): string =>
+  `PostgresCoordinator: invalid ${option}: ${value !== null && typeof value === 'object' ? 'an object' : formatValue(value)} (expected ${expected})`;
+
+/** An option `PostgresCoordinator` does not know. */
+export const unknownPostgresCoordinatorOption = (
+  option: string,
+  known: readonly string[],
+): string =>
+  `PostgresCoordinator: unknown option ${formatValue(option)} (known: ${known.join(', ')})`;
+
 // --- clock and scheduler (lib/clock, lib/scheduler) ---
 
 /** `VirtualClock` asked to start at, or move to, an invalid or past instant. */

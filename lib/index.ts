@@ -15,6 +15,12 @@ export {
   type RedisCoordinatorOptions,
 } from './coordination/redis.coordinator';
 export type { RedisCoordinatorClient } from './coordination/redis-client.interface';
+export {
+  PostgresCoordinator,
+  postgresSchemaFile,
+  type PostgresCoordinatorOptions,
+  type PostgresCoordinatorPool,
+} from './coordination';
 export * from './errors';
 // HTTP endpoints and dashboard (opt-in). The terminus health indicator lives
 // in the 'nestjs-aioclock/health' entry, so this one never needs @nestjs/terminus.

@@ -9,9 +9,10 @@ import {
 import { ReplicaBuild } from '../../src/replicas/replica-build';
 import { ReplicaProcess } from '../../src/replicas/replica-process';
 import {
-  REDIS_URL,
-  describeWithRedis,
-} from '../../src/replicas/redis-test-env';
+  CLUSTER_BACKENDS,
+  type ClusterBackend,
+} from '../../src/replicas/cluster-backends';
+import { REDIS_URL } from '../../src/replicas/redis-test-env';
 import {
   deleteNamespace,
   notExactlyOnce,
@@ -20,7 +21,8 @@ import {
   type RunLedger,
 } from '../../src/replicas/run-ledger';
 
-// The cluster (issue 13) with real processes on a real Redis: ownership
+// The cluster (issue 13) with real processes, on each durable backend (the
+// runs are recorded in Redis either way): ownership
 // spreads the tasks, a graceful stop hands them over without a gap, a
 // SIGKILL moves them within leaseTtlMs, and maxLoopCount counts the
 // cluster's runs (issue 11, defect 6).
@@ -43,12 +45,14 @@ beforeAll(() => {
 afterAll(() => build?.dispose());
 
 function startReplica(
+  backend: ClusterBackend,
   id: string,
   app: string,
   namespace: string,
   clockOffsetMs = 0,
 ): ReplicaProcess {
   return new ReplicaProcess(build!, id, {
+    ...backend.env(),
     REDIS_URL,
     REPLICA_NAMESPACE: namespace,
     REPLICA_LEASE_TTL_MS: String(LEASE_TTL_MS),
@@ -84,7 +88,8 @@ function runsPerReplica(
   return counts;
 }
 
-describeWithRedis('A cluster of replicas on Redis', () => {
+// One suite, run once per durable backend (issue 14): Redis and PostgreSQL.
+const clusterSuite = (backend: ClusterBackend) => (): void => {
   let admin: Redis;
   let replicas: ReplicaProcess[] = [];
   let namespace = '';
@@ -101,13 +106,14 @@ describeWithRedis('A cluster of replicas on Redis', () => {
     await Promise.all(replicas.map((replica) => replica.kill()));
     replicas = [];
     await deleteNamespace(admin, namespace).catch(() => undefined);
+    await backend.cleanup(namespace).catch(() => undefined);
   });
 
   afterAll(() => admin?.disconnect());
 
   it('should spread 300 tasks evenly, run each due time once, hand over on a stop and take over after a SIGKILL', async () => {
     replicas = ['replica-a', 'replica-b', 'replica-c'].map((id) =>
-      startReplica(id, 'spread', namespace),
+      startReplica(backend, id, 'spread', namespace),
     );
     const [a, b, c] = replicas;
     await Promise.all(replicas.map((replica) => replica.whenReady()));
@@ -147,11 +153,11 @@ describeWithRedis('A cluster of replicas on Redis', () => {
 
   it('should run a maxLoopCount: 3 task three times in all on two replicas started 1.5 s apart', async () => {
     await untilSecondFraction(200);
-    const first = startReplica('replica-a', 'limited', namespace);
+    const first = startReplica(backend, 'replica-a', 'limited', namespace);
     replicas = [first];
     await first.whenReady();
     await sleep(1_500);
-    const second = startReplica('replica-b', 'limited', namespace);
+    const second = startReplica(backend, 'replica-b', 'limited', namespace);
     replicas.push(second);
     await second.whenReady();
     await sleep(4_000);
@@ -164,17 +170,14 @@ describeWithRedis('A cluster of replicas on Redis', () => {
 
   it('should not start a slow task on its new owner while the old owner still runs it', async () => {
     replicas = ['replica-a', 'replica-b', 'replica-c'].map((id) =>
-      startReplica(id, 'slow', namespace),
+      startReplica(backend, id, 'slow', namespace),
     );
     await Promise.all(replicas.map((replica) => replica.whenReady()));
     await sleep(3_000);
     // Mid-run (runs start on whole seconds and last 2.5 s), stop the owner:
     // its run goes on while the others take the task over.
     await untilSecondFraction(500);
-    const ownerId = await admin.hget(
-      `${namespace}:{slow}:state`,
-      'lastReplica',
-    );
+    const ownerId = await backend.lastReplica(admin, namespace, 'slow');
     const owner = replicas.find((replica) => replica.replicaId === ownerId)!;
     expect(owner).toBeDefined();
     await owner.stop();
@@ -197,7 +200,7 @@ describeWithRedis('A cluster of replicas on Redis', () => {
 
   it('should double nothing when a replica frozen past leaseTtlMs (SIGSTOP) resumes, and run none of the due times it slept through', async () => {
     replicas = ['replica-a', 'replica-b', 'replica-c'].map((id) =>
-      startReplica(id, 'spread', namespace),
+      startReplica(backend, id, 'spread', namespace),
     );
     const c = replicas[2];
     await Promise.all(replicas.map((replica) => replica.whenReady()));
@@ -233,9 +236,9 @@ describeWithRedis('A cluster of replicas on Redis', () => {
   it('should double nothing and lose nothing with replica clocks 2 s apart either way', async () => {
     const OFFSET_MS = 2_000;
     replicas = [
-      startReplica('replica-a', 'spread', namespace, -OFFSET_MS),
-      startReplica('replica-b', 'spread', namespace, 0),
-      startReplica('replica-c', 'spread', namespace, OFFSET_MS),
+      startReplica(backend, 'replica-a', 'spread', namespace, -OFFSET_MS),
+      startReplica(backend, 'replica-b', 'spread', namespace, 0),
+      startReplica(backend, 'replica-c', 'spread', namespace, OFFSET_MS),
     ];
     await Promise.all(replicas.map((replica) => replica.whenReady()));
     const from = Math.max(...replicas.map((replica) => replica.readyAt!));
@@ -266,4 +269,10 @@ describeWithRedis('A cluster of replicas on Redis', () => {
     );
     expect(counts.size).toBe(3);
   }, 60_000);
-});
+};
+
+for (const backend of CLUSTER_BACKENDS)
+  backend.describe(
+    `A cluster of replicas on ${backend.name}`,
+    clusterSuite(backend),
+  );

@@ -1,5 +1,7 @@
 // One replica process, forked by test/e2e/replicas: a Nest application
-// context with ReplicaModule, coordinated through the Redis at REDIS_URL.
+// context with ReplicaModule, coordinated through the Redis at REDIS_URL, or
+// with COORDINATOR=postgres through the PostgreSQL at DATABASE_URL (the runs
+// are still recorded in Redis, where the tests read them).
 // It talks to its parent over IPC: 'ready' once started, every 'failed'
 // event, and 'stopped' after a clean shutdown asked for with 'stop'.
 import 'reflect-metadata';
@@ -7,13 +9,17 @@ import { NestFactory } from '@nestjs/core';
 import Redis from 'ioredis';
 import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { Pool } from 'pg';
 import {
   AioClockRegistry,
   Clock,
+  PostgresCoordinator,
   RedisCoordinator,
   SystemClock,
+  type Coordinator,
 } from '../../../lib';
 import { CLUSTER_APPS } from './cluster.tasks';
+import { postgresSchemaOf } from './postgres-schema-of';
 import { ReplicaModule } from './replica.module';
 
 /** What a replica process sends its parent. */
@@ -47,12 +53,30 @@ async function main(): Promise<void> {
   coordinatorClient.on('error', () => undefined);
   dataClient.on('error', () => undefined);
 
-  const coordinator = new RedisCoordinator({
-    client: coordinatorClient,
-    keyPrefix: namespace,
-    replicaId,
-    leaseTtlMs,
-  });
+  // The README's Postgres setup: a pg Pool of the app's, short timeouts.
+  const pool =
+    process.env.COORDINATOR === 'postgres'
+      ? new Pool({
+          connectionString: process.env.DATABASE_URL,
+          max: 4,
+          connectionTimeoutMillis: 1_000,
+        })
+      : null;
+  // Connection errors are expected while PostgreSQL is down, as for Redis.
+  pool?.on('error', () => undefined);
+  const coordinator: Coordinator = pool
+    ? new PostgresCoordinator({
+        pool,
+        schema: postgresSchemaOf(namespace),
+        replicaId,
+        leaseTtlMs,
+      })
+    : new RedisCoordinator({
+        client: coordinatorClient,
+        keyPrefix: namespace,
+        replicaId,
+        leaseTtlMs,
+      });
   const module = ReplicaModule.register(
     { redis: dataClient, namespace, replicaId },
     coordinator,
@@ -81,7 +105,11 @@ async function main(): Promise<void> {
     if (message !== 'stop') return;
     void (async () => {
       await app.close();
-      await Promise.allSettled([coordinatorClient.quit(), dataClient.quit()]);
+      await Promise.allSettled([
+        coordinatorClient.quit(),
+        dataClient.quit(),
+        pool?.end(),
+      ]);
       send({ type: 'stopped' });
       process.disconnect?.();
     })();

@@ -1,0 +1,55 @@
+-- nestjs-aioclock: the tables of PostgresCoordinator (schema aioclock).
+-- Apply with your migrations and pass createSchema: false; replace the
+-- schema name when you give the coordinator another one.
+BEGIN;
+CREATE SCHEMA IF NOT EXISTS aioclock;
+CREATE TABLE IF NOT EXISTS aioclock.members (
+  replica text PRIMARY KEY,
+  expires_at timestamptz NOT NULL,
+  digest text NOT NULL,
+  tasks jsonb NOT NULL
+);
+CREATE TABLE IF NOT EXISTS aioclock.meta (
+  key text PRIMARY KEY,
+  value bigint NOT NULL
+);
+INSERT INTO aioclock.meta (key, value) VALUES ('generation', 0) ON CONFLICT (key) DO NOTHING;
+CREATE TABLE IF NOT EXISTS aioclock.claims (
+  task text NOT NULL,
+  due_at bigint NOT NULL,
+  replica text NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (task, due_at)
+);
+CREATE INDEX IF NOT EXISTS claims_expires_at ON aioclock.claims (expires_at);
+CREATE TABLE IF NOT EXISTS aioclock.task_state (
+  task text PRIMARY KEY,
+  runs bigint NOT NULL DEFAULT 0,
+  loops bigint NOT NULL DEFAULT 0,
+  gen bigint NOT NULL DEFAULT 0,
+  skipped bigint NOT NULL DEFAULT 0,
+  last_due bigint,
+  last_replica text
+);
+CREATE TABLE IF NOT EXISTS aioclock.running (
+  task text PRIMARY KEY,
+  replica text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS aioclock.history (
+  id bigserial PRIMARY KEY,
+  task text NOT NULL,
+  scheduled_at bigint NOT NULL,
+  started_at bigint,
+  finished_at bigint,
+  outcome text NOT NULL,
+  error text,
+  replica text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_task_due ON aioclock.history (task, scheduled_at DESC, id DESC);
+CREATE TABLE IF NOT EXISTS aioclock.leases (
+  task text PRIMARY KEY,
+  replica text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+COMMIT;

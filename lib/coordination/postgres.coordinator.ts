@@ -1,0 +1,494 @@
+import { AioClockError } from '../errors/aioclock.error';
+import {
+  postgresCoordinationFailed,
+  postgresNoAnswer,
+} from '../aioclock.messages';
+import { resolvePostgresCoordinatorOptions } from '../options/postgres-coordinator.options';
+import type {
+  ClaimAnswer,
+  Coordinator,
+  DeclaredTask,
+} from './coordinator.interface';
+import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
+import type { PostgresCoordinatorPool } from './postgres/postgres-client.interface';
+import { PostgresHistory } from './postgres/postgres-history';
+import { PostgresMembership } from './postgres/postgres-membership';
+import { postgresCreateSchemaStatement } from './postgres/postgres-schema';
+import {
+  claimBatchSql,
+  leaseSql,
+  PG_CLAIM_BUSY,
+  PG_CLAIM_WON,
+  releaseSql,
+  runEndedSql,
+} from './postgres/postgres-statements';
+
+/** The longest a leaving replica keeps firing its tasks while the others take them over, in ms. */
+export const POSTGRES_HANDOFF_MS = 250;
+/** A claim never expires sooner than this (covers clock skew and late timers), in ms. */
+export const POSTGRES_CLAIM_MIN_TTL_MS = 60_000;
+/** A claim never lives longer than this, in ms. */
+export const POSTGRES_CLAIM_MAX_TTL_MS = 86_400_000;
+/** Expiry of a claim whose task period is unknown (rare tasks: `@At`, sparse crons), in ms. */
+export const POSTGRES_CLAIM_UNKNOWN_PERIOD_TTL_MS = 3_600_000;
+
+/** Options of `PostgresCoordinator`. */
+export interface PostgresCoordinatorOptions {
+  /**
+   * A `pg` `Pool` built and owned by the caller (the coordinator never ends
+   * it), or anything with its `query(text, values)`, such as a PGlite
+   * instance. With a Pool, one of its clients is kept for `LISTEN`.
+   */
+  pool: PostgresCoordinatorPool;
+  /**
+   * The schema holding the coordinator's tables; give each application
+   * sharing one database its own.
+   * @default 'aioclock'
+   */
+  schema?: string;
+  /**
+   * Milliseconds a statement may take, waiting for a connection included;
+   * after that it rejects and the run counts as failed.
+   * @default 1000
+   */
+  claimTimeoutMs?: number;
+  /**
+   * How long a replica that stopped answering keeps its tasks (and a
+   * `@Forever` lease lasts without renewal). At least twice `claimTimeoutMs`.
+   * @default 10000
+   */
+  leaseTtlMs?: number;
+  /**
+   * How often a member renews its membership, in ms: at least 1 000 (no
+   * polling faster than once a second), below `leaseTtlMs`.
+   * @default max(1000, leaseTtlMs / 5)
+   */
+  heartbeatMs?: number;
+  /**
+   * What this replica writes into the rows it holds.
+   * @default '<hostname>:<pid>:<random hex>'
+   */
+  replicaId?: string;
+  /**
+   * The run history kept for `registry.getHistory`: `keep` rows per task
+   * (1 to 100 000), every replica's runs.
+   * @default { keep: 100 }
+   */
+  history?: { keep?: number };
+  /**
+   * Creates the tables on start when missing. `false` when your migrations
+   * apply docs/postgres.sql (or `postgresSchemaFile()`) instead.
+   * @default true
+   */
+  createSchema?: boolean;
+}
+
+/** One claim waiting for its due time's statement. */
+interface PendingClaim {
+  task: string;
+  maxLoops: number;
+  marks: boolean;
+  ttl: number;
+  resolve: (answer: ClaimAnswer) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Lets replicas agree through PostgreSQL on who runs each due run, with the
+ * cluster guarantees of `RedisCoordinator`: members that own an even share of
+ * the tasks (the same rendezvous maths), a per-due-time fence, durable state
+ * per task, cluster-wide `maxLoopCount` and overlap, `@Forever` leases. The
+ * claims one replica makes at one due time go as ONE statement (an insert of
+ * all of them, returning those it won). Every expiry is on the database's
+ * clock. When PostgreSQL cannot be reached, claims reject (the scheduler
+ * skips the run and logs the outage once) and the pool reconnects by itself.
+ */
+export class PostgresCoordinator implements Coordinator {
+  /** Replicas must compute identical due times to meet on the same row. */
+  readonly alignsToEpoch = true;
+  /** The value this replica writes into the rows it holds. */
+  readonly replicaId: string;
+  /** The schema of the tables. */
+  readonly schema: string;
+  /** The bound on every statement, in ms. */
+  readonly claimTimeoutMs: number;
+  /** How long a silent member keeps its tasks, and a `@Forever` lease lasts, in ms. */
+  readonly leaseTtlMs: number;
+  /** How often a member renews its membership, in ms. */
+  readonly heartbeatMs: number;
+  /** How many history rows each task keeps. */
+  readonly historyKeep: number;
+
+  private readonly pool: PostgresCoordinatorPool;
+  private readonly createSchema: boolean;
+  private readonly membership: PostgresMembership;
+  private readonly runs: PostgresHistory;
+  private schemaReady: Promise<void> | null = null;
+  private schemaDone = false;
+  private readonly declared = new Map<
+    string,
+    { maxLoops: number; overlap: string }
+  >();
+  /** Tasks this replica holds the running mark of. */
+  private readonly inFlight = new Set<string>();
+  /** Claims of this turn, by due time. */
+  private pending = new Map<number, PendingClaim[]>();
+  /** Running marks to drop before the next claims. */
+  private ended = new Set<string>();
+  private flushQueued = false;
+  /** The last statement's failure, until a statement succeeds again. */
+  private unreachable: CallFailure | null = null;
+
+  /**
+   * @param options the pool and settings; see `PostgresCoordinatorOptions`
+   * @throws AioClockError when an option is missing or invalid
+   */
+  constructor(options: PostgresCoordinatorOptions) {
+    const resolved = resolvePostgresCoordinatorOptions(options);
+    this.pool = resolved.pool;
+    this.schema = resolved.schema;
+    this.replicaId = resolved.replicaId;
+    this.claimTimeoutMs = resolved.claimTimeoutMs;
+    this.leaseTtlMs = resolved.leaseTtlMs;
+    this.heartbeatMs = resolved.heartbeatMs;
+    this.createSchema = resolved.createSchema;
+    // Managed migrations: the tables are there already.
+    this.schemaDone = !resolved.createSchema;
+    this.historyKeep = resolved.historyKeep;
+    this.runs = new PostgresHistory(
+      this.schema,
+      this.replicaId,
+      this.historyKeep,
+      (text, values) => this.query(text, values),
+    );
+    this.membership = new PostgresMembership({
+      pool: this.pool,
+      schema: this.schema,
+      replicaId: this.replicaId,
+      leaseTtlMs: this.leaseTtlMs,
+      heartbeatMs: this.heartbeatMs,
+      query: (text, values) => this.query(text, values),
+    });
+  }
+
+  /**
+   * Creates the tables when missing (once; again after a failure). Replicas
+   * starting together take turns on an advisory lock.
+   * @throws AioClockError (as a rejection) when PostgreSQL fails
+   */
+  ensureSchema(): Promise<void> {
+    if (!this.createSchema || this.schemaDone) return Promise.resolve();
+    this.schemaReady ??= this.query(
+      postgresCreateSchemaStatement(this.schema),
+      [],
+      // DDL waits for the lock: give it room beyond one claim's bound.
+      Math.max(this.claimTimeoutMs, 10_000),
+    ).then(
+      () => {
+        this.schemaDone = true;
+      },
+      (error: unknown) => {
+        this.schemaReady = null;
+        throw asFailure('create its tables', error);
+      },
+    );
+    return this.schemaReady;
+  }
+
+  /**
+   * Becomes a member owning a share of `tasks`. Never rejects: while
+   * PostgreSQL cannot be reached, claims report it.
+   * @param tasks the timed tasks this replica schedules
+   */
+  async join(tasks: readonly DeclaredTask[]): Promise<void> {
+    for (const task of tasks)
+      this.declared.set(task.name, {
+        maxLoops: task.maxLoopCount ?? 0,
+        overlap: task.overlap ?? 'skip',
+      });
+    await this.ensureSchema().catch(() => undefined);
+    await this.membership.join(tasks.map((task) => task.name));
+  }
+
+  /** Leaves at once (graceful shutdown), firing for a short handoff meanwhile. */
+  leave(): Promise<void> {
+    return this.membership.leave(
+      Math.min(POSTGRES_HANDOFF_MS, this.heartbeatMs),
+    );
+  }
+
+  /** The member owning `task` in this replica's view; null when none. */
+  ownerOf(task: string): string | null {
+    return this.membership.ownerOf(task) ?? null;
+  }
+
+  /**
+   * Claims the run of `task` due at `dueAt`: `true` on exactly one replica.
+   * Claims of one turn are sent as one statement per due time.
+   * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
+   */
+  async claim(
+    task: string,
+    dueAt: number,
+    periodMs: number | null,
+  ): Promise<ClaimAnswer> {
+    const what = () => `claim ${task} due at ${describeInstant(dueAt)}`;
+    if (this.membership.active) {
+      if (!this.membership.fresh)
+        await this.membership.refresh().catch((error: unknown) => {
+          throw asFailure(what(), error);
+        });
+      const owner = this.membership.ownerOf(task);
+      if (owner !== undefined && owner !== this.replicaId) {
+        // While the database is unreachable a non-owner cannot know it still
+        // is one; answering false here would also read as a recovery to the
+        // scheduler, so one outage would be logged once per owned due time.
+        if (this.unreachable !== null)
+          throw asFailure(what(), this.unreachable);
+        return false;
+      }
+    }
+    if (!this.schemaDone)
+      await this.ensureSchema().catch((error: unknown) => {
+        throw asFailure(what(), error);
+      });
+    const declared = this.declared.get(task);
+    const marks =
+      this.membership.active && (declared?.overlap ?? 'allow') !== 'allow';
+    const answer = await new Promise<ClaimAnswer>((resolve, reject) => {
+      let batch = this.pending.get(dueAt);
+      if (batch === undefined) this.pending.set(dueAt, (batch = []));
+      batch.push({
+        task,
+        maxLoops: declared?.maxLoops ?? 0,
+        marks,
+        ttl: this.claimTtl(periodMs),
+        resolve,
+        reject,
+      });
+      this.queueFlush();
+    }).catch((error: unknown) => {
+      throw asFailure(what(), error);
+    });
+    if (answer === true && marks) this.inFlight.add(task);
+    return answer;
+  }
+
+  /**
+   * This replica's last run in flight of `task` ended: its running mark goes
+   * before the next claims. Never rejects: a mark left behind expires after
+   * `leaseTtlMs`.
+   */
+  runEnded(task: string): void {
+    if (!this.inFlight.delete(task)) return;
+    this.ended.add(task);
+    this.queueFlush();
+  }
+
+  /**
+   * Adds a run (or a skipped due time) to the task's history, in one
+   * statement per turn. Never rejects.
+   */
+  recordRun(
+    task: string,
+    scheduledAt: number,
+    startedAt: number,
+    finishedAt: number,
+    outcome: RunOutcome,
+    error: string | undefined,
+  ): void {
+    if (!this.schemaDone) return;
+    this.runs.add(task, scheduledAt, startedAt, finishedAt, outcome, error);
+  }
+
+  /**
+   * The task's history, newest first: every replica's runs.
+   * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
+   */
+  async history(task: string, limit: number): Promise<RunRecord[]> {
+    try {
+      await this.ensureSchema();
+      return await this.runs.read(task, limit);
+    } catch (error) {
+      throw asFailure(`read the history of ${task}`, error);
+    }
+  }
+
+  /**
+   * Takes the lease of a `@Forever` task when free, or renews it when held.
+   * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
+   */
+  async lease(task: string, ttlMs: number): Promise<boolean> {
+    const what = `renew the lease of ${task}`;
+    try {
+      await this.ensureSchema();
+      const rows = await this.query(leaseSql(this.schema), [
+        task,
+        this.replicaId,
+        Math.max(1, Math.ceil(ttlMs)),
+      ]);
+      return rows.length === 1;
+    } catch (error) {
+      throw asFailure(what, error);
+    }
+  }
+
+  /**
+   * Gives up the lease of `task` if this replica holds it.
+   * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
+   */
+  async release(task: string): Promise<void> {
+    try {
+      await this.query(releaseSql(this.schema), [task, this.replicaId]);
+    } catch (error) {
+      throw asFailure(`release the lease of ${task}`, error);
+    }
+  }
+
+  /**
+   * How long a claim lives: twice the period, at least a minute and at most a
+   * day; an hour when the period is unknown.
+   */
+  claimTtl(periodMs: number | null): number {
+    const wanted =
+      periodMs === null || !Number.isFinite(periodMs) || periodMs <= 0
+        ? POSTGRES_CLAIM_UNKNOWN_PERIOD_TTL_MS
+        : Math.ceil(2 * periodMs);
+    return Math.min(
+      POSTGRES_CLAIM_MAX_TTL_MS,
+      Math.max(POSTGRES_CLAIM_MIN_TTL_MS, wanted),
+    );
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    // The runs of one due time are claimed in one pass; waiting for the end
+    // of this turn also gathers claims that awaited a settled promise first.
+    setImmediate(() => {
+      this.flushQueued = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batches = this.pending;
+    this.pending = new Map();
+    const ended = [...this.ended];
+    this.ended.clear();
+    // Marks of ended runs go first, so a claim of this turn is not freed by them.
+    if (ended.length > 0)
+      await this.query(runEndedSql(this.schema), [this.replicaId, ended]).catch(
+        () => undefined,
+      );
+    for (const [dueAt, claims] of batches) this.claimBatch(dueAt, claims);
+  }
+
+  private claimBatch(dueAt: number, claims: PendingClaim[]): void {
+    this.query(claimBatchSql(this.schema), [
+      claims.map((c) => c.task),
+      claims.map((c) => c.maxLoops),
+      claims.map((c) => c.marks),
+      dueAt,
+      this.replicaId,
+      claims.map((c) => c.ttl),
+      this.leaseTtlMs,
+    ]).then(
+      (rows) => {
+        const answers = new Map<string, number>();
+        for (const row of rows)
+          answers.set(String(row.task), Number(row.answer));
+        for (const claim of claims) {
+          const answer = answers.get(claim.task);
+          claim.resolve(
+            answer === PG_CLAIM_WON
+              ? true
+              : answer === PG_CLAIM_BUSY
+                ? 'busy'
+                : false,
+          );
+        }
+      },
+      (error: unknown) => claims.forEach((claim) => claim.reject(error)),
+    );
+  }
+
+  // One statement, bounded by claimTimeoutMs in real time (it measures the
+  // network, not the schedule). Rejects with a CallFailure naming the cause.
+  private query(
+    text: string,
+    values: unknown[],
+    timeoutMs: number = this.claimTimeoutMs,
+  ): Promise<Record<string, unknown>[]> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const failure = new CallFailure(postgresNoAnswer(timeoutMs));
+        this.unreachable = failure;
+        reject(failure);
+      }, timeoutMs);
+      let reply: Promise<{ rows: Record<string, unknown>[] }>;
+      try {
+        reply = this.pool.query(text, values);
+      } catch (error) {
+        reply = Promise.reject(error);
+      }
+      reply.then(
+        (result) => {
+          clearTimeout(timer);
+          this.unreachable = null;
+          resolve(result.rows);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          const failure = new CallFailure(describeError(error), error);
+          if (isConnectionError(error)) this.unreachable = failure;
+          reject(failure);
+        },
+      );
+    });
+  }
+}
+
+// A failure of the connection, not of the statement (SQL errors carry a
+// SQLSTATE code of 5 characters; class 08 is connection exception, 57P0x a
+// server shutting down).
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code !== 'string' ||
+    code.length !== 5 ||
+    code.startsWith('08') ||
+    code.startsWith('57P')
+  );
+}
+
+function describeInstant(epochMs: number): string {
+  const date = new Date(epochMs);
+  return Number.isNaN(date.getTime()) ? String(epochMs) : date.toISOString();
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0)
+    return describeError(error.errors[0]);
+  return error instanceof Error
+    ? error.message || error.constructor.name
+    : String(error);
+}
+
+/** Why a bounded statement failed, before it is worded for one call. */
+class CallFailure {
+  constructor(
+    readonly cause: string,
+    readonly error?: unknown,
+  ) {}
+}
+
+function asFailure(what: string, reason: unknown): AioClockError {
+  if (reason instanceof AioClockError) return reason;
+  const cause =
+    reason instanceof CallFailure ? reason.cause : describeError(reason);
+  const failed = new AioClockError(postgresCoordinationFailed(what, cause));
+  const error = reason instanceof CallFailure ? reason.error : reason;
+  if (error !== undefined) failed.cause = error;
+  return failed;
+}

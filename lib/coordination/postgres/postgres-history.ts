@@ -1,0 +1,120 @@
+import type {
+  RunOutcome,
+  RunRecord,
+} from '../../interfaces/run-record.interface';
+
+/** One run to add to a task's history. */
+interface PendingRecord {
+  task: string;
+  scheduledAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  outcome: RunOutcome;
+  error: string | null;
+}
+
+/**
+ * The run history of PostgresCoordinator: records of one turn go as one
+ * multi-row INSERT, then one DELETE trims the tasks written to their
+ * `keep` newest due times, so the table stays bounded per task. Never rejects on write:
+ * a record lost to an outage is only a record.
+ */
+export class PostgresHistory {
+  private pending: PendingRecord[] = [];
+
+  constructor(
+    private readonly schema: string,
+    private readonly replicaId: string,
+    private readonly keep: number,
+    private readonly query: (
+      text: string,
+      values: unknown[],
+    ) => Promise<Record<string, unknown>[]>,
+  ) {}
+
+  /** Queues a record for the batch of this turn. */
+  add(
+    task: string,
+    scheduledAt: number,
+    startedAt: number,
+    finishedAt: number,
+    outcome: RunOutcome,
+    error: string | undefined,
+  ): void {
+    if (this.pending.length === 0) setImmediate(() => void this.flush());
+    this.pending.push({
+      task,
+      scheduledAt,
+      startedAt: Number.isNaN(startedAt) ? null : startedAt,
+      finishedAt: Number.isNaN(finishedAt) ? null : finishedAt,
+      outcome,
+      error: error ?? null,
+    });
+  }
+
+  /** The task's last `limit` records (at most `keep`), newest first. */
+  async read(task: string, limit: number): Promise<RunRecord[]> {
+    const count = Math.max(0, Math.min(limit, this.keep));
+    if (count === 0) return [];
+    const s = this.schema;
+    const rows = await this.query(
+      `SELECT scheduled_at, started_at, finished_at, outcome, error, replica
+FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
+      [task, count],
+    );
+    return rows.map((row) => {
+      const record: RunRecord = {
+        task,
+        scheduledAt: new Date(Number(row.scheduled_at)),
+        startedAt: at(row.started_at),
+        finishedAt: at(row.finished_at),
+        outcome: row.outcome as RunOutcome,
+        replica: String(row.replica),
+        attempt: 1,
+        catchUp: false,
+      };
+      if (typeof row.error === 'string') record.error = row.error;
+      return record;
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const s = this.schema;
+    try {
+      await this.query(
+        `INSERT INTO ${s}.history (task, scheduled_at, started_at, finished_at, outcome, error, replica)
+SELECT task, scheduled_at, started_at, finished_at, outcome, error, $7
+FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
+  AS r(task, scheduled_at, started_at, finished_at, outcome, error)`,
+        [
+          batch.map((r) => r.task),
+          batch.map((r) => r.scheduledAt),
+          batch.map((r) => r.startedAt),
+          batch.map((r) => r.finishedAt),
+          batch.map((r) => r.outcome),
+          batch.map((r) => r.error),
+          this.replicaId,
+        ],
+      );
+      // Each written task keeps its `keep` newest due times (replicas'
+      // batches arrive in any order, so "newest" is by due time, not by id).
+      await this.query(
+        `DELETE FROM ${s}.history h USING (
+  SELECT t.task, g.scheduled_at, g.id FROM unnest($1::text[]) AS t(task)
+  CROSS JOIN LATERAL (SELECT scheduled_at, id FROM ${s}.history
+    WHERE task = t.task ORDER BY scheduled_at DESC, id DESC OFFSET $2 LIMIT 1) g
+) cut
+WHERE h.task = cut.task AND (h.scheduled_at, h.id) <= (cut.scheduled_at, cut.id)`,
+        [[...new Set(batch.map((r) => r.task))], this.keep],
+      );
+    } catch {
+      // Lost with the outage; the runs themselves were fenced.
+    }
+  }
+}
+
+function at(value: unknown): Date | null {
+  return value === null || value === undefined ? null : new Date(Number(value));
+}

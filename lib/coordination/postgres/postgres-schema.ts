@@ -1,0 +1,115 @@
+// The tables of PostgresCoordinator, as SQL. The same statements are created
+// on start (createSchema: true) and shipped as docs/postgres.sql for teams
+// whose migrations are managed elsewhere; a spec keeps the two identical.
+
+/** The schema `PostgresCoordinator` uses by default. */
+export const POSTGRES_DEFAULT_SCHEMA = 'aioclock';
+
+/** Key of the advisory lock that serialises schema creation across replicas. */
+export const POSTGRES_SCHEMA_LOCK_KEY = 4_612_393_217;
+
+/** A schema name the coordinator accepts: a plain lower-case identifier. */
+export const POSTGRES_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * The statements creating every table in `schema` when missing.
+ * @param schema a name matching `POSTGRES_SCHEMA_PATTERN` (not quoted: it needs no quoting)
+ */
+export function postgresSchemaStatements(schema: string): string[] {
+  const s = schema;
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${s}`,
+    // Live replicas: expiry on the database's clock, declared tasks and their digest.
+    `CREATE TABLE IF NOT EXISTS ${s}.members (
+  replica text PRIMARY KEY,
+  expires_at timestamptz NOT NULL,
+  digest text NOT NULL,
+  tasks jsonb NOT NULL
+)`,
+    // 'generation': bumped when a replica joins a cluster with no live member.
+    `CREATE TABLE IF NOT EXISTS ${s}.meta (
+  key text PRIMARY KEY,
+  value bigint NOT NULL
+)`,
+    `INSERT INTO ${s}.meta (key, value) VALUES ('generation', 0) ON CONFLICT (key) DO NOTHING`,
+    // The per-due-time fence: a row per run, never deleted before it expires.
+    `CREATE TABLE IF NOT EXISTS ${s}.claims (
+  task text NOT NULL,
+  due_at bigint NOT NULL,
+  replica text NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (task, due_at)
+)`,
+    `CREATE INDEX IF NOT EXISTS claims_expires_at ON ${s}.claims (expires_at)`,
+    // Durable state per task; loops counts the runs of generation gen (maxLoopCount).
+    `CREATE TABLE IF NOT EXISTS ${s}.task_state (
+  task text PRIMARY KEY,
+  runs bigint NOT NULL DEFAULT 0,
+  loops bigint NOT NULL DEFAULT 0,
+  gen bigint NOT NULL DEFAULT 0,
+  skipped bigint NOT NULL DEFAULT 0,
+  last_due bigint,
+  last_replica text
+)`,
+    // A run of the task in flight on this replica (cluster-wide overlap).
+    `CREATE TABLE IF NOT EXISTS ${s}.running (
+  task text PRIMARY KEY,
+  replica text NOT NULL,
+  expires_at timestamptz NOT NULL
+)`,
+    // Run history, kept to history.keep rows per task.
+    `CREATE TABLE IF NOT EXISTS ${s}.history (
+  id bigserial PRIMARY KEY,
+  task text NOT NULL,
+  scheduled_at bigint NOT NULL,
+  started_at bigint,
+  finished_at bigint,
+  outcome text NOT NULL,
+  error text,
+  replica text NOT NULL
+)`,
+    `CREATE INDEX IF NOT EXISTS history_task_due ON ${s}.history (task, scheduled_at DESC, id DESC)`,
+    // @Forever leases.
+    `CREATE TABLE IF NOT EXISTS ${s}.leases (
+  task text PRIMARY KEY,
+  replica text NOT NULL,
+  expires_at timestamptz NOT NULL
+)`,
+  ];
+}
+
+/**
+ * One statement creating the schema: a `DO` block holding a transaction-wide
+ * advisory lock, so replicas starting together create it once, in turn.
+ * A single statement also suits drivers (PGlite) whose `query` runs one.
+ */
+export function postgresCreateSchemaStatement(schema: string): string {
+  const body = postgresSchemaStatements(schema)
+    .map((statement) => `  EXECUTE ${dollarQuote(statement)};`)
+    .join('\n');
+  return `DO $aioclock$
+BEGIN
+  PERFORM pg_advisory_xact_lock(${POSTGRES_SCHEMA_LOCK_KEY});
+${body}
+END
+$aioclock$`;
+}
+
+/** The file docs/postgres.sql: the schema as a migration, in one transaction. */
+export function postgresSchemaFile(
+  schema: string = POSTGRES_DEFAULT_SCHEMA,
+): string {
+  return `-- nestjs-aioclock: the tables of PostgresCoordinator (schema ${schema}).
+-- Apply with your migrations and pass createSchema: false; replace the
+-- schema name when you give the coordinator another one.
+BEGIN;
+${postgresSchemaStatements(schema)
+  .map((statement) => `${statement};`)
+  .join('\n')}
+COMMIT;
+`;
+}
+
+function dollarQuote(text: string): string {
+  return `$sql$${text}$sql$`;
+}

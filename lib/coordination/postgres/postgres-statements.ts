@@ -1,0 +1,135 @@
+// The SQL PostgresCoordinator sends, one function per statement, for a
+// schema name already checked against POSTGRES_SCHEMA_PATTERN. Every expiry
+// is on the database's clock (now()), so replicas whose clocks disagree still
+// agree on who is alive and which claim or lease expired.
+
+/**
+ * Heartbeat, join and rejoin in one statement. Prunes expired members, bumps
+ * the generation when this member joins a cluster with no live member,
+ * renews this member's running marks, and notifies `$5` when the membership
+ * changed. $1 replica, $2 ttl ms, $3 digest of the declared tasks, $4 their
+ * JSON or null (when the caller believes the row has them), $5 channel.
+ * One row: gen, inserted (the row was missing: re-send the tasks when $4 was
+ * null), others (JSON [[replica, digest], …] of the other live members).
+ */
+export const heartbeatSql = (s: string): string => `WITH alive AS (
+  SELECT replica, digest FROM ${s}.members WHERE expires_at > now()
+), bump AS (
+  UPDATE ${s}.meta SET value = value + 1
+  WHERE key = 'generation' AND NOT EXISTS (SELECT 1 FROM alive)
+  RETURNING value
+), pruned AS (
+  DELETE FROM ${s}.members WHERE expires_at <= now() AND replica <> $1
+  RETURNING replica
+), me AS (
+  INSERT INTO ${s}.members AS m (replica, expires_at, digest, tasks)
+  VALUES ($1, now() + $2 * interval '1 millisecond', $3, COALESCE($4::jsonb, '[]'::jsonb))
+  ON CONFLICT (replica) DO UPDATE SET expires_at = EXCLUDED.expires_at,
+    digest = EXCLUDED.digest,
+    tasks = CASE WHEN $4::text IS NULL THEN m.tasks ELSE EXCLUDED.tasks END
+  RETURNING (xmax = 0) AS inserted
+), renewed AS (
+  UPDATE ${s}.running SET expires_at = now() + $2 * interval '1 millisecond'
+  WHERE replica = $1
+), changed AS (
+  SELECT NOT EXISTS (SELECT 1 FROM alive WHERE replica = $1 AND digest = $3)
+    OR EXISTS (SELECT 1 FROM pruned) AS yes
+)
+SELECT
+  COALESCE((SELECT value FROM bump), (SELECT value FROM ${s}.meta WHERE key = 'generation')) AS gen,
+  (SELECT inserted FROM me) AS inserted,
+  (SELECT COALESCE(json_agg(json_build_array(replica, digest)), '[]'::json)
+     FROM alive WHERE replica <> $1) AS others,
+  (SELECT count(pg_notify($5, $1)) FROM changed WHERE yes) AS notified`;
+
+/** The declared tasks of some members. $1 their ids. Rows: replica, tasks (JSON). */
+export const memberTasksSql = (s: string): string =>
+  `SELECT replica, tasks FROM ${s}.members WHERE replica = ANY($1::text[])`;
+
+/** Leaves at once and tells the others. $1 replica, $2 channel. */
+export const leaveSql = (s: string): string => `WITH gone AS (
+  DELETE FROM ${s}.members WHERE replica = $1 RETURNING replica
+)
+SELECT count(pg_notify($2, $1)) AS notified FROM gone`;
+
+/** Drops claims past their expiry, a bounded slice at a time. $1 slice size. */
+export const pruneClaimsSql = (s: string): string =>
+  `DELETE FROM ${s}.claims WHERE ctid = ANY(ARRAY(
+  SELECT ctid FROM ${s}.claims WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED))`;
+
+/** Claim answers in a `claimBatchSql` row. */
+export const PG_CLAIM_WON = 1;
+/** A run of the task is in flight on another replica. */
+export const PG_CLAIM_BUSY = 3;
+
+/**
+ * The fence of one due time for every task this replica owns and fires at
+ * it, with their durable state and cluster-wide overlap: ONE statement per
+ * due time and replica. $1 tasks, $2 their maxLoopCount (0 = none), $3
+ * whether each marks its runs in flight (overlap ≠ 'allow'), $4 the due time
+ * (epoch ms), $5 replica, $6 each claim's ttl (ms), $7 the running mark's ttl
+ * (ms). A task whose maxLoopCount runs were made in the current generation
+ * is not claimed; one whose run is in flight on another replica is 'busy'
+ * (not fenced: it did not run; counted skipped). Rows: task, answer (1 won,
+ * 3 busy); a task absent from the rows lost.
+ */
+export const claimBatchSql = (s: string): string => `WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $6::bigint[])
+    AS i(task, max_loops, marks, ttl)
+), gen AS (
+  SELECT value FROM ${s}.meta WHERE key = 'generation'
+), st AS (
+  SELECT i.task, i.max_loops, i.marks, i.ttl,
+    COALESCE(CASE WHEN t.gen = (SELECT value FROM gen) THEN t.loops END, 0) AS loops
+  FROM input i LEFT JOIN ${s}.task_state t ON t.task = i.task
+), busy AS (
+  SELECT st.task FROM st JOIN ${s}.running r ON r.task = st.task
+  WHERE st.marks AND r.replica <> $5 AND r.expires_at > now()
+    AND NOT EXISTS (SELECT 1 FROM ${s}.claims c WHERE c.task = st.task AND c.due_at = $4)
+), won AS (
+  INSERT INTO ${s}.claims (task, due_at, replica, expires_at)
+  SELECT task, $4, $5, now() + ttl * interval '1 millisecond' FROM st
+  WHERE (max_loops = 0 OR loops < max_loops) AND task NOT IN (SELECT task FROM busy)
+  ORDER BY task
+  ON CONFLICT (task, due_at) DO NOTHING
+  RETURNING task
+), counted AS (
+  INSERT INTO ${s}.task_state AS t (task, runs, loops, gen, last_due, last_replica)
+  SELECT st.task, 1, st.loops + 1, (SELECT value FROM gen), $4, $5
+  FROM st JOIN won USING (task) ORDER BY st.task
+  ON CONFLICT (task) DO UPDATE SET runs = t.runs + 1, loops = EXCLUDED.loops,
+    gen = EXCLUDED.gen, last_due = EXCLUDED.last_due, last_replica = EXCLUDED.last_replica
+), marked AS (
+  INSERT INTO ${s}.running AS r (task, replica, expires_at)
+  SELECT st.task, $5, now() + $7 * interval '1 millisecond'
+  FROM st JOIN won USING (task) WHERE st.marks ORDER BY st.task
+  ON CONFLICT (task) DO UPDATE SET replica = EXCLUDED.replica, expires_at = EXCLUDED.expires_at
+  WHERE r.replica = EXCLUDED.replica OR r.expires_at <= now()
+), skips AS (
+  UPDATE ${s}.task_state SET skipped = skipped + 1 WHERE task IN (SELECT task FROM busy)
+)
+SELECT task, ${PG_CLAIM_WON} AS answer FROM won
+UNION ALL SELECT task, ${PG_CLAIM_BUSY} FROM busy`;
+
+/** This replica's runs of some tasks ended. $1 replica, $2 tasks. */
+export const runEndedSql = (s: string): string =>
+  `DELETE FROM ${s}.running WHERE replica = $1 AND task = ANY($2::text[])`;
+
+/**
+ * Takes a `@Forever` lease when free or expired, renews it when held.
+ * $1 task, $2 replica, $3 ttl ms. A row when this replica holds it.
+ */
+export const leaseSql = (s: string): string =>
+  `INSERT INTO ${s}.leases AS l (task, replica, expires_at)
+VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+ON CONFLICT (task) DO UPDATE SET replica = EXCLUDED.replica, expires_at = EXCLUDED.expires_at
+WHERE l.replica = EXCLUDED.replica OR l.expires_at <= now()
+RETURNING replica`;
+
+/** Gives up a lease this replica holds. $1 task, $2 replica. */
+export const releaseSql = (s: string): string =>
+  `DELETE FROM ${s}.leases WHERE task = $1 AND replica = $2`;
+
+/** A task's durable state. $1 task. */
+export const taskStateSql = (s: string): string =>
+  `SELECT runs, loops, gen, skipped, last_due, last_replica FROM ${s}.task_state WHERE task = $1`;

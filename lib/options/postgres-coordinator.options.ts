@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  invalidPostgresCoordinatorOption,
+  unknownPostgresCoordinatorOption,
+} from '../aioclock.messages';
+import type { PostgresCoordinatorOptions } from '../coordination/postgres.coordinator';
+import {
+  POSTGRES_DEFAULT_SCHEMA,
+  POSTGRES_SCHEMA_PATTERN,
+} from '../coordination/postgres/postgres-schema';
+import { AioClockError } from '../errors/aioclock.error';
+
+// PostgresCoordinatorOptions: defaults and one rule per option, checked in
+// table order (shaped like main's lib/options tables; it joins their shared
+// checkOptions once this branch has them).
+
+/** Default `claimTimeoutMs`, in ms. */
+export const POSTGRES_DEFAULT_CLAIM_TIMEOUT_MS = 1_000;
+/** Default `leaseTtlMs`: how long a silent replica keeps its tasks, in ms. */
+export const POSTGRES_DEFAULT_LEASE_TTL_MS = 10_000;
+/** `heartbeatMs` defaults to `leaseTtlMs` divided by this. */
+export const POSTGRES_HEARTBEAT_DIVISOR = 5;
+/** No polling faster than once a second per replica (issue 14). */
+export const POSTGRES_MIN_HEARTBEAT_MS = 1_000;
+/** Default `history.keep`: rows kept per task. */
+export const POSTGRES_DEFAULT_HISTORY_KEEP = 100;
+/** The most `history.keep` may be. */
+export const POSTGRES_MAX_HISTORY_KEEP = 100_000;
+/** Node's timer limit (2^31 − 1 ms). */
+const TIMER_LIMIT_MS = 2_147_483_647;
+
+/** The options of a `PostgresCoordinator` once defaults are applied. */
+export interface ResolvedPostgresCoordinatorOptions {
+  pool: PostgresCoordinatorOptions['pool'];
+  schema: string;
+  replicaId: string;
+  claimTimeoutMs: number;
+  leaseTtlMs: number;
+  heartbeatMs: number;
+  createSchema: boolean;
+  historyKeep: number;
+}
+
+type Rule = (
+  value: unknown,
+  options: Readonly<Record<string, unknown>>,
+) => string | undefined;
+
+const isMs = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
+const claimTimeoutOf = (options: Readonly<Record<string, unknown>>) =>
+  (options.claimTimeoutMs as number | undefined) ??
+  POSTGRES_DEFAULT_CLAIM_TIMEOUT_MS;
+const leaseTtlOf = (options: Readonly<Record<string, unknown>>) =>
+  (options.leaseTtlMs as number | undefined) ??
+  Math.max(POSTGRES_DEFAULT_LEASE_TTL_MS, 2 * claimTimeoutOf(options));
+const nonEmptyString: Rule = (value) =>
+  typeof value === 'string' && value !== '' ? undefined : 'a non-empty string';
+
+/** The rules of `PostgresCoordinatorOptions`, one per accepted key. */
+export const POSTGRES_COORDINATOR_OPTION_RULES: Readonly<
+  Record<keyof PostgresCoordinatorOptions, Rule>
+> = {
+  pool: (value) =>
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { query?: unknown }).query === 'function'
+      ? undefined
+      : 'a pg Pool or anything with its query(text, values) (e.g. PGlite)',
+  schema: (value) =>
+    typeof value === 'string' && POSTGRES_SCHEMA_PATTERN.test(value)
+      ? undefined
+      : 'a lower-case SQL identifier: letters, digits, _ (at most 63)',
+  replicaId: nonEmptyString,
+  claimTimeoutMs: (value) =>
+    isMs(value) && value > 0 && 2 * value <= TIMER_LIMIT_MS
+      ? undefined
+      : `a number of ms > 0 and <= ${Math.floor(TIMER_LIMIT_MS / 2)}`,
+  leaseTtlMs: (value, options) => {
+    const least = 2 * claimTimeoutOf(options);
+    return isMs(value) && value >= least && value <= TIMER_LIMIT_MS
+      ? undefined
+      : `a number of ms >= 2 × claimTimeoutMs (${least}) and <= ${TIMER_LIMIT_MS}`;
+  },
+  heartbeatMs: (value, options) => {
+    const lease = leaseTtlOf(options);
+    return isMs(value) && value >= POSTGRES_MIN_HEARTBEAT_MS && value < lease
+      ? undefined
+      : `a number of ms >= ${POSTGRES_MIN_HEARTBEAT_MS} and < leaseTtlMs (${lease})`;
+  },
+  history: (value) => {
+    const expected = `{ keep?: an integer from 1 to ${POSTGRES_MAX_HISTORY_KEEP} }`;
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return expected;
+    const { keep, ...rest } = value as { keep?: unknown };
+    if (Object.keys(rest).length > 0) return expected;
+    return keep === undefined ||
+      (Number.isInteger(keep) &&
+        (keep as number) >= 1 &&
+        (keep as number) <= POSTGRES_MAX_HISTORY_KEEP)
+      ? undefined
+      : expected;
+  },
+  createSchema: (value) =>
+    typeof value === 'boolean' ? undefined : 'true or false',
+};
+
+/**
+ * Checks a `PostgresCoordinator`'s options and fills in the defaults.
+ * @throws AioClockError naming `PostgresCoordinator`, the option and the bad value
+ */
+export function resolvePostgresCoordinatorOptions(
+  options: PostgresCoordinatorOptions,
+): ResolvedPostgresCoordinatorOptions {
+  const fail = (option: string, value: unknown, expected: string): never => {
+    throw new AioClockError(
+      invalidPostgresCoordinatorOption(option, value, expected),
+    );
+  };
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    fail('options', options, 'an object with a pool');
+  const given = options as unknown as Record<string, unknown>;
+  const known = Object.keys(POSTGRES_COORDINATOR_OPTION_RULES);
+  for (const key of Object.keys(given))
+    if (!known.includes(key))
+      throw new AioClockError(unknownPostgresCoordinatorOption(key, known));
+  for (const [key, rule] of Object.entries(POSTGRES_COORDINATOR_OPTION_RULES)) {
+    const value = given[key];
+    if (value === undefined && key !== 'pool') continue;
+    const expected = (rule as Rule)(value, given);
+    if (expected !== undefined) fail(key, value, expected);
+  }
+  const claimTimeoutMs = claimTimeoutOf(given);
+  const leaseTtlMs = leaseTtlOf(given);
+  return {
+    pool: options.pool,
+    schema: options.schema ?? POSTGRES_DEFAULT_SCHEMA,
+    replicaId:
+      options.replicaId ??
+      `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    claimTimeoutMs,
+    leaseTtlMs,
+    heartbeatMs:
+      options.heartbeatMs ??
+      Math.max(
+        POSTGRES_MIN_HEARTBEAT_MS,
+        leaseTtlMs / POSTGRES_HEARTBEAT_DIVISOR,
+      ),
+    createSchema: options.createSchema ?? true,
+    historyKeep: options.history?.keep ?? POSTGRES_DEFAULT_HISTORY_KEEP,
+  };
+}
