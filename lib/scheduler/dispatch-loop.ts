@@ -22,6 +22,7 @@ import { RunPolicies } from './run-policies';
 import { RunFailures } from './run-failures';
 import { RunRecorder } from './run-recorder';
 import { RunTimeouts } from './run-timeouts';
+import { beginRunTrace } from './run-trace';
 import { RunHistory } from './run-history';
 import { PASS_CLOCK_RUNS } from './scheduler.constants';
 import { isThenable, stackOf } from './run-outcome';
@@ -324,29 +325,11 @@ export abstract class DispatchLoop implements SchedulerInternals {
     try {
       if (this.otel === null) result = task.def.invoke(context);
       else {
-        // A requested run (runTask) is a child of its caller's span.
-        trace = this.otel.begin(
-          task.name,
-          group.name,
-          due,
-          now,
-          // a retry or a backfill run carries a waiter, but nobody called for it
-          waiter !== null && waiter.attempt === undefined,
-          context.attempt,
-          context.catchUp,
-        );
-        const traced = trace;
-        result = traced.run(() => task.def.invoke(context));
+        trace = beginRunTrace(this.otel, task, due, now, waiter, context);
+        result = trace.run(() => task.def.invoke(context));
       }
     } catch (error) {
       this.leave(task, cancellable);
-      if (trace !== null)
-        trace.settle(
-          true,
-          error,
-          cancellable?.cancelled === true,
-          this.clock.timestamp(),
-        );
       this.failures.report(
         task,
         due,
@@ -355,6 +338,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
         error,
         now,
         now,
+        trace,
       );
       return;
     }
@@ -412,8 +396,6 @@ export abstract class DispatchLoop implements SchedulerInternals {
   /** Ends a run that returned a promise as failed with `error` (ignored once it is over). */
   failRun(run: Run, error: unknown): void {
     if (!this.endRun(run)) return;
-    if (run.trace !== null)
-      run.trace.settle(true, error, run.cancelled, this.clock.timestamp());
     this.failures.report(
       run.task,
       run.due,
@@ -422,6 +404,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
       error,
       run.startedMs,
       this.clock.timestamp(),
+      run.trace,
     );
   }
 
@@ -503,11 +486,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
 
   /** Counts and reports a due time that does not run. */
   skip(task: TaskState, due: number, reason: string): void {
-    task.skipped++;
-    if (this.otel !== null) this.otel.notRun(task.name, task.group.name);
     this.recorder.skipped(task, due, reason);
-    if (this.events.observed)
-      this.events.emit('skipped', task, due, undefined, reason);
   }
 
   /** Reports an error that no task owns; never throws. */

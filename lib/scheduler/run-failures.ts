@@ -1,4 +1,5 @@
 import { taskFailed } from '../aioclock.messages';
+import type { RunTrace } from '../observability/run-instrumentation';
 import { stackOf } from './run-outcome';
 import type { RunRecorder } from './run-recorder';
 import type { SchedulerInternals } from './scheduler-internals';
@@ -6,7 +7,7 @@ import type { RunWaiter, TaskState } from './task-state';
 
 type RunFailuresHost = Pick<
   SchedulerInternals,
-  'logger' | 'events' | 'runPolicies' | 'afterRun' | 'reportError'
+  'clock' | 'logger' | 'events' | 'runPolicies' | 'afterRun' | 'reportError'
 >;
 
 /**
@@ -25,7 +26,10 @@ export class RunFailures {
     private readonly recorder: RunRecorder,
   ) {}
 
-  /** @param cancelled the scheduler aborted the run itself (`cancelOther`, shutdown): a warning, not an error */
+  /**
+   * @param cancelled the scheduler aborted the run itself (`cancelOther`, shutdown): a warning, not an error
+   * @param trace the run's span, ended first, when OpenTelemetry is on
+   */
   report(
     task: TaskState,
     due: number,
@@ -34,8 +38,11 @@ export class RunFailures {
     error: unknown,
     startedMs: number,
     finishedMs: number,
+    trace: RunTrace | null,
   ): void {
     const host = this.host;
+    if (trace !== null)
+      trace.settle(true, error, cancelled === true, host.clock.timestamp());
     task.failures++;
     this.recorder.failed(
       task,

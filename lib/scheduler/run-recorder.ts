@@ -5,10 +5,14 @@ import type { RunOutcome } from '../interfaces/run-record.interface';
 import type { SchedulerInternals } from './scheduler-internals';
 import type { RunWaiter, TaskState } from './task-state';
 
-type RunRecorderHost = Pick<SchedulerInternals, 'coordinator' | 'history'>;
+type RunRecorderHost = Pick<
+  SchedulerInternals,
+  'coordinator' | 'history' | 'otel' | 'events'
+>;
 
 /**
- * Writes how each run (or skipped due time) ended into the task's history:
+ * Writes how each run ended, and each skipped due time (counted, reported to
+ * metrics and `events$` too), into the task's history:
  * in this process, and in the coordinator's store for a task the cluster
  * shares. The try number and `catchUp` come from the run's waiter, as they
  * do for its `TaskContext`. Built once per scheduler; allocates nothing per
@@ -56,10 +60,16 @@ export class RunRecorder {
     this.record(task, due, waiter, startedMs, finishedMs, outcome, text);
   }
 
-  /** A due time that does not run; those a non-owner skips are not history. */
+  /** Counts and reports a due time that does not run (`SchedulerInternals.skip`). */
   skipped(task: TaskState, due: number, reason: string): void {
-    if (reason === skipReasons.claimed) return;
-    this.record(task, due, null, NaN, NaN, 'skipped', reason);
+    const host = this.host;
+    task.skipped++;
+    if (host.otel !== null) host.otel.notRun(task.name, task.group.name);
+    // Non-owners skip every due time of the tasks others own: not history.
+    if (reason !== skipReasons.claimed)
+      this.record(task, due, null, NaN, NaN, 'skipped', reason);
+    if (host.events.observed)
+      host.events.emit('skipped', task, due, undefined, reason);
   }
 
   private record(
