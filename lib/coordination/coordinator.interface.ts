@@ -78,6 +78,7 @@ export interface Coordinator {
   /**
    * Durable coordinators: adds a run (or a skipped due time: `startedAt` and
    * `finishedAt` NaN) to the task's history in the store. Never throws.
+   * `attempt` (1-based) and `catchUp` are the run's, as in its `TaskContext`.
    */
   recordRun?(
     task: string,
@@ -86,6 +87,8 @@ export interface Coordinator {
     finishedAt: number,
     outcome: RunOutcome,
     error: string | undefined,
+    attempt?: number,
+    catchUp?: boolean,
   ): void;
 
   /** Durable coordinators: the task's history from the store, newest first. */

@@ -1,9 +1,3 @@
-import { AioClockError } from '../errors/aioclock.error';
-import {
-  coordinationFailed,
-  redisClientClosed,
-  redisNoAnswer,
-} from '../aioclock.messages';
 import {
   REDIS_DEFAULT_HISTORY_KEEP,
   resolveRedisCoordinatorOptions,
@@ -17,7 +11,6 @@ import {
   CLAIM_BUSY,
   CLAIM_SCRIPT,
   CLAIM_WON,
-  HISTORY_SCRIPT,
   RUN_ENDED_SCRIPT,
   RUN_RENEW_SCRIPT,
 } from './redis-cluster.scripts';
@@ -25,6 +18,13 @@ import { RedisScriptBatch } from './redis-script-batch';
 import type { RedisCoordinatorClient } from './redis-client.interface';
 import { RedisMembership } from './redis-membership';
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
+import {
+  asFailure,
+  describeInstant,
+  RedisBoundedCalls,
+} from './redis-bounded-calls';
+import { RedisForeverLeases } from './redis-forever-leases';
+import { RedisRunHistory } from './redis-run-history';
 
 // The option defaults live next to their rules.
 export {
@@ -47,16 +47,6 @@ export const REDIS_CLAIM_MAX_TTL_MS = 86_400_000;
  * short claim would not cover a replica whose clock lags by a few minutes.
  */
 export const REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS = 3_600_000;
-
-// Renews the lease when this replica holds it, takes it when free; one atomic step.
-const LEASE_SCRIPT = `local v = redis.call('GET', KEYS[1])
-if v == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
-if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-return 0`;
-
-// Deletes the lease only when this replica holds it.
-const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
 
 /** Options of `RedisCoordinator`. */
 export interface RedisCoordinatorOptions {
@@ -110,7 +100,9 @@ export interface RedisCoordinatorOptions {
  * single `SET key id NX PX ttl`; it is never deleted when the run ends, only
  * expires, so a replica whose timer fires late cannot run the same due time
  * again. `@Every` runs are aligned to the epoch so every replica computes the
- * same due times.
+ * same due times. Claims and membership glue are here; bounded calls,
+ * `@Forever` leases and the history store are in `redis-bounded-calls.ts`,
+ * `redis-forever-leases.ts` and `redis-run-history.ts`.
  */
 export class RedisCoordinator implements Coordinator {
   /** Replicas must compute identical due times to meet on the same key. */
@@ -129,8 +121,11 @@ export class RedisCoordinator implements Coordinator {
   readonly historyKeep: number;
 
   private readonly client: RedisCoordinatorClient;
+  private readonly calls: RedisBoundedCalls;
   private readonly membership: RedisMembership;
   private readonly batch: RedisScriptBatch;
+  private readonly leases: RedisForeverLeases;
+  private readonly runs: RedisRunHistory;
   /** Each declared task's maxLoopCount (0: none) and overlap, sent with its claims. */
   private readonly declared = new Map<
     string,
@@ -138,9 +133,6 @@ export class RedisCoordinator implements Coordinator {
   >();
   /** Tasks this replica holds the running key of. */
   private readonly inFlight = new Set<string>();
-  // Calls waiting for the connection to become ready; one 'ready' listener serves them all.
-  private readonly waitingForReady = new Set<() => void>();
-  private listeningForReady = false;
 
   /**
    * @param options the client and key settings; see `RedisCoordinatorOptions`
@@ -164,16 +156,21 @@ export class RedisCoordinator implements Coordinator {
     this.heartbeatMs = heartbeatMs;
     this.historyKeep = historyKeep;
     this.replicaId = replicaId;
+    this.calls = new RedisBoundedCalls(client, claimTimeoutMs);
+    const send = <T>(command: () => Promise<T>): Promise<T> =>
+      this.calls.send(command);
     this.membership = new RedisMembership({
       client,
       keyPrefix,
       replicaId,
       leaseTtlMs,
       heartbeatMs,
-      send: (command) => this.send(command),
+      send,
       onHeartbeat: () => this.renewRunning(),
     });
-    this.batch = new RedisScriptBatch(client, (command) => this.send(command));
+    this.batch = new RedisScriptBatch(client, send);
+    this.leases = new RedisForeverLeases(this, client, this.calls);
+    this.runs = new RedisRunHistory(this, client, this.batch, this.calls);
   }
 
   /**
@@ -235,7 +232,7 @@ export class RedisCoordinator implements Coordinator {
       return this.claimAsMember(task, dueAt, periodMs);
     }
     const key = this.claimKey(task, dueAt);
-    const reply = await this.call(
+    const reply = await this.calls.call(
       () => `claim ${task} due at ${describeInstant(dueAt)}`,
       () =>
         this.client.set(
@@ -310,6 +307,8 @@ export class RedisCoordinator implements Coordinator {
   /**
    * Adds a run (or a skipped due time) to the task's history in Redis, in the
    * next batch. Never rejects: a record lost to an outage is only a record.
+   * @param attempt the run's try, from 1 @default 1
+   * @param catchUp a run of a passed due time (`backfill`) @default false
    */
   recordRun(
     task: string,
@@ -318,18 +317,19 @@ export class RedisCoordinator implements Coordinator {
     finishedAt: number,
     outcome: RunOutcome,
     error: string | undefined,
+    attempt = 1,
+    catchUp = false,
   ): void {
-    const record = JSON.stringify({
-      s: scheduledAt,
-      b: Number.isNaN(startedAt) ? null : startedAt,
-      f: Number.isNaN(finishedAt) ? null : finishedAt,
-      o: outcome,
-      e: error,
-      r: this.replicaId,
-    });
-    this.batch
-      .run(HISTORY_SCRIPT, [this.historyKey(task)], [record, this.historyKeep])
-      .catch(() => undefined);
+    this.runs.record(
+      task,
+      scheduledAt,
+      startedAt,
+      finishedAt,
+      outcome,
+      error,
+      attempt,
+      catchUp,
+    );
   }
 
   /**
@@ -338,14 +338,8 @@ export class RedisCoordinator implements Coordinator {
    * @param limit how many records at most
    * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
    */
-  async history(task: string, limit: number): Promise<RunRecord[]> {
-    const count = Math.max(0, Math.min(limit, this.historyKeep));
-    if (count === 0) return [];
-    const entries = await this.call(
-      () => `read the history of ${task}`,
-      () => this.client.lrange(this.historyKey(task), 0, count - 1),
-    );
-    return entries.flatMap((entry) => parseRecord(task, entry));
+  history(task: string, limit: number): Promise<RunRecord[]> {
+    return this.runs.read(task, limit);
   }
 
   /**
@@ -376,20 +370,8 @@ export class RedisCoordinator implements Coordinator {
    * @param ttlMs how long the lease lasts without renewal
    * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
    */
-  async lease(task: string, ttlMs: number): Promise<boolean> {
-    const ttl = Math.max(1, Math.ceil(ttlMs));
-    const reply = await this.call(
-      () => `renew the lease of ${task}`,
-      () =>
-        this.client.eval(
-          LEASE_SCRIPT,
-          1,
-          this.leaseKey(task),
-          this.replicaId,
-          ttl,
-        ),
-    );
-    return reply === 1;
+  lease(task: string, ttlMs: number): Promise<boolean> {
+    return this.leases.lease(task, ttlMs);
   }
 
   /**
@@ -398,17 +380,8 @@ export class RedisCoordinator implements Coordinator {
    * @param task the task's unique name
    * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
    */
-  async release(task: string): Promise<void> {
-    await this.call(
-      () => `release the lease of ${task}`,
-      () =>
-        this.client.eval(
-          RELEASE_SCRIPT,
-          1,
-          this.leaseKey(task),
-          this.replicaId,
-        ),
-    );
+  release(task: string): Promise<void> {
+    return this.leases.release(task);
   }
 
   /**
@@ -463,68 +436,6 @@ export class RedisCoordinator implements Coordinator {
       Math.max(REDIS_CLAIM_MIN_TTL_MS, wanted),
     );
   }
-
-  // Sends one command once the connection is ready, all within claimTimeoutMs.
-  // The command is sent only on a ready connection so that an outage does not
-  // fill ioredis's offline queue with claims nobody waits for any more. The
-  // bound is real time on purpose: it measures the network, not the schedule.
-  private call<T>(what: () => string, command: () => Promise<T>): Promise<T> {
-    return this.send(command).catch((error: unknown) => {
-      throw asFailure(what(), error);
-    });
-  }
-
-  // As `call`, rejecting with a CallFailure (the cause) instead of the message.
-  private send<T>(command: () => Promise<T>): Promise<T> {
-    const client = this.client;
-    if (client.status === 'end')
-      return Promise.reject(new CallFailure(redisClientClosed()));
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const settle = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        clearTimeout(timer);
-        this.waitingForReady.delete(start);
-        return true;
-      };
-      const start = (): void => {
-        if (settled) return;
-        let reply: Promise<T>;
-        try {
-          reply = command();
-        } catch (error) {
-          reply = Promise.reject(error);
-        }
-        reply.then(
-          (value) => settle() && resolve(value),
-          (error: unknown) =>
-            settle() && reject(new CallFailure(describeError(error), error)),
-        );
-      };
-      const timer = setTimeout(() => {
-        if (settle())
-          reject(
-            new CallFailure(redisNoAnswer(this.claimTimeoutMs, client.status)),
-          );
-      }, this.claimTimeoutMs);
-      // 'wait' is a lazyConnect client: its first command is what connects it.
-      if (client.status === 'ready' || client.status === 'wait') start();
-      else this.whenReady(start);
-    });
-  }
-
-  private whenReady(callback: () => void): void {
-    this.waitingForReady.add(callback);
-    if (this.listeningForReady) return;
-    this.listeningForReady = true;
-    this.client.once('ready', () => {
-      this.listeningForReady = false;
-      const callbacks = [...this.waitingForReady];
-      this.waitingForReady.clear();
-      for (const callback of callbacks) callback();
-    });
-  }
 }
 
 function encodeTaskName(task: string): string {
@@ -532,62 +443,4 @@ function encodeTaskName(task: string): string {
     /[%{}]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-}
-
-function describeInstant(epochMs: number): string {
-  const date = new Date(epochMs);
-  return Number.isNaN(date.getTime()) ? String(epochMs) : date.toISOString();
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Why a bounded call failed, before it is worded for one claim or lease. */
-class CallFailure {
-  constructor(
-    readonly cause: string,
-    readonly error?: unknown,
-  ) {}
-}
-
-function asFailure(what: string, reason: unknown): AioClockError {
-  if (reason instanceof AioClockError) return reason;
-  return reason instanceof CallFailure
-    ? failure(what, reason.cause, reason.error)
-    : failure(what, describeError(reason), reason);
-}
-
-function failure(what: string, cause: string, error?: unknown): AioClockError {
-  const failed = new AioClockError(coordinationFailed(what, cause));
-  if (error !== undefined) failed.cause = error;
-  return failed;
-}
-
-/** One history entry as stored, back as a RunRecord; nothing for a malformed one. */
-function parseRecord(task: string, entry: string): RunRecord[] {
-  try {
-    const raw = JSON.parse(entry) as {
-      s: number;
-      b: number | null;
-      f: number | null;
-      o: RunOutcome;
-      e?: string;
-      r: string;
-    };
-    const record: RunRecord = {
-      task,
-      scheduledAt: new Date(raw.s),
-      startedAt: raw.b === null ? null : new Date(raw.b),
-      finishedAt: raw.f === null ? null : new Date(raw.f),
-      outcome: raw.o,
-      replica: raw.r,
-      attempt: 1,
-      catchUp: false,
-    };
-    if (typeof raw.e === 'string') record.error = raw.e;
-    return [record];
-  } catch {
-    return [];
-  }
 }

@@ -1,17 +1,14 @@
 import { hostname } from 'node:os';
 import { skipReasons, taskFailed } from '../aioclock.messages';
-import type { RunOutcome } from '../interfaces/run-record.interface';
-import { RunHistory } from './run-history';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { Coordinator } from '../coordination/coordinator.interface';
-import { TaskTimeoutError } from '../errors/task-timeout.error';
 import type {
   RunInstrumentation,
   RunTrace,
 } from '../observability/run-instrumentation';
+import { AfterRunLine } from './after-run-line';
 import { CoordinatorClaims } from './coordinator-claims';
 import { DispatchWarmUp, type WarmUpTarget } from './dispatch-warm-up';
-import { Fifo } from './fifo';
 import { ForeverLoop } from './forever-loop';
 import { GroupAdmission } from './group-admission';
 import { guardedLogger } from './guarded-logger';
@@ -22,6 +19,11 @@ import { RunContext } from './run-context';
 import { prefetchNextDue } from './prefetch-next-due';
 import { RunList } from './run-list';
 import { RunPolicies } from './run-policies';
+import { RunFailures } from './run-failures';
+import { RunRecorder } from './run-recorder';
+import { RunTimeouts } from './run-timeouts';
+import { beginRunTrace } from './run-trace';
+import { RunHistory } from './run-history';
 import { PASS_CLOCK_RUNS } from './scheduler.constants';
 import { isThenable, stackOf } from './run-outcome';
 import type { SchedulerInternals, SchedulerPhase } from './scheduler-internals';
@@ -75,6 +77,14 @@ export abstract class DispatchLoop implements SchedulerInternals {
   private readonly groupSlots = new GroupAdmission(this);
   private readonly late = new LateCatchUp(this);
   readonly runPolicies: RunPolicies = new RunPolicies(this);
+  private readonly recorder = new RunRecorder(this);
+  private readonly timeouts = new RunTimeouts(this);
+  private readonly failures = new RunFailures(this, this.recorder);
+  private readonly afterRuns = new AfterRunLine(
+    this,
+    this.groupSlots,
+    this.overlap,
+  );
   /** Wall-clock steps noticed on wake-ups. */
   protected readonly jumps = new WallClockJumps(this);
 
@@ -86,9 +96,6 @@ export abstract class DispatchLoop implements SchedulerInternals {
   private passTime = NaN;
   private passRuns = 0;
   private readonly onTimerBound = (): void => this.onTimer();
-  /** Tasks whose run ended, for `afterRun` to work off. */
-  private readonly ended = new Fifo<TaskState>();
-  private drainingEnded = false;
 
   /** @param options clock, logger, `enabled`, coordinator, warm-up copies */
   constructor(options: Omit<SchedulerOptions, 'timeZone'>) {
@@ -105,6 +112,9 @@ export abstract class DispatchLoop implements SchedulerInternals {
 
   /** Registers a task (see `Scheduler.addTask`). */
   abstract addTask(def: TaskDefinition): void;
+
+  /** Runs a startup or shutdown task now (see `Scheduler.runLifecycle`). */
+  abstract runLifecycle(task: TaskState): Promise<unknown>;
 
   /** A scheduler sharing this one's clock, logger and zone (for the warm-up). */
   abstract throwAwayScheduler(): WarmUpTarget;
@@ -265,18 +275,6 @@ export abstract class DispatchLoop implements SchedulerInternals {
     else this.overlap.whenBusy(task, due, waiter, undefined);
   }
 
-  /** Runs a startup or shutdown task now; resolves when it is over. */
-  runLifecycle(task: TaskState): Promise<unknown> {
-    return new Promise((resolve, reject) =>
-      this.takeGroupSlot(
-        task,
-        this.clock.timestamp(),
-        { resolve, reject },
-        undefined,
-      ),
-    );
-  }
-
   /** Starts the run now if its group has a free slot, else puts it in the group's line. */
   takeGroupSlot(
     task: TaskState,
@@ -327,30 +325,12 @@ export abstract class DispatchLoop implements SchedulerInternals {
     try {
       if (this.otel === null) result = task.def.invoke(context);
       else {
-        // A requested run (runTask) is a child of its caller's span.
-        trace = this.otel.begin(
-          task.name,
-          group.name,
-          due,
-          now,
-          // a retry or a backfill run carries a waiter, but nobody called for it
-          waiter !== null && waiter.attempt === undefined,
-          context.attempt,
-          context.catchUp,
-        );
-        const traced = trace;
-        result = traced.run(() => task.def.invoke(context));
+        trace = beginRunTrace(this.otel, task, due, now, waiter, context);
+        result = trace.run(() => task.def.invoke(context));
       }
     } catch (error) {
       this.leave(task, cancellable);
-      if (trace !== null)
-        trace.settle(
-          true,
-          error,
-          cancellable?.cancelled === true,
-          this.clock.timestamp(),
-        );
-      this.reportFailure(
+      this.failures.report(
         task,
         due,
         waiter,
@@ -358,6 +338,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
         error,
         now,
         now,
+        trace,
       );
       return;
     }
@@ -373,10 +354,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
     run.trace = trace;
     this.active.add(run);
     const timeout = task.timeout;
-    if (timeout !== undefined && timeout > 0) {
-      run.timeoutMs = timeout;
-      run.timer = this.clock.setTimer(() => this.onTimeout(run), timeout);
-    }
+    if (timeout !== undefined && timeout > 0) this.timeouts.arm(run, timeout);
     void this.settle(run, result);
   }
 
@@ -415,20 +393,10 @@ export abstract class DispatchLoop implements SchedulerInternals {
     }
   }
 
-  private onTimeout(run: Run): void {
-    run.timer = null;
-    if (run.done) return;
-    const error = new TaskTimeoutError(run.task.name, run.timeoutMs);
-    run.context.abort(error);
-    this.failRun(run, error);
-  }
-
   /** Ends a run that returned a promise as failed with `error` (ignored once it is over). */
   failRun(run: Run, error: unknown): void {
     if (!this.endRun(run)) return;
-    if (run.trace !== null)
-      run.trace.settle(true, error, run.cancelled, this.clock.timestamp());
-    this.reportFailure(
+    this.failures.report(
       run.task,
       run.due,
       run.waiter,
@@ -436,6 +404,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
       error,
       run.startedMs,
       this.clock.timestamp(),
+      run.trace,
     );
   }
 
@@ -472,14 +441,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
     startedMs: number,
     finishedMs: number,
   ): void {
-    this.recordOutcome(
-      task,
-      due,
-      startedMs,
-      finishedMs,
-      'succeeded',
-      undefined,
-    );
+    this.recorder.succeeded(task, due, waiter, startedMs, finishedMs);
     if (task.policies !== null) this.runPolicies.succeeded(task);
     try {
       // The waiter first: nothing reported after it can leave it hanging.
@@ -493,59 +455,10 @@ export abstract class DispatchLoop implements SchedulerInternals {
     this.afterRun(task);
   }
 
-  /** @param cancelled the scheduler aborted the run itself (`cancelOther`, shutdown): a warning, not an error */
-  private reportFailure(
-    task: TaskState,
-    due: number,
-    waiter: RunWaiter | null,
-    cancelled: boolean | undefined,
-    error: unknown,
-    startedMs: number,
-    finishedMs: number,
-  ): void {
-    task.failures++;
-    this.recordOutcome(
-      task,
-      due,
-      startedMs,
-      finishedMs,
-      cancelled === true
-        ? 'cancelled'
-        : error instanceof TaskTimeoutError
-          ? 'timedOut'
-          : 'failed',
-      errorText(error),
-    );
-    // A retry is scheduled: it logs this try's failure and keeps the waiter.
-    const retrying =
-      task.policies !== null &&
-      this.runPolicies.failed(task, due, waiter, cancelled === true, error);
-    try {
-      // The waiter first: nothing reported after it can leave it hanging.
-      if (waiter !== null && !retrying) waiter.reject(error);
-      if (retrying) {
-        // logged by the retry policy
-      } else if (cancelled === true)
-        this.logger.warn(taskFailed(task.name, error));
-      else this.logger.error(taskFailed(task.name, error), stackOf(error));
-      if (this.events.observed)
-        this.events.emit('failed', task, due, error, undefined, waiter);
-    } catch (thrown) {
-      // A logger or an observer threw: the schedule must go on regardless.
-      this.reportError(thrown);
-    }
-    this.afterRun(task);
-  }
-
-  /**
-   * A run ended: start what waited for its group slot, its buffered run, the
-   * next forever run. Not reentrant: a run started here that ends at once
-   * (a synchronous task) only queues its task for the loop below, so a long
-   * line of such runs is worked off iteratively, never as deep recursion.
-   */
+  /** A run ended: bookkeeping, or (something waits behind it) the after-run line. */
   afterRun(task: TaskState): void {
     if (
-      !this.drainingEnded &&
+      !this.afterRuns.draining &&
       task.group.waiting.length === 0 &&
       (task.buffer === null || task.buffer.length === 0) &&
       task.forever === null
@@ -553,31 +466,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
       // Nothing waits behind this run (the usual case): only the bookkeeping.
       this.maybeFinish(task);
       if (this.inFlight === 0 && this.idleWaiter !== null) this.idleWaiter();
-      return;
-    }
-    this.ended.push(task);
-    if (this.drainingEnded) return;
-    this.drainingEnded = true;
-    try {
-      for (
-        let next = this.ended.shift();
-        next !== undefined;
-        next = this.ended.shift()
-      ) {
-        try {
-          this.groupSlots.admitWaiting(next);
-          this.overlap.startBuffered(next);
-          if (next.kind === 'forever') this.forever.arm(next);
-          this.maybeFinish(next);
-          if (this.inFlight === 0 && this.idleWaiter !== null)
-            this.idleWaiter();
-        } catch (error) {
-          this.reportError(error);
-        }
-      }
-    } finally {
-      this.drainingEnded = false;
-    }
+    } else this.afterRuns.push(task);
   }
 
   /** Marks the task finished when it is exhausted and nothing of it is left. */
@@ -597,34 +486,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
 
   /** Counts and reports a due time that does not run. */
   skip(task: TaskState, due: number, reason: string): void {
-    task.skipped++;
-    if (this.otel !== null) this.otel.notRun(task.name, task.group.name);
-    // Non-owners skip every due time of the tasks others own: not history.
-    if (reason !== skipReasons.claimed)
-      this.recordOutcome(task, due, NaN, NaN, 'skipped', reason);
-    if (this.events.observed)
-      this.events.emit('skipped', task, due, undefined, reason);
-  }
-
-  /** Adds a run (or a skipped due time: NaN times; sync runs end at their start reading) to the task's history, here and in the coordinator's store. */
-  private recordOutcome(
-    task: TaskState,
-    due: number,
-    startedMs: number,
-    finishedMs: number,
-    outcome: RunOutcome,
-    error: string | undefined,
-  ): void {
-    this.history.add(task.name, due, startedMs, finishedMs, outcome, error);
-    if (task.claim !== null)
-      this.coordinator!.recordRun?.(
-        task.name,
-        due,
-        startedMs,
-        finishedMs,
-        outcome,
-        error,
-      );
+    this.recorder.skipped(task, due, reason);
   }
 
   /** Reports an error that no task owns; never throws. */
@@ -634,15 +496,5 @@ export abstract class DispatchLoop implements SchedulerInternals {
     } catch {
       // Nothing left to report to.
     }
-  }
-}
-
-/** An error's message for the history; never throws, whatever was thrown. */
-function errorText(error: unknown): string {
-  try {
-    if (error instanceof Error) return String(error.message);
-    return String(error);
-  } catch {
-    return 'an error that cannot be printed';
   }
 }

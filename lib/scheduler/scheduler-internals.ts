@@ -4,6 +4,7 @@ import type { CoordinatorClaims } from './coordinator-claims';
 import type { ForeverLoop } from './forever-loop';
 import type { RunInstrumentation } from '../observability/run-instrumentation';
 import type { LoopBudget } from './loop-budget';
+import type { RunHistory } from './run-history';
 import type { RunList } from './run-list';
 import type { RunPolicies } from './run-policies';
 import type { TaskDefinition, SchedulerLogger } from './task-definition';
@@ -25,6 +26,8 @@ export interface SchedulerInternals {
   readonly logger: SchedulerLogger;
   readonly coordinator: Coordinator | undefined;
   readonly events: TaskEvents;
+  /** The last runs of each task in this process. */
+  readonly history: RunHistory;
   /** Spans and metrics per run, when on (set at start). */
   readonly otel: RunInstrumentation | null;
   readonly tasks: ReadonlyMap<string, TaskState>;

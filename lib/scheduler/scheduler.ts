@@ -301,6 +301,18 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     }
   }
 
+  /** Runs a startup or shutdown task now; resolves when it is over. */
+  override runLifecycle(task: TaskState): Promise<unknown> {
+    return new Promise((resolve, reject) =>
+      this.takeGroupSlot(
+        task,
+        this.clock.timestamp(),
+        { resolve, reject },
+        undefined,
+      ),
+    );
+  }
+
   // ------------------------------------------------------------- registry
 
   /**

@@ -280,6 +280,30 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     await scheduler.stop(0);
   });
 
+  it("should keep a run's attempt and catchUp in the Redis history", async () => {
+    const a = member('a');
+    a.recordRun('Jobs.task0', 1_000, 1_000, 1_005, 'failed', 'boom');
+    a.recordRun('Jobs.task0', 1_000, 2_000, 2_005, 'succeeded', undefined, 2);
+    a.recordRun('Jobs.task0', 0, 3_000, 3_005, 'succeeded', undefined, 1, true);
+    let history = await a.history('Jobs.task0', 10);
+    for (let i = 0; i < 100 && history.length < 3; i++) {
+      await sleep(10); // the next script batch
+      history = await a.history('Jobs.task0', 10);
+    }
+    expect(
+      history.map((record) => [
+        record.outcome,
+        record.attempt,
+        record.catchUp,
+        record.error,
+      ]),
+    ).toEqual([
+      ['succeeded', 1, true, undefined],
+      ['succeeded', 2, false, undefined],
+      ['failed', 1, false, 'boom'],
+    ]);
+  });
+
   it('should reject a bad history.keep', () => {
     const client = new Redis({ lazyConnect: true });
     for (const keep of [0, 1.5, 100_001])

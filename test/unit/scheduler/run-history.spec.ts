@@ -57,6 +57,39 @@ describe('Scheduler history (no durable coordinator)', () => {
     await scheduler.stop(0);
   });
 
+  it("should record each try's attempt and a backfilled run's catchUp", async () => {
+    const { clock, scheduler } = setup();
+    let call = 0;
+    scheduler.addTask(
+      task(
+        'Jobs.flaky',
+        { type: 'every', seconds: 10 },
+        () => {
+          call++;
+          if (call === 1) throw new Error('boom');
+        },
+        { retry: { attempts: 2, backoff: { type: 'fixed', delayMs: 1_000 } } },
+      ),
+    );
+    await scheduler.start();
+    await clock.advance(11_000);
+    await scheduler.backfill('Jobs.flaky', new Date(T0), new Date(T0));
+    const history = await scheduler.getHistory('Jobs.flaky', Infinity);
+    expect(
+      history.map((record) => [
+        record.outcome,
+        record.scheduledAt.toISOString(),
+        record.attempt,
+        record.catchUp,
+      ]),
+    ).toEqual([
+      ['succeeded', iso(0), 1, true],
+      ['succeeded', iso(10_000), 2, false],
+      ['failed', iso(10_000), 1, false],
+    ]);
+    await scheduler.stop(0);
+  });
+
   it(`should keep the last ${HISTORY_KEEP} records per task`, async () => {
     const { clock, scheduler } = setup();
     scheduler.addTask(task('Jobs.often', { type: 'every', seconds: 1 }));

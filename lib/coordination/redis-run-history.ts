@@ -1,0 +1,104 @@
+import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
+import type { RedisBoundedCalls } from './redis-bounded-calls';
+import { HISTORY_SCRIPT } from './redis-cluster.scripts';
+import type { RedisCoordinatorClient } from './redis-client.interface';
+import type { RedisScriptBatch } from './redis-script-batch';
+import type { RedisCoordinator } from './redis.coordinator';
+
+type HistoryKeys = Pick<
+  RedisCoordinator,
+  'replicaId' | 'historyKey' | 'historyKeep'
+>;
+
+/** One record as stored: short keys, `a`/`c` left out when 1/false. */
+interface StoredRecord {
+  s: number;
+  b: number | null;
+  f: number | null;
+  o: RunOutcome;
+  e?: string;
+  r: string;
+  a?: number;
+  c?: boolean;
+}
+
+/**
+ * The cluster's run history in Redis: a capped list per task that every
+ * replica appends to (in its next script batch) and `getHistory` reads.
+ */
+export class RedisRunHistory {
+  /**
+   * @param keys the coordinator's replica id, history keys and `historyKeep`
+   * @param client the caller's ioredis client
+   * @param batch the coordinator's script batch
+   * @param calls the coordinator's bounded calls
+   */
+  constructor(
+    private readonly keys: HistoryKeys,
+    private readonly client: RedisCoordinatorClient,
+    private readonly batch: RedisScriptBatch,
+    private readonly calls: RedisBoundedCalls,
+  ) {}
+
+  /** See `RedisCoordinator.recordRun`. */
+  record(
+    task: string,
+    scheduledAt: number,
+    startedAt: number,
+    finishedAt: number,
+    outcome: RunOutcome,
+    error: string | undefined,
+    attempt: number,
+    catchUp: boolean,
+  ): void {
+    const stored: StoredRecord = {
+      s: scheduledAt,
+      b: Number.isNaN(startedAt) ? null : startedAt,
+      f: Number.isNaN(finishedAt) ? null : finishedAt,
+      o: outcome,
+      e: error,
+      r: this.keys.replicaId,
+    };
+    if (attempt !== 1) stored.a = attempt;
+    if (catchUp) stored.c = true;
+    this.batch
+      .run(
+        HISTORY_SCRIPT,
+        [this.keys.historyKey(task)],
+        [JSON.stringify(stored), this.keys.historyKeep],
+      )
+      .catch(() => undefined);
+  }
+
+  /** See `RedisCoordinator.history`. */
+  async read(task: string, limit: number): Promise<RunRecord[]> {
+    const count = Math.max(0, Math.min(limit, this.keys.historyKeep));
+    if (count === 0) return [];
+    const entries = await this.calls.call(
+      () => `read the history of ${task}`,
+      () => this.client.lrange(this.keys.historyKey(task), 0, count - 1),
+    );
+    return entries.flatMap((entry) => parseRecord(task, entry));
+  }
+}
+
+/** One history entry as stored, back as a RunRecord; nothing for a malformed one. */
+function parseRecord(task: string, entry: string): RunRecord[] {
+  try {
+    const raw = JSON.parse(entry) as StoredRecord;
+    const record: RunRecord = {
+      task,
+      scheduledAt: new Date(raw.s),
+      startedAt: raw.b === null ? null : new Date(raw.b),
+      finishedAt: raw.f === null ? null : new Date(raw.f),
+      outcome: raw.o,
+      replica: raw.r,
+      attempt: typeof raw.a === 'number' ? raw.a : 1,
+      catchUp: raw.c === true,
+    };
+    if (typeof raw.e === 'string') record.error = raw.e;
+    return [record];
+  } catch {
+    return [];
+  }
+}
