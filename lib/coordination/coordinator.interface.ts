@@ -86,6 +86,8 @@ export interface Coordinator {
     finishedAt: number,
     outcome: RunOutcome,
     error: string | undefined,
+    attempt: number,
+    catchUp: boolean,
   ): void;
 
   /** Durable coordinators: the task's history from the store, newest first. */

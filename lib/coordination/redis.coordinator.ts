@@ -318,6 +318,8 @@ export class RedisCoordinator implements Coordinator {
     finishedAt: number,
     outcome: RunOutcome,
     error: string | undefined,
+    attempt: number,
+    catchUp: boolean,
   ): void {
     const record = JSON.stringify({
       s: scheduledAt,
@@ -326,6 +328,8 @@ export class RedisCoordinator implements Coordinator {
       o: outcome,
       e: error,
       r: this.replicaId,
+      a: attempt,
+      c: catchUp,
     });
     this.batch
       .run(HISTORY_SCRIPT, [this.historyKey(task)], [record, this.historyKeep])
@@ -574,6 +578,8 @@ function parseRecord(task: string, entry: string): RunRecord[] {
       o: RunOutcome;
       e?: string;
       r: string;
+      a?: number;
+      c?: boolean;
     };
     const record: RunRecord = {
       task,
@@ -582,8 +588,9 @@ function parseRecord(task: string, entry: string): RunRecord[] {
       finishedAt: raw.f === null ? null : new Date(raw.f),
       outcome: raw.o,
       replica: raw.r,
-      attempt: 1,
-      catchUp: false,
+      // Records written before attempts were stored have neither field.
+      attempt: typeof raw.a === 'number' ? raw.a : 1,
+      catchUp: raw.c === true,
     };
     if (typeof raw.e === 'string') record.error = raw.e;
     return [record];

@@ -479,6 +479,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
       finishedMs,
       'succeeded',
       undefined,
+      waiter,
     );
     if (task.policies !== null) this.runPolicies.succeeded(task);
     try {
@@ -515,6 +516,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
           ? 'timedOut'
           : 'failed',
       errorText(error),
+      waiter,
     );
     // A retry is scheduled: it logs this try's failure and keeps the waiter.
     const retrying =
@@ -601,7 +603,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
     if (this.otel !== null) this.otel.notRun(task.name, task.group.name);
     // Non-owners skip every due time of the tasks others own: not history.
     if (reason !== skipReasons.claimed)
-      this.recordOutcome(task, due, NaN, NaN, 'skipped', reason);
+      this.recordOutcome(task, due, NaN, NaN, 'skipped', reason, null);
     if (this.events.observed)
       this.events.emit('skipped', task, due, undefined, reason);
   }
@@ -614,8 +616,21 @@ export abstract class DispatchLoop implements SchedulerInternals {
     finishedMs: number,
     outcome: RunOutcome,
     error: string | undefined,
+    waiter: RunWaiter | null,
   ): void {
-    this.history.add(task.name, due, startedMs, finishedMs, outcome, error);
+    // A retry or a backfill run carries its try and catch-up flag on its waiter.
+    const attempt = waiter?.attempt ?? 1;
+    const catchUp = waiter?.catchUp === true;
+    this.history.add(
+      task.name,
+      due,
+      startedMs,
+      finishedMs,
+      outcome,
+      error,
+      attempt,
+      catchUp,
+    );
     if (task.claim !== null)
       this.coordinator!.recordRun?.(
         task.name,
@@ -624,6 +639,8 @@ export abstract class DispatchLoop implements SchedulerInternals {
         finishedMs,
         outcome,
         error,
+        attempt,
+        catchUp,
       );
   }
 

@@ -10,6 +10,8 @@ interface Entry {
   finishedAt: number;
   outcome: RunOutcome;
   error: string | undefined;
+  attempt: number;
+  catchUp: boolean;
 }
 
 /**
@@ -34,13 +36,23 @@ export class RunHistory {
     finishedAt: number,
     outcome: RunOutcome,
     error: string | undefined,
+    attempt: number,
+    catchUp: boolean,
   ): void {
     let ring = this.rings.get(task);
     if (ring === undefined) {
       ring = { entries: [], next: 0 };
       this.rings.set(task, ring);
     }
-    const entry = { scheduledAt, startedAt, finishedAt, outcome, error };
+    const entry = {
+      scheduledAt,
+      startedAt,
+      finishedAt,
+      outcome,
+      error,
+      attempt,
+      catchUp,
+    };
     if (ring.entries.length < HISTORY_KEEP) ring.entries.push(entry);
     else ring.entries[ring.next] = entry;
     ring.next = (ring.next + 1) % HISTORY_KEEP;
@@ -72,8 +84,8 @@ export class RunHistory {
         : new Date(entry.finishedAt),
       outcome: entry.outcome,
       replica: this.replica,
-      attempt: 1,
-      catchUp: false,
+      attempt: entry.attempt,
+      catchUp: entry.catchUp,
     };
     if (entry.error !== undefined) record.error = entry.error;
     return record;
