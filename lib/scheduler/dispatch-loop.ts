@@ -337,6 +337,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
           waiter !== null && waiter.attempt === undefined,
           context.attempt,
           context.catchUp,
+          waiter?.firstTrace ?? null,
         );
         const traced = trace;
         result = traced.run(() => task.def.invoke(context));
@@ -358,6 +359,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
         error,
         now,
         now,
+        trace,
       );
       return;
     }
@@ -436,6 +438,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
       error,
       run.startedMs,
       this.clock.timestamp(),
+      run.trace,
     );
   }
 
@@ -503,6 +506,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
     error: unknown,
     startedMs: number,
     finishedMs: number,
+    trace: RunTrace | null,
   ): void {
     task.failures++;
     this.recordOutcome(
@@ -521,7 +525,14 @@ export abstract class DispatchLoop implements SchedulerInternals {
     // A retry is scheduled: it logs this try's failure and keeps the waiter.
     const retrying =
       task.policies !== null &&
-      this.runPolicies.failed(task, due, waiter, cancelled === true, error);
+      this.runPolicies.failed(
+        task,
+        due,
+        waiter,
+        cancelled === true,
+        error,
+        trace,
+      );
     try {
       // The waiter first: nothing reported after it can leave it hanging.
       if (waiter !== null && !retrying) waiter.reject(error);
