@@ -29,7 +29,6 @@ import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
 import { TaskBusyError } from '../errors/task-busy.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
 import type { TaskInfo } from '../interfaces/task-info.interface';
-import { replicaIdOf } from '../observability/replica-id';
 import { DASHBOARD } from './aioclock-http.dashboard';
 import { describeTrigger } from './aioclock-http.describe-trigger';
 import {
@@ -37,14 +36,13 @@ import {
   errorMessage,
   type TaskHistory,
 } from './aioclock-http.history';
-import {
-  type HistoryRecord,
-  toHistoryRecords,
-} from './aioclock-http.run-records';
+import type { HistoryRecord } from './aioclock-http.run-records';
 
 /** One task as the dashboard shows it: the `TaskInfo`, the trigger in words, recent runs. */
 export interface DashboardTask extends TaskInfo, TaskHistory {
   triggerText: string;
+  /** The registry's history (every replica's runs with a durable coordinator), newest first: the chart's data. */
+  runHistory: HistoryRecord[];
 }
 
 /** What `GET {path}/overview` returns, for the dashboard. */
@@ -137,16 +135,19 @@ export function createAioClockHttpController(
     /** Every task with its trigger in words, recent runs and last error. */
     @Get('overview')
     @Header('Cache-Control', 'no-store')
-    overview(): DashboardOverview {
-      return {
-        now: this.clock.now(),
-        historySize: this.history.size,
-        tasks: this.registry.getTasks().map((task) => ({
+    async overview(): Promise<DashboardOverview> {
+      const now = this.clock.now();
+      const tasks = await Promise.all(
+        this.registry.getTasks().map(async (task) => ({
           ...task,
           triggerText: describeTrigger(task.trigger),
           ...this.history.of(task.name),
+          runHistory: await this.registry.getHistory(task.name, {
+            limit: this.history.size,
+          }),
         })),
-      };
+      );
+      return { now, historySize: this.history.size, tasks };
     }
 
     /** The `TaskInfo` list. */
@@ -172,7 +173,7 @@ export function createAioClockHttpController(
     runHistory(
       @Param('name') name: string,
       @Query('limit') limit?: string,
-    ): HistoryRecord[] {
+    ): Promise<HistoryRecord[]> {
       this.find(name);
       const max = limit === undefined ? this.history.size : Number(limit);
       if (!Number.isInteger(max) || max < 1 || max > 1_000)
@@ -184,7 +185,7 @@ export function createAioClockHttpController(
             'an integer from 1 to 1000',
           ),
         );
-      return toHistoryRecords(name, this.history.of(name), replicaIdOf(), max);
+      return this.registry.getHistory(name, { limit: max });
     }
 
     /** Runs the task now: 200 with its result, 404, 409 (busy), 500 (it threw), 503 (stopping). */

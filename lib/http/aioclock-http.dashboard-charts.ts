@@ -43,7 +43,8 @@ export const CHARTS_SCRIPT = String.raw`
 
   // Duration (solid) and lateness (dashed) of the runs that started, oldest to newest, on one scale.
   function runChart(task) {
-    var runs = (task.recent || []).filter(function (r) { return r.startedAt && r.durationMs !== null; });
+    // The registry's history, newest first: every replica's runs with a durable coordinator.
+    var runs = (task.runHistory || []).filter(function (r) { return r.startedAt && r.finishedAt; }).reverse();
     var chart = svg('svg', { 'class': 'chart', width: CHART_W, height: CHART_H, viewBox: '0 0 ' + CHART_W + ' ' + CHART_H,
       role: 'img', 'data-field': 'chart', 'data-runs': runs.length });
     chart.appendChild(svg('line', { 'class': 'axis', x1: 0, y1: CHART_H - 0.5, x2: CHART_W, y2: CHART_H - 0.5 }));
@@ -52,7 +53,7 @@ export const CHARTS_SCRIPT = String.raw`
       chart.setAttribute('aria-label', 'no runs yet');
       return chart;
     }
-    var durations = runs.map(function (r) { return r.durationMs; });
+    var durations = runs.map(function (r) { return Date.parse(r.finishedAt) - Date.parse(r.startedAt); });
     var lateness = runs.map(function (r) { return Math.max(0, Date.parse(r.startedAt) - Date.parse(r.scheduledAt)); });
     var top = Math.max(1, Math.max.apply(null, durations.concat(lateness)));
     var slots = Math.max(2, (state.data && state.data.historySize) || runs.length);
@@ -62,7 +63,7 @@ export const CHARTS_SCRIPT = String.raw`
     chart.appendChild(svg('polyline', { 'class': 'lateness', points: lateness.map(point).join(' ') }));
     chart.appendChild(svg('polyline', { 'class': 'duration', points: durations.map(point).join(' ') }));
     runs.forEach(function (r, i) {
-      if (r.outcome !== 'failed') return;
+      if (r.outcome !== 'failed' && r.outcome !== 'timedOut') return;
       var xy = point(durations[i], i).split(',');
       chart.appendChild(svg('circle', { 'class': 'failed', cx: xy[0], cy: xy[1], r: 2.5 }));
     });

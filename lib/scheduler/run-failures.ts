@@ -56,7 +56,14 @@ export class RunFailures {
     // A retry is scheduled: it logs this try's failure and keeps the waiter.
     const retrying =
       task.policies !== null &&
-      host.runPolicies.failed(task, due, waiter, cancelled === true, error);
+      host.runPolicies.failed(
+        task,
+        due,
+        waiter,
+        cancelled === true,
+        error,
+        trace,
+      );
     try {
       // The waiter first: nothing reported after it can leave it hanging.
       if (waiter !== null && !retrying) waiter.reject(error);

@@ -3,6 +3,7 @@ import {
   retryPastNextDue,
   skipReasons,
 } from '../aioclock.messages';
+import type { RunTrace } from '../observability/run-instrumentation';
 import { jitterOffsetMs } from './due-jitter';
 import type { SchedulerInternals } from './scheduler-internals';
 import type { PendingRetry, TaskPolicies } from './task-policies';
@@ -35,6 +36,7 @@ class RetryWaiter implements RunWaiter {
     readonly attempt: number,
     readonly catchUp: boolean,
     private readonly inner: RunWaiter | null,
+    readonly firstTrace: RunTrace | null,
   ) {}
   resolve(value: unknown): void {
     this.inner?.resolve(value);
@@ -130,6 +132,7 @@ export class RunPolicies {
     waiter: RunWaiter | null,
     cancelled: boolean,
     error: unknown,
+    trace: RunTrace | null,
   ): boolean {
     const policies = task.policies!;
     const retry = policies.retry;
@@ -157,6 +160,9 @@ export class RunPolicies {
           catchUp: waiter?.catchUp === true,
           waiter,
           error,
+          // The first try's (a runTask waiter is no try: its run is the first).
+          firstTrace:
+            waiter?.attempt !== undefined ? (waiter.firstTrace ?? null) : trace,
         };
         return true;
       }
@@ -223,7 +229,12 @@ export class RunPolicies {
       this.host.takeGroupSlot(
         task,
         pending.due,
-        new RetryWaiter(pending.attempt, pending.catchUp, pending.waiter),
+        new RetryWaiter(
+          pending.attempt,
+          pending.catchUp,
+          pending.waiter,
+          pending.firstTrace,
+        ),
         undefined,
       );
     } catch (error) {

@@ -28,5 +28,7 @@ export function beginRunTrace(
     waiter !== null && waiter.attempt === undefined,
     context.attempt,
     context.catchUp,
+    // A retry's span links to its first try's.
+    waiter?.firstTrace ?? null,
   );
 }

@@ -1,4 +1,5 @@
 import type { TimerHandle } from '../clock/clock';
+import type { RunTrace } from '../observability/run-instrumentation';
 import { dateOptionMs } from '../options/task.options';
 import type { TaskDefinition } from './task-definition';
 import { PauseOnFailure } from './pause-on-failure';
@@ -15,6 +16,8 @@ export interface PendingRetry {
   /** The waiter of the run that failed (`runTask`), settled by the last try. */
   waiter: RunWaiter | null;
   error: unknown;
+  /** The first try's trace, which every retry's span links to. */
+  firstTrace: RunTrace | null;
 }
 
 /** A jittered start waiting for its offset to pass. */

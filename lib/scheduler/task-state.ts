@@ -20,6 +20,8 @@ export interface RunWaiter {
   readonly attempt?: number;
   /** A run of a passed due time (`backfill`), for `ctx.catchUp`. @default false */
   readonly catchUp?: boolean;
+  /** A retry's first try's trace: the retry's span links to it. */
+  readonly firstTrace?: RunTrace | null;
 }
 
 /** A run accepted but not started yet: waiting in its task's buffer or for a group slot. */

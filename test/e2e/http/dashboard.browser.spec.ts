@@ -24,6 +24,16 @@ interface BrowserGlobals {
   __pwned?: number;
 }
 
+/** What the chart test reads in the page (DOM typings are absent here too). */
+interface ChartElement {
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): ChartElement | null;
+  getBoundingClientRect(): { width: number; height: number };
+}
+interface ChartGlobals {
+  document: { querySelector(selector: string): ChartElement | null };
+}
+
 // On CI a missing browser is a failure; on a laptop without Chromium the spec is skipped.
 const onCi = process.env.CI === 'true';
 const runs = chromiumInstalled() || onCi;
@@ -165,20 +175,36 @@ if (!runs) {
   });
 
   it("should draw a chart of a task's recent runs, duration and lateness", async () => {
-    const chart = page.locator(
+    // The page redraws on every refresh, replacing the chart: read it all in
+    // one turn of the page (no redraw in between), as soon as it is there.
+    const drawn = await page.waitForFunction(
+      (selector) => {
+        const chart = (
+          globalThis as unknown as ChartGlobals
+        ).document.querySelector(selector);
+        if (chart === null) return null;
+        const points = (cls: string) =>
+          chart
+            .querySelector(`polyline.${cls}`)
+            ?.getAttribute('points')
+            ?.split(' ').length;
+        const box = chart.getBoundingClientRect();
+        return {
+          runs: Number(chart.getAttribute('data-runs')),
+          duration: points('duration'),
+          lateness: points('lateness'),
+          size: [box.width, box.height],
+        };
+      },
       `${row('ReportsTasks.snapshot')} svg[data-field="chart"]`,
+      { timeout: 10_000 },
     );
-    const ran = await chart.getAttribute('data-runs');
-    expect(Number(ran)).toBeGreaterThan(0);
-    const points = async (cls: string) =>
-      (await chart.locator(`polyline.${cls}`).getAttribute('points'))!.split(
-        ' ',
-      ).length;
-    expect(await points('duration')).toBe(Number(ran));
-    expect(await points('lateness')).toBe(Number(ran));
+    const chart = (await drawn.jsonValue())!;
+    expect(chart.runs).toBeGreaterThan(0);
+    expect(chart.duration).toBe(chart.runs);
+    expect(chart.lateness).toBe(chart.runs);
     // Drawn, not just present: the browser laid it out at its size.
-    const box = await chart.boundingBox();
-    expect([box?.width, box?.height]).toEqual([240, 40]);
+    expect(chart.size).toEqual([240, 40]);
   });
 
   it("should open a task's history from its row and show a failed run's error as text", async () => {

@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { AioClockRegistry } from '../../../lib';
 import { createTestApp, type TestApp } from '../../src/create-app';
-import { otelAppImports } from '../../src/otel/otel.tasks';
+import { otelAppImports, RetriedModule } from '../../src/otel/otel.tasks';
 import { registerTestOtelSdk, type TestOtelSdk } from '../../src/otel/otel-sdk';
 
 const START = '2024-03-29T10:00:00Z';
@@ -136,6 +136,34 @@ describe('OpenTelemetry spans and metrics per run', () => {
         traced('otel.ok'),
       );
       expect([onTime?.count, onTime?.sum]).toEqual([3, 0]);
+    });
+
+    it('should give each retry its own span, linked to the first attempt', async () => {
+      sdk = registerTestOtelSdk();
+      test = await createTestApp(
+        { imports: [...otelAppImports(), RetriedModule] },
+        START,
+      );
+      await test.clock.advance(13_000);
+      const spans = runSpans('otel.retried');
+      expect(spans.map((s) => s.attributes['aioclock.attempt'])).toEqual([
+        1, 2, 3,
+      ]);
+      expect(spans.map((s) => s.status.code)).toEqual([
+        SpanStatusCode.ERROR,
+        SpanStatusCode.ERROR,
+        SpanStatusCode.UNSET,
+      ]);
+      const first = spans[0].spanContext();
+      expect(spans[0].links).toEqual([]);
+      for (const retry of spans.slice(1)) {
+        expect(retry.links.map((l) => l.context.spanId)).toEqual([
+          first.spanId,
+        ]);
+        expect(retry.links[0].context.traceId).toBe(first.traceId);
+        // A separate span: not a child of the first try.
+        expect(retry.parentSpanContext).toBeUndefined();
+      }
     });
 
     it("should make a requested run's span a child of the caller's span", async () => {

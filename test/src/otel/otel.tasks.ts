@@ -62,3 +62,21 @@ export const otelAppImports = (options: AioClockOptions = {}) => [
   TracedModule,
   StuckModule,
 ];
+
+/** Fails its first two tries of each due time, succeeds on the third (1 s apart). */
+@Injectable()
+export class RetriedTasks {
+  @Every(
+    { seconds: 10 },
+    {
+      name: 'otel.retried',
+      retry: { attempts: 3, backoff: { type: 'fixed', delayMs: 1_000 } },
+    },
+  )
+  retried(ctx: TaskContext): void {
+    if (ctx.attempt < 3) throw new Error(`try ${ctx.attempt} failed`);
+  }
+}
+
+@Module({ providers: [RetriedTasks] })
+export class RetriedModule {}

@@ -106,6 +106,31 @@ describe('Scheduler history (no durable coordinator)', () => {
     await scheduler.stop(0);
   });
 
+  it('should record which try each retried run was', async () => {
+    const { clock, scheduler } = setup();
+    scheduler.addTask(
+      task(
+        'Jobs.retried',
+        { type: 'every', seconds: 10 },
+        (ctx) => {
+          if (ctx.attempt < 3) throw new Error(`try ${ctx.attempt}`);
+        },
+        { retry: { attempts: 3, backoff: { type: 'fixed', delayMs: 1_000 } } },
+      ),
+    );
+    await scheduler.start();
+    await clock.advance(13_000);
+    const history = await scheduler.getHistory('Jobs.retried', Infinity);
+    expect(
+      history.map((record) => [record.outcome, record.attempt, record.error]),
+    ).toEqual([
+      ['succeeded', 3, undefined],
+      ['failed', 2, 'try 2'],
+      ['failed', 1, 'try 1'],
+    ]);
+    await scheduler.stop(0);
+  });
+
   it('should reject for an unknown task', () => {
     const { scheduler } = setup();
     expect(() => scheduler.getHistory('nope', 1)).toThrow('nope');
