@@ -6,7 +6,11 @@ import {
   type ClusterScriptClient,
 } from './redis-cluster.scripts';
 import type { RedisCoordinatorSubscriber as Subscriber } from './redis-client.interface';
-import { assignOwners, type OwnershipMember } from './rendezvous-ownership';
+import {
+  assignOwners,
+  memberExpiryMs,
+  type OwnershipMember,
+} from './rendezvous-ownership';
 
 /** What `RedisMembership` needs from its coordinator. */
 export interface RedisMembershipOptions {
@@ -29,7 +33,8 @@ export interface RedisMembershipOptions {
  * view; a change is published, so the others refresh at once instead of at
  * their next heartbeat.
  *
- * Self-fencing: the view is trusted only until `leaseTtlMs` after the last
+ * Self-fencing: the view is trusted only until its entry's expiry
+ * (`memberExpiryMs`) after the last
  * heartbeat that succeeded was *sent* (monotonic time, which also runs while
  * the process is stopped), since the others may have pruned this member
  * since. Past that, `fresh` is false and the coordinator refreshes before
@@ -174,7 +179,8 @@ export class RedisMembership {
   }
 
   private async heartbeat(): Promise<void> {
-    const { client, replicaId, leaseTtlMs, send } = this.options;
+    const { client, replicaId, send } = this.options;
+    const memberTtlMs = memberExpiryMs(this.options);
     const sentAt = performance.now();
     const beat = (withTasks: boolean): Promise<unknown> =>
       send(() =>
@@ -183,7 +189,7 @@ export class RedisMembership {
           [this.membersKey, this.tasksKey, this.generationKey],
           [
             replicaId,
-            leaseTtlMs,
+            memberTtlMs,
             this.digest,
             withTasks ? this.declaredJson : '',
             this.channel,
@@ -194,7 +200,7 @@ export class RedisMembership {
     if (reply[0] === -1) reply = (await beat(true)) as (string | number)[];
     this.tasksStored = true;
     if (!this.joined) return; // left meanwhile
-    this.validUntil = sentAt + leaseTtlMs;
+    this.validUntil = sentAt + memberTtlMs;
     this.options.onHeartbeat?.();
     this.generation = Number(reply[0]);
     const entries: [string, string][] = [];

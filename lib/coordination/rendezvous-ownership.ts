@@ -89,3 +89,16 @@ function mix(taskHash: number, memberHash: number): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+/**
+ * How long after its last heartbeat a member's entry expires: `leaseTtlMs`
+ * less one heartbeat, because the others only notice at their own next
+ * heartbeat; so a dead member's tasks move within `leaseTtlMs` of its last
+ * heartbeat (the options keep this at two heartbeats or more).
+ */
+export function memberExpiryMs(options: {
+  leaseTtlMs: number;
+  heartbeatMs: number;
+}): number {
+  return options.leaseTtlMs - options.heartbeatMs;
+}

@@ -77,17 +77,25 @@ export const POSTGRES_COORDINATOR_OPTION_RULES: Readonly<
     isMs(value) && value > 0 && 2 * value <= TIMER_LIMIT_MS
       ? undefined
       : `a number of ms > 0 and <= ${Math.floor(TIMER_LIMIT_MS / 2)}`,
+  // Room for three heartbeats of at least a second (see heartbeatMs).
   leaseTtlMs: (value, options) => {
-    const least = 2 * claimTimeoutOf(options);
+    const least = Math.max(
+      2 * claimTimeoutOf(options),
+      3 * POSTGRES_MIN_HEARTBEAT_MS,
+    );
     return isMs(value) && value >= least && value <= TIMER_LIMIT_MS
       ? undefined
-      : `a number of ms >= 2 × claimTimeoutMs (${least}) and <= ${TIMER_LIMIT_MS}`;
+      : `a number of ms >= 2 × claimTimeoutMs and >= ${3 * POSTGRES_MIN_HEARTBEAT_MS} (${least}) and <= ${TIMER_LIMIT_MS}`;
   },
+  // A member expires leaseTtlMs − heartbeatMs after its last heartbeat
+  // (memberExpiryMs): at most a third of the lease leaves two heartbeats in it.
   heartbeatMs: (value, options) => {
     const lease = leaseTtlOf(options);
-    return isMs(value) && value >= POSTGRES_MIN_HEARTBEAT_MS && value < lease
+    return isMs(value) &&
+      value >= POSTGRES_MIN_HEARTBEAT_MS &&
+      value <= lease / 3
       ? undefined
-      : `a number of ms >= ${POSTGRES_MIN_HEARTBEAT_MS} and < leaseTtlMs (${lease})`;
+      : `a number of ms >= ${POSTGRES_MIN_HEARTBEAT_MS} and <= leaseTtlMs / 3 (${Math.floor(lease / 3)})`;
   },
   history: (value) => {
     const expected = `{ keep?: an integer from 1 to ${POSTGRES_MAX_HISTORY_KEEP} }`;

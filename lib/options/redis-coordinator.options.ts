@@ -61,15 +61,17 @@ const leaseTtlOf = (options: Readonly<Record<string, unknown>>): number =>
   (options.leaseTtlMs as number | undefined) ??
   Math.max(REDIS_DEFAULT_LEASE_TTL_MS, 2 * claimTimeoutOf(options));
 
-// Several heartbeats per lease, so one lost heartbeat does not expire a member.
+// A member expires leaseTtlMs − heartbeatMs after its last heartbeat
+// (memberExpiryMs): at most a third of the lease leaves two heartbeats in
+// that, so one lost heartbeat does not expire a member.
 const heartbeat: OptionCheck = (value, options) => {
   const lease = leaseTtlOf(options);
   return typeof value === 'number' &&
     Number.isFinite(value) &&
     value > 0 &&
-    value < lease
+    value <= lease / 3
     ? undefined
-    : `a number of ms > 0 and < leaseTtlMs (${lease})`;
+    : `a number of ms > 0 and <= leaseTtlMs / 3 (${Math.floor(lease / 3)})`;
 };
 
 const history: OptionCheck = (value) => {

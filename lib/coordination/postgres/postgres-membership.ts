@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { assignOwners, type OwnershipMember } from '../rendezvous-ownership';
+import {
+  assignOwners,
+  memberExpiryMs,
+  type OwnershipMember,
+} from '../rendezvous-ownership';
 import type {
   PostgresCoordinatorPool,
   PostgresListenClient,
@@ -38,7 +42,8 @@ export interface PostgresMembershipOptions {
  * `listen`) refreshes the view at once, else the next heartbeat does — no
  * poll faster than `heartbeatMs`.
  *
- * Self-fencing: the view is trusted until `leaseTtlMs` after the last
+ * Self-fencing: the view is trusted until the row's expiry (`memberExpiryMs`)
+ * after the last
  * successful heartbeat was sent (monotonic); past that `fresh` is false and
  * the coordinator refreshes before claiming.
  */
@@ -156,13 +161,14 @@ export class PostgresMembership {
   }
 
   private async heartbeat(): Promise<void> {
-    const { schema, replicaId, leaseTtlMs, query } = this.options;
+    const { schema, replicaId, query } = this.options;
+    const memberTtlMs = memberExpiryMs(this.options);
     const sentAt = performance.now();
     const beat = async (withTasks: boolean) =>
       (
         await query(heartbeatSql(schema), [
           replicaId,
-          leaseTtlMs,
+          memberTtlMs,
           this.digest,
           withTasks ? this.declaredJson : null,
           this.channel,
@@ -173,7 +179,7 @@ export class PostgresMembership {
     if (row.inserted === true && !sentTasks) row = await beat(true);
     this.tasksStored = true;
     if (!this.joined) return;
-    this.validUntil = sentAt + leaseTtlMs;
+    this.validUntil = sentAt + memberTtlMs;
     this.generation = Number(row.gen);
     const others = parseJson(row.others) as [string, string][];
     await this.updateView([...others, [replicaId, this.digest]]);

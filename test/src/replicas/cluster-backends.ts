@@ -14,12 +14,6 @@ import { describeWithRedis } from './redis-test-env';
  */
 export interface ClusterBackend {
   readonly name: string;
-  /**
-   * How much later than `leaseTtlMs` the others may notice a silent member:
-   * PostgreSQL members look at the table on their heartbeat, never more often
-   * than once a second (issue 14 keeps this gap to the contract open).
-   */
-  readonly takeoverSlackMs: number;
   /** `describe`, skipped or failing (on CI) when the backend is missing. */
   describe(name: string, body: () => void): void;
   /** What a replica process needs in its environment to use this backend. */
@@ -36,7 +30,6 @@ export interface ClusterBackend {
 
 const redisBackend: ClusterBackend = {
   name: 'Redis',
-  takeoverSlackMs: 0,
   describe: describeWithRedis,
   env: () => ({ COORDINATOR: 'redis' }),
   lastReplica: (admin, namespace, task) =>
@@ -47,7 +40,6 @@ const redisBackend: ClusterBackend = {
 
 const postgresBackend: ClusterBackend = {
   name: 'PostgreSQL',
-  takeoverSlackMs: 2_000,
   // The ledger lives in Redis: a Postgres run needs both.
   describe: (name, body) =>
     describeWithPostgres(name, () => describeWithRedis('(ledger)', body)),

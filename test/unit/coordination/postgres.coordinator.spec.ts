@@ -339,11 +339,11 @@ describe('PostgresCoordinator on PGlite', () => {
     [{ schema: 'Bad-Name' }, 'PostgresCoordinator: invalid schema: "Bad-Name"'],
     [
       { heartbeatMs: 500 },
-      'PostgresCoordinator: invalid heartbeatMs: 500 (expected a number of ms >= 1000 and < leaseTtlMs (10000))',
+      'PostgresCoordinator: invalid heartbeatMs: 500 (expected a number of ms >= 1000 and <= leaseTtlMs / 3 (3333))',
     ],
     [
       { leaseTtlMs: 1_000, claimTimeoutMs: 1_000 },
-      'PostgresCoordinator: invalid leaseTtlMs: 1000 (expected a number of ms >= 2 × claimTimeoutMs (2000)',
+      'PostgresCoordinator: invalid leaseTtlMs: 1000 (expected a number of ms >= 2 × claimTimeoutMs and >= 3000 (3000)',
     ],
     [
       { createSchema: 'yes' },

@@ -144,11 +144,16 @@ describe('RedisCoordinator (no server needed)', () => {
     ],
     [
       { heartbeatMs: 0 },
-      'RedisCoordinator: invalid heartbeatMs: 0 (expected a number of ms > 0 and < leaseTtlMs (10000))',
+      'RedisCoordinator: invalid heartbeatMs: 0 (expected a number of ms > 0 and <= leaseTtlMs / 3 (3333))',
     ],
     [
       { leaseTtlMs: 5_000, heartbeatMs: 5_000 },
-      'RedisCoordinator: invalid heartbeatMs: 5000 (expected a number of ms > 0 and < leaseTtlMs (5000))',
+      'RedisCoordinator: invalid heartbeatMs: 5000 (expected a number of ms > 0 and <= leaseTtlMs / 3 (1666))',
+    ],
+    // Two heartbeats must fit in a member's expiry (leaseTtlMs − heartbeatMs).
+    [
+      { leaseTtlMs: 3_000, heartbeatMs: 1_500 },
+      'RedisCoordinator: invalid heartbeatMs: 1500 (expected a number of ms > 0 and <= leaseTtlMs / 3 (1000))',
     ],
     [
       { replicaId: '' },
