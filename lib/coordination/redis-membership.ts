@@ -23,6 +23,8 @@ export interface RedisMembershipOptions {
   send: <T>(command: () => Promise<T>) => Promise<T>;
   /** Called after each heartbeat that succeeded. */
   onHeartbeat?: () => void;
+  /** A payload on the channel; `false` when it is no signal (a membership change). */
+  onSignal?: (payload: string) => boolean;
 }
 
 /**
@@ -47,7 +49,8 @@ export class RedisMembership {
   private readonly membersKey: string;
   private readonly tasksKey: string;
   private readonly generationKey: string;
-  private readonly channel: string;
+  /** The channel of membership changes (and of `cluster-signals.ts`). */
+  readonly channel: string;
   private declared: readonly string[] = [];
   private declaredJson = '';
   private digest = '';
@@ -138,8 +141,12 @@ export class RedisMembership {
    * fires what it owns while the others learn of the change: for a moment
    * both may claim a due time, and the claim picks one; none is lost.
    * @param handoffMs how long to keep owning after the others were told
+   * @param lingerUntil the channel stays subscribed until it settles (runs still in flight hear cancels)
    */
-  async leave(handoffMs: number): Promise<void> {
+  async leave(
+    handoffMs: number,
+    lingerUntil: Promise<unknown> = Promise.resolve(),
+  ): Promise<void> {
     if (!this.joined) return;
     this.joined = false;
     if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
@@ -158,8 +165,9 @@ export class RedisMembership {
     } catch {
       // Unreachable: the entry expires after leaseTtlMs instead.
     } finally {
-      this.subscriber?.disconnect();
+      const subscriber = this.subscriber;
       this.subscriber = null;
+      void lingerUntil.finally(() => subscriber?.disconnect());
       this.validUntil = -Infinity;
       this.owners = new Map();
     }
@@ -253,6 +261,7 @@ export class RedisMembership {
       const subscriber = client.duplicate();
       subscriber.on('error', () => undefined);
       subscriber.on('message', (_channel, from) => {
+        if (this.options.onSignal?.(from) === true) return;
         if (from !== this.options.replicaId) this.refreshNow();
       });
       subscriber.subscribe(this.channel).catch(() => undefined);

@@ -4,9 +4,16 @@ import {
 } from '../options/redis-coordinator.options';
 import type {
   ClaimAnswer,
+  ClusterListener,
   Coordinator,
   DeclaredTask,
 } from './coordinator.interface';
+import { LEAVING_RUNS_MAX_MS, RunsInFlight } from './runs-in-flight';
+import {
+  ClusterSignals,
+  encodeSignal,
+  holdsBusyDueTimes,
+} from './cluster-signals';
 import {
   CLAIM_BUSY,
   CLAIM_SCRIPT,
@@ -25,6 +32,7 @@ import {
 } from './redis-bounded-calls';
 import { RedisForeverLeases } from './redis-forever-leases';
 import { RedisRunHistory } from './redis-run-history';
+import { redisSignalIo } from './redis-signal-io';
 
 // The option defaults live next to their rules.
 export {
@@ -132,7 +140,8 @@ export class RedisCoordinator implements Coordinator {
     { maxLoops: number; overlap: string }
   >();
   /** Tasks this replica holds the running key of. */
-  private readonly inFlight = new Set<string>();
+  private readonly inFlight = new RunsInFlight();
+  private readonly signals: ClusterSignals;
 
   /**
    * @param options the client and key settings; see `RedisCoordinatorOptions`
@@ -166,8 +175,15 @@ export class RedisCoordinator implements Coordinator {
       leaseTtlMs,
       heartbeatMs,
       send,
-      onHeartbeat: () => this.renewRunning(),
+      onHeartbeat: () => {
+        this.renewRunning();
+        this.signals.refresh();
+      },
+      onSignal: (payload) => this.signals.received(payload),
     });
+    this.signals = new ClusterSignals(
+      redisSignalIo(client, send, keyPrefix, this.membership.channel),
+    );
     this.batch = new RedisScriptBatch(client, send);
     this.leases = new RedisForeverLeases(this, client, this.calls);
     this.runs = new RedisRunHistory(this, client, this.batch, this.calls);
@@ -196,7 +212,41 @@ export class RedisCoordinator implements Coordinator {
    * (`REDIS_HANDOFF_MS`, at most `heartbeatMs`) so no due time falls between.
    */
   leave(): Promise<void> {
-    return this.membership.leave(Math.min(REDIS_HANDOFF_MS, this.heartbeatMs));
+    return this.membership.leave(
+      Math.min(REDIS_HANDOFF_MS, this.heartbeatMs),
+      // A scheduler's runs still in flight keep their marks and hear cancels
+      // until they end (or the scheduler has stopped).
+      !this.signals.watching
+        ? Promise.resolve()
+        : Promise.race([
+            this.signals.unwatched(),
+            this.inFlight.renewUntilDrained(
+              () => this.renewRunning(),
+              this.heartbeatMs,
+              LEAVING_RUNS_MAX_MS,
+            ),
+          ]),
+    );
+  }
+
+  /** See `Coordinator.watch`: cancels, pauses and ended runs of the others. */
+  watch(listener: ClusterListener | null): void {
+    this.signals.watch(listener);
+  }
+
+  /** Asks the replica running `task` to abort its run (`cancelOther`). Never rejects. */
+  requestCancel(task: string): void {
+    this.signals.requestCancel(task);
+  }
+
+  /** Stores the task's pause (`pauseOnFailure`) and tells every replica. Never rejects. */
+  pauseTask(task: string, reason: string): void {
+    this.signals.pause(task, reason);
+  }
+
+  /** Clears the task's pause on every replica. Never rejects. */
+  resumeTask(task: string): void {
+    this.signals.resume(task);
   }
 
   /**
@@ -256,6 +306,13 @@ export class RedisCoordinator implements Coordinator {
       return Promise.resolve('notOwner');
     const declared = this.declared.get(task);
     const overlap = declared?.overlap ?? 'allow';
+    const marks = overlap !== 'allow';
+    if (marks) this.inFlight.claimSent(task);
+    // The end of a run that came meanwhile, unless this claim marked a new one.
+    const answered = (won: boolean): void => {
+      if (marks && this.inFlight.claimAnswered(task, won))
+        this.freeRunning(task);
+    };
     return this.batch
       .run(
         CLAIM_SCRIPT,
@@ -276,12 +333,12 @@ export class RedisCoordinator implements Coordinator {
       )
       .then(
         (reply): ClaimAnswer => {
+          answered(reply === CLAIM_WON);
           if (reply === CLAIM_BUSY) return 'busy';
-          if (reply !== CLAIM_WON) return false;
-          if (overlap !== 'allow') this.inFlight.add(task);
-          return true;
+          return reply === CLAIM_WON;
         },
         (error: unknown) => {
+          answered(false);
           throw asFailure(
             `claim ${task} due at ${describeInstant(dueAt)}`,
             error,
@@ -298,9 +355,21 @@ export class RedisCoordinator implements Coordinator {
    * @param task the task's unique name
    */
   runEnded(task: string): void {
-    if (!this.inFlight.delete(task)) return;
+    if (this.inFlight.ended(task)) this.freeRunning(task);
+  }
+
+  private freeRunning(task: string): void {
+    // Owners holding a due time for this run wait for this signal.
+    const overlap = this.declared.get(task)?.overlap;
+    const payload = holdsBusyDueTimes(overlap)
+      ? encodeSignal('ended', task)
+      : '';
     this.batch
-      .run(RUN_ENDED_SCRIPT, [this.runningKey(task)], [this.replicaId])
+      .run(
+        RUN_ENDED_SCRIPT,
+        [this.runningKey(task)],
+        [this.replicaId, this.membership.channel, payload],
+      )
       .catch(() => undefined);
   }
 

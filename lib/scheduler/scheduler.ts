@@ -19,6 +19,7 @@ import type { OpenTelemetryMode } from '../observability/observability.constants
 import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
 import { Backfill } from './backfill';
+import { SchedulerClusterListener } from './cluster-listener';
 import { DispatchLoop } from './dispatch-loop';
 import type { WarmUpTarget } from './dispatch-warm-up';
 import { shortestPeriodMs } from './due-jitter';
@@ -118,6 +119,7 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
   private readonly shutdown = new SchedulerShutdown(this);
   private readonly backfiller = new Backfill(this);
   private startPromise: Promise<void> | null = null;
+  private stopped: Promise<void> | null = null;
 
   /** @param options clock, logger, default zone, `enabled`, coordinator */
   constructor(options: SchedulerOptions) {
@@ -223,6 +225,12 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     await Promise.allSettled(startups);
     if (this.phase !== 'starting') return; // stopped meanwhile
     this.phase = 'running';
+    // Cancels, pauses and ended runs of the other replicas.
+    this.coordinator?.watch?.(
+      new SchedulerClusterListener(this, (task) =>
+        this.overlap.cancelForCluster(task),
+      ),
+    );
     const timed = this.scheduleAll(this.clock.timestamp());
     this.arm();
     this.warmUpper.armAfterStart(timed);
@@ -245,8 +253,15 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
    * @param graceMs how long to wait, in all, before aborting what still runs
    */
   stop(graceMs: number): Promise<void> {
-    if (this.phase !== 'stopped') this.runPolicies.stop();
-    return this.shutdown.stop(graceMs);
+    if (this.phase !== 'stopped') {
+      this.runPolicies.stop();
+      this.claims.held.stop(this.tasks.values());
+    }
+    // Runs draining still hear cancels from the new owners of their tasks.
+    this.stopped ??= this.shutdown
+      .stop(graceMs)
+      .finally(() => this.coordinator?.watch?.(null));
+    return this.stopped;
   }
 
   /**
@@ -374,6 +389,8 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     task.paused = false;
     this.runPolicies.resumed(task);
     this.forever.arm(task);
+    // A pause of pauseOnFailure holds cluster-wide: so does its resume.
+    this.coordinator?.resumeTask?.(name);
   }
 
   /** Pauses every task of a group. @throws AioClockError for an unknown group */
@@ -422,6 +439,12 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     if (task.claim !== null && coordinator?.history !== undefined)
       return coordinator.history(name, limit);
     return Promise.resolve(this.history.list(name, limit));
+  }
+
+  /** The task's last runs in this process, newest first. @throws TaskNotFoundError */
+  getLocalHistory(name: string, limit: number): RunRecord[] {
+    this.taskState(name);
+    return this.history.list(name, limit);
   }
 
   // A durable coordinator knows the owner of the tasks it claims; every

@@ -31,6 +31,10 @@ export interface PostgresMembershipOptions {
     text: string,
     values: unknown[],
   ) => Promise<Record<string, unknown>[]>;
+  /** Called after each heartbeat that succeeded. */
+  onHeartbeat?: () => void;
+  /** A payload on the channel; `false` when it is no signal (a membership change). */
+  onSignal?: (payload: string) => boolean;
 }
 
 /**
@@ -51,7 +55,8 @@ export class PostgresMembership {
   /** Bumped when a member joins a cluster with no live member. */
   generation = 0;
 
-  private readonly channel: string;
+  /** The channel of membership changes (and of `cluster-signals.ts`). */
+  readonly channel: string;
   private declared: readonly string[] = [];
   private declaredJson = '';
   private digest = '';
@@ -124,8 +129,13 @@ export class PostgresMembership {
   /**
    * Leaves at once; keeps the view (and so keeps firing what it owns) for
    * `handoffMs` after the others were told, so no due time falls between.
+   * The channel is listened to until `lingerUntil` settles (runs still in
+   * flight hear cancels).
    */
-  async leave(handoffMs: number): Promise<void> {
+  async leave(
+    handoffMs: number,
+    lingerUntil: Promise<unknown> = Promise.resolve(),
+  ): Promise<void> {
     if (!this.joined) return;
     this.joined = false;
     if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
@@ -140,7 +150,10 @@ export class PostgresMembership {
     } catch {
       // Unreachable: the row expires after leaseTtlMs instead.
     } finally {
-      this.unlisten();
+      const listener = this.listener;
+      this.listener = null;
+      this.listening = false;
+      void lingerUntil.finally(() => listener?.close());
       this.validUntil = -Infinity;
       this.owners = new Map();
     }
@@ -181,6 +194,7 @@ export class PostgresMembership {
     if (!this.joined) return;
     this.validUntil = sentAt + memberTtlMs;
     this.generation = Number(row.gen);
+    this.options.onHeartbeat?.();
     const others = parseJson(row.others) as [string, string][];
     await this.updateView([...others, [replicaId, this.digest]]);
     // Expired claims go in bounded slices; a failure here is retried next beat.
@@ -227,6 +241,8 @@ export class PostgresMembership {
   private async listen(): Promise<void> {
     const { pool, replicaId } = this.options;
     const onPayload = (payload: string | undefined) => {
+      if (payload !== undefined && this.options.onSignal?.(payload) === true)
+        return;
       if (payload !== replicaId) this.refreshNow();
     };
     this.listening = true;
