@@ -10,6 +10,12 @@ export { SystemClock, type SystemClockOptions } from './clock/system-clock';
 export { VirtualClock } from './clock/virtual-clock';
 export type { Coordinator } from './coordination/coordinator.interface';
 export { LocalCoordinator } from './coordination/local.coordinator';
+export { MemoryScheduleStore } from './coordination/memory-schedule-store';
+export type {
+  ScheduleInput,
+  ScheduleStore,
+  StoredSchedule,
+} from './coordination/schedule-store.interface';
 export {
   RedisCoordinator,
   type RedisCoordinatorOptions,

@@ -1,4 +1,5 @@
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
+import type { ScheduleStore } from './schedule-store.interface';
 
 /** A timed task a replica schedules under a coordinator, as it declares it on joining. */
 export interface DeclaredTask {
@@ -96,4 +97,10 @@ export interface Coordinator {
 
   /** Durable coordinators: the replica owning `task`, null when none (yet). */
   ownerOf?(task: string): string | null;
+
+  /**
+   * Durable coordinators: where durable schedules live, shared by every
+   * replica. Unset: schedules live in this process's memory.
+   */
+  readonly schedules?: ScheduleStore;
 }
