@@ -73,6 +73,13 @@ export interface Coordinator {
    */
   join?(tasks: readonly DeclaredTask[]): Promise<void>;
 
+  /**
+   * Durable coordinators: replaces the tasks this member declares, after
+   * tasks or durable schedules were added, removed or rescheduled at run
+   * time. Called only after `join`; never throws.
+   */
+  declare?(tasks: readonly DeclaredTask[]): void;
+
   /** Durable coordinators: hands this replica's tasks over, before the scheduler stops. */
   leave?(): Promise<void>;
 

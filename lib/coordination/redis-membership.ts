@@ -105,12 +105,7 @@ export class RedisMembership {
    * claims report the failure.
    */
   async join(tasks: readonly string[]): Promise<void> {
-    this.declared = [...new Set(tasks)].sort();
-    this.declaredJson = JSON.stringify(this.declared);
-    this.digest = createHash('sha1')
-      .update(this.declaredJson)
-      .digest('hex')
-      .slice(0, 16);
+    this.setDeclared(tasks);
     this.joined = true;
     this.subscribe();
     await this.refresh().catch(() => undefined);
@@ -196,9 +191,11 @@ export class RedisMembership {
           ],
         ),
       );
+    // What this beat sends: a redeclare meanwhile must not count as stored.
+    const sentJson = this.declaredJson;
     let reply = (await beat(!this.tasksStored)) as (string | number)[];
     if (reply[0] === -1) reply = (await beat(true)) as (string | number)[];
-    this.tasksStored = true;
+    this.tasksStored = sentJson === this.declaredJson;
     if (!this.joined) return; // left meanwhile
     this.validUntil = sentAt + memberTtlMs;
     this.options.onHeartbeat?.();
@@ -260,6 +257,25 @@ export class RedisMembership {
     } catch {
       // Without a subscriber, heartbeats alone refresh the view.
     }
+  }
+
+  /**
+   * Replaces the tasks this member declares (tasks added or removed at run
+   * time) and heartbeats soon, which stores them and tells the others.
+   */
+  redeclare(tasks: readonly string[]): void {
+    this.setDeclared(tasks);
+    if (this.tasksStored) this.tasksStored = false;
+    this.refreshNow();
+  }
+
+  private setDeclared(tasks: readonly string[]): void {
+    this.declared = [...new Set(tasks)].sort();
+    this.declaredJson = JSON.stringify(this.declared);
+    this.digest = createHash('sha1')
+      .update(this.declaredJson)
+      .digest('hex')
+      .slice(0, 16);
   }
 
   private refreshNow(): void {

@@ -97,12 +97,7 @@ export class PostgresMembership {
 
   /** Joins with the tasks this replica may own and starts heartbeating. Never rejects. */
   async join(tasks: readonly string[]): Promise<void> {
-    this.declared = [...new Set(tasks)].sort();
-    this.declaredJson = JSON.stringify(this.declared);
-    this.digest = createHash('sha1')
-      .update(this.declaredJson)
-      .digest('hex')
-      .slice(0, 16);
+    this.setDeclared(tasks);
     this.joined = true;
     await this.listen();
     await this.refresh().catch(() => undefined);
@@ -175,9 +170,11 @@ export class PostgresMembership {
         ])
       )[0];
     const sentTasks = !this.tasksStored;
+    // What this beat sends: a redeclare meanwhile must not count as stored.
+    const sentJson = this.declaredJson;
     let row = await beat(sentTasks);
     if (row.inserted === true && !sentTasks) row = await beat(true);
-    this.tasksStored = true;
+    this.tasksStored = sentJson === this.declaredJson;
     if (!this.joined) return;
     this.validUntil = sentAt + memberTtlMs;
     this.generation = Number(row.gen);
@@ -263,6 +260,25 @@ export class PostgresMembership {
     this.listener?.close();
     this.listener = null;
     this.listening = false;
+  }
+
+  /**
+   * Replaces the tasks this member declares (tasks added or removed at run
+   * time) and heartbeats soon, which stores them and tells the others.
+   */
+  redeclare(tasks: readonly string[]): void {
+    this.setDeclared(tasks);
+    if (this.tasksStored) this.tasksStored = false;
+    this.refreshNow();
+  }
+
+  private setDeclared(tasks: readonly string[]): void {
+    this.declared = [...new Set(tasks)].sort();
+    this.declaredJson = JSON.stringify(this.declared);
+    this.digest = createHash('sha1')
+      .update(this.declaredJson)
+      .digest('hex')
+      .slice(0, 16);
   }
 
   private refreshNow(): void {
