@@ -384,3 +384,7 @@ export const scheduleReloadFailed = (id: string, error: unknown): string =>
 /** Pages of `listSchedules`. */
 export const invalidScheduleLimit = (limit: unknown, max: number): string =>
   `invalid limit: ${formatValue(limit)} (expected an integer from 1 to ${max})`;
+
+/** A PUT /schedules/:id body that is no object, or names another id. */
+export const scheduleBody = (id: string, body: unknown): string =>
+  `invalid schedule body for ${JSON.stringify(id)}: ${formatValue(body)} (expected an object like { "handler": "reports.send", "trigger": { "type": "at", "hour": 9 }, "payload": {} } whose id, if given, is the one in the path)`;
