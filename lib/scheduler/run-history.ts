@@ -120,7 +120,7 @@ export class RunHistory {
     if (ref < 0) ref = this.open(task);
     else if ((ref & 1) === 0) {
       const ring = ref >>> 1;
-      if (this.small.slabOf(ring)[this.small.base(ring)] >= SMALL_RING * 256)
+      if (this.small.slabOf(ring)[this.small.base(ring)] >> 8 === SMALL_RING)
         ref = this.promote(task, ring);
     }
     const tier = (ref & 1) === 1 ? this.full : this.small;
@@ -128,9 +128,10 @@ export class RunHistory {
     const slab = tier.slabOf(ring);
     const base = tier.base(ring);
     const capacity = tier.capacity;
-    const header = slab[base];
-    const position = header % 256;
-    const size = (header - position) / 256;
+    // Integer ops: a double's % would be a float modulo on the hot path.
+    const header = slab[base] | 0;
+    const position = header & 0xff;
+    const size = header >> 8;
     const at = base + 1 + position * 4;
     slab[at] = scheduledAt;
     slab[at + 1] = startedAt;
@@ -140,8 +141,8 @@ export class RunHistory {
       (catchUp ? CATCH_UP_BIT : 0) +
       (attempt < MAX_ATTEMPT ? attempt : MAX_ATTEMPT) * 256;
     slab[base] =
-      (position + 1 === capacity ? 0 : position + 1) +
-      (size < capacity ? size + 1 : size) * 256;
+      (position + 1 === capacity ? 0 : position + 1) |
+      ((size < capacity ? size + 1 : size) << 8);
     if (error !== undefined) {
       let texts = this.errors.get(task.name);
       if (texts === undefined) this.errors.set(task.name, (texts = []));
@@ -161,8 +162,8 @@ export class RunHistory {
     const slab = tier.slabOf(ring);
     const base = tier.base(ring);
     const capacity = tier.capacity;
-    const next = slab[base] % 256;
-    const size = (slab[base] - next) / 256;
+    const next = slab[base] & 0xff;
+    const size = slab[base] >> 8;
     const texts = this.errors.get(task);
     const records: RunRecord[] = [];
     for (let i = 1; i <= size && records.length < limit; i++) {
@@ -170,7 +171,7 @@ export class RunHistory {
       const at = base + 1 + position * 4;
       const started = slab[at + 1];
       const finished = slab[at + 2];
-      const code = slab[at + 3] % 256;
+      const code = slab[at + 3] & 0xff;
       const record: RunRecord = {
         task,
         scheduledAt: new Date(slab[at]),
@@ -178,7 +179,7 @@ export class RunHistory {
         finishedAt: Number.isNaN(finished) ? null : new Date(finished),
         outcome: OUTCOMES[code & ~CATCH_UP_BIT],
         replica: this.replica,
-        attempt: (slab[at + 3] - code) / 256,
+        attempt: slab[at + 3] >> 8,
         catchUp: (code & CATCH_UP_BIT) !== 0,
       };
       const error = texts?.[position];
@@ -212,7 +213,7 @@ export class RunHistory {
     const to = this.full.slabOf(ring);
     const base = this.full.base(ring);
     to.set(from.subarray(src, src + SMALL_RING * 4), base + 1);
-    to[base] = SMALL_RING + SMALL_RING * 256;
+    to[base] = SMALL_RING | (SMALL_RING << 8);
     this.small.release(smallRing);
     task.historyRing = ring * 2 + 1;
     return task.historyRing;
