@@ -23,6 +23,8 @@ export interface RedisMembershipOptions {
   send: <T>(command: () => Promise<T>) => Promise<T>;
   /** Called after each heartbeat that succeeded. */
   onHeartbeat?: () => void;
+  /** Called when the owners changed (a new view). */
+  onViewChanged?: () => void;
 }
 
 /**
@@ -243,6 +245,7 @@ export class RedisMembership {
     for (const [id, member] of next) this.known.set(id, member);
     this.owners = assignOwners([...next.values()]);
     this.viewKey = viewKey;
+    this.options.onViewChanged?.();
   }
 
   // Another member joined or left: refresh now, not at the next heartbeat.

@@ -26,6 +26,10 @@ export interface PostgresMembershipOptions {
   replicaId: string;
   leaseTtlMs: number;
   heartbeatMs: number;
+  /** Called after each heartbeat that succeeded. */
+  onHeartbeat?: () => void;
+  /** Called when the owners changed (a new view). */
+  onViewChanged?: () => void;
   /** Runs one statement, bounded by the coordinator's `claimTimeoutMs`. */
   query: (
     text: string,
@@ -180,6 +184,7 @@ export class PostgresMembership {
     this.tasksStored = true;
     if (!this.joined) return;
     this.validUntil = sentAt + memberTtlMs;
+    this.options.onHeartbeat?.();
     this.generation = Number(row.gen);
     const others = parseJson(row.others) as [string, string][];
     await this.updateView([...others, [replicaId, this.digest]]);
@@ -221,6 +226,7 @@ export class PostgresMembership {
     for (const [id, member] of next) this.known.set(id, member);
     this.owners = assignOwners([...next.values()]);
     this.viewKey = viewKey;
+    this.options.onViewChanged?.();
   }
 
   // LISTEN on a dedicated connection: a pg Pool's client, or PGlite's listen.
