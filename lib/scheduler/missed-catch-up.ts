@@ -194,7 +194,7 @@ export class MissedCatchUp {
 
   private recordMissed(task: TaskState, due: number): void {
     const { history, coordinator } = this.host;
-    history.add(task.name, due, NaN, NaN, 'missed', missedReason);
+    history.add(task, due, NaN, NaN, 'missed', missedReason);
     coordinator!.recordRun?.(task.name, due, NaN, NaN, 'missed', missedReason);
   }
 

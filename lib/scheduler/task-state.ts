@@ -146,6 +146,8 @@ export class TaskState implements Queueable {
   lastRunAt = NaN;
   /** Runs in flight. */
   running = 0;
+  /** Where `RunHistory` keeps this task's records (-1: none yet). */
+  historyRing = -1;
   /** Runs waiting for a group slot. */
   waiting = 0;
   /** The one waiting request when overlap is not `allow` (for `cancelOther`). */
