@@ -286,6 +286,10 @@ export class RedisCoordinator implements Coordinator {
         });
       return this.claimAsMember(task, dueAt, periodMs);
     }
+    // Leaving (the handoff): still the claim script, so the task's state
+    // (lastDue, which catch-up reads) counts what the leaver runs.
+    if (this.declared.size > 0)
+      return this.claimAsMember(task, dueAt, periodMs);
     const key = this.claimKey(task, dueAt);
     const reply = await this.calls.call(
       () => `claim ${task} due at ${describeInstant(dueAt)}`,
