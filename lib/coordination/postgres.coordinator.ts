@@ -10,6 +10,7 @@ import { resolvePostgresCoordinatorOptions } from '../options/postgres-coordinat
 import type {
   ClaimAnswer,
   ClusterListener,
+  ClusterTaskState,
   Coordinator,
   DeclaredTask,
 } from './coordinator.interface';
@@ -19,12 +20,14 @@ import {
   encodeSignal,
   holdsBusyDueTimes,
 } from './cluster-signals';
+import { OwnedTasks } from './owned-tasks';
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 import type { PostgresCoordinatorPool } from './postgres/postgres-client.interface';
 import { PostgresHistory } from './postgres/postgres-history';
 import { PostgresMembership } from './postgres/postgres-membership';
 import { postgresSignalIo } from './postgres/postgres-signal-io';
 import { postgresCreateSchemaStatement } from './postgres/postgres-schema';
+import { PostgresTaskStates } from './postgres/postgres-task-states';
 import {
   claimBatchSql,
   leaseSql,
@@ -140,6 +143,8 @@ export class PostgresCoordinator implements Coordinator {
   private readonly createSchema: boolean;
   private readonly membership: PostgresMembership;
   private readonly runs: PostgresHistory;
+  private readonly owned: OwnedTasks;
+  private readonly states: PostgresTaskStates;
   private schemaReady: Promise<void> | null = null;
   private schemaDone = false;
   private readonly declared = new Map<
@@ -186,7 +191,11 @@ export class PostgresCoordinator implements Coordinator {
       leaseTtlMs: this.leaseTtlMs,
       heartbeatMs: this.heartbeatMs,
       query: (text, values) => this.query(text, values),
-      onHeartbeat: () => this.signals.refresh(),
+      onHeartbeat: () => {
+        void this.refreshClusterState();
+        this.signals.refresh();
+      },
+      onViewChanged: () => this.owned.viewChanged(this.declared.keys()),
       onSignal: (payload) => this.signals.received(payload),
     });
     this.signals = new ClusterSignals(
@@ -195,6 +204,12 @@ export class PostgresCoordinator implements Coordinator {
         this.schema,
         this.membership.channel,
       ),
+    );
+    this.owned = new OwnedTasks(this.replicaId, (task) =>
+      this.membership.ownerOf(task),
+    );
+    this.states = new PostgresTaskStates(this.schema, (text, values) =>
+      this.query(text, values),
     );
   }
 
@@ -236,28 +251,78 @@ export class PostgresCoordinator implements Coordinator {
     await this.ensureSchema().catch(() => undefined);
     await this.membership.join(tasks.map((task) => task.name));
   }
+  /** Replaces the declared tasks (run-time tasks, durable schedules); the others learn of it at once. */
+  declare(tasks: readonly DeclaredTask[]): void {
+    this.declared.clear();
+    for (const { name, maxLoopCount, overlap } of tasks)
+      this.declared.set(name, {
+        maxLoops: maxLoopCount ?? 0,
+        overlap: overlap ?? 'skip',
+      });
+    this.membership.redeclare(tasks.map((task) => task.name));
+  }
 
   /** Leaves at once (graceful shutdown), firing for a short handoff meanwhile. */
   leave(): Promise<void> {
-    return this.membership.leave(
-      Math.min(POSTGRES_HANDOFF_MS, this.heartbeatMs),
-      // A scheduler's runs still in flight keep their marks and hear cancels
-      // until they end (or the scheduler has stopped).
-      !this.signals.watching
-        ? Promise.resolve()
-        : Promise.race([
-            this.signals.unwatched(),
-            this.inFlight.renewUntilDrained(
-              () =>
-                void this.query(renewRunningSql(this.schema), [
-                  this.replicaId,
-                  this.leaseTtlMs,
-                ]).catch(() => undefined),
-              this.heartbeatMs,
-              LEAVING_RUNS_MAX_MS,
-            ),
-          ]),
-    );
+    return this.membership
+      .leave(
+        Math.min(POSTGRES_HANDOFF_MS, this.heartbeatMs),
+        // A scheduler's runs still in flight keep their marks and hear cancels
+        // until they end (or the scheduler has stopped).
+        !this.signals.watching
+          ? Promise.resolve()
+          : Promise.race([
+              this.signals.unwatched(),
+              this.inFlight.renewUntilDrained(
+                () =>
+                  void this.query(renewRunningSql(this.schema), [
+                    this.replicaId,
+                    this.leaseTtlMs,
+                  ]).catch(() => undefined),
+                this.heartbeatMs,
+                LEAVING_RUNS_MAX_MS,
+              ),
+            ]),
+      )
+      .finally(() => this.owned.cleared());
+  }
+
+  /** See `Coordinator.onTasksGained`: the tasks that become this replica's, for catch-up. */
+  onTasksGained(listener: ((tasks: readonly string[]) => void) | null): void {
+    this.owned.listen(listener);
+  }
+
+  /**
+   * ONE statement for all `tasks`: each one's last due time fired (or caught
+   * up), marking it caught up to just before `before`. See
+   * `Coordinator.takeOverDueTimes`.
+   * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
+   */
+  async takeOverDueTimes(
+    tasks: readonly { name: string; before: number }[],
+  ): Promise<Map<string, number>> {
+    try {
+      await this.ensureSchema();
+      return await this.states.takeOver(tasks);
+    } catch (error) {
+      throw asFailure(
+        `read the last due times of ${tasks.length} tasks`,
+        error,
+      );
+    }
+  }
+
+  /** The cluster's counters of `task` as of the last heartbeat; undefined before. */
+  clusterState(task: string): ClusterTaskState | undefined {
+    return this.states.get(task);
+  }
+
+  /**
+   * Reads the cluster's counters of the declared tasks now, in one
+   * statement (each heartbeat does). Never rejects.
+   */
+  async refreshClusterState(): Promise<void> {
+    if (this.schemaDone) await this.states.refresh([...this.declared.keys()]);
   }
 
   /** See `Coordinator.watch`: cancels, pauses and ended runs of the others. */
@@ -369,9 +434,20 @@ export class PostgresCoordinator implements Coordinator {
     finishedAt: number,
     outcome: RunOutcome,
     error: string | undefined,
+    attempt = 1,
+    catchUp = false,
   ): void {
     if (!this.schemaDone) return;
-    this.runs.add(task, scheduledAt, startedAt, finishedAt, outcome, error);
+    this.runs.add(
+      task,
+      scheduledAt,
+      startedAt,
+      finishedAt,
+      outcome,
+      error,
+      attempt,
+      catchUp,
+    );
   }
 
   /**

@@ -5,6 +5,7 @@ import {
 import type {
   ClaimAnswer,
   ClusterListener,
+  ClusterTaskState,
   Coordinator,
   DeclaredTask,
 } from './coordinator.interface';
@@ -14,6 +15,8 @@ import {
   encodeSignal,
   holdsBusyDueTimes,
 } from './cluster-signals';
+import { OwnedTasks } from './owned-tasks';
+import { RedisTaskStates } from './redis-task-states';
 import {
   CLAIM_BUSY,
   CLAIM_SCRIPT,
@@ -134,6 +137,8 @@ export class RedisCoordinator implements Coordinator {
   private readonly batch: RedisScriptBatch;
   private readonly leases: RedisForeverLeases;
   private readonly runs: RedisRunHistory;
+  private readonly owned: OwnedTasks;
+  private readonly states: RedisTaskStates;
   /** Each declared task's maxLoopCount (0: none) and overlap, sent with its claims. */
   private readonly declared = new Map<
     string,
@@ -179,12 +184,19 @@ export class RedisCoordinator implements Coordinator {
         this.renewRunning();
         this.signals.refresh();
       },
+      onViewChanged: () => this.owned.viewChanged(this.declared.keys()),
       onSignal: (payload) => this.signals.received(payload),
     });
     this.signals = new ClusterSignals(
       redisSignalIo(client, send, keyPrefix, this.membership.channel),
     );
+    this.owned = new OwnedTasks(replicaId, (task) =>
+      this.membership.ownerOf(task),
+    );
     this.batch = new RedisScriptBatch(client, send);
+    this.states = new RedisTaskStates(this.batch, (task) =>
+      this.stateKey(task),
+    );
     this.leases = new RedisForeverLeases(this, client, this.calls);
     this.runs = new RedisRunHistory(this, client, this.batch, this.calls);
   }
@@ -205,6 +217,16 @@ export class RedisCoordinator implements Coordinator {
       });
     await this.membership.join(tasks.map((task) => task.name));
   }
+  /** Replaces the declared tasks (run-time tasks, durable schedules); the others learn of it at once. */
+  declare(tasks: readonly DeclaredTask[]): void {
+    this.declared.clear();
+    for (const { name, maxLoopCount, overlap } of tasks)
+      this.declared.set(name, {
+        maxLoops: maxLoopCount ?? 0,
+        overlap: overlap ?? 'skip',
+      });
+    this.membership.redeclare(tasks.map((task) => task.name));
+  }
 
   /**
    * Leaves at once (graceful shutdown): the others take this replica's
@@ -212,21 +234,23 @@ export class RedisCoordinator implements Coordinator {
    * (`REDIS_HANDOFF_MS`, at most `heartbeatMs`) so no due time falls between.
    */
   leave(): Promise<void> {
-    return this.membership.leave(
-      Math.min(REDIS_HANDOFF_MS, this.heartbeatMs),
-      // A scheduler's runs still in flight keep their marks and hear cancels
-      // until they end (or the scheduler has stopped).
-      !this.signals.watching
-        ? Promise.resolve()
-        : Promise.race([
-            this.signals.unwatched(),
-            this.inFlight.renewUntilDrained(
-              () => this.renewRunning(),
-              this.heartbeatMs,
-              LEAVING_RUNS_MAX_MS,
-            ),
-          ]),
-    );
+    return this.membership
+      .leave(
+        Math.min(REDIS_HANDOFF_MS, this.heartbeatMs),
+        // A scheduler's runs still in flight keep their marks and hear cancels
+        // until they end (or the scheduler has stopped).
+        !this.signals.watching
+          ? Promise.resolve()
+          : Promise.race([
+              this.signals.unwatched(),
+              this.inFlight.renewUntilDrained(
+                () => this.renewRunning(),
+                this.heartbeatMs,
+                LEAVING_RUNS_MAX_MS,
+              ),
+            ]),
+      )
+      .finally(() => this.owned.cleared());
   }
 
   /** See `Coordinator.watch`: cancels, pauses and ended runs of the others. */
@@ -247,6 +271,47 @@ export class RedisCoordinator implements Coordinator {
   /** Clears the task's pause on every replica. Never rejects. */
   resumeTask(task: string): void {
     this.signals.resume(task);
+  }
+
+  /**
+   * Tells `listener` which tasks become this replica's (and at once those
+   * it owns), for catch-up. See `Coordinator.onTasksGained`.
+   */
+  onTasksGained(listener: ((tasks: readonly string[]) => void) | null): void {
+    this.owned.listen(listener);
+  }
+
+  /**
+   * One batch of scripts, one per task: each reads the task's last due time
+   * fired (or caught up) and marks it caught up to just before `before`.
+   * See `Coordinator.takeOverDueTimes`.
+   * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
+   */
+  takeOverDueTimes(
+    tasks: readonly { name: string; before: number }[],
+  ): Promise<Map<string, number>> {
+    return this.states.takeOver(tasks).catch((error: unknown) => {
+      throw asFailure(
+        `read the last due times of ${tasks.length} tasks`,
+        error,
+      );
+    });
+  }
+
+  /**
+   * The cluster's counters of `task` as of the last heartbeat (each one
+   * reads every declared task's in one batch); undefined before.
+   */
+  clusterState(task: string): ClusterTaskState | undefined {
+    return this.states.get(task);
+  }
+
+  /**
+   * Reads the cluster's counters of the declared tasks now (each heartbeat
+   * does); resolves when read. Never rejects.
+   */
+  async refreshClusterState(): Promise<void> {
+    await this.states.refresh(this.declared.keys());
   }
 
   /**
@@ -281,6 +346,10 @@ export class RedisCoordinator implements Coordinator {
         });
       return this.claimAsMember(task, dueAt, periodMs);
     }
+    // Leaving (the handoff): still the claim script, so the task's state
+    // (lastDue, which catch-up reads) counts what the leaver runs.
+    if (this.declared.size > 0)
+      return this.claimAsMember(task, dueAt, periodMs);
     const key = this.claimKey(task, dueAt);
     const reply = await this.calls.call(
       () => `claim ${task} due at ${describeInstant(dueAt)}`,
@@ -419,8 +488,12 @@ export class RedisCoordinator implements Coordinator {
     return `${this.keyPrefix}:{${encodeTaskName(task)}}:history`;
   }
 
-  /** Renews the running keys of the tasks in flight here (with each heartbeat). */
+  /**
+   * With each heartbeat: renews the running keys of the tasks in flight
+   * here, and reads the cluster's counters for `TaskInfo`.
+   */
   private renewRunning(): void {
+    void this.states.refresh(this.declared.keys());
     for (const task of this.inFlight)
       this.batch
         .run(
