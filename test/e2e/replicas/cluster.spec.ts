@@ -326,8 +326,8 @@ const clusterSuite = (backend: ClusterBackend) => (): void => {
     const ledger = await readLedger(admin, namespace);
     expect(ranTwice(ledger)).toEqual([]);
     // A due time whose jittered start was pending on a replica that stopped
-    // is not run by the new owner (it fired before the move): those windows
-    // are left out.
+    // is only caught up by the new owner (per its catchUp policy): those
+    // windows are left out.
     const wrong: string[] = [];
     for (let i = 0; i < JITTER_TASKS; i++)
       for (const [start, end] of [
@@ -350,7 +350,9 @@ const clusterSuite = (backend: ClusterBackend) => (): void => {
     const offBy: string[] = [];
     for (const [key, value] of Object.entries(starts)) {
       const [task, due] = key.split('|');
-      const [replica, offset] = value.split('|');
+      const [replica, offset, catchUp] = value.split('|');
+      // A due time caught up at a takeover (catch-up) runs then, not at its offset.
+      if (catchUp === 'true') continue;
       if (!replicasPerTask.has(task)) replicasPerTask.set(task, new Set());
       replicasPerTask.get(task)!.add(replica);
       const expected = jitterOffsetMs(task, Number(due), JITTER_MS);

@@ -155,7 +155,7 @@ export const JITTER_PERIOD_MS = 2_000;
 export const JITTER_MS = 1_500;
 /** Name of jittered task i. */
 export const jitterTask = (i: number): string => `jitter${i}`;
-/** The hash of `<task>|<due>` → `<replica>|<start − due in ms>` the jittered runs write. */
+/** The hash of `<task>|<due>` → `<replica>|<start − due in ms>|<catchUp>` the jittered runs write. */
 export const jitterStartsKey = (namespace: string): string =>
   `${namespace}:jitter-starts`;
 
@@ -177,7 +177,7 @@ for (let i = 0; i < JITTER_TASKS; i++) {
         redis.hset(
           jitterStartsKey(namespace),
           `${ctx.name}|${ctx.scheduledAt.getTime()}`,
-          `${replicaId}|${offset}`,
+          `${replicaId}|${offset}|${ctx.catchUp}`,
         ),
       ]);
     },
