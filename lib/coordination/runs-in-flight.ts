@@ -46,6 +46,11 @@ export class RunsInFlight {
     return left === 0 && this.endDeferred.delete(task) && this.delete(task);
   }
 
+  /** A claim not announced with `claimSent` marked a run of `task` here. */
+  claimWon(task: string): void {
+    this.tasks.add(task);
+  }
+
   /**
    * The scheduler's last run of `task` here ended.
    * @returns true when its mark must be freed now (false: none, or a claim's answer decides)
