@@ -41,3 +41,9 @@ export const DEFAULT_CATCH_UP_WINDOW_MS = 86_400_000;
 export function processTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
+
+/** Metadata key of `@ScheduleHandler` (its handler name). */
+export const AIOCLOCK_SCHEDULE_HANDLER = 'aioclock:schedule-handler';
+
+/** The scheduler task of durable schedule `id` is named `schedule:<id>`; `addTask` refuses the prefix. */
+export const SCHEDULE_TASK_PREFIX = 'schedule:';

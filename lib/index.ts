@@ -10,6 +10,12 @@ export { SystemClock, type SystemClockOptions } from './clock/system-clock';
 export { VirtualClock } from './clock/virtual-clock';
 export type { Coordinator } from './coordination/coordinator.interface';
 export { LocalCoordinator } from './coordination/local.coordinator';
+export { MemoryScheduleStore } from './coordination/memory-schedule-store';
+export type {
+  ScheduleInput,
+  ScheduleStore,
+  StoredSchedule,
+} from './coordination/schedule-store.interface';
 export {
   RedisCoordinator,
   type RedisCoordinatorOptions,
@@ -38,5 +44,7 @@ export type {
   RunRecord,
 } from './interfaces/run-record.interface';
 export type * from './interfaces/task-options.interface';
+export type * from './interfaces/runtime-task.interface';
+export type * from './interfaces/schedule.interface';
 export type * from './interfaces/trigger-params.interface';
 export type * from './interfaces/trigger-spec.interface';

@@ -97,12 +97,7 @@ export abstract class ClusterMembership {
    * and claims report the failure.
    */
   async join(tasks: readonly string[]): Promise<void> {
-    this.declared = [...new Set(tasks)].sort();
-    this.declaredJson = JSON.stringify(this.declared);
-    this.digest = createHash('sha1')
-      .update(this.declaredJson)
-      .digest('hex')
-      .slice(0, 16);
+    this.setDeclared(tasks);
     this.joined = true;
     await this.startListening();
     await this.refresh().catch(() => undefined);
@@ -172,6 +167,26 @@ export abstract class ClusterMembership {
   /** On each heartbeat timer, before the beat (reconnecting a listener). */
   protected beforeTimedBeat(): void {}
 
+  /**
+   * Replaces the tasks this member declares (tasks added or removed at run
+   * time, durable schedules) and heartbeats soon, which stores them and
+   * tells the others.
+   */
+  redeclare(tasks: readonly string[]): void {
+    this.setDeclared(tasks);
+    this.tasksStored = false;
+    this.refreshNow();
+  }
+
+  private setDeclared(tasks: readonly string[]): void {
+    this.declared = [...new Set(tasks)].sort();
+    this.declaredJson = JSON.stringify(this.declared);
+    this.digest = createHash('sha1')
+      .update(this.declaredJson)
+      .digest('hex')
+      .slice(0, 16);
+  }
+
   /** Another member announced a change: refresh now, not at the next heartbeat. */
   protected refreshNow(): void {
     if (!this.joined || this.refreshSoon) return;
@@ -203,9 +218,11 @@ export abstract class ClusterMembership {
   private async heartbeat(): Promise<void> {
     const memberTtlMs = memberExpiryMs(this.base);
     const sentAt = performance.now();
+    // What this beat sends: a redeclare meanwhile must not count as stored.
+    const sentJson = this.declaredJson;
     let reply = await this.beat(memberTtlMs, !this.tasksStored);
     if (reply === 'resend') reply = await this.beat(memberTtlMs, true);
-    this.tasksStored = true;
+    this.tasksStored = sentJson === this.declaredJson;
     if (!this.joined || reply === 'resend') return; // left meanwhile
     this.validUntil = sentAt + memberTtlMs;
     this.generation = reply.generation;

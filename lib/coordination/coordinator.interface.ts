@@ -1,4 +1,5 @@
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
+import type { ScheduleStore } from './schedule-store.interface';
 
 /** A timed task a replica schedules under a coordinator, as it declares it on joining. */
 export interface DeclaredTask {
@@ -74,6 +75,13 @@ export interface Coordinator {
    */
   join?(tasks: readonly DeclaredTask[]): Promise<void>;
 
+  /**
+   * Durable coordinators: replaces the tasks this member declares, after
+   * tasks or durable schedules were added, removed or rescheduled at run
+   * time. Called only after `join`; never throws.
+   */
+  declare?(tasks: readonly DeclaredTask[]): void;
+
   /** Durable coordinators: hands this replica's tasks over, before the scheduler stops. */
   leave?(): Promise<void>;
 
@@ -98,6 +106,12 @@ export interface Coordinator {
 
   /** Durable coordinators: the replica owning `task`, null when none (yet). */
   ownerOf?(task: string): string | null;
+
+  /**
+   * Durable coordinators: where durable schedules live, shared by every
+   * replica. Unset: schedules live in this process's memory.
+   */
+  readonly schedules?: ScheduleStore;
 
   /**
    * Durable coordinators: calls `listener` with the tasks that become this

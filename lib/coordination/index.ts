@@ -4,6 +4,12 @@ export type {
   DeclaredTask,
 } from './coordinator.interface';
 export { LocalCoordinator } from './local.coordinator';
+export { MemoryScheduleStore } from './memory-schedule-store';
+export type {
+  ScheduleInput,
+  ScheduleStore,
+  StoredSchedule,
+} from './schedule-store.interface';
 export { RedisCoordinator } from './redis.coordinator';
 export type { RedisCoordinatorOptions } from './redis.coordinator';
 export type { RedisCoordinatorClient } from './redis-client.interface';

@@ -225,6 +225,16 @@ export class PostgresCoordinator implements Coordinator {
     await this.ensureSchema().catch(() => undefined);
     await this.membership.join(tasks.map((task) => task.name));
   }
+  /** Replaces the declared tasks (run-time tasks, durable schedules); the others learn of it at once. */
+  declare(tasks: readonly DeclaredTask[]): void {
+    this.declared.clear();
+    for (const { name, maxLoopCount, overlap } of tasks)
+      this.declared.set(name, {
+        maxLoops: maxLoopCount ?? 0,
+        overlap: overlap ?? 'skip',
+      });
+    this.membership.redeclare(tasks.map((task) => task.name));
+  }
 
   /** Leaves at once (graceful shutdown), firing for a short handoff meanwhile. */
   leave(): Promise<void> {

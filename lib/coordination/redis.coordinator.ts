@@ -201,6 +201,16 @@ export class RedisCoordinator implements Coordinator {
       });
     await this.membership.join(tasks.map((task) => task.name));
   }
+  /** Replaces the declared tasks (run-time tasks, durable schedules); the others learn of it at once. */
+  declare(tasks: readonly DeclaredTask[]): void {
+    this.declared.clear();
+    for (const { name, maxLoopCount, overlap } of tasks)
+      this.declared.set(name, {
+        maxLoops: maxLoopCount ?? 0,
+        overlap: overlap ?? 'skip',
+      });
+    this.membership.redeclare(tasks.map((task) => task.name));
+  }
 
   /**
    * Leaves at once (graceful shutdown): the others take this replica's
