@@ -1,8 +1,11 @@
-import { AioClockError } from '../errors/aioclock.error';
+import { postgresNoAnswer } from '../aioclock.messages';
 import {
-  postgresCoordinationFailed,
-  postgresNoAnswer,
-} from '../aioclock.messages';
+  asFailure,
+  CallFailure,
+  describeError,
+  describeInstant,
+  isConnectionError,
+} from './postgres/postgres-call-failure';
 import { resolvePostgresCoordinatorOptions } from '../options/postgres-coordinator.options';
 import type {
   ClaimAnswer,
@@ -286,12 +289,14 @@ export class PostgresCoordinator implements Coordinator {
   /**
    * Claims the run of `task` due at `dueAt`: `true` on exactly one replica.
    * Claims of one turn are sent as one statement per due time.
+   * @param catchUp a missed due time given to this replica: claimed whoever owns the task now
    * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
    */
   async claim(
     task: string,
     dueAt: number,
     periodMs: number | null,
+    catchUp = false,
   ): Promise<ClaimAnswer> {
     const what = () => `claim ${task} due at ${describeInstant(dueAt)}`;
     if (this.membership.active) {
@@ -300,7 +305,7 @@ export class PostgresCoordinator implements Coordinator {
           throw asFailure(what(), error);
         });
       const owner = this.membership.ownerOf(task);
-      if (owner !== undefined && owner !== this.replicaId) {
+      if (owner !== undefined && owner !== this.replicaId && !catchUp) {
         // While the database is unreachable a non-owner cannot know it still
         // is one; answering false here would also read as a recovery to the
         // scheduler, so one outage would be logged once per owned due time.
@@ -519,48 +524,4 @@ export class PostgresCoordinator implements Coordinator {
       );
     });
   }
-}
-
-// A failure of the connection, not of the statement (SQL errors carry a
-// SQLSTATE code of 5 characters; class 08 is connection exception, 57P0x a
-// server shutting down).
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    typeof code !== 'string' ||
-    code.length !== 5 ||
-    code.startsWith('08') ||
-    code.startsWith('57P')
-  );
-}
-
-function describeInstant(epochMs: number): string {
-  const date = new Date(epochMs);
-  return Number.isNaN(date.getTime()) ? String(epochMs) : date.toISOString();
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0)
-    return describeError(error.errors[0]);
-  return error instanceof Error
-    ? error.message || error.constructor.name
-    : String(error);
-}
-
-/** Why a bounded statement failed, before it is worded for one call. */
-class CallFailure {
-  constructor(
-    readonly cause: string,
-    readonly error?: unknown,
-  ) {}
-}
-
-function asFailure(what: string, reason: unknown): AioClockError {
-  if (reason instanceof AioClockError) return reason;
-  const cause =
-    reason instanceof CallFailure ? reason.cause : describeError(reason);
-  const failed = new AioClockError(postgresCoordinationFailed(what, cause));
-  const error = reason instanceof CallFailure ? reason.error : reason;
-  if (error !== undefined) failed.cause = error;
-  return failed;
 }
