@@ -503,6 +503,45 @@ describe('durable schedules in a shared store', () => {
     await b.app.close();
   });
 
+  it('should boot when the store cannot be read, logging it, and schedule what is stored once it can', async () => {
+    const store = new MemoryScheduleStore();
+    await store.upsert({
+      id: 'c-1',
+      handler: 'reports.send',
+      trigger: { type: 'every', minutes: 1 },
+      payload: null,
+      options: {},
+      startAt: null,
+      endAt: null,
+      enabled: true,
+    });
+    const loadAll = store.loadAll.bind(store);
+    let failures = 1;
+    store.loadAll = (handlers) =>
+      failures-- > 0
+        ? Promise.reject(new Error('store down'))
+        : loadAll(handlers);
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'],
+    });
+    try {
+      const { app: nest, clock, logger, mailer, registry } = await app(store);
+      expect(logger.aioclock('error').map((e) => e.message)).toEqual([
+        'Could not load the durable schedules: store down; trying again in 5000 ms',
+      ]);
+      expect((await registry.getSchedule('c-1'))!.nextRunAt).toBeNull();
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect((await registry.getSchedule('c-1'))!.nextRunAt).toEqual(
+        new Date('2024-03-31T08:01:00Z'),
+      );
+      await clock.advance(60_000);
+      expect(mailer.sent).toHaveLength(1);
+      await nest.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('should keep and report a schedule whose handler this replica does not declare', async () => {
     const store = new MemoryScheduleStore();
     const { app: nest, registry, logger } = await app(store);
