@@ -470,6 +470,31 @@ describe('durable schedules in a shared store', () => {
     await second.app.close();
   });
 
+  it('should leave one schedule with one next due time when two replicas upsert it at once', async () => {
+    const store = new MemoryScheduleStore();
+    const a = await app(store);
+    const b = await app(store);
+    const input = report('c-1', { trigger: { type: 'every', minutes: 10 } });
+    const [fromA, fromB] = await Promise.all([
+      a.registry.upsertSchedule(input),
+      b.registry.upsertSchedule(input),
+    ]);
+    await a.clock.advance(0);
+    await b.clock.advance(0);
+    expect([fromA.revision, fromB.revision]).toEqual([1, 1]);
+    const seenByA = await a.registry.getSchedule('c-1');
+    const seenByB = await b.registry.getSchedule('c-1');
+    expect(seenByA!.nextRunAt).toEqual(new Date('2024-03-31T08:10:00Z'));
+    expect(seenByB!.nextRunAt).toEqual(seenByA!.nextRunAt);
+    expect((await a.registry.listSchedules()).items).toHaveLength(1);
+    await a.clock.advance(10 * 60_000);
+    expect(a.mailer.sent.map((r) => r.scheduledAt)).toEqual([
+      '2024-03-31T08:10:00.000Z',
+    ]);
+    await a.app.close();
+    await b.app.close();
+  });
+
   it('should make every replica follow a change, a pause and a removal made on another', async () => {
     const store = new MemoryScheduleStore();
     const a = await app(store);
