@@ -28,6 +28,15 @@ export const OVERLAP_POLICIES = [
   'allow',
 ] as const;
 
+/** Default for `TaskOptions.catchUp`: the most recent missed due time runs once. */
+export const DEFAULT_CATCH_UP = 'latest';
+
+/** The policies `TaskOptions.catchUp` accepts. */
+export const CATCH_UP_POLICIES = ['none', 'latest', 'all'] as const;
+
+/** Default for `TaskOptions.catchUpWindow`: a day, in ms. */
+export const DEFAULT_CATCH_UP_WINDOW_MS = 86_400_000;
+
 /** The process's own IANA zone: the default `timeZone`. */
 export function processTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';

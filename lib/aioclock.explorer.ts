@@ -137,6 +137,14 @@ class DiscoveredTask implements TaskDefinition {
     return this.metadata.options.pauseOnFailure;
   }
 
+  get catchUp(): TaskDefinition['catchUp'] {
+    return this.metadata.options.catchUp;
+  }
+
+  get catchUpWindow(): number | undefined {
+    return this.metadata.options.catchUpWindow;
+  }
+
   /**
    * A copy of `like` (same class, same trigger) that does nothing when
    * invoked, for the scheduler's warm-up; copies alternate between the kinds

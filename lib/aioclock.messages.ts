@@ -392,3 +392,30 @@ export const scheduleBody = (id: string, body: unknown): string =>
 /** The store could not be read at start. */
 export const schedulesLoadFailed = (error: unknown, retryMs: number): string =>
   `Could not load the durable schedules: ${describeError(error)}; trying again in ${retryMs} ms`;
+
+// --- Catch-up of due times missed while no replica ran a task (lib/scheduler/missed-catch-up.ts) ---
+
+/** The `error` of a `missed` history record. */
+export const missedReason =
+  'missed: no replica ran the task at this due time, and catchUp does not bring it back';
+
+/** Logged once per take-over batch that found missed due times. */
+export const catchUpSummary = (
+  tasks: number,
+  fired: number,
+  missed: number,
+): string =>
+  `Catch-up after taking over ${tasks} task(s): firing ${fired} missed due time(s), ${missed} recorded as missed`;
+
+/** Logged for a task whose missed due times were too many to record each. */
+export const missedNotRecorded = (
+  task: string,
+  count: number,
+  exact: boolean,
+  recorded: number,
+): string =>
+  `Task ${task}: ${exact ? '' : 'at least '}${count} more missed due time(s) not run; only the ${recorded} most recent are recorded as missed`;
+
+/** Logged when the take-over read failed: nothing is caught up for those tasks. */
+export const catchUpReadFailed = (tasks: number, cause: unknown): string =>
+  `Catch-up skipped for ${tasks} task(s) taken over: ${describeError(cause)}`;

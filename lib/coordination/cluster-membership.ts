@@ -18,6 +18,8 @@ export interface ClusterMembershipOptions {
   replicaId: string;
   leaseTtlMs: number;
   heartbeatMs: number;
+  /** Called when the owners changed (a new view): catch-up hears what was gained. */
+  onViewChanged?: () => void;
 }
 
 /**
@@ -260,6 +262,7 @@ export abstract class ClusterMembership {
     for (const [id, member] of next) this.known.set(id, member);
     this.owners = assignOwners([...next.values()]);
     this.viewKey = viewKey;
+    this.base.onViewChanged?.();
   }
 }
 

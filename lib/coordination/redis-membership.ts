@@ -21,6 +21,8 @@ export interface RedisMembershipOptions {
   send: <T>(command: () => Promise<T>) => Promise<T>;
   /** Called after each heartbeat that succeeded. */
   onHeartbeat?: () => void;
+  /** Called when the owners changed (a new view). */
+  onViewChanged?: () => void;
 }
 
 /**

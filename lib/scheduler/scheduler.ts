@@ -7,7 +7,10 @@ import {
   taskNameTaken,
 } from '../aioclock.messages';
 import type { Clock } from '../clock/clock';
-import type { Coordinator } from '../coordination/coordinator.interface';
+import type {
+  ClusterTaskState,
+  Coordinator,
+} from '../coordination/coordinator.interface';
 import { AioClockError } from '../errors/aioclock.error';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
@@ -21,6 +24,7 @@ import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
 import { Backfill } from './backfill';
 import { DispatchLoop } from './dispatch-loop';
+import { MissedCatchUp } from './missed-catch-up';
 import type { WarmUpTarget } from './dispatch-warm-up';
 import { shortestPeriodMs } from './due-jitter';
 import { SchedulerShutdown } from './scheduler-shutdown';
@@ -119,6 +123,9 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
   private readonly openTelemetry: OpenTelemetryMode;
   private readonly shutdown = new SchedulerShutdown(this);
   private readonly backfiller = new Backfill(this);
+  private readonly missed = new MissedCatchUp(this, (task) =>
+    this.freshTrigger(task),
+  );
   private startPromise: Promise<void> | null = null;
 
   /** @param options clock, logger, default zone, `enabled`, coordinator */
@@ -276,6 +283,8 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     const timed = this.scheduleAll(this.clock.timestamp());
     this.arm();
     this.warmUpper.armAfterStart(timed);
+    // Due times missed while no replica ran the tasks this one owns.
+    this.missed.start();
   }
 
   /**
@@ -295,7 +304,10 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
    * @param graceMs how long to wait, in all, before aborting what still runs
    */
   stop(graceMs: number): Promise<void> {
-    if (this.phase !== 'stopped') this.runPolicies.stop();
+    if (this.phase !== 'stopped') {
+      this.missed.stop();
+      this.runPolicies.stop();
+    }
     return this.shutdown.stop(graceMs);
   }
 
@@ -411,6 +423,17 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     return this.backfiller.fire(task, dues);
   }
 
+  /** A trigger for the task's spec (and window) that nothing else uses. */
+  private freshTrigger(task: TaskState): Trigger {
+    const trigger = createTrigger(task.def.trigger, {
+      timeZone: this.timeZone,
+      alignToEpoch: this.coordinator?.alignsToEpoch === true,
+    });
+    return task.trigger instanceof RunWindow
+      ? new RunWindow(trigger, task.trigger.start, task.trigger.end)
+      : trigger;
+  }
+
   /** Pauses a task: its due times pass without runs (counted as skipped). @throws TaskNotFoundError */
   pause(name: string): void {
     const task = this.taskState(name);
@@ -451,14 +474,24 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
   /** A snapshot of every task, in registration order. */
   getTasks(): TaskInfo[] {
     return Array.from(this.tasks.values(), (task) =>
-      taskSnapshot(task, this.isEnabled(task), this.ownerOf(task)),
+      taskSnapshot(
+        task,
+        this.isEnabled(task),
+        this.ownerOf(task),
+        this.clusterStateOf(task),
+      ),
     );
   }
 
   /** A snapshot of one task. @throws TaskNotFoundError */
   getTask(name: string): TaskInfo {
     const task = this.taskState(name);
-    return taskSnapshot(task, this.isEnabled(task), this.ownerOf(task));
+    return taskSnapshot(
+      task,
+      this.isEnabled(task),
+      this.ownerOf(task),
+      this.clusterStateOf(task),
+    );
   }
 
   /**
@@ -481,6 +514,13 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     if (task.claim !== null && coordinator?.ownerOf !== undefined)
       return coordinator.ownerOf(task.name);
     return this.replicaId;
+  }
+
+  // The cluster's counters, as the coordinator last read them (≤ one heartbeat old).
+  private clusterStateOf(task: TaskState): ClusterTaskState | undefined {
+    return task.claim !== null
+      ? this.coordinator?.clusterState?.(task.name)
+      : undefined;
   }
 
   private taskState(name: string): TaskState {

@@ -24,6 +24,10 @@ export interface PostgresMembershipOptions {
   replicaId: string;
   leaseTtlMs: number;
   heartbeatMs: number;
+  /** Called after each heartbeat that succeeded. */
+  onHeartbeat?: () => void;
+  /** Called when the owners changed (a new view). */
+  onViewChanged?: () => void;
   /** Runs one statement, bounded by the coordinator's `claimTimeoutMs`. */
   query: (
     text: string,
@@ -72,6 +76,7 @@ export class PostgresMembership extends ClusterMembership {
 
   // Expired claims go in bounded slices; a failure here is retried next beat.
   protected override async afterBeat(): Promise<void> {
+    this.options.onHeartbeat?.();
     await this.options
       .query(pruneClaimsSql(this.options.schema), [PG_PRUNE_CLAIMS_SLICE])
       .catch(() => undefined);
