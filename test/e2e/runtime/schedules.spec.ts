@@ -64,6 +64,15 @@ describe('durable schedules (in memory)', () => {
       owner: expect.any(String),
       noHandler: false,
     });
+    const withOptions = await registry.upsertSchedule(
+      report('c-2', { catchUp: 'all', timeout: 5_000, overlap: 'bufferOne' }),
+    );
+    expect(withOptions).toMatchObject({
+      catchUp: 'all',
+      timeout: 5_000,
+      overlap: 'bufferOne',
+    });
+    await registry.removeSchedule('c-2');
     await registry.upsertSchedule({
       id: 'r-1',
       handler: 'ReportHandlers.remind',
@@ -387,6 +396,12 @@ describe('durable schedules (in memory)', () => {
         })(),
       }),
       /^schedule "c-1": payload is not JSON: payload\.self is /,
+      InvalidScheduleError,
+    ],
+    [
+      'a bad catchUp',
+      report('c-1', { catchUp: 'some' as never }),
+      /^schedule "c-1": invalid catchUp: "some"/,
       InvalidScheduleError,
     ],
     [
