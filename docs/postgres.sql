@@ -58,4 +58,9 @@ CREATE TABLE IF NOT EXISTS aioclock.leases (
   replica text NOT NULL,
   expires_at timestamptz NOT NULL
 );
+CREATE TABLE IF NOT EXISTS aioclock.paused (
+  task text PRIMARY KEY,
+  reason text NOT NULL,
+  paused_at timestamptz NOT NULL DEFAULT now()
+);
 COMMIT;

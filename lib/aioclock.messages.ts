@@ -222,6 +222,8 @@ export const skipReasons = {
   late: 'missed: a later due time had already passed when the scheduler woke up',
   claimed: 'claimed by another replica',
   runningElsewhere: 'a run of the task is still in flight on another replica',
+  heldFull:
+    'too many due times already wait for a run on another replica to end (overlap: bufferAll)',
   groupBusy:
     "its group is at its concurrency limit and a run of this task already waits for a slot (overlap: 'allow')",
 } as const;
@@ -243,6 +245,10 @@ export const httpUnprotected = (path: string): string =>
 /** A state-changing request a browser sent from another site (cross-site request forgery). */
 export const crossSiteRequest = (): string =>
   'Cross-site requests cannot run, pause or resume tasks; send them from the dashboard or from a non-browser client';
+
+/** The dashboard's overview while the coordinator's history cannot be read: it shows this replica's runs. */
+export const dashboardLocalHistory = (cause: string): string =>
+  `The cluster's run history cannot be read (${cause}); showing this replica's own runs`;
 
 /** A bad `limit` given to `registry.getHistory`. */
 export const invalidHistoryLimit = (task: string, limit: unknown): string =>

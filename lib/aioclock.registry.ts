@@ -232,6 +232,17 @@ export class AioClockRegistry {
   }
 
   /**
+   * This process's own record of a task's last runs, newest first, whatever
+   * the coordinator keeps: what the dashboard shows while the coordinator's
+   * store cannot be read.
+   * @param limit how many at most
+   * @throws TaskNotFoundError
+   */
+  getLocalHistory(name: string, limit: number): RunRecord[] {
+    return this.orchestrator.scheduler.getLocalHistory(name, limit);
+  }
+
+  /**
    * The latest step of the system clock the scheduler noticed (an NTP
    * correction, a VM restore): when, and by how many ms (< 0: back); `null`
    * if none.

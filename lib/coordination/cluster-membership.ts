@@ -125,8 +125,13 @@ export abstract class ClusterMembership {
    * fires what it owns while the others learn of the change: for a moment
    * both may claim a due time, and the claim picks one; none is lost.
    * @param handoffMs how long to keep owning after the others were told
+   * @param lingerUntil the announcements are listened to until it settles
+   *   (runs still in flight hear `cancelOther`'s cancels)
    */
-  async leave(handoffMs: number): Promise<void> {
+  async leave(
+    handoffMs: number,
+    lingerUntil: Promise<unknown> = Promise.resolve(),
+  ): Promise<void> {
     if (!this.joined) return;
     this.joined = false;
     if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
@@ -138,7 +143,9 @@ export abstract class ClusterMembership {
     } catch {
       // Unreachable: the entry expires instead.
     } finally {
-      this.stopListening();
+      void lingerUntil.finally(() => {
+        if (!this.joined) this.stopListening();
+      });
       this.validUntil = -Infinity;
       this.owners = new Map();
     }

@@ -137,6 +137,37 @@ export interface Coordinator {
    * heartbeat (refreshed with each one), `undefined` before the first read.
    */
   clusterState?(task: string): ClusterTaskState | undefined;
+
+  /**
+   * Durable coordinators: asks the replica running `task` to abort that run
+   * (`cancelOther` across the cluster). Never throws.
+   */
+  requestCancel?(task: string): void;
+
+  /**
+   * Durable coordinators: the task paused itself (`pauseOnFailure`) with
+   * `reason`; every replica is told. Never throws.
+   */
+  pauseTask?(task: string, reason: string): void;
+
+  /** Durable coordinators: `task` was resumed; every replica is told. Never throws. */
+  resumeTask?(task: string): void;
+
+  /**
+   * Durable coordinators: where the cluster's signals to this replica go,
+   * set once when the scheduler starts (null when it stops).
+   */
+  watch?(listener: ClusterListener | null): void;
+}
+
+/** What a durable coordinator tells its scheduler about the rest of the cluster. */
+export interface ClusterListener {
+  /** Another replica asked to abort this replica's run in flight of `task`. */
+  cancelRequested(task: string): void;
+  /** `task` is paused cluster-wide with `reason`, or (null) no longer. */
+  pauseChanged(task: string, reason: string | null): void;
+  /** Another replica's run of `task` ended: a due time held for it may be claimed now. */
+  runEndedElsewhere(task: string): void;
 }
 
 /** A task's counters in a durable coordinator's store, every replica's runs. */

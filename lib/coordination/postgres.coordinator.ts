@@ -9,15 +9,23 @@ import {
 import { resolvePostgresCoordinatorOptions } from '../options/postgres-coordinator.options';
 import type {
   ClaimAnswer,
+  ClusterListener,
   ClusterTaskState,
   Coordinator,
   DeclaredTask,
 } from './coordinator.interface';
+import { LEAVING_RUNS_MAX_MS, RunsInFlight } from './runs-in-flight';
+import {
+  ClusterSignals,
+  encodeSignal,
+  holdsBusyDueTimes,
+} from './cluster-signals';
 import { OwnedTasks } from './owned-tasks';
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 import type { PostgresCoordinatorPool } from './postgres/postgres-client.interface';
 import { PostgresHistory } from './postgres/postgres-history';
 import { PostgresMembership } from './postgres/postgres-membership';
+import { postgresSignalIo } from './postgres/postgres-signal-io';
 import { postgresCreateSchemaStatement } from './postgres/postgres-schema';
 import { PostgresTaskStates } from './postgres/postgres-task-states';
 import {
@@ -26,8 +34,12 @@ import {
   PG_CLAIM_BUSY,
   PG_CLAIM_WON,
   releaseSql,
+  renewRunningSql,
   runEndedSql,
 } from './postgres/postgres-statements';
+
+// `encodeSignal('ended', task)` is this prefix and the task's name.
+const SIGNAL_ENDED_PREFIX = encodeSignal('ended', '');
 
 /** The longest a leaving replica keeps firing its tasks while the others take them over, in ms. */
 export const POSTGRES_HANDOFF_MS = 250;
@@ -94,6 +106,8 @@ interface PendingClaim {
   task: string;
   maxLoops: number;
   marks: boolean;
+  /** A busy answer is held for later (bufferOne, bufferAll, cancelOther), not skipped. */
+  holds: boolean;
   ttl: number;
   resolve: (answer: ClaimAnswer) => void;
   reject: (error: unknown) => void;
@@ -138,7 +152,7 @@ export class PostgresCoordinator implements Coordinator {
     { maxLoops: number; overlap: string }
   >();
   /** Tasks this replica holds the running mark of. */
-  private readonly inFlight = new Set<string>();
+  private readonly inFlight = new RunsInFlight();
   /** Claims of this turn, by due time. */
   private pending = new Map<number, PendingClaim[]>();
   /** Running marks to drop before the next claims. */
@@ -146,6 +160,7 @@ export class PostgresCoordinator implements Coordinator {
   private flushQueued = false;
   /** The last statement's failure, until a statement succeeds again. */
   private unreachable: CallFailure | null = null;
+  private readonly signals: ClusterSignals;
 
   /**
    * @param options the pool and settings; see `PostgresCoordinatorOptions`
@@ -176,9 +191,20 @@ export class PostgresCoordinator implements Coordinator {
       leaseTtlMs: this.leaseTtlMs,
       heartbeatMs: this.heartbeatMs,
       query: (text, values) => this.query(text, values),
-      onHeartbeat: () => void this.refreshClusterState(),
+      onHeartbeat: () => {
+        void this.refreshClusterState();
+        this.signals.refresh();
+      },
       onViewChanged: () => this.owned.viewChanged(this.declared.keys()),
+      onSignal: (payload) => this.signals.received(payload),
     });
+    this.signals = new ClusterSignals(
+      postgresSignalIo(
+        (text, values) => this.query(text, values),
+        this.schema,
+        this.membership.channel,
+      ),
+    );
     this.owned = new OwnedTasks(this.replicaId, (task) =>
       this.membership.ownerOf(task),
     );
@@ -239,7 +265,25 @@ export class PostgresCoordinator implements Coordinator {
   /** Leaves at once (graceful shutdown), firing for a short handoff meanwhile. */
   leave(): Promise<void> {
     return this.membership
-      .leave(Math.min(POSTGRES_HANDOFF_MS, this.heartbeatMs))
+      .leave(
+        Math.min(POSTGRES_HANDOFF_MS, this.heartbeatMs),
+        // A scheduler's runs still in flight keep their marks and hear cancels
+        // until they end (or the scheduler has stopped).
+        !this.signals.watching
+          ? Promise.resolve()
+          : Promise.race([
+              this.signals.unwatched(),
+              this.inFlight.renewUntilDrained(
+                () =>
+                  void this.query(renewRunningSql(this.schema), [
+                    this.replicaId,
+                    this.leaseTtlMs,
+                  ]).catch(() => undefined),
+                this.heartbeatMs,
+                LEAVING_RUNS_MAX_MS,
+              ),
+            ]),
+      )
       .finally(() => this.owned.cleared());
   }
 
@@ -281,6 +325,26 @@ export class PostgresCoordinator implements Coordinator {
     if (this.schemaDone) await this.states.refresh([...this.declared.keys()]);
   }
 
+  /** See `Coordinator.watch`: cancels, pauses and ended runs of the others. */
+  watch(listener: ClusterListener | null): void {
+    this.signals.watch(listener);
+  }
+
+  /** Asks the replica running `task` to abort its run (`cancelOther`). Never rejects. */
+  requestCancel(task: string): void {
+    this.signals.requestCancel(task);
+  }
+
+  /** Stores the task's pause (`pauseOnFailure`) and tells every replica. Never rejects. */
+  pauseTask(task: string, reason: string): void {
+    if (this.schemaDone) this.signals.pause(task, reason);
+  }
+
+  /** Clears the task's pause on every replica. Never rejects. */
+  resumeTask(task: string): void {
+    if (this.schemaDone) this.signals.resume(task);
+  }
+
   /** The member owning `task` in this replica's view; null when none. */
   ownerOf(task: string): string | null {
     return this.membership.ownerOf(task) ?? null;
@@ -319,8 +383,13 @@ export class PostgresCoordinator implements Coordinator {
         throw asFailure(what(), error);
       });
     const declared = this.declared.get(task);
-    const marks =
-      this.membership.active && (declared?.overlap ?? 'allow') !== 'allow';
+    const overlap = declared?.overlap ?? 'allow';
+    const marks = this.membership.active && overlap !== 'allow';
+    if (marks) this.inFlight.claimSent(task);
+    // The end of a run that came meanwhile, unless this claim marked a new one.
+    const answered = (won: boolean): void => {
+      if (marks && this.inFlight.claimAnswered(task, won)) this.freeMark(task);
+    };
     const answer = await new Promise<ClaimAnswer>((resolve, reject) => {
       let batch = this.pending.get(dueAt);
       if (batch === undefined) this.pending.set(dueAt, (batch = []));
@@ -328,15 +397,17 @@ export class PostgresCoordinator implements Coordinator {
         task,
         maxLoops: declared?.maxLoops ?? 0,
         marks,
+        holds: holdsBusyDueTimes(overlap),
         ttl: this.claimTtl(periodMs),
         resolve,
         reject,
       });
       this.queueFlush();
     }).catch((error: unknown) => {
+      answered(false);
       throw asFailure(what(), error);
     });
-    if (answer === true && marks) this.inFlight.add(task);
+    answered(answer === true);
     return answer;
   }
 
@@ -346,7 +417,10 @@ export class PostgresCoordinator implements Coordinator {
    * `leaseTtlMs`.
    */
   runEnded(task: string): void {
-    if (!this.inFlight.delete(task)) return;
+    if (this.inFlight.ended(task)) this.freeMark(task);
+  }
+
+  private freeMark(task: string): void {
     this.ended.add(task);
     this.queueFlush();
   }
@@ -455,9 +529,16 @@ export class PostgresCoordinator implements Coordinator {
     this.ended.clear();
     // Marks of ended runs go first, so a claim of this turn is not freed by them.
     if (ended.length > 0)
-      await this.query(runEndedSql(this.schema), [this.replicaId, ended]).catch(
-        () => undefined,
-      );
+      await this.query(runEndedSql(this.schema), [
+        this.replicaId,
+        ended,
+        this.membership.channel,
+        SIGNAL_ENDED_PREFIX,
+        // Owners holding a due time for these runs wait for the signal.
+        ended.filter((task) =>
+          holdsBusyDueTimes(this.declared.get(task)?.overlap),
+        ),
+      ]).catch(() => undefined);
     for (const [dueAt, claims] of batches) this.claimBatch(dueAt, claims);
   }
 
@@ -470,6 +551,7 @@ export class PostgresCoordinator implements Coordinator {
       this.replicaId,
       claims.map((c) => c.ttl),
       this.leaseTtlMs,
+      claims.map((c) => c.holds),
     ]).then(
       (rows) => {
         const answers = new Map<string, number>();

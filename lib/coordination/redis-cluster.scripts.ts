@@ -122,7 +122,8 @@ export const CLAIM_BUSY = 3;
  * the task is in flight there (renewed with its heartbeats, deleted when its
  * last run of the task ends); a run in flight on ANOTHER replica makes the
  * claim busy (its own are left to the local overlap policy). A busy due time
- * is not fenced: it did not run.
+ * is not fenced: it did not run (yet: the buffering policies hold it and
+ * claim it again later, so only 'skip' counts it skipped).
  */
 export const CLAIM_SCRIPT = new RedisScript(`local max = tonumber(ARGV[4])
 local loops = 0
@@ -134,7 +135,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if ARGV[6] ~= 'allow' then
   local holder = redis.call('GET', KEYS[3])
   if holder and holder ~= ARGV[1] then
-    redis.call('HINCRBY', KEYS[2], 'skipped', 1)
+    if ARGV[6] == 'skip' then redis.call('HINCRBY', KEYS[2], 'skipped', 1) end
     return 3
   end
 end
@@ -151,13 +152,39 @@ return 1`);
 
 /**
  * The replica's last run of a task ended: frees the task's running key if
- * this replica holds it. KEYS: running key. ARGV: replica id.
+ * this replica holds it, and then publishes ARGV[3] on channel ARGV[2] when
+ * given (tasks whose due times others may hold for it).
+ * KEYS: running key. ARGV: replica id, channel, payload ('' for none).
  */
 export const RUN_ENDED_SCRIPT =
   new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1])
+  if ARGV[3] and ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+  return 1
 end
 return 0`);
+
+/** Publishes ARGV[2] on channel ARGV[1] (a cluster signal). */
+export const PUBLISH_SCRIPT = new RedisScript(
+  `return redis.call('PUBLISH', ARGV[1], ARGV[2])`,
+);
+
+/**
+ * Stores a task's cluster-wide pause (ARGV[2] its reason) or clears it
+ * (ARGV[2] ''), then publishes ARGV[4] on channel ARGV[3].
+ * KEYS: the paused hash (task → reason). ARGV: task, reason, channel, payload.
+ */
+export const PAUSE_SCRIPT = new RedisScript(`if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+return redis.call('PUBLISH', ARGV[3], ARGV[4])`);
+
+/** Every paused task: KEYS: the paused hash. Returns {task1, reason1, …}. */
+export const PAUSED_SCRIPT = new RedisScript(
+  `return redis.call('HGETALL', KEYS[1])`,
+);
 
 /**
  * Keeps runs in flight visible: renews the running key this replica holds.

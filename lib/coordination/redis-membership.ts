@@ -23,6 +23,8 @@ export interface RedisMembershipOptions {
   onHeartbeat?: () => void;
   /** Called when the owners changed (a new view). */
   onViewChanged?: () => void;
+  /** A payload on the channel; `false` when it is no signal (a membership change). */
+  onSignal?: (payload: string) => boolean;
 }
 
 /**
@@ -35,7 +37,8 @@ export class RedisMembership extends ClusterMembership {
   private readonly membersKey: string;
   private readonly tasksKey: string;
   private readonly generationKey: string;
-  private readonly channel: string;
+  /** The channel of membership changes (and of `cluster-signals.ts`). */
+  readonly channel: string;
   private subscriber: Subscriber | null = null;
 
   constructor(private readonly options: RedisMembershipOptions) {
@@ -101,6 +104,7 @@ export class RedisMembership extends ClusterMembership {
       const subscriber = client.duplicate();
       subscriber.on('error', () => undefined);
       subscriber.on('message', (_channel, from) => {
+        if (this.options.onSignal?.(from) === true) return;
         if (from !== this.options.replicaId) this.refreshNow();
       });
       subscriber.subscribe(this.channel).catch(() => undefined);

@@ -4,10 +4,17 @@ import {
 } from '../options/redis-coordinator.options';
 import type {
   ClaimAnswer,
+  ClusterListener,
   ClusterTaskState,
   Coordinator,
   DeclaredTask,
 } from './coordinator.interface';
+import { LEAVING_RUNS_MAX_MS, RunsInFlight } from './runs-in-flight';
+import {
+  ClusterSignals,
+  encodeSignal,
+  holdsBusyDueTimes,
+} from './cluster-signals';
 import { OwnedTasks } from './owned-tasks';
 import { RedisTaskStates } from './redis-task-states';
 import {
@@ -28,6 +35,7 @@ import {
 } from './redis-bounded-calls';
 import { RedisForeverLeases } from './redis-forever-leases';
 import { RedisRunHistory } from './redis-run-history';
+import { redisSignalIo } from './redis-signal-io';
 
 // The option defaults live next to their rules.
 export {
@@ -137,7 +145,8 @@ export class RedisCoordinator implements Coordinator {
     { maxLoops: number; overlap: string }
   >();
   /** Tasks this replica holds the running key of. */
-  private readonly inFlight = new Set<string>();
+  private readonly inFlight = new RunsInFlight();
+  private readonly signals: ClusterSignals;
 
   /**
    * @param options the client and key settings; see `RedisCoordinatorOptions`
@@ -171,9 +180,16 @@ export class RedisCoordinator implements Coordinator {
       leaseTtlMs,
       heartbeatMs,
       send,
-      onHeartbeat: () => this.renewRunning(),
+      onHeartbeat: () => {
+        this.renewRunning();
+        this.signals.refresh();
+      },
       onViewChanged: () => this.owned.viewChanged(this.declared.keys()),
+      onSignal: (payload) => this.signals.received(payload),
     });
+    this.signals = new ClusterSignals(
+      redisSignalIo(client, send, keyPrefix, this.membership.channel),
+    );
     this.owned = new OwnedTasks(replicaId, (task) =>
       this.membership.ownerOf(task),
     );
@@ -219,8 +235,42 @@ export class RedisCoordinator implements Coordinator {
    */
   leave(): Promise<void> {
     return this.membership
-      .leave(Math.min(REDIS_HANDOFF_MS, this.heartbeatMs))
+      .leave(
+        Math.min(REDIS_HANDOFF_MS, this.heartbeatMs),
+        // A scheduler's runs still in flight keep their marks and hear cancels
+        // until they end (or the scheduler has stopped).
+        !this.signals.watching
+          ? Promise.resolve()
+          : Promise.race([
+              this.signals.unwatched(),
+              this.inFlight.renewUntilDrained(
+                () => this.renewRunning(),
+                this.heartbeatMs,
+                LEAVING_RUNS_MAX_MS,
+              ),
+            ]),
+      )
       .finally(() => this.owned.cleared());
+  }
+
+  /** See `Coordinator.watch`: cancels, pauses and ended runs of the others. */
+  watch(listener: ClusterListener | null): void {
+    this.signals.watch(listener);
+  }
+
+  /** Asks the replica running `task` to abort its run (`cancelOther`). Never rejects. */
+  requestCancel(task: string): void {
+    this.signals.requestCancel(task);
+  }
+
+  /** Stores the task's pause (`pauseOnFailure`) and tells every replica. Never rejects. */
+  pauseTask(task: string, reason: string): void {
+    this.signals.pause(task, reason);
+  }
+
+  /** Clears the task's pause on every replica. Never rejects. */
+  resumeTask(task: string): void {
+    this.signals.resume(task);
   }
 
   /**
@@ -330,6 +380,13 @@ export class RedisCoordinator implements Coordinator {
       return Promise.resolve('notOwner');
     const declared = this.declared.get(task);
     const overlap = declared?.overlap ?? 'allow';
+    const marks = overlap !== 'allow';
+    if (marks) this.inFlight.claimSent(task);
+    // The end of a run that came meanwhile, unless this claim marked a new one.
+    const answered = (won: boolean): void => {
+      if (marks && this.inFlight.claimAnswered(task, won))
+        this.freeRunning(task);
+    };
     return this.batch
       .run(
         CLAIM_SCRIPT,
@@ -350,12 +407,12 @@ export class RedisCoordinator implements Coordinator {
       )
       .then(
         (reply): ClaimAnswer => {
+          answered(reply === CLAIM_WON);
           if (reply === CLAIM_BUSY) return 'busy';
-          if (reply !== CLAIM_WON) return false;
-          if (overlap !== 'allow') this.inFlight.add(task);
-          return true;
+          return reply === CLAIM_WON;
         },
         (error: unknown) => {
+          answered(false);
           throw asFailure(
             `claim ${task} due at ${describeInstant(dueAt)}`,
             error,
@@ -372,9 +429,21 @@ export class RedisCoordinator implements Coordinator {
    * @param task the task's unique name
    */
   runEnded(task: string): void {
-    if (!this.inFlight.delete(task)) return;
+    if (this.inFlight.ended(task)) this.freeRunning(task);
+  }
+
+  private freeRunning(task: string): void {
+    // Owners holding a due time for this run wait for this signal.
+    const overlap = this.declared.get(task)?.overlap;
+    const payload = holdsBusyDueTimes(overlap)
+      ? encodeSignal('ended', task)
+      : '';
     this.batch
-      .run(RUN_ENDED_SCRIPT, [this.runningKey(task)], [this.replicaId])
+      .run(
+        RUN_ENDED_SCRIPT,
+        [this.runningKey(task)],
+        [this.replicaId, this.membership.channel, payload],
+      )
       .catch(() => undefined);
   }
 

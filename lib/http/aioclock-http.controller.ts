@@ -19,6 +19,7 @@ import {
 import {
   backfillBody,
   crossSiteRequest,
+  dashboardLocalHistory,
   invalidOption,
 } from '../aioclock.messages';
 import { AioClockRegistry } from '../aioclock.registry';
@@ -51,6 +52,11 @@ export interface DashboardOverview {
   now: Date;
   historySize: number;
   tasks: DashboardTask[];
+  /**
+   * Set when the coordinator's history could not be read (an outage): each
+   * `runHistory` is then this replica's own runs, and this says so.
+   */
+  historyNotice?: string;
 }
 
 /** What `POST {path}/tasks/:name/run` returns. */
@@ -137,17 +143,32 @@ export function createAioClockHttpController(
     @Header('Cache-Control', 'no-store')
     async overview(): Promise<DashboardOverview> {
       const now = this.clock.now();
+      let unreadable: string | null = null;
       const tasks = await Promise.all(
         this.registry.getTasks().map(async (task) => ({
           ...task,
           triggerText: describeTrigger(task.trigger),
           ...this.history.of(task.name),
-          runHistory: await this.registry.getHistory(task.name, {
-            limit: this.history.size,
-          }),
+          // The page must load during an outage: this replica's runs then.
+          runHistory: await this.registry
+            .getHistory(task.name, { limit: this.history.size })
+            .catch((error: unknown) => {
+              unreadable ??= errorMessage(error);
+              return this.registry.getLocalHistory(
+                task.name,
+                this.history.size,
+              );
+            }),
         })),
       );
-      return { now, historySize: this.history.size, tasks };
+      const overview: DashboardOverview = {
+        now,
+        historySize: this.history.size,
+        tasks,
+      };
+      if (unreadable !== null)
+        overview.historyNotice = dashboardLocalHistory(unreadable);
+      return overview;
     }
 
     /** The `TaskInfo` list. */

@@ -320,7 +320,7 @@ ${CHARTS_SCRIPT}
         return res.json().catch(function () { return null; }).then(function (body) {
           if (!res.ok) throw new Error(describeFailure(res, body));
           state.data = body;
-          banner(null);
+          banner(body && body.historyNotice ? body.historyNotice : null);
           render();
           reloadHistories();
           return loadSchedules(Date.parse(body.now));

@@ -4,6 +4,7 @@ import {
   skipReasons,
 } from '../aioclock.messages';
 import type { ClaimAnswer } from '../coordination/coordinator.interface';
+import { ClusterOverlap } from './cluster-overlap';
 import type { SchedulerInternals } from './scheduler-internals';
 import { stackOf } from './run-outcome';
 import type { TaskState } from './task-state';
@@ -19,6 +20,7 @@ type CoordinatorClaimsHost = Pick<
   | 'runScheduled'
   | 'skip'
   | 'maybeFinish'
+  | 'clock'
 >;
 
 /**
@@ -30,9 +32,20 @@ type CoordinatorClaimsHost = Pick<
  */
 export class CoordinatorClaims {
   private coordinatorDown = false;
+  /** Due times held while their task runs on another replica. */
+  readonly held: ClusterOverlap;
 
   /** @param host the scheduler */
-  constructor(private readonly host: CoordinatorClaimsHost) {}
+  constructor(private readonly host: CoordinatorClaimsHost) {
+    this.held = new ClusterOverlap(host, {
+      won: (task, due, receipt) => this.claimWon(task, due, receipt),
+      lost: (task, due, asked) => this.claimLost(task, due, asked),
+      busy: (task, due, receipt) => this.skipBusy(task, due, receipt),
+      failed: (task, due, receipt, error) =>
+        this.claimFailed(task, due, receipt, error),
+      release: (task) => this.releaseMark(task),
+    });
+  }
 
   /**
    * Asks the coordinator for a due run; the answer starts it or skips it.
@@ -46,6 +59,11 @@ export class CoordinatorClaims {
     receipt: unknown,
   ): void {
     task.claim!.pending++;
+    // Behind held due times, without a claim: they start in order.
+    if (this.held.holding(task)) {
+      this.held.hold(task, due, periodMs, receipt);
+      return;
+    }
     let answer: Promise<ClaimAnswer>;
     try {
       answer = this.host.coordinator!.claim(task.name, due, periodMs);
@@ -57,10 +75,23 @@ export class CoordinatorClaims {
         won === true
           ? this.claimWon(task, due, receipt)
           : won === 'busy'
-            ? this.claimBusy(task, due, receipt)
+            ? this.claimBusy(task, due, periodMs, receipt)
             : this.claimLost(task, due, won !== 'notOwner'),
       (error: unknown) => this.claimFailed(task, due, receipt, error),
     );
+  }
+
+  /**
+   * The cluster may count the task as running no longer: none of its runs is
+   * in flight here, and none waits here to start (a buffered run starts
+   * without a claim of its own, so the mark holds until it ends).
+   */
+  releaseMark(task: TaskState): void {
+    if (
+      task.running === 0 &&
+      (task.buffer === null || task.buffer.length === 0)
+    )
+      this.host.coordinator!.runEnded?.(task.name);
   }
 
   /** The coordinator could not be reached (logged once per outage). */
@@ -93,10 +124,24 @@ export class CoordinatorClaims {
     this.host.maybeFinish(task);
   }
 
-  /** A run of the task is in flight on another replica: skipped as overlap skips, not counted. */
-  private claimBusy(task: TaskState, due: number, receipt: unknown): void {
-    if (!this.answered(task)) return;
+  /** A run of the task is in flight on another replica: the task's overlap policy holds or skips it. */
+  private claimBusy(
+    task: TaskState,
+    due: number,
+    periodMs: number | null,
+    receipt: unknown,
+  ): void {
+    if (this.host.phase !== 'running') {
+      this.answered(task);
+      return;
+    }
     this.coordinatorAnswered();
+    this.held.hold(task, due, periodMs, receipt);
+  }
+
+  /** Busy elsewhere and not held: skipped as overlap skips, not counted. */
+  private skipBusy(task: TaskState, due: number, receipt: unknown): void {
+    if (!this.answered(task)) return;
     this.host.skip(task, due, skipReasons.runningElsewhere);
     this.host.budget.refund(task, receipt);
     this.host.maybeFinish(task);

@@ -74,7 +74,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
   readonly forever: ForeverLoop = new ForeverLoop(this);
   readonly claims: CoordinatorClaims = new CoordinatorClaims(this);
   protected readonly warmUpper: DispatchWarmUp;
-  private readonly overlap = new OverlapPolicies(this);
+  protected readonly overlap = new OverlapPolicies(this);
   private readonly groupSlots = new GroupAdmission(this);
   private readonly late = new LateCatchUp(this);
   readonly runPolicies: RunPolicies = new RunPolicies(this);
@@ -428,9 +428,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
     task.running--;
     task.group.active--;
     this.inFlight--;
-    // The cluster may count the task as running no longer.
-    if (task.claim !== null && task.running === 0)
-      this.coordinator!.runEnded?.(task.name);
+    if (task.claim !== null) this.claims.releaseMark(task);
     if (run === null) return;
     run.done = true;
     if (task.current === run) task.current = null;

@@ -13,7 +13,13 @@ import {
 
 type OverlapPoliciesHost = Pick<
   SchedulerInternals,
-  'budget' | 'skip' | 'takeGroupSlot' | 'clock' | 'failRun' | 'runPolicies'
+  | 'budget'
+  | 'skip'
+  | 'takeGroupSlot'
+  | 'clock'
+  | 'failRun'
+  | 'runPolicies'
+  | 'claims'
 >;
 
 /**
@@ -81,6 +87,8 @@ export class OverlapPolicies {
       }
       host.takeGroupSlot(task, request.due, request.waiter, request.receipt);
     }
+    // Buffered runs dropped, none started: the task runs nowhere now.
+    if (task.claim !== null) host.claims.releaseMark(task);
   }
 
   private refuse(
@@ -114,15 +122,32 @@ export class OverlapPolicies {
     const buffer = (task.buffer ??= new Fifo<RunRequest>());
     for (const old of buffer.drain()) this.replaceOld(task, old);
     buffer.push(new RunRequest(task, due, waiter, receipt));
-    const current = task.current;
-    if (current !== null && !current.cancelled) {
-      current.cancelled = true;
-      current.context.abort(new AioClockError(runCancelled(task.name)));
-      this.armGrace(current);
-    } else if (task.policies !== null) {
+    if (!this.abortCurrent(task) && task.policies !== null) {
       // A failed run waiting for its retry is the one replaced.
       this.host.runPolicies.dropRetry(task);
     }
+  }
+
+  /**
+   * The owner of a `cancelOther` task on another replica asks to abort this
+   * replica's run of it: the run in flight is aborted (with the grace) and
+   * the runs waiting behind it here are dropped, so none starts after it.
+   */
+  cancelForCluster(task: TaskState): void {
+    const buffer = task.buffer;
+    if (buffer !== null)
+      for (const old of buffer.drain()) this.replaceOld(task, old);
+    this.abortCurrent(task);
+  }
+
+  /** Aborts the task's run in flight, once; false when none is. */
+  private abortCurrent(task: TaskState): boolean {
+    const current = task.current;
+    if (current === null || current.cancelled) return false;
+    current.cancelled = true;
+    current.context.abort(new AioClockError(runCancelled(task.name)));
+    this.armGrace(current);
+    return true;
   }
 
   /**

@@ -30,6 +30,11 @@ export class PauseOnFailure {
     this.consecutive = 0;
   }
 
+  /** The task paused itself on another replica, for `reason`. */
+  pausedElsewhere(reason: string): void {
+    this.reason = reason;
+  }
+
   /** The task was resumed: count from zero, no reason any more. */
   resumed(): void {
     this.consecutive = 0;

@@ -13,6 +13,7 @@ import { NOT_QUEUED } from './timer-queue';
 type RunPoliciesHost = Pick<
   SchedulerInternals,
   | 'clock'
+  | 'coordinator'
   | 'logger'
   | 'phase'
   | 'tasks'
@@ -265,5 +266,31 @@ export class RunPolicies {
     task.paused = true;
     this.host.forever.stop(task);
     this.host.logger.warn(reason);
+    // Under a durable coordinator the pause holds on every replica.
+    this.host.coordinator?.pauseTask?.(task.name, reason);
+  }
+
+  /**
+   * The task paused itself on another replica (`pauseOnFailure`): paused
+   * here too, with its reason. Not logged: the replica that paused it did.
+   */
+  pausedElsewhere(task: TaskState, reason: string): void {
+    const pause = task.policies?.pause;
+    if (pause === undefined || pause === null) return;
+    pause.pausedElsewhere(reason);
+    task.paused = true;
+    this.host.forever.stop(task);
+  }
+
+  /**
+   * The task's cluster-wide pause was cleared (resumed on some replica): a
+   * task paused here by its policy resumes, counting from zero.
+   */
+  resumedElsewhere(task: TaskState): void {
+    const pause = task.policies?.pause;
+    if (pause === undefined || pause === null || pause.reason === null) return;
+    task.paused = false;
+    pause.resumed();
+    this.host.forever.arm(task);
   }
 }

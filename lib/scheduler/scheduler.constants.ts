@@ -68,6 +68,21 @@ export const PASS_CLOCK_RUNS = 64;
 export const CANCEL_OTHER_GRACE_MS = 1_000;
 
 /**
+ * Under a durable coordinator, how often an owner holding a due time
+ * (`bufferOne`, `bufferAll`, `cancelOther`) while the task runs on another
+ * replica claims it again, in ms. A fallback: the other replica announces
+ * the end of its run, which claims it at once.
+ */
+export const CLUSTER_HELD_RETRY_MS = 1_000;
+
+/**
+ * Under `bufferAll` and a durable coordinator, at most this many due times
+ * wait for a run on another replica; more are skipped. Bounds an owner's
+ * memory while another replica's run hangs.
+ */
+export const CLUSTER_HELD_MAX = 1_000;
+
+/**
  * A wall-clock step the scheduler acts on: between two wake-ups the wall time
  * moved this many ms more (or less) than the elapsed (monotonic) time, plus
  * 0.1 % of the elapsed time for the slewing NTP may do meanwhile.

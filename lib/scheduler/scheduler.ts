@@ -23,6 +23,7 @@ import type { OpenTelemetryMode } from '../observability/observability.constants
 import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
 import { Backfill } from './backfill';
+import { SchedulerClusterListener } from './cluster-listener';
 import { DispatchLoop } from './dispatch-loop';
 import { MissedCatchUp } from './missed-catch-up';
 import type { WarmUpTarget } from './dispatch-warm-up';
@@ -127,6 +128,7 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     this.freshTrigger(task),
   );
   private startPromise: Promise<void> | null = null;
+  private stopped: Promise<void> | null = null;
 
   /** @param options clock, logger, default zone, `enabled`, coordinator */
   constructor(options: SchedulerOptions) {
@@ -280,6 +282,12 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     await Promise.allSettled(startups);
     if (this.phase !== 'starting') return; // stopped meanwhile
     this.phase = 'running';
+    // Cancels, pauses and ended runs of the other replicas.
+    this.coordinator?.watch?.(
+      new SchedulerClusterListener(this, (task) =>
+        this.overlap.cancelForCluster(task),
+      ),
+    );
     const timed = this.scheduleAll(this.clock.timestamp());
     this.arm();
     this.warmUpper.armAfterStart(timed);
@@ -307,8 +315,13 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     if (this.phase !== 'stopped') {
       this.missed.stop();
       this.runPolicies.stop();
+      this.claims.held.stop(this.tasks.values());
     }
-    return this.shutdown.stop(graceMs);
+    // Runs draining still hear cancels from the new owners of their tasks.
+    this.stopped ??= this.shutdown
+      .stop(graceMs)
+      .finally(() => this.coordinator?.watch?.(null));
+    return this.stopped;
   }
 
   /**
@@ -447,6 +460,8 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     task.paused = false;
     this.runPolicies.resumed(task);
     this.forever.arm(task);
+    // A pause of pauseOnFailure holds cluster-wide: so does its resume.
+    this.coordinator?.resumeTask?.(name);
   }
 
   /** Pauses every task of a group. @throws AioClockError for an unknown group */
@@ -505,6 +520,12 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     if (task.claim !== null && coordinator?.history !== undefined)
       return coordinator.history(name, limit);
     return Promise.resolve(this.history.list(name, limit));
+  }
+
+  /** The task's last runs in this process, newest first. @throws TaskNotFoundError */
+  getLocalHistory(name: string, limit: number): RunRecord[] {
+    this.taskState(name);
+    return this.history.list(name, limit);
   }
 
   // A durable coordinator knows the owner of the tasks it claims; every

@@ -111,8 +111,21 @@ export class ForeverState {
 
 /** A task whose scheduled runs are claimed through the coordinator: only those have one. */
 export class ClaimState {
-  /** Claims sent and not answered yet. */
+  /** Claims sent and not answered yet, and due times held (counted in both). */
   pending = 0;
+  /** Due times held while the task runs on another replica (see `cluster-overlap.ts`). */
+  held: HeldDue[] | null = null;
+  /** The timer that claims the oldest held due time again. */
+  retry: TimerHandle | null = null;
+  /** A claim of the oldest held due time is in flight. */
+  claiming = false;
+}
+
+/** A due time held while its task runs on another replica. */
+export interface HeldDue {
+  readonly due: number;
+  readonly periodMs: number | null;
+  readonly receipt: unknown;
 }
 
 /**

@@ -26,6 +26,8 @@ export interface PostgresMembershipOptions {
   heartbeatMs: number;
   /** Called after each heartbeat that succeeded. */
   onHeartbeat?: () => void;
+  /** A payload on the channel; `false` when it is no signal (a membership change). */
+  onSignal?: (payload: string) => boolean;
   /** Called when the owners changed (a new view). */
   onViewChanged?: () => void;
   /** Runs one statement, bounded by the coordinator's `claimTimeoutMs`. */
@@ -44,7 +46,8 @@ export interface PostgresMembershipOptions {
  * `heartbeatMs`. Each heartbeat also prunes expired claims, a slice at a time.
  */
 export class PostgresMembership extends ClusterMembership {
-  private readonly channel: string;
+  /** The channel of membership changes (and of `cluster-signals.ts`). */
+  readonly channel: string;
   private listener: { close: () => void } | null = null;
   private listening = false;
 
@@ -108,6 +111,8 @@ export class PostgresMembership extends ClusterMembership {
   protected async startListening(): Promise<void> {
     const { pool, replicaId } = this.options;
     const onPayload = (payload: string | undefined) => {
+      if (payload !== undefined && this.options.onSignal?.(payload) === true)
+        return;
       if (payload !== replicaId) this.refreshNow();
     };
     this.listening = true;

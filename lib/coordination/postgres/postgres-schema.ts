@@ -82,6 +82,12 @@ export function postgresSchemaStatements(schema: string): string[] {
   replica text NOT NULL,
   expires_at timestamptz NOT NULL
 )`,
+    // Tasks paused cluster-wide by pauseOnFailure, until resumed.
+    `CREATE TABLE IF NOT EXISTS ${s}.paused (
+  task text PRIMARY KEY,
+  reason text NOT NULL,
+  paused_at timestamptz NOT NULL DEFAULT now()
+)`,
   ];
 }
 

@@ -73,22 +73,24 @@ export const PG_CLAIM_BUSY = 3;
  * due time and replica. $1 tasks, $2 their maxLoopCount (0 = none), $3
  * whether each marks its runs in flight (overlap ≠ 'allow'), $4 the due time
  * (epoch ms), $5 replica, $6 each claim's ttl (ms), $7 the running mark's ttl
- * (ms). A task whose maxLoopCount runs were made in the current generation
- * is not claimed; one whose run is in flight on another replica is 'busy'
- * (not fenced: it did not run; counted skipped). Rows: task, answer (1 won,
- * 3 busy); a task absent from the rows lost.
+ * (ms), $8 whether each holds a busy due time for later (bufferOne,
+ * bufferAll, cancelOther) instead of skipping it. A task whose maxLoopCount
+ * runs were made in the current generation is not claimed; one whose run is
+ * in flight on another replica is 'busy' (not fenced: it did not run; counted
+ * skipped unless held). Rows: task, answer (1 won, 3 busy); a task absent
+ * from the rows lost.
  */
 export const claimBatchSql = (s: string): string => `WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $6::bigint[])
-    AS i(task, max_loops, marks, ttl)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $6::bigint[], $8::boolean[])
+    AS i(task, max_loops, marks, ttl, holds)
 ), gen AS (
   SELECT value FROM ${s}.meta WHERE key = 'generation'
 ), st AS (
-  SELECT i.task, i.max_loops, i.marks, i.ttl,
+  SELECT i.task, i.max_loops, i.marks, i.ttl, i.holds,
     COALESCE(CASE WHEN t.gen = (SELECT value FROM gen) THEN t.loops END, 0) AS loops
   FROM input i LEFT JOIN ${s}.task_state t ON t.task = i.task
 ), busy AS (
-  SELECT st.task FROM st JOIN ${s}.running r ON r.task = st.task
+  SELECT st.task, st.holds FROM st JOIN ${s}.running r ON r.task = st.task
   WHERE st.marks AND r.replica <> $5 AND r.expires_at > now()
     AND NOT EXISTS (SELECT 1 FROM ${s}.claims c WHERE c.task = st.task AND c.due_at = $4)
 ), won AS (
@@ -112,14 +114,46 @@ export const claimBatchSql = (s: string): string => `WITH input AS (
   ON CONFLICT (task) DO UPDATE SET replica = EXCLUDED.replica, expires_at = EXCLUDED.expires_at
   WHERE r.replica = EXCLUDED.replica OR r.expires_at <= now()
 ), skips AS (
-  UPDATE ${s}.task_state SET skipped = skipped + 1 WHERE task IN (SELECT task FROM busy)
+  UPDATE ${s}.task_state SET skipped = skipped + 1
+  WHERE task IN (SELECT task FROM busy WHERE NOT holds)
 )
 SELECT task, ${PG_CLAIM_WON} AS answer FROM won
 UNION ALL SELECT task, ${PG_CLAIM_BUSY} FROM busy`;
 
-/** This replica's runs of some tasks ended. $1 replica, $2 tasks. */
-export const runEndedSql = (s: string): string =>
-  `DELETE FROM ${s}.running WHERE replica = $1 AND task = ANY($2::text[])`;
+/**
+ * This replica's runs of some tasks ended. $1 replica, $2 tasks, $3 channel,
+ * $4 signal prefix, $5 the tasks whose end is announced (`$4 || task` on $3):
+ * those whose due times other owners may hold for them.
+ */
+export const runEndedSql = (s: string): string => `WITH gone AS (
+  DELETE FROM ${s}.running WHERE replica = $1 AND task = ANY($2::text[]) RETURNING task
+)
+SELECT count(pg_notify($3, $4 || task)) AS notified FROM gone WHERE task = ANY($5::text[])`;
+
+/** Keeps this replica's running marks alive (while it leaves). $1 replica, $2 ttl ms. */
+export const renewRunningSql = (s: string): string =>
+  `UPDATE ${s}.running SET expires_at = now() + $2 * interval '1 millisecond' WHERE replica = $1`;
+
+/** Sends a cluster signal. $1 channel, $2 payload. */
+export const publishSql = (): string => `SELECT pg_notify($1, $2) AS notified`;
+
+/** Stores a task's cluster-wide pause and tells the others. $1 task, $2 reason, $3 channel, $4 payload. */
+export const pauseSql = (s: string): string => `WITH stored AS (
+  INSERT INTO ${s}.paused AS p (task, reason) VALUES ($1, $2)
+  ON CONFLICT (task) DO UPDATE SET reason = EXCLUDED.reason, paused_at = now()
+  RETURNING task
+)
+SELECT count(pg_notify($3, $4)) AS notified FROM stored`;
+
+/** Clears a task's cluster-wide pause and tells the others. $1 task, $2 channel, $3 payload. */
+export const resumeSql = (s: string): string => `WITH cleared AS (
+  DELETE FROM ${s}.paused WHERE task = $1
+)
+SELECT pg_notify($2, $3) AS notified`;
+
+/** Every paused task. Rows: task, reason. */
+export const pausedSql = (s: string): string =>
+  `SELECT task, reason FROM ${s}.paused`;
 
 /**
  * Takes a `@Forever` lease when free or expired, renews it when held.

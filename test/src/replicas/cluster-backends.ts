@@ -1,3 +1,4 @@
+import { execSync } from 'node:child_process';
 import type Redis from 'ioredis';
 import { Pool } from 'pg';
 import {
@@ -5,7 +6,20 @@ import {
   describeWithPostgres,
   postgresSchemaOf,
 } from '../postgres/postgres-test-env';
+import { RedisServerProcess, redisServerMissing } from './redis-server';
 import { describeWithRedis } from './redis-test-env';
+
+/** A backend server a test may stop and start again (an outage). */
+export interface BackendOutage {
+  /** What the replicas need in their environment to use it. */
+  readonly env: Record<string, string>;
+  /** Stops the server; clients see the connection drop and refused. */
+  stop(): Promise<void>;
+  /** Starts it again, with its data. */
+  start(): Promise<void>;
+  /** Removes what it kept. */
+  dispose(): Promise<void>;
+}
 
 /**
  * A durable coordinator the shared cluster suite runs against. The replicas'
@@ -32,7 +46,15 @@ export interface ClusterBackend {
   ): Promise<{ due: number; outcome: string }[]>;
   /** Removes what the coordinator kept for one namespace. */
   cleanup(namespace: string): Promise<void>;
+  /** Null when a server for `outage` can be had, else why not. */
+  outageMissing(): string | null;
+  /** A server of this backend that the test may stop and start. */
+  outage(): Promise<BackendOutage>;
 }
+
+// .ci/postgres.sh exports how to stop and start its private server.
+const PG_STOP = process.env.AIOCLOCK_POSTGRES_STOP ?? '';
+const PG_START = process.env.AIOCLOCK_POSTGRES_START ?? '';
 
 const redisBackend: ClusterBackend = {
   name: 'Redis',
@@ -49,6 +71,17 @@ const redisBackend: ClusterBackend = {
   },
   // The suite deletes the namespace's keys, the coordinator's included.
   cleanup: () => Promise.resolve(),
+  outageMissing: redisServerMissing,
+  // The coordinator gets a private redis-server; the ledger stays at REDIS_URL.
+  async outage() {
+    const server = await RedisServerProcess.start();
+    return {
+      env: { COORDINATOR_REDIS_URL: server.url },
+      stop: () => server.halt(),
+      start: () => server.resume(),
+      dispose: () => server.dispose(),
+    };
+  },
 };
 
 const postgresBackend: ClusterBackend = {
@@ -87,6 +120,22 @@ WHERE task = $1 ORDER BY scheduled_at`,
         `DROP SCHEMA IF EXISTS ${postgresSchemaOf(namespace)} CASCADE`,
       );
     }),
+  outageMissing: () =>
+    PG_STOP && PG_START
+      ? null
+      : 'AIOCLOCK_POSTGRES_STOP/START are not set (source .ci/postgres.sh)',
+  // The server at DATABASE_URL itself: run this suite alone (--runInBand).
+  outage() {
+    const run = (command: string) => async () => {
+      execSync(command, { stdio: 'ignore', shell: '/bin/bash' });
+    };
+    return Promise.resolve({
+      env: {},
+      stop: run(PG_STOP),
+      start: run(PG_START),
+      dispose: () => Promise.resolve(),
+    });
+  },
 };
 
 /** Every backend of the shared cluster suite. */

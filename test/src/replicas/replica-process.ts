@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { ReplicaBuild } from './replica-build';
-import type { ReplicaMessage } from './replica.main';
+import type { TaskInfo } from '../../../lib';
+import type { ReplicaMessage, ReplicaRequest } from './replica.main';
 
 /** One replica: a forked Node process running the compiled `replica.main.ts`. */
 export class ReplicaProcess {
@@ -91,6 +92,32 @@ export class ReplicaProcess {
   /** How many times a line containing `text` was written. */
   count(text: string): number {
     return this.output.split('\n').filter((line) => line.includes(text)).length;
+  }
+
+  /** The replica's `registry.getTask(name)`. */
+  async info(name: string): Promise<TaskInfo> {
+    const reply = await this.request({ type: 'info', name }, 'info');
+    return (reply as Extract<ReplicaMessage, { type: 'info' }>).info;
+  }
+
+  /** Calls the replica's `registry.resume(name)`. */
+  async resume(name: string): Promise<void> {
+    await this.request({ type: 'resume', name }, 'resumed');
+  }
+
+  private request(
+    message: ReplicaRequest,
+    answer: ReplicaMessage['type'],
+  ): Promise<ReplicaMessage> {
+    return new Promise((resolve) => {
+      const onMessage = (reply: ReplicaMessage) => {
+        if (reply.type !== answer) return;
+        this.child.off('message', onMessage);
+        resolve(reply);
+      };
+      this.child.on('message', onMessage);
+      this.child.send(message);
+    });
   }
 
   /** Kills it at once, as a crash or an OOM killer would. */

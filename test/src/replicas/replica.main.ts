@@ -17,6 +17,7 @@ import {
   RedisCoordinator,
   SystemClock,
   type Coordinator,
+  type TaskInfo,
 } from '../../../lib';
 import { CLUSTER_APPS } from './cluster.tasks';
 import { postgresSchemaOf } from './postgres-schema-of';
@@ -26,7 +27,13 @@ import { ReplicaModule } from './replica.module';
 export type ReplicaMessage =
   | { type: 'ready'; at: number; clockOffsetMs: number }
   | { type: 'failed'; name: string; scheduledAt: number; error: string }
+  | { type: 'info'; info: TaskInfo }
+  | { type: 'resumed' }
   | { type: 'stopped' };
+
+/** What the parent may ask besides 'stop': a task's TaskInfo, or to resume it. */
+export type ReplicaRequest =
+  { type: 'info'; name: string } | { type: 'resume'; name: string };
 
 function send(message: ReplicaMessage): void {
   process.send?.(message);
@@ -40,10 +47,15 @@ async function main(): Promise<void> {
 
   // The coordinator's own client, with the settings the README recommends:
   // give up queued commands quickly and reconnect promptly.
-  const coordinatorClient = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 500),
-  });
+  // COORDINATOR_REDIS_URL: a server of its own, which a test may stop while
+  // the runs are still recorded at REDIS_URL.
+  const coordinatorClient = new Redis(
+    process.env.COORDINATOR_REDIS_URL || url,
+    {
+      maxRetriesPerRequest: 1,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 500),
+    },
+  );
   // The tasks' client keeps commands queued through an outage so no run's record is lost.
   const dataClient = new Redis(url, {
     maxRetriesPerRequest: null,
@@ -89,7 +101,8 @@ async function main(): Promise<void> {
           logger: ['log', 'warn', 'error'],
         })
       : await startWithClockOffset(module, offsetMs);
-  app.get(AioClockRegistry).events$.subscribe((event) => {
+  const registry = app.get(AioClockRegistry);
+  registry.events$.subscribe((event) => {
     if (event.type !== 'failed') return;
     const error =
       event.error instanceof Error ? event.error.message : String(event.error);
@@ -101,7 +114,13 @@ async function main(): Promise<void> {
     });
   });
 
-  process.on('message', (message) => {
+  process.on('message', (message: 'stop' | ReplicaRequest) => {
+    if (typeof message === 'object' && message.type === 'info')
+      send({ type: 'info', info: registry.getTask(message.name) });
+    if (typeof message === 'object' && message.type === 'resume') {
+      registry.resume(message.name);
+      send({ type: 'resumed' });
+    }
     if (message !== 'stop') return;
     void (async () => {
       await app.close();

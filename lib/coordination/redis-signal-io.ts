@@ -1,0 +1,43 @@
+import type { ClusterSignalIo } from './cluster-signals';
+import type { RedisCoordinatorClient } from './redis-client.interface';
+import {
+  PAUSE_SCRIPT,
+  PAUSED_SCRIPT,
+  PUBLISH_SCRIPT,
+} from './redis-cluster.scripts';
+
+/**
+ * The Redis calls of `ClusterSignals`: signals go on the membership channel,
+ * paused tasks live in one hash, `<prefix>:{members}:paused` (task → reason).
+ * @param send the coordinator's bounded call
+ * @param channel the membership channel
+ */
+export function redisSignalIo(
+  client: RedisCoordinatorClient,
+  send: <T>(command: () => Promise<T>) => Promise<T>,
+  keyPrefix: string,
+  channel: string,
+): ClusterSignalIo {
+  const pausedKey = `${keyPrefix}:{members}:paused`;
+  return {
+    publish: (payload) =>
+      send(() => PUBLISH_SCRIPT.run(client, [], [channel, payload])),
+    storePause: (task, reason, payload) =>
+      send(() =>
+        PAUSE_SCRIPT.run(
+          client,
+          [pausedKey],
+          [task, reason ?? '', channel, payload],
+        ),
+      ),
+    readPaused: async () => {
+      const flat = (await send(() =>
+        PAUSED_SCRIPT.run(client, [pausedKey], []),
+      )) as unknown[];
+      const entries: [string, string][] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        entries.push([String(flat[i]), String(flat[i + 1])]);
+      return entries;
+    },
+  };
+}
