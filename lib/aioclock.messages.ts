@@ -395,6 +395,10 @@ export const invalidScheduleLimit = (limit: unknown, max: number): string =>
 export const scheduleBody = (id: string, body: unknown): string =>
   `invalid schedule body for ${JSON.stringify(id)}: ${formatValue(body)} (expected an object like { "handler": "reports.send", "trigger": { "type": "at", "hour": 9 }, "payload": {} } whose id, if given, is the one in the path)`;
 
+/** The store could not be read at start. */
+export const schedulesLoadFailed = (error: unknown, retryMs: number): string =>
+  `Could not load the durable schedules: ${describeError(error)}; trying again in ${retryMs} ms`;
+
 // --- Catch-up of due times missed while no replica ran a task (lib/scheduler/missed-catch-up.ts) ---
 
 /** The `error` of a `missed` history record. */

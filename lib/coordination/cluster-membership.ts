@@ -208,15 +208,25 @@ export abstract class ClusterMembership {
     });
   }
 
-  private armHeartbeat(): void {
+  // Start to start: a slow heartbeat (a loaded database) must not stretch
+  // the period, since the member expires two heartbeats after the last.
+  private armHeartbeat(delayMs = this.base.heartbeatMs): void {
     if (!this.joined) return;
     const timer = setTimeout(() => {
       this.heartbeatTimer = null;
+      const startedAt = performance.now();
       this.beforeTimedBeat();
       this.refresh()
         .catch(() => undefined)
-        .finally(() => this.armHeartbeat());
-    }, this.base.heartbeatMs);
+        .finally(() =>
+          this.armHeartbeat(
+            Math.max(
+              0,
+              this.base.heartbeatMs - (performance.now() - startedAt),
+            ),
+          ),
+        );
+    }, delayMs);
     // Heartbeats alone never keep the process alive: the scheduler's timers do.
     timer.unref();
     this.heartbeatTimer = timer;

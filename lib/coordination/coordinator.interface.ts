@@ -41,11 +41,13 @@ export interface Coordinator {
    * exactly one replica; rejects when the claim cannot be decided (backend
    * unreachable), and the run is then skipped and reported as failed.
    * @param periodMs the task's typical distance between runs, to size the claim's expiry (null when unknown)
+   * @param catchUp a missed due time this replica was given to catch up: claimed even when another member owns the task now (the fence still decides)
    */
   claim(
     task: string,
     dueAt: number,
     periodMs: number | null,
+    catchUp?: boolean,
   ): Promise<ClaimAnswer>;
 
   /**

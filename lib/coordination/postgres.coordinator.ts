@@ -353,12 +353,14 @@ export class PostgresCoordinator implements Coordinator {
   /**
    * Claims the run of `task` due at `dueAt`: `true` on exactly one replica.
    * Claims of one turn are sent as one statement per due time.
+   * @param catchUp a missed due time given to this replica: claimed whoever owns the task now
    * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
    */
   async claim(
     task: string,
     dueAt: number,
     periodMs: number | null,
+    catchUp = false,
   ): Promise<ClaimAnswer> {
     const what = () => `claim ${task} due at ${describeInstant(dueAt)}`;
     if (this.membership.active) {
@@ -367,7 +369,7 @@ export class PostgresCoordinator implements Coordinator {
           throw asFailure(what(), error);
         });
       const owner = this.membership.ownerOf(task);
-      if (owner !== undefined && owner !== this.replicaId) {
+      if (owner !== undefined && owner !== this.replicaId && !catchUp) {
         // While the database is unreachable a non-owner cannot know it still
         // is one; answering false here would also read as a recovery to the
         // scheduler, so one outage would be logged once per owned due time.

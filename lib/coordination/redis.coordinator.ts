@@ -329,12 +329,14 @@ export class RedisCoordinator implements Coordinator {
    * @param task the task's unique name
    * @param dueAt the run's due time, epoch ms
    * @param periodMs the task's distance between runs, to size the expiry (null when unknown)
+   * @param catchUp a missed due time given to this replica: claimed whoever owns the task now
    * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
    */
   async claim(
     task: string,
     dueAt: number,
     periodMs: number | null,
+    catchUp = false,
   ): Promise<ClaimAnswer> {
     if (this.membership.active) {
       if (!this.membership.fresh)
@@ -344,12 +346,12 @@ export class RedisCoordinator implements Coordinator {
             error,
           );
         });
-      return this.claimAsMember(task, dueAt, periodMs);
+      return this.claimAsMember(task, dueAt, periodMs, catchUp);
     }
     // Leaving (the handoff): still the claim script, so the task's state
     // (lastDue, which catch-up reads) counts what the leaver runs.
     if (this.declared.size > 0)
-      return this.claimAsMember(task, dueAt, periodMs);
+      return this.claimAsMember(task, dueAt, periodMs, catchUp);
     const key = this.claimKey(task, dueAt);
     const reply = await this.calls.call(
       () => `claim ${task} due at ${describeInstant(dueAt)}`,
@@ -369,9 +371,12 @@ export class RedisCoordinator implements Coordinator {
     task: string,
     dueAt: number,
     periodMs: number | null,
+    catchUp: boolean,
   ): Promise<ClaimAnswer> {
     const owner = this.membership.ownerOf(task);
-    if (owner !== undefined && owner !== this.replicaId)
+    // A catch-up given to this replica is finished here even if the task
+    // moved meanwhile: its new owner found it caught up.
+    if (owner !== undefined && owner !== this.replicaId && !catchUp)
       return Promise.resolve('notOwner');
     const declared = this.declared.get(task);
     const overlap = declared?.overlap ?? 'allow';

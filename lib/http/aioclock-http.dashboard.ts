@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { DASHBOARD_REFRESH_MS } from './aioclock-http.constants';
 import { CHARTS_SCRIPT, CHARTS_STYLE } from './aioclock-http.dashboard-charts';
+import {
+  SCHEDULES_HTML,
+  SCHEDULES_SCRIPT,
+  SCHEDULES_STYLE,
+} from './aioclock-http.dashboard-schedules';
 
 // The dashboard is one static page: no server data is ever written into the
 // HTML. The script fetches JSON and builds the DOM with textContent only, so a
@@ -91,7 +96,8 @@ button:disabled { opacity: .55; cursor: progress; }
   padding: 10px 14px; box-shadow: 0 6px 18px rgba(0, 0, 0, .12); font-size: 13px; word-break: break-word; }
 .toast.bad { border-left-color: var(--fail); }
 .toast b { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-${CHARTS_STYLE}`;
+${CHARTS_STYLE}
+${SCHEDULES_STYLE}`;
 
 const SCRIPT = String.raw`
 (function () {
@@ -317,6 +323,7 @@ ${CHARTS_SCRIPT}
           banner(body && body.historyNotice ? body.historyNotice : null);
           render();
           reloadHistories();
+          return loadSchedules(Date.parse(body.now));
         });
       })
       .catch(function (e) { banner('Could not load the tasks: ' + e.message); })
@@ -345,6 +352,7 @@ ${CHARTS_SCRIPT}
       .then(function () { delete state.busy[key]; return load(); });
   }
 
+${SCHEDULES_SCRIPT}
   byId('filter').addEventListener('input', render);
   byId('auto').addEventListener('change', function () { if (this.checked) load(); else clearTimeout(state.timer); });
   load();
@@ -399,6 +407,7 @@ const HTML = (
 <main>
   <div class="banner" id="banner" role="alert" hidden></div>
   <div id="groups"><div class="empty-state">Loading…</div></div>
+${SCHEDULES_HTML}
 </main>
 <div id="toasts" aria-live="polite"></div>
 <script>${SCRIPT}</script>

@@ -75,14 +75,22 @@ export function createAioClockSchedulesController(
   class AioClockSchedulesController {
     constructor(private readonly registry: AioClockRegistry) {}
 
-    /** A page of schedules by id: `?handler=&cursor=&limit=` (1–1000, default 100). */
+    /**
+     * A page of schedules by id: `?handler=&cursor=&limit=` (1–1000, default
+     * 100); `?id=` finds one schedule (a page of one, or none) without a 404.
+     */
     @Get('schedules')
     @Header('Cache-Control', 'no-store')
     async list(
       @Query('handler') handler?: string,
       @Query('cursor') cursor?: string,
       @Query('limit') limit?: string,
+      @Query('id') id?: string,
     ): Promise<SchedulePage> {
+      if (id) {
+        const schedule = await this.registry.getSchedule(id);
+        return { items: schedule === null ? [] : [schedule], cursor: null };
+      }
       try {
         return await this.registry.listSchedules({
           handler: handler || undefined,

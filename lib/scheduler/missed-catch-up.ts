@@ -212,7 +212,7 @@ export class MissedCatchUp {
         const period = (i + 1 < dues.length ? dues[i + 1] : before) - due;
         let answer;
         try {
-          answer = await host.coordinator!.claim(task.name, due, period);
+          answer = await host.coordinator!.claim(task.name, due, period, true);
         } catch (error) {
           host.claims.coordinatorFailed(error);
           return;

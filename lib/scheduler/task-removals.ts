@@ -5,7 +5,7 @@ import type { RunRequest, TaskState } from './task-state';
 
 type TaskRemovalsHost = Pick<
   SchedulerInternals,
-  'forever' | 'runPolicies' | 'unqueue' | 'maybeFinish'
+  'forever' | 'runPolicies' | 'unqueue' | 'maybeFinish' | 'history'
 >;
 
 /**
@@ -51,8 +51,9 @@ export class TaskRemovals {
     return done;
   }
 
-  /** The removed task's last run ended (from `maybeFinish`): wake who waits. */
+  /** The removed task's last run ended (from `maybeFinish`): its records go, who waits wakes. */
   drained(task: TaskState): void {
+    this.host.history.forget(task);
     const waiters = this.waiting.get(task);
     if (waiters === undefined) return;
     this.waiting.delete(task);

@@ -3,7 +3,9 @@ import {
   scheduleLabel,
   scheduleNotSchedulable,
   scheduleReloadFailed,
+  schedulesLoadFailed,
 } from '../aioclock.messages';
+import { stackOf } from '../scheduler/run-outcome';
 import type { Coordinator } from '../coordination/coordinator.interface';
 import { scheduleContentKey } from '../coordination/schedule-content';
 import type {
@@ -19,6 +21,9 @@ import type {
   TaskDefinition,
 } from '../scheduler/task-definition';
 import type { ScheduleHandlerDefinition } from './schedule-handler';
+
+/** How long a replica waits before loading its schedules again after the store failed. */
+export const SCHEDULES_RELOAD_MS = 5_000;
 
 /** What a replica has made of one schedule: the content it scheduled. */
 interface AppliedSchedule {
@@ -59,6 +64,7 @@ export class DurableSchedules {
   private readonly reloading = new Map<string, boolean>();
   private unwatch: (() => void) | null = null;
   private started = false;
+  private retry: NodeJS.Timeout | null = null;
 
   /** @param options the scheduler, the store, the coordinator */
   constructor(private readonly options: DurableSchedulesOptions) {}
@@ -91,21 +97,46 @@ export class DurableSchedules {
     );
   }
 
-  /** Watches the store, then schedules every schedule of this replica's handlers. */
+  /**
+   * Watches the store, then schedules every schedule of this replica's
+   * handlers. Never rejects: when the store cannot be read, the failure is
+   * logged and the load is tried again every `SCHEDULES_RELOAD_MS`.
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     this.unwatch = this.options.store.watch((id) => this.reload(id));
-    if (this.handlers.size === 0) return;
-    const schedules = await this.options.store.loadAll(this.handlerNames);
-    for (const schedule of schedules) this.apply(schedule.id, schedule, false);
-    this.options.onTasksChanged();
+    await this.load();
   }
 
   /** Stops following the store (the scheduler stops the tasks). */
   stop(): void {
     this.unwatch?.();
     this.unwatch = null;
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
+  }
+
+  private async load(): Promise<void> {
+    if (this.handlers.size === 0 || this.unwatch === null) return;
+    let schedules: StoredSchedule[];
+    try {
+      schedules = await this.options.store.loadAll(this.handlerNames);
+    } catch (error) {
+      this.options.logger.error(
+        schedulesLoadFailed(error, SCHEDULES_RELOAD_MS),
+        stackOf(error),
+      );
+      // Plain timer: it waits on a backend, not on the scheduler's time.
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        void this.load();
+      }, SCHEDULES_RELOAD_MS);
+      this.retry.unref();
+      return;
+    }
+    for (const schedule of schedules) this.apply(schedule.id, schedule, false);
+    this.options.onTasksChanged();
   }
 
   /**
@@ -167,9 +198,10 @@ export class DurableSchedules {
   /** The schedule as the registry reports it, with how it runs here. */
   info(schedule: StoredSchedule): ScheduleInfo {
     const name = scheduleTaskName(schedule.id);
-    const task: TaskInfo | null = this.applied.has(schedule.id)
-      ? this.options.scheduler.getTask(name)
-      : null;
+    let task: TaskInfo | null = null;
+    // Its task may have been removed by name (registry.removeTask).
+    if (this.applied.has(schedule.id) && this.options.scheduler.tasks.has(name))
+      task = this.options.scheduler.getTask(name);
     const owner =
       task?.owner ?? this.options.coordinator?.ownerOf?.(name) ?? null;
     return {

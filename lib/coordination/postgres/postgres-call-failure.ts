@@ -1,7 +1,8 @@
 import { AioClockError } from '../../errors/aioclock.error';
 import { postgresCoordinationFailed } from '../../aioclock.messages';
 
-// How PostgresCoordinator words the failures of its bounded statements.
+// How PostgresCoordinator words a failed statement: a connection failure
+// (an outage) or a statement's own error, for one call.
 
 // A failure of the connection, not of the statement (SQL errors carry a
 // SQLSTATE code of 5 characters; class 08 is connection exception, 57P0x a
@@ -16,11 +17,13 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+/** An instant as ISO text (the raw number when it is none). */
 export function describeInstant(epochMs: number): string {
   const date = new Date(epochMs);
   return Number.isNaN(date.getTime()) ? String(epochMs) : date.toISOString();
 }
 
+/** An error's message (the first of an AggregateError's). */
 export function describeError(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0)
     return describeError(error.errors[0]);
@@ -37,6 +40,7 @@ export class CallFailure {
   ) {}
 }
 
+/** The error a call rejects with: `what` failed, and why. */
 export function asFailure(what: string, reason: unknown): AioClockError {
   if (reason instanceof AioClockError) return reason;
   const cause =

@@ -11,6 +11,10 @@
  * JSON or null (when the caller believes the row has them), $5 channel.
  * One row: gen, inserted (the row was missing: re-send the tasks when $4 was
  * null), others (JSON [[replica, digest], …] of the other live members).
+ * A row inserted without its tasks (a member pruned while it was frozen)
+ * gets the digest '': the others fetch its tasks again once they arrive,
+ * instead of keeping the empty list under an unchanged digest (which gave
+ * members different views, and due times no one ran, for seconds).
  */
 export const heartbeatSql = (s: string): string => `WITH alive AS (
   SELECT replica, digest FROM ${s}.members WHERE expires_at > now()
@@ -23,9 +27,10 @@ export const heartbeatSql = (s: string): string => `WITH alive AS (
   RETURNING replica
 ), me AS (
   INSERT INTO ${s}.members AS m (replica, expires_at, digest, tasks)
-  VALUES ($1, now() + $2 * interval '1 millisecond', $3, COALESCE($4::jsonb, '[]'::jsonb))
+  VALUES ($1, now() + $2 * interval '1 millisecond',
+    CASE WHEN $4::text IS NULL THEN '' ELSE $3 END, COALESCE($4::jsonb, '[]'::jsonb))
   ON CONFLICT (replica) DO UPDATE SET expires_at = EXCLUDED.expires_at,
-    digest = EXCLUDED.digest,
+    digest = CASE WHEN $4::text IS NULL THEN m.digest ELSE EXCLUDED.digest END,
     tasks = CASE WHEN $4::text IS NULL THEN m.tasks ELSE EXCLUDED.tasks END
   RETURNING (xmax = 0) AS inserted
 ), renewed AS (

@@ -117,6 +117,15 @@ describe('AioClockHttpModule: /schedules', () => {
       'r/1',
     ]);
 
+    const found = await http
+      .get('/aioclock/schedules?id=r%2F1')
+      .set(ADMIN)
+      .expect(200);
+    expect(found.body).toMatchObject({ items: [{ id: 'r/1' }], cursor: null });
+    await http
+      .get('/aioclock/schedules?id=nope')
+      .set(ADMIN)
+      .expect(200, { items: [], cursor: null });
     const one = await http
       .get('/aioclock/schedules/r%2F1')
       .set(ADMIN)

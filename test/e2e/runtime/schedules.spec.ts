@@ -64,6 +64,15 @@ describe('durable schedules (in memory)', () => {
       owner: expect.any(String),
       noHandler: false,
     });
+    const withOptions = await registry.upsertSchedule(
+      report('c-2', { catchUp: 'all', timeout: 5_000, overlap: 'bufferOne' }),
+    );
+    expect(withOptions).toMatchObject({
+      catchUp: 'all',
+      timeout: 5_000,
+      overlap: 'bufferOne',
+    });
+    await registry.removeSchedule('c-2');
     await registry.upsertSchedule({
       id: 'r-1',
       handler: 'ReportHandlers.remind',
@@ -390,6 +399,12 @@ describe('durable schedules (in memory)', () => {
       InvalidScheduleError,
     ],
     [
+      'a bad catchUp',
+      report('c-1', { catchUp: 'some' as never }),
+      /^schedule "c-1": invalid catchUp: "some"/,
+      InvalidScheduleError,
+    ],
+    [
       'a bad option',
       report('c-1', { timeout: -5 }),
       'schedule "c-1": invalid timeout: -5 (expected a finite number of milliseconds > 0)',
@@ -470,6 +485,31 @@ describe('durable schedules in a shared store', () => {
     await second.app.close();
   });
 
+  it('should leave one schedule with one next due time when two replicas upsert it at once', async () => {
+    const store = new MemoryScheduleStore();
+    const a = await app(store);
+    const b = await app(store);
+    const input = report('c-1', { trigger: { type: 'every', minutes: 10 } });
+    const [fromA, fromB] = await Promise.all([
+      a.registry.upsertSchedule(input),
+      b.registry.upsertSchedule(input),
+    ]);
+    await a.clock.advance(0);
+    await b.clock.advance(0);
+    expect([fromA.revision, fromB.revision]).toEqual([1, 1]);
+    const seenByA = await a.registry.getSchedule('c-1');
+    const seenByB = await b.registry.getSchedule('c-1');
+    expect(seenByA!.nextRunAt).toEqual(new Date('2024-03-31T08:10:00Z'));
+    expect(seenByB!.nextRunAt).toEqual(seenByA!.nextRunAt);
+    expect((await a.registry.listSchedules()).items).toHaveLength(1);
+    await a.clock.advance(10 * 60_000);
+    expect(a.mailer.sent.map((r) => r.scheduledAt)).toEqual([
+      '2024-03-31T08:10:00.000Z',
+    ]);
+    await a.app.close();
+    await b.app.close();
+  });
+
   it('should make every replica follow a change, a pause and a removal made on another', async () => {
     const store = new MemoryScheduleStore();
     const a = await app(store);
@@ -501,6 +541,45 @@ describe('durable schedules in a shared store', () => {
     expect(b.mailer.sent).toHaveLength(1);
     await a.app.close();
     await b.app.close();
+  });
+
+  it('should boot when the store cannot be read, logging it, and schedule what is stored once it can', async () => {
+    const store = new MemoryScheduleStore();
+    await store.upsert({
+      id: 'c-1',
+      handler: 'reports.send',
+      trigger: { type: 'every', minutes: 1 },
+      payload: null,
+      options: {},
+      startAt: null,
+      endAt: null,
+      enabled: true,
+    });
+    const loadAll = store.loadAll.bind(store);
+    let failures = 1;
+    store.loadAll = (handlers) =>
+      failures-- > 0
+        ? Promise.reject(new Error('store down'))
+        : loadAll(handlers);
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'],
+    });
+    try {
+      const { app: nest, clock, logger, mailer, registry } = await app(store);
+      expect(logger.aioclock('error').map((e) => e.message)).toEqual([
+        'Could not load the durable schedules: store down; trying again in 5000 ms',
+      ]);
+      expect((await registry.getSchedule('c-1'))!.nextRunAt).toBeNull();
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect((await registry.getSchedule('c-1'))!.nextRunAt).toEqual(
+        new Date('2024-03-31T08:01:00Z'),
+      );
+      await clock.advance(60_000);
+      expect(mailer.sent).toHaveLength(1);
+      await nest.close();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('should keep and report a schedule whose handler this replica does not declare', async () => {

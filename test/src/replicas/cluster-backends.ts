@@ -38,8 +38,12 @@ export interface ClusterBackend {
     namespace: string,
     task: string,
   ): Promise<string | null>;
-  /** The due times the history holds as `missed` for `task`, ascending. */
-  missed(admin: Redis, namespace: string, task: string): Promise<number[]>;
+  /** The history of `task` (due time and outcome), ascending by due time. */
+  history(
+    admin: Redis,
+    namespace: string,
+    task: string,
+  ): Promise<{ due: number; outcome: string }[]>;
   /** Removes what the coordinator kept for one namespace. */
   cleanup(namespace: string): Promise<void>;
   /** Null when a server for `outage` can be had, else why not. */
@@ -58,13 +62,12 @@ const redisBackend: ClusterBackend = {
   env: () => ({ COORDINATOR: 'redis' }),
   lastReplica: (admin, namespace, task) =>
     admin.hget(`${namespace}:{${task}}:state`, 'lastReplica'),
-  async missed(admin, namespace, task) {
+  async history(admin, namespace, task) {
     const records = await admin.lrange(`${namespace}:{${task}}:history`, 0, -1);
     return records
       .map((record) => JSON.parse(record) as { s: number; o: string })
-      .filter((record) => record.o === 'missed')
-      .map((record) => record.s)
-      .sort((x, y) => x - y);
+      .map((record) => ({ due: record.s, outcome: record.o }))
+      .sort((x, y) => x.due - y.due);
   },
   // The suite deletes the namespace's keys, the coordinator's included.
   cleanup: () => Promise.resolve(),
@@ -96,14 +99,20 @@ const postgresBackend: ClusterBackend = {
       return rows[0]?.last_replica ?? null;
     });
   },
-  missed: (_admin, namespace, task) =>
+  history: (_admin, namespace, task) =>
     withPool(async (pool) => {
-      const { rows } = await pool.query<{ scheduled_at: string }>(
-        `SELECT scheduled_at FROM ${postgresSchemaOf(namespace)}.history
-WHERE task = $1 AND outcome = 'missed' ORDER BY scheduled_at`,
+      const { rows } = await pool.query<{
+        scheduled_at: string;
+        outcome: string;
+      }>(
+        `SELECT scheduled_at, outcome FROM ${postgresSchemaOf(namespace)}.history
+WHERE task = $1 ORDER BY scheduled_at`,
         [task],
       );
-      return rows.map((row) => Number(row.scheduled_at));
+      return rows.map((row) => ({
+        due: Number(row.scheduled_at),
+        outcome: row.outcome,
+      }));
     }),
   cleanup: (namespace) =>
     withPool(async (pool) => {

@@ -189,6 +189,46 @@ describe('PostgresCoordinator on PGlite', () => {
     expect(tasks(20).every((t) => b.ownerOf(t.name) === 'b')).toBe(true);
   });
 
+  it('should give every member the same owners after a pruned member rejoins and others looked in between its two heartbeats', async () => {
+    const [a, b, c] = [replica('a'), replica('b'), replica('c')];
+    for (const member of [a, b, c]) await member.join(tasks(60));
+    for (const member of [a, b, c]) await refresh(member);
+    // c was frozen past its lease: the others pruned its row.
+    await db.query(`DELETE FROM ${schema}.members WHERE replica = 'c'`);
+    for (const member of [a, b]) await refresh(member);
+    expect(a.ownerOf('Jobs.t0')).not.toBe('c');
+    // c's first heartbeat rejoins without its tasks (it believes the row has
+    // them), then sends them; a looks at the table in between.
+    const query = pool.query.bind(pool);
+    let between = false;
+    pool.query = async (text: string, values?: unknown[]) => {
+      const result = await query(text, values);
+      const rejoined =
+        text.includes('INSERT INTO') &&
+        text.includes('.members') &&
+        values?.[0] === 'c' &&
+        values[3] === null &&
+        result.rows[0]?.inserted === true;
+      if (rejoined && !between) {
+        between = true;
+        await refresh(a);
+      }
+      return result;
+    };
+    await refresh(c);
+    expect(between).toBe(true);
+    pool.query = query;
+    for (const member of [a, b]) await refresh(member);
+    const differ = tasks(60)
+      .map((t) => t.name)
+      .filter(
+        (name) =>
+          a.ownerOf(name) !== c.ownerOf(name) ||
+          b.ownerOf(name) !== c.ownerOf(name),
+      );
+    expect(differ).toEqual([]);
+  });
+
   it("should count maxLoopCount over the cluster's runs, across an ownership move", async () => {
     const [a, b] = [replica('a'), replica('b')];
     // 'allow': no running mark, so only maxLoopCount decides here.

@@ -15,7 +15,8 @@ import {
   REDIS_URL,
   describeWithRedis,
 } from '../../src/replicas/redis-test-env';
-import { setup, task } from './scheduler.fixtures';
+import { assignOwners } from '../../../lib/coordination/rendezvous-ownership';
+import { deferred, setup, task } from './scheduler.fixtures';
 
 // Catch-up of due times missed while no replica ran a task, in process: a
 // VirtualClock moves time while every "replica" (a scheduler and its durable
@@ -200,6 +201,63 @@ const catchUpSuite = (makeStore: () => Promise<Store>) => () => {
     expect(second.logger.messages('log')).toContain(
       'Catch-up after taking over 4 task(s): firing 8 missed due time(s), 12 recorded as missed',
     );
+  });
+
+  it("should finish an 'all' catch-up on the replica that started it when the task moves to another one meanwhile", async () => {
+    const names = ['Jobs.all', 'Jobs.filler'];
+    // Two replica ids for which the second one owns Jobs.all.
+    let ids = ['', ''];
+    for (let i = 0; ids[0] === ''; i++) {
+      const pair = [`a${i}`, `b${i}`];
+      const owners = assignOwners(
+        pair.map((id) => ({ id, tasks: new Set(names) })),
+      );
+      if (owners.get('Jobs.all') === pair[1]) ids = pair;
+    }
+    const clock = new VirtualClock(new Date(START));
+    const ran: Ran[] = [];
+    const gate = deferred();
+    let blocked = false;
+    const minute: TriggerSpec = { type: 'every', minutes: 1 };
+    const defs = () => [
+      task(
+        'Jobs.all',
+        minute,
+        async (ctx) => {
+          recording(ran)(ctx);
+          if (ctx.catchUp && !blocked) {
+            blocked = true;
+            await gate.promise;
+          }
+        },
+        { catchUp: 'all' },
+      ),
+      task('Jobs.filler', minute),
+    ];
+    const first = await replica(ids[0], clock, defs());
+    await clock.advance(MINUTE);
+    await eventually(() => ran.length === 1);
+    await first.stop();
+    await clock.advanceTo(new Date('2024-03-31T08:05:30Z'));
+
+    // Back alone: it catches 08:02 … 08:05 up; the first run waits ...
+    const again = await replica(ids[0], clock, defs());
+    await eventually(() => blocked);
+    // ... while the task moves to the second replica.
+    const second = await replica(ids[1], clock, defs());
+    await eventually(() => again.coordinator.ownerOf!('Jobs.all') === ids[1]);
+    gate.resolve();
+    await eventually(() => ran.length === 5);
+    await sleep(100);
+    expect(ran.slice(1)).toEqual(
+      [2, 3, 4, 5].map((m) => ({
+        name: 'Jobs.all',
+        due: START + m * MINUTE,
+        catchUp: true,
+        replica: ids[0],
+      })),
+    );
+    expect(second.scheduler.getTask('Jobs.all').owner).toBe(ids[1]);
   });
 
   it("should show the cluster's runs, failures and failure streak in TaskInfo on every replica", async () => {

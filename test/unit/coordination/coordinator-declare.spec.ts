@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import type { Coordinator } from '../../../lib/coordination/coordinator.interface';
+import { PostgresCoordinator } from '../../../lib/coordination/postgres.coordinator';
+import { RedisCoordinator } from '../../../lib/coordination/redis.coordinator';
+import { PGliteDatabase } from '../../src/postgres/pglite';
+import {
+  describeWithRedis,
+  REDIS_URL,
+} from '../../src/replicas/redis-test-env';
+
+// Coordinator.declare: a member that joined replaces the tasks it declares
+// (run-time tasks, durable schedules), and every member's view follows.
+
+type Member = Coordinator & {
+  declare(tasks: { name: string; maxLoopCount: number | null }[]): void;
+  join(tasks: { name: string; maxLoopCount: number | null }[]): Promise<void>;
+  leave(): Promise<void>;
+  ownerOf(task: string): string | null;
+};
+
+const refresh = (member: Member) =>
+  (
+    member as unknown as { membership: { refresh(): Promise<void> } }
+  ).membership.refresh();
+
+const declared = (...names: string[]) =>
+  names.map((name) => ({ name, maxLoopCount: null }));
+
+/** The declare behaviour, on a pair of fresh members of one backend. */
+function declareSuite(make: (id: string) => Member): void {
+  it('should give a task declared after joining an owner on every member, and drop it when undeclared', async () => {
+    const a = make('member-a');
+    const b = make('member-b');
+    await a.join(declared('shared'));
+    await b.join(declared('shared'));
+    await refresh(a);
+    expect(a.ownerOf('added')).toBeNull();
+    a.declare(declared('shared', 'added'));
+    await refresh(a);
+    await refresh(b);
+    expect(a.ownerOf('added')).toBe('member-a');
+    expect(b.ownerOf('added')).toBe('member-a');
+    b.declare(declared('shared', 'added'));
+    await refresh(b);
+    await refresh(a);
+    const owner = a.ownerOf('added');
+    expect(owner === 'member-a' || owner === 'member-b').toBe(true);
+    expect(b.ownerOf('added')).toBe(owner);
+    a.declare(declared('shared'));
+    b.declare(declared('shared'));
+    await refresh(a);
+    await refresh(b);
+    await refresh(a);
+    expect(a.ownerOf('added')).toBeNull();
+    expect(b.ownerOf('added')).toBeNull();
+  });
+
+  it('should store a declaration made while a heartbeat is in flight', async () => {
+    const a = make('member-a');
+    const b = make('member-b');
+    await a.join(declared('x'));
+    await b.join(declared('x'));
+    const inFlight = refresh(a);
+    a.declare(declared('x', 'late'));
+    await inFlight;
+    await refresh(a);
+    await refresh(b);
+    expect(b.ownerOf('late')).toBe('member-a');
+  });
+}
+
+describeWithRedis('RedisCoordinator.declare', () => {
+  const clients: Redis[] = [];
+  const members: Member[] = [];
+  let prefix = '';
+
+  beforeEach(() => {
+    prefix = `aioclock-test:declare:${randomBytes(4).toString('hex')}`;
+  });
+
+  afterEach(async () => {
+    await Promise.all(members.splice(0).map((m) => m.leave()));
+    const admin = new Redis(REDIS_URL);
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    admin.disconnect();
+    for (const client of clients.splice(0)) client.disconnect();
+  });
+
+  declareSuite((id) => {
+    const client = new Redis(REDIS_URL);
+    clients.push(client);
+    const member = new RedisCoordinator({
+      client,
+      keyPrefix: prefix,
+      replicaId: id,
+      leaseTtlMs: 5_000,
+    }) as unknown as Member;
+    members.push(member);
+    return member;
+  });
+});
+
+describe('PostgresCoordinator.declare on PGlite', () => {
+  let db: PGliteDatabase;
+  let schema = '';
+  let tests = 0;
+  const members: Member[] = [];
+
+  beforeAll(async () => {
+    db = new PGliteDatabase();
+    await db.query('SELECT 1');
+  }, 180_000);
+
+  beforeEach(() => {
+    schema = `declare_${++tests}`;
+  });
+
+  afterEach(async () => {
+    await Promise.all(members.splice(0).map((m) => m.leave()));
+  });
+
+  afterAll(() => db?.close());
+
+  declareSuite((id) => {
+    const member = new PostgresCoordinator({
+      pool: db,
+      schema,
+      replicaId: id,
+      leaseTtlMs: 5_000,
+    }) as unknown as Member;
+    members.push(member);
+    return member;
+  });
+});

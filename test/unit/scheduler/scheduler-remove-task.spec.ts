@@ -1,0 +1,139 @@
+import type { ClaimAnswer } from '../../../lib/coordination/coordinator.interface';
+import { LocalCoordinator } from '../../../lib/coordination/local.coordinator';
+import { jitterOffsetMs } from '../../../lib/scheduler/due-jitter';
+import { deferred, setup, T0, task } from './scheduler.fixtures';
+
+/** A coordinator whose claims the test answers by hand. */
+class HeldClaims extends LocalCoordinator {
+  readonly pending: ((answer: ClaimAnswer) => void)[] = [];
+  override claim(): Promise<boolean> {
+    return new Promise((resolve) =>
+      this.pending.push(resolve as (answer: ClaimAnswer) => void),
+    );
+  }
+}
+
+describe('Scheduler.removeTask', () => {
+  it('should drop runs waiting for a group slot, rejecting a waiting runTask, and keep the group’s others', async () => {
+    const { clock, scheduler } = setup();
+    scheduler.addGroup({ name: 'G', concurrency: 1 });
+    const gate = deferred();
+    const started: string[] = [];
+    scheduler.addTask(
+      task('busy', { type: 'every', hours: 1 }, async (ctx) => {
+        started.push(ctx.name);
+        await gate.promise;
+      }),
+    );
+    scheduler.addTask(
+      task(
+        'waiting',
+        { type: 'every', seconds: 10 },
+        (ctx) => {
+          started.push(ctx.name);
+        },
+        { overlap: 'allow' },
+      ),
+    );
+    scheduler.addTask(
+      task('other', { type: 'every', hours: 1 }, (ctx) => {
+        started.push(ctx.name);
+      }),
+    );
+    await scheduler.start();
+    const busy = scheduler.runTask('busy');
+    await clock.advance(10_000); // 'waiting' due: in the group's line
+    const requested = scheduler.runTask('waiting');
+    const other = scheduler.runTask('other');
+    await scheduler.removeTask('waiting');
+    await expect(requested).rejects.toThrow(
+      'Task waiting was removed before this run could start',
+    );
+    gate.resolve();
+    await busy;
+    await other;
+    await clock.advance(60_000);
+    expect(started).toEqual(['busy', 'other']);
+    await scheduler.stop(1_000);
+  });
+
+  it('should cancel a waiting retry and resolve at once', async () => {
+    const { clock, scheduler } = setup();
+    let tries = 0;
+    scheduler.addTask(
+      task(
+        'flaky',
+        { type: 'every', minutes: 10 },
+        () => {
+          tries++;
+          throw new Error('down');
+        },
+        { retry: { attempts: 3, backoff: { type: 'fixed', delayMs: 60_000 } } },
+      ),
+    );
+    await scheduler.start();
+    await clock.advance(10 * 60_000); // the first try failed; its retry waits a minute
+    expect(tries).toBe(1);
+    expect(scheduler.getTask('flaky').running).toBe(true);
+    await scheduler.removeTask('flaky');
+    await clock.advance(30 * 60_000);
+    expect(tries).toBe(1);
+    await scheduler.stop(1_000);
+  });
+
+  it('should cancel a jittered start', async () => {
+    const { clock, scheduler } = setup();
+    let runs = 0;
+    scheduler.addTask(
+      task('jittered', { type: 'every', minutes: 10 }, () => runs++, {
+        jitter: 9 * 60_000,
+      }),
+    );
+    await scheduler.start();
+    // The first due time's start waits for its offset; remove meanwhile.
+    const offset = jitterOffsetMs('jittered', T0 + 10 * 60_000, 9 * 60_000);
+    expect(offset).toBeGreaterThan(0);
+    await clock.advance(10 * 60_000);
+    expect(runs).toBe(0);
+    await scheduler.removeTask('jittered');
+    await clock.advance(60 * 60_000);
+    expect(runs).toBe(0);
+    await scheduler.stop(1_000);
+  });
+
+  it('should ignore a claim answered after the removal, and resolve once it is answered', async () => {
+    const coordinator = new HeldClaims();
+    const { clock, scheduler } = setup({ coordinator });
+    let runs = 0;
+    scheduler.addTask(
+      task('claimed', { type: 'every', seconds: 10 }, () => runs++),
+    );
+    await scheduler.start();
+    await clock.advance(10_000);
+    expect(coordinator.pending).toHaveLength(1);
+    let removed = false;
+    const removal = scheduler
+      .removeTask('claimed')
+      .then(() => (removed = true));
+    await clock.advance(0);
+    expect(removed).toBe(false);
+    coordinator.pending[0](true);
+    await removal;
+    expect(runs).toBe(0);
+    await clock.advance(60_000);
+    expect(coordinator.pending).toHaveLength(1);
+    await scheduler.stop(1_000);
+  });
+
+  it('should drop the removed task’s history in this process once its runs are over', async () => {
+    const { clock, scheduler } = setup();
+    scheduler.addTask(task('kept', { type: 'every', seconds: 10 }));
+    await scheduler.start();
+    await clock.advance(30_000);
+    expect(await scheduler.getHistory('kept', 100)).toHaveLength(3);
+    await scheduler.removeTask('kept');
+    scheduler.addTask(task('kept', { type: 'every', seconds: 10 }));
+    expect(await scheduler.getHistory('kept', 100)).toEqual([]);
+    await scheduler.stop(1_000);
+  });
+});
