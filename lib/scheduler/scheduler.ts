@@ -6,11 +6,7 @@ import {
   jitterNotBelowPeriod,
   taskNameTaken,
 } from '../aioclock.messages';
-import type { Clock } from '../clock/clock';
-import type {
-  ClusterTaskState,
-  Coordinator,
-} from '../coordination/coordinator.interface';
+import type { ClusterTaskState } from '../coordination/coordinator.interface';
 import { AioClockError } from '../errors/aioclock.error';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
@@ -29,11 +25,7 @@ import { MissedCatchUp } from './missed-catch-up';
 import type { WarmUpTarget } from './dispatch-warm-up';
 import { shortestPeriodMs } from './due-jitter';
 import { SchedulerShutdown } from './scheduler-shutdown';
-import type {
-  GroupDefinition,
-  SchedulerLogger,
-  TaskDefinition,
-} from './task-definition';
+import type { GroupDefinition, TaskDefinition } from './task-definition';
 import { RunWindow } from './run-window';
 import { TaskPolicies, windowOf } from './task-policies';
 import { swapTrigger } from './task-reschedule';
@@ -41,35 +33,9 @@ import { taskSnapshot } from './task-snapshot';
 import type { RunRecord } from '../interfaces/run-record.interface';
 import { ClaimState, GroupState, type TaskKind, TaskState } from './task-state';
 import type { ClockJump } from '../interfaces/clock-jump.interface';
+import type { SchedulerOptions } from './scheduler-options';
 
-/** What `Scheduler` needs. */
-export interface SchedulerOptions {
-  /** Every reading of the time and every timer goes through it. */
-  clock: Clock;
-  /** Where failures and coordinator outages are reported. */
-  logger: SchedulerLogger;
-  /** IANA zone for `at` and `cron` triggers without their own `tz`. */
-  timeZone: string;
-  /** `false` lists tasks but never fires them. @default true */
-  enabled?: boolean;
-  /** Decides which replica runs each due run. @default none (in-process only) */
-  coordinator?: Coordinator;
-  /**
-   * OpenTelemetry spans and metrics per run, decided at `start`: `'auto'`
-   * when an SDK has registered a provider by then. @default false
-   */
-  openTelemetry?: OpenTelemetryMode;
-  /**
-   * Makes a no-op copy of a task definition, of the same class, named `name`:
-   * given, a scheduler with many timed tasks warms its dispatch path up with
-   * such copies right after start (see `warmUp`). @default none (no warm-up)
-   */
-  noopTask?: (
-    like: TaskDefinition,
-    name: string,
-    index: number,
-  ) => TaskDefinition | null;
-}
+export type { SchedulerOptions } from './scheduler-options';
 
 function kindOf(type: string): TaskKind {
   if (type === 'forever' || type === 'startup' || type === 'shutdown')
@@ -82,39 +48,8 @@ function kindOf(type: string): TaskKind {
  * timeouts, group concurrency, pause/resume, and coordination across replicas.
  * No Nest in here.
  *
- * Decisions worth knowing:
- * - Due times come from the trigger, each from the previous one, never from
- *   "now": no drift. If the timer wakes after several due times of a task have
- *   passed, ONE run fires, for the latest, and the older ones are skipped
- *   (reason `late`): all are counted in `skipped`, the first
- *   `LATE_SKIP_EVENTS` get one `skipped` event each and any others share one
- *   more event whose reason gives their number. An `every` task jumps over
- *   them arithmetically, so hours of a suspended laptop cost no loop.
- * - A paused task keeps its place in the queue: its due times pass, each
- *   counted and reported as skipped (reason `paused`), and `resume` simply
- *   lets the next one run, so a fixed-rate task stays on its grid.
- *   `nextRunAt` is `null` while paused. A scheduled run held when its task is
- *   paused (buffered, or waiting for a group slot) is dropped when its turn
- *   comes, skipped the same way.
- * - At its timeout a run's `signal` is aborted with `TaskTimeoutError`, it
- *   counts as failed and it is over, by design: it frees its task's overlap
- *   slot and its group's concurrency slot at once (the next run may start),
- *   and shutdown does not wait for it. The scheduler cannot stop JavaScript:
- *   code that ignores its `signal` keeps running in the background, maybe
- *   alongside the task's next run, and what it returns or throws is ignored.
- *   Runs given up on at shutdown are in the same position.
- * - `maxLoopCount: N` counts a scheduled run from the moment its due time
- *   fires and it is not skipped: started, held (buffered, or waiting for a
- *   group slot) or, under a coordinator, claimed (by this replica or another).
- *   A counted run that then does not run — refused by the overlap policy,
- *   replaced under `cancelOther`, dropped while paused, or whose claim failed
- *   — gives its count back and the schedule goes on. So exactly N runs
- *   happen (across the fleet); the due time after the N-th is never queued,
- *   and the task is finished once the N-th run has ended. Skipped due times
- *   and `runTask` runs do not count.
- * - `runTask` runs regardless of `enabled` and pause, through the task's
- *   overlap policy and its group's concurrency; when the policy drops the run,
- *   the promise rejects with an `AioClockError` and the run counts as skipped.
+ * The decisions worth knowing (due times, pause, timeouts, maxLoopCount,
+ * runTask) are in docs/scheduler.md, "Decisions".
  */
 export class Scheduler extends DispatchLoop implements WarmUpTarget {
   /** Every `scheduled`, `started`, `succeeded`, `failed` and `skipped` event. */
