@@ -271,18 +271,16 @@ export class PostgresCoordinator implements Coordinator {
         // until they end (or the scheduler has stopped).
         !this.signals.watching
           ? Promise.resolve()
-          : Promise.race([
+          : this.inFlight.renewUntilDrained(
+              () =>
+                void this.query(renewRunningSql(this.schema), [
+                  this.replicaId,
+                  this.leaseTtlMs,
+                ]).catch(() => undefined),
+              this.heartbeatMs,
+              LEAVING_RUNS_MAX_MS,
               this.signals.unwatched(),
-              this.inFlight.renewUntilDrained(
-                () =>
-                  void this.query(renewRunningSql(this.schema), [
-                    this.replicaId,
-                    this.leaseTtlMs,
-                  ]).catch(() => undefined),
-                this.heartbeatMs,
-                LEAVING_RUNS_MAX_MS,
-              ),
-            ]),
+            ),
       )
       .finally(() => this.owned.cleared());
   }

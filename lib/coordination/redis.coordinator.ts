@@ -241,14 +241,12 @@ export class RedisCoordinator implements Coordinator {
         // until they end (or the scheduler has stopped).
         !this.signals.watching
           ? Promise.resolve()
-          : Promise.race([
+          : this.inFlight.renewUntilDrained(
+              () => this.renewRunning(),
+              this.heartbeatMs,
+              LEAVING_RUNS_MAX_MS,
               this.signals.unwatched(),
-              this.inFlight.renewUntilDrained(
-                () => this.renewRunning(),
-                this.heartbeatMs,
-                LEAVING_RUNS_MAX_MS,
-              ),
-            ]),
+            ),
       )
       .finally(() => this.owned.cleared());
   }

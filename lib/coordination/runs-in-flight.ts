@@ -82,19 +82,21 @@ export class RunsInFlight {
   /**
    * A leaving replica stops heartbeating, yet its runs in flight must stay
    * marked until they end (else another owner could start meanwhile): calls
-   * `renew` every `everyMs` until none is in flight, at most `maxMs`.
+   * `renew` every `everyMs` until none is in flight or `until` settles, at
+   * most `maxMs`.
    * @returns resolves when that is over
    */
   renewUntilDrained(
     renew: () => void,
     everyMs: number,
     maxMs: number,
+    until: Promise<void>,
   ): Promise<void> {
-    const drained = this.drained(maxMs);
-    if (this.tasks.size === 0) return drained;
+    const over = Promise.race([this.drained(maxMs), until]);
+    if (this.tasks.size === 0) return over;
     const timer = setInterval(renew, everyMs);
     timer.unref();
-    return drained.finally(() => clearInterval(timer));
+    return over.finally(() => clearInterval(timer));
   }
 
   /**
