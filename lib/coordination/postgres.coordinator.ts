@@ -14,6 +14,7 @@ import type { PostgresCoordinatorPool } from './postgres/postgres-client.interfa
 import { PostgresHistory } from './postgres/postgres-history';
 import { PostgresMembership } from './postgres/postgres-membership';
 import { postgresCreateSchemaStatement } from './postgres/postgres-schema';
+import { PostgresScheduleStore } from './postgres/postgres-schedule-store';
 import {
   claimBatchSql,
   leaseSql,
@@ -118,6 +119,8 @@ export class PostgresCoordinator implements Coordinator {
   readonly heartbeatMs: number;
   /** How many history rows each task keeps. */
   readonly historyKeep: number;
+  /** The durable schedules, in `<schema>.schedules`, shared by every replica. */
+  readonly schedules: PostgresScheduleStore;
 
   private readonly pool: PostgresCoordinatorPool;
   private readonly createSchema: boolean;
@@ -168,6 +171,13 @@ export class PostgresCoordinator implements Coordinator {
       leaseTtlMs: this.leaseTtlMs,
       heartbeatMs: this.heartbeatMs,
       query: (text, values) => this.query(text, values),
+    });
+    this.schedules = new PostgresScheduleStore({
+      pool: this.pool,
+      schema: this.schema,
+      query: (text, values) =>
+        this.ensureSchema().then(() => this.query(text, values)),
+      fail: asFailure,
     });
   }
 

@@ -45,6 +45,8 @@ export class ScheduleWatchers {
   /** Bumped on close: callbacks of an older subscription are ignored. */
   private epoch = 0;
   private highWater: Promise<number> | number = 0;
+  /** The last change before the first listener: never replayed (-1: unknown yet). */
+  private floor = -1;
   private readonly heard = new Set<number>();
   private buffered: ScheduleChange[] | null = null;
   private syncing: Promise<void> = Promise.resolve();
@@ -52,8 +54,9 @@ export class ScheduleWatchers {
   /**
    * @param token the store's token, written with its own changes
    * @param source the backend's log and subscription
-   * @param backfill how far before the last heard change a replay starts (a
-   *   backend whose sequence numbers may commit out of order needs room)
+   * @param backfill how far before the last heard change a replay after a
+   *   reconnect starts (a backend whose sequence numbers may commit out of
+   *   order needs room); never before the first listener came
    */
   constructor(
     private readonly token: string,
@@ -91,6 +94,7 @@ export class ScheduleWatchers {
     this.heard.clear();
     this.buffered = [];
     // Read before subscribing: changes after this point are replayed.
+    this.floor = -1;
     this.highWater = this.source.lastSeq().catch(() => -1);
     this.close = this.source.subscribe(
       (change) => {
@@ -113,8 +117,9 @@ export class ScheduleWatchers {
       // The first read failed: from now on, with nothing to replay.
       if (from < 0) from = await this.source.lastSeq();
       this.highWater = from;
+      if (this.floor < 0) this.floor = from;
       const changes = await this.source.changesSince(
-        Math.max(0, from - this.backfill),
+        Math.max(this.floor, from - this.backfill),
       );
       if (epoch !== this.epoch) return;
       if (changes === null) {
