@@ -42,8 +42,10 @@ function logChange(s: string, t: string, c: string): string {
  * paused is kept. $1 id, $2 handler, $3 trigger, $4 payload, $5 options (JSON
  * text), $6 startAt, $7 endAt, $8 enabled, $9 token, $10 channel. Rows: the
  * schedule with changed = true, or (unchanged) the stored one with changed =
- * false; none when a concurrent insert of the same id committed after this
- * statement's snapshot and was equal (read it again).
+ * false — read FOR UPDATE: the conflict locked the row, and this returns its
+ * newest version, the one compared (the statement's snapshot may hold an
+ * older one, seen in a two-process test); none when a concurrent insert of
+ * the same id committed after this statement's snapshot (read it again).
  */
 export const upsertScheduleSql = (s: string): string => `WITH up AS (
   INSERT INTO ${s}.schedules AS t (${COLUMNS})
@@ -59,11 +61,14 @@ export const upsertScheduleSql = (s: string): string => `WITH up AS (
       EXCLUDED.payload::text, EXCLUDED.options::text, EXCLUDED.start_at,
       EXCLUDED.end_at, EXCLUDED.enabled)
   RETURNING ${COLUMNS}
-), ${logChange(s, '$9', '$10')}
+), ${logChange(s, '$9', '$10')}, current AS (
+  SELECT ${READ} FROM ${s}.schedules
+  WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM up)
+  FOR UPDATE
+)
 SELECT ${READ}, true AS changed, (SELECT n FROM notified) AS notified FROM up
 UNION ALL
-SELECT ${READ}, false, 0 FROM ${s}.schedules
-WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM up)`;
+SELECT *, false, 0 FROM current`;
 
 /** Removes a schedule. $1 id, $2 token, $3 channel. One row: removed (0 or 1). */
 export const removeScheduleSql = (s: string): string => `WITH up AS (
