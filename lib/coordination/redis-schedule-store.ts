@@ -72,6 +72,7 @@ export class RedisScheduleStore implements ScheduleStore {
     this.metaKey = `${base}:meta`;
     this.logKey = `${base}:changes`;
     this.watchers = new ScheduleWatchers(this.token, {
+      firstSeq: () => this.watchBase(),
       lastSeq: () => this.lastSeq(),
       changesSince: (seq) => this.changesSince(seq),
       allIds: () => this.allIds(),
@@ -250,6 +251,14 @@ export class RedisScheduleStore implements ScheduleStore {
       () => 'read the schedule change log',
       () => client.hmget(this.metaKey, 'seq'),
     );
+    return Number(seq ?? 0);
+  }
+
+  // The base of a new watch: sent at once, unbounded, so a connection still
+  // connecting queues it ahead of this client's later writes instead of
+  // timing out (the replay would then start from a later change).
+  private async watchBase(): Promise<number> {
+    const [seq] = await this.options.client.hmget(this.metaKey, 'seq');
     return Number(seq ?? 0);
   }
 

@@ -9,6 +9,8 @@ export interface ScheduleChange {
 export interface ScheduleChangeSource {
   /** The newest logged change's sequence number (0 when none). */
   lastSeq(): Promise<number>;
+  /** As `lastSeq`, read when a watch begins, without a deadline when the backend can queue it. @default lastSeq */
+  firstSeq?(): Promise<number>;
   /**
    * The logged changes with a sequence number above `seq`, in any order;
    * null when the log no longer reaches back that far.
@@ -95,7 +97,9 @@ export class ScheduleWatchers {
     this.buffered = [];
     // Read before subscribing: changes after this point are replayed.
     this.floor = -1;
-    this.highWater = this.source.lastSeq().catch(() => -1);
+    this.highWater = (this.source.firstSeq ?? this.source.lastSeq)
+      .call(this.source)
+      .catch(() => -1);
     this.close = this.source.subscribe(
       (change) => {
         if (epoch !== this.epoch) return;

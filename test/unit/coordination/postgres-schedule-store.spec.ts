@@ -52,7 +52,7 @@ describe('PostgresScheduleStore on PGlite', () => {
         dispose: () => Promise.resolve(),
       });
     },
-    { loadAllCount: 1_100 },
+    { loadAllCount: 1_100, watchWithinMs: 10_000 },
   );
 });
 
@@ -67,21 +67,28 @@ describeWithPostgres('PostgresScheduleStore on PostgreSQL', () => {
 
   afterAll(() => Promise.all(open.map((p) => p.end())));
 
-  describeScheduleStore('PostgreSQL', async () => {
-    const pools: [Pool, Pool] = [pool(), pool()];
-    const { a, b, schema } = pair(pools);
-    // As in a started replica, each pool has a connection: watch() reads the
-    // last change at once, before the writes the suite makes right after it
-    // (a cold pool's first connection would take longer than those).
-    await Promise.all([a.schedules.get('warm-up'), b.schedules.get('warm-up')]);
-    return {
-      store: a.schedules,
-      peer: b.schedules,
-      dispose: async () => {
-        await pools[0].query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      },
-    };
-  });
+  describeScheduleStore(
+    'PostgreSQL',
+    async () => {
+      const pools: [Pool, Pool] = [pool(), pool()];
+      const { a, b, schema } = pair(pools);
+      // As in a started replica, each pool has a connection: watch() reads the
+      // last change at once, before the writes the suite makes right after it
+      // (a cold pool's first connection would take longer than those).
+      await Promise.all([
+        a.schedules.get('warm-up'),
+        b.schedules.get('warm-up'),
+      ]);
+      return {
+        store: a.schedules,
+        peer: b.schedules,
+        dispose: async () => {
+          await pools[0].query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        },
+      };
+    },
+    { watchWithinMs: 10_000 },
+  );
 
   it('should replay to a watcher the changes made while its LISTEN connection was lost', async () => {
     const pools: [Pool, Pool] = [pool(), pool()];
@@ -107,7 +114,7 @@ describeWithPostgres('PostgresScheduleStore on PostgreSQL', () => {
   });
 });
 
-async function until(condition: () => boolean, withinMs = 5_000) {
+async function until(condition: () => boolean, withinMs = 10_000) {
   const deadline = Date.now() + withinMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

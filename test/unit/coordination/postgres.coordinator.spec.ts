@@ -116,7 +116,7 @@ describe('PostgresCoordinator on PGlite', () => {
     const { rows } = await db.query(
       `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = '${schema}'`,
     );
-    expect(rows[0].n).toBe(7);
+    expect(rows[0].n).toBe(9);
   });
 
   it('should let exactly one replica win each due time, at second precision', async () => {

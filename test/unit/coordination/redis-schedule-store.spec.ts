@@ -21,14 +21,24 @@ function pair(): { a: RedisCoordinator; b: RedisCoordinator; end: () => void } {
 }
 
 describeWithRedis('RedisScheduleStore', () => {
-  describeScheduleStore('Redis', () => {
-    const { a, b, end } = pair();
-    return Promise.resolve({
-      store: a.schedules,
-      peer: b.schedules,
-      dispose: () => Promise.resolve(end()),
-    });
-  });
+  describeScheduleStore(
+    'Redis',
+    async () => {
+      const { a, b, end } = pair();
+      // As in a started replica, both clients are connected.
+      await Promise.all([
+        a.schedules.get('warm-up'),
+        b.schedules.get('warm-up'),
+      ]);
+      return {
+        store: a.schedules,
+        peer: b.schedules,
+        dispose: () => Promise.resolve(end()),
+      };
+    },
+    // A subscriber connects, subscribes and replays: room for a loaded machine.
+    { watchWithinMs: 10_000 },
+  );
 
   it('should replay to a watcher the changes made while its subscriber was disconnected', async () => {
     const { a, b, end } = pair();
@@ -75,7 +85,7 @@ describeWithRedis('RedisScheduleStore', () => {
   });
 });
 
-async function until(condition: () => boolean, withinMs = 3_000) {
+async function until(condition: () => boolean, withinMs = 10_000) {
   const deadline = Date.now() + withinMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
