@@ -21,6 +21,7 @@ import type {
   TaskKind,
 } from './bench.types';
 import { runClaimScenario } from './claim.scenario';
+import { runClusterBench, type ClusterBenchResult } from './cluster.bench';
 import { findFloorScript, type FloorResult, runFloor } from './floor';
 import { evaluateTargets } from './targets';
 import { renderTable } from './table';
@@ -183,6 +184,33 @@ async function main(): Promise<void> {
     );
   }
 
+  // 3 replicas × 3 000 tasks on each backend whose URL is set (issues 13, 14).
+  const cluster: (ClusterBenchResult | { backend: string; skipped: string })[] =
+    [];
+  for (const backend of ['redis', 'postgres'] as const) {
+    if (only !== undefined && !new RegExp(only).test(`cluster-${backend}`))
+      continue;
+    const url = backend === 'redis' ? 'REDIS_URL' : 'DATABASE_URL';
+    process.stderr.write(`bench: cluster-${backend} …`);
+    if (process.env[url] === undefined) {
+      cluster.push({ backend, skipped: `${url} is not set` });
+      process.stderr.write(` skipped: ${url} is not set\n`);
+      continue;
+    }
+    try {
+      const result = await runClusterBench(backend, {
+        seconds: quick ? 8 : undefined,
+      });
+      cluster.push(result);
+      process.stderr.write(
+        ` p99 ${result.late.p99} ms, balance ${result.balance}, missed ${result.missed}, doubled ${result.doubled}\n`,
+      );
+    } catch (error) {
+      failures.push(`cluster-${backend}: ${String(error)}`);
+      process.stderr.write(` FAILED: ${String(error)}\n`);
+    }
+  }
+
   // The floor script's figures, in the same run, for reference (issue 12).
   const floor: FloorResult[] = [];
   if (only === undefined || new RegExp(only).test('floor')) {
@@ -221,6 +249,7 @@ async function main(): Promise<void> {
     totalSeconds: Math.round((Date.now() - started) / 1000),
     results: results.map((r) => ({ id: scenarioId(r.spec), ...r })),
     claim,
+    cluster,
     floor,
     targets,
     failures,
@@ -238,6 +267,24 @@ async function main(): Promise<void> {
           : `  ${f.n}: p50 ${f.p50} ms, p99 ${f.p99} ms, max ${f.max} ms\n`,
       );
   }
+  for (const c of cluster)
+    process.stdout.write(
+      'skipped' in c
+        ? `\nCluster on ${c.backend}: skipped (${c.skipped})\n`
+        : `\nCluster on ${c.backend}: ${c.replicas} replicas × ${c.tasks} @Every({ seconds: 1 }), ${c.windowSeconds} s, ${c.runs} runs: ` +
+            `lateness p50 ${c.late.p50} / p99 ${c.late.p99} / max ${c.late.max} ms; missed ${c.missed}, doubled ${c.doubled}; ` +
+            `runs per replica ${Object.values(c.runsPerReplica).join(' / ')} (${c.balance}×); failed ${c.failed}\n` +
+            (c.redis
+              ? `  Redis: ${c.redis.commandsPerRun} commands per run (scripts included), ${c.redis.scriptsPerRun} EVALSHA per run, CPU ${c.redis.cpuPercent} % of a core, ${c.redis.bytesPerTask} B per task\n`
+              : '') +
+            (c.postgres
+              ? `  PostgreSQL: ${c.postgres.statementsPerDuePerReplica} statements per due time and replica, ${c.postgres.rowsWrittenPerRun} rows written per run; tables: ${Object.entries(
+                  c.postgres.tableBytes,
+                )
+                  .map(([t, b]) => `${t} ${(b / 1024).toFixed(0)} KiB`)
+                  .join(', ')}\n`
+              : ''),
+    );
   process.stdout.write('\nTargets (issues 6 and 12):\n');
   for (const t of targets)
     process.stdout.write(

@@ -29,7 +29,11 @@ CREATE TABLE IF NOT EXISTS aioclock.task_state (
   gen bigint NOT NULL DEFAULT 0,
   skipped bigint NOT NULL DEFAULT 0,
   last_due bigint,
-  last_replica text
+  last_replica text,
+  failures bigint NOT NULL DEFAULT 0,
+  consecutive_failures bigint NOT NULL DEFAULT 0,
+  last_run_at bigint,
+  caught_up bigint
 );
 CREATE TABLE IF NOT EXISTS aioclock.running (
   task text PRIMARY KEY,
@@ -44,7 +48,9 @@ CREATE TABLE IF NOT EXISTS aioclock.history (
   finished_at bigint,
   outcome text NOT NULL,
   error text,
-  replica text NOT NULL
+  replica text NOT NULL,
+  attempt integer NOT NULL DEFAULT 1,
+  catch_up boolean NOT NULL DEFAULT false
 );
 CREATE INDEX IF NOT EXISTS history_task_due ON aioclock.history (task, scheduled_at DESC, id DESC);
 CREATE TABLE IF NOT EXISTS aioclock.leases (

@@ -28,7 +28,22 @@ export const OVERLAP_POLICIES = [
   'allow',
 ] as const;
 
+/** Default for `TaskOptions.catchUp`: the most recent missed due time runs once. */
+export const DEFAULT_CATCH_UP = 'latest';
+
+/** The policies `TaskOptions.catchUp` accepts. */
+export const CATCH_UP_POLICIES = ['none', 'latest', 'all'] as const;
+
+/** Default for `TaskOptions.catchUpWindow`: a day, in ms. */
+export const DEFAULT_CATCH_UP_WINDOW_MS = 86_400_000;
+
 /** The process's own IANA zone: the default `timeZone`. */
 export function processTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
+
+/** Metadata key of `@ScheduleHandler` (its handler name). */
+export const AIOCLOCK_SCHEDULE_HANDLER = 'aioclock:schedule-handler';
+
+/** The scheduler task of durable schedule `id` is named `schedule:<id>`; `addTask` refuses the prefix. */
+export const SCHEDULE_TASK_PREFIX = 'schedule:';

@@ -6,7 +6,13 @@ import {
   AIOCLOCK_GROUP_OPTIONS,
   AIOCLOCK_LOGGER_CONTEXT,
 } from './aioclock.constants';
-import { duplicateTaskName, requestScopedTask } from './aioclock.messages';
+import {
+  duplicateScheduleHandler,
+  duplicateTaskName,
+  requestScopedTask,
+} from './aioclock.messages';
+import { getScheduleHandlerMetadata } from './decorators/schedule-handler.decorator';
+import type { ScheduleHandlerDefinition } from './schedules/schedule-handler';
 import { validateGroupOptions } from './options/group.options';
 import { AioClockFeatureModule } from './aioclock-feature.module';
 import { getTaskMetadata, type TaskMetadata } from './decorators/task-metadata';
@@ -18,10 +24,38 @@ import type {
   TaskDefinition,
 } from './scheduler/task-definition';
 
-/** What discovery found: tasks ready for the scheduler, and their groups. */
+/** What discovery found: tasks ready for the scheduler, their groups, and the schedule handlers. */
 export interface ExploredTasks {
   tasks: TaskDefinition[];
   groups: GroupDefinition[];
+  handlers: ScheduleHandlerDefinition[];
+}
+
+/** A `@ScheduleHandler` method, called late-bound with `(payload, ctx)`. */
+class DiscoveredHandler implements ScheduleHandlerDefinition {
+  constructor(
+    readonly name: string,
+    readonly group: string,
+    private readonly instance: object,
+    private readonly method: string,
+    /** `Class.method`, for messages. */
+    readonly label: string,
+  ) {}
+
+  /** The same method of the same instance (one instance behind two wrappers). */
+  sameAs(instance: object, method: string): boolean {
+    return this.instance === instance && this.method === method;
+  }
+
+  invoke(payload: unknown, ctx: TaskContext): unknown {
+    const instance = this.instance;
+    return (
+      Reflect.get(instance, this.method) as (
+        payload: unknown,
+        ctx: TaskContext,
+      ) => unknown
+    ).call(instance, payload, ctx);
+  }
 }
 
 /**
@@ -103,6 +137,14 @@ class DiscoveredTask implements TaskDefinition {
     return this.metadata.options.pauseOnFailure;
   }
 
+  get catchUp(): TaskDefinition['catchUp'] {
+    return this.metadata.options.catchUp;
+  }
+
+  get catchUpWindow(): number | undefined {
+    return this.metadata.options.catchUpWindow;
+  }
+
   /**
    * A copy of `like` (same class, same trigger) that does nothing when
    * invoked, for the scheduler's warm-up; copies alternate between the kinds
@@ -167,6 +209,7 @@ export class AioClockExplorer {
     const labels = new Map<string, string>();
     // One instance can sit behind several wrappers (useValue twice); schedule it once.
     const seen = new Map<object, Set<string>>();
+    const handlers = new Map<string, DiscoveredHandler>();
 
     for (const wrapper of [
       ...this.discovery.getProviders(),
@@ -182,7 +225,20 @@ export class AioClockExplorer {
       let methods: Set<string> | undefined;
       let group: GroupDefinition | undefined;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
-        const metadata = getTaskMetadata(ownerOf(prototype, method), method);
+        const owner = ownerOf(prototype, method);
+        const handler = getScheduleHandlerMetadata(owner, method);
+        if (handler) {
+          group ??= this.groupOf(wrapper.host as Module | undefined, groups);
+          this.addHandler(
+            wrapper,
+            prototype,
+            method,
+            handler.name,
+            group,
+            handlers,
+          );
+        }
+        const metadata = getTaskMetadata(owner, method);
         if (!metadata) continue;
         className ??= prototype.constructor?.name ?? 'Anonymous';
         // join makes one flat string; a template literal this long makes two
@@ -224,7 +280,45 @@ export class AioClockExplorer {
         );
       }
     }
-    return { tasks, groups: [...groups.values()] };
+    return {
+      tasks,
+      groups: [...groups.values()],
+      handlers: [...handlers.values()],
+    };
+  }
+
+  /** Adds a `@ScheduleHandler` method (request-scoped and transient ones are warned about and skipped). */
+  private addHandler(
+    wrapper: InstanceWrapper,
+    prototype: Record<string, any>,
+    method: string,
+    given: string | undefined,
+    group: GroupDefinition,
+    handlers: Map<string, DiscoveredHandler>,
+  ): void {
+    const label = [prototype.constructor?.name ?? 'Anonymous', method].join(
+      '.',
+    );
+    const scope = this.unsupportedScope(wrapper);
+    if (scope) {
+      this.logger.warn(requestScopedTask(label, scope));
+      return;
+    }
+    const instance = wrapper.instance as object;
+    const name = given ?? label;
+    const previous = handlers.get(name);
+    if (previous) {
+      if (previous.sameAs(instance, method)) return;
+      throw new InvalidTriggerError(
+        duplicateScheduleHandler(name, previous.label, label),
+        'name',
+        name,
+      );
+    }
+    handlers.set(
+      name,
+      new DiscoveredHandler(name, group.name, instance, method, label),
+    );
   }
 
   private prototypeOf(

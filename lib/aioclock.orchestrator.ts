@@ -20,13 +20,11 @@ import { AioClockExplorer } from './aioclock.explorer';
 import { AIOCLOCK_OPTIONS } from './aioclock.module-definition';
 import { validateModuleOptions } from './options/module.options';
 import { Clock } from './clock/clock';
-import type { DeclaredTask } from './coordination/coordinator.interface';
+import { MemoryScheduleStore } from './coordination/memory-schedule-store';
 import type { AioClockOptions } from './interfaces/aioclock-options.interface';
+import { declaredTasks } from './scheduler/declared-tasks';
 import { Scheduler } from './scheduler/scheduler';
-import type {
-  GroupDefinition,
-  TaskDefinition,
-} from './scheduler/task-definition';
+import { DurableSchedules } from './schedules/durable-schedules';
 
 /**
  * Nest's lifecycle, mapped onto the scheduler: discover and register in
@@ -37,12 +35,15 @@ import type {
 export class AioClockOrchestrator
   implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
 {
-  private readonly logger = new Logger(AIOCLOCK_LOGGER_CONTEXT);
+  /** Nest's logger, context `AioClock`. */
+  readonly logger = new Logger(AIOCLOCK_LOGGER_CONTEXT);
   private ownScheduler?: Scheduler;
   // With forRoot imported more than once, one instance schedules everything.
   private leader: AioClockOrchestrator = this;
-  /** The timed tasks this replica may own under a durable coordinator. */
-  private declared: DeclaredTask[] = [];
+  private ownSchedules?: DurableSchedules;
+  /** A member of a durable coordinator's cluster (joined, not left). */
+  private member = false;
+  private redeclaring = false;
 
   constructor(
     @Inject(AIOCLOCK_OPTIONS) private readonly options: AioClockOptions,
@@ -85,6 +86,47 @@ export class AioClockOrchestrator
     return this.ownScheduler;
   }
 
+  /** This app's durable schedules (in the coordinator's store, else in memory). */
+  get schedules(): DurableSchedules {
+    if (this.leader !== this) return this.leader.schedules;
+    this.ownSchedules ??= new DurableSchedules({
+      scheduler: this.scheduler,
+      store:
+        this.options.coordinator?.schedules ??
+        new MemoryScheduleStore(() => this.clock.timestamp()),
+      logger: this.logger,
+      coordinator: this.options.coordinator,
+      onTasksChanged: () => this.tasksChanged(),
+    });
+    return this.ownSchedules;
+  }
+
+  /** True when schedules live in a durable coordinator's store, shared by replicas. */
+  get durableSchedules(): boolean {
+    return this.options.coordinator?.schedules !== undefined;
+  }
+
+  /**
+   * Timed tasks were added, removed or rescheduled at run time: a durable
+   * coordinator hears of the new set once the current turn is over (a burst
+   * of changes makes one announcement).
+   */
+  tasksChanged(): void {
+    if (this.leader !== this) return this.leader.tasksChanged();
+    if (!this.member || this.redeclaring) return;
+    this.redeclaring = true;
+    queueMicrotask(() => {
+      this.redeclaring = false;
+      const scheduler = this.scheduler;
+      if (this.member)
+        this.options.coordinator?.declare?.(
+          declaredTasks(scheduler.tasks.values(), (task) =>
+            scheduler.isEnabled(task),
+          ),
+        );
+    });
+  }
+
   onModuleInit(): void {
     // With several forRoot imports, the root module's own one schedules
     // (Nest adds the root right after its internal core module).
@@ -102,24 +144,34 @@ export class AioClockOrchestrator
       return;
     }
     const scheduler = this.scheduler;
-    const { tasks, groups } = this.explorer.explore();
+    const { tasks, groups, handlers } = this.explorer.explore();
     for (const group of groups) scheduler.addGroup(group);
     for (const task of tasks) scheduler.addTask(task);
-    this.declared = declaredTasks(tasks, groups);
+    this.schedules.addHandlers(handlers);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.leader !== this) return;
     const scheduler = this.scheduler;
     const coordinator = this.options.coordinator;
+    // Its schedules are tasks it declares: loaded before joining.
+    await this.schedules.start();
     // A replica with scheduling disabled is no member: it owns nothing.
-    if (coordinator?.join && (this.options.enabled ?? DEFAULT_ENABLED))
-      await coordinator.join(this.declared);
+    if (coordinator?.join && (this.options.enabled ?? DEFAULT_ENABLED)) {
+      await coordinator.join(
+        declaredTasks(scheduler.tasks.values(), (task) =>
+          scheduler.isEnabled(task),
+        ),
+      );
+      this.member = true;
+    }
     await scheduler.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     if (this.leader === this && this.ownScheduler) {
+      this.ownSchedules?.stop();
+      this.member = false;
       // Hand the tasks over first, while this replica still fires them.
       await this.options.coordinator?.leave?.();
       await this.ownScheduler.stop(
@@ -128,32 +180,3 @@ export class AioClockOrchestrator
     }
   }
 }
-
-/** Timed tasks (those claimed per due time), enabled with their group. */
-function declaredTasks(
-  tasks: readonly TaskDefinition[],
-  groups: readonly GroupDefinition[],
-): DeclaredTask[] {
-  const disabled = new Set(
-    groups
-      .filter((group) => group.enabled === false)
-      .map((group) => group.name),
-  );
-  return tasks
-    .filter(
-      (task) =>
-        TIMED_TRIGGERS.has(task.trigger.type) &&
-        task.enabled !== false &&
-        !disabled.has(task.group),
-    )
-    .map((task) => {
-      const max = (task.trigger as { maxLoopCount?: number }).maxLoopCount;
-      return {
-        name: task.name,
-        maxLoopCount: typeof max === 'number' ? max : null,
-        overlap: task.overlap ?? 'skip',
-      };
-    });
-}
-
-const TIMED_TRIGGERS = new Set(['every', 'at', 'cron', 'or']);

@@ -10,6 +10,20 @@ import type {
 import { AioClockError } from './errors/aioclock.error';
 import { invalidHistoryLimit } from './aioclock.messages';
 import type { ClockJump } from './interfaces/clock-jump.interface';
+import type { AddTaskOptions } from './interfaces/runtime-task.interface';
+import type {
+  ScheduleInfo,
+  ScheduleQuery,
+  SchedulePage,
+  UpsertScheduleOptions,
+} from './interfaces/schedule.interface';
+import type { TaskDecorator } from './decorators/task-decorator';
+import type { TriggerSpec } from './interfaces/trigger-spec.interface';
+import {
+  addedTaskDefinition,
+  triggerSpecOf,
+} from './options/runtime-task.options';
+import { ScheduleCommands } from './schedules/schedule-commands';
 
 /**
  * The public runtime API: list tasks, run one now, pause and resume tasks or
@@ -17,11 +31,129 @@ import type { ClockJump } from './interfaces/clock-jump.interface';
  */
 @Injectable()
 export class AioClockRegistry {
+  private commands?: ScheduleCommands;
+
   constructor(private readonly orchestrator: AioClockOrchestrator) {}
 
-  /** Every registered task, in registration order. */
+  /** Every registered task, in registration order (durable schedules are listed by `listSchedules`). */
   getTasks(): TaskInfo[] {
-    return this.orchestrator.scheduler.getTasks();
+    const schedules = this.orchestrator.schedules;
+    return this.orchestrator.scheduler
+      .getTasks()
+      .filter((task) => !schedules.isScheduleTask(task.name));
+  }
+
+  /**
+   * Adds a task at run time, in this process (functions do not travel
+   * between replicas); validated like a decorator. Under a durable
+   * coordinator it is declared to the cluster, owned and fenced like a
+   * decorated task (every replica that should run it must add it too).
+   * @param options `name`, `trigger` (a decorator's result such as `Every({ seconds: 5 })`, or a spec), `run(ctx)`, `group` (default `'default'`) and any `TaskOptions`
+   * @returns the task as `getTask` shows it
+   * @throws InvalidTriggerError naming the task and the bad value; AioClockError for a duplicate name
+   */
+  addTask(options: AddTaskOptions): TaskInfo {
+    const scheduler = this.orchestrator.scheduler;
+    const def = addedTaskDefinition(options);
+    scheduler.addTask(def);
+    this.orchestrator.tasksChanged();
+    return scheduler.getTask(def.name);
+  }
+
+  /**
+   * Removes a task (decorated or added): none of its runs starts after this
+   * call (a `runTask` still waiting for its turn rejects).
+   * @returns resolves once no run of it is in flight
+   * @throws (as a rejection) TaskNotFoundError
+   */
+  removeTask(name: string): Promise<void> {
+    const removed = this.orchestrator.scheduler.removeTask(name);
+    this.orchestrator.tasksChanged();
+    return removed;
+  }
+
+  /**
+   * Gives a timed task (`every`, `at`, `cron`, `or`) a new trigger; its next
+   * due time is computed from now and the new `maxLoopCount` counts from zero.
+   * @param trigger a decorator's result (`Cron('0 9 * * *')`) or a spec of kind every, at, cron or or
+   * @throws TaskNotFoundError; InvalidTriggerError naming the task and the bad value
+   */
+  reschedule(name: string, trigger: TaskDecorator | TriggerSpec): TaskInfo {
+    const info = this.orchestrator.scheduler.reschedule(
+      name,
+      triggerSpecOf(trigger).spec,
+    );
+    this.orchestrator.tasksChanged();
+    return info;
+  }
+
+  /**
+   * Creates or replaces a durable schedule, atomically and idempotently:
+   * the same content again changes nothing; a changed trigger takes effect
+   * from now. Stored in the durable coordinator's store (every replica sees
+   * it, it survives restarts), else in this process's memory.
+   * @param schedule `id` (1–200 characters, no control characters), `handler` (a `@ScheduleHandler` name), `trigger` (every / at / cron / or), `payload` (JSON, ≤ 64 KiB), `startAt`, `endAt`, `enabled` and `TaskOptions`
+   * @throws (as a rejection) InvalidScheduleError or InvalidTriggerError naming the id and the bad value
+   */
+  upsertSchedule(schedule: UpsertScheduleOptions): Promise<ScheduleInfo> {
+    return this.call((commands) => commands.upsert(schedule));
+  }
+
+  /** Removes a durable schedule everywhere. @returns `true` when it existed */
+  removeSchedule(id: string): Promise<boolean> {
+    return this.call((commands) => commands.remove(id));
+  }
+
+  /** One durable schedule, or null. */
+  getSchedule(id: string): Promise<ScheduleInfo | null> {
+    return this.call((commands) => commands.get(id));
+  }
+
+  /**
+   * Durable schedules by id, a page at a time.
+   * @param query `handler`, `cursor` (from the previous page), `limit` (1–1 000, default 100)
+   */
+  listSchedules(query: ScheduleQuery = {}): Promise<SchedulePage> {
+    return this.call((commands) => commands.list(query));
+  }
+
+  /** Pauses a durable schedule on every replica. @throws (as a rejection) ScheduleNotFoundError */
+  pauseSchedule(id: string): Promise<ScheduleInfo> {
+    return this.call((commands) => commands.setPaused(id, true));
+  }
+
+  /** Resumes a durable schedule; its next due time follows its trigger. @throws (as a rejection) ScheduleNotFoundError */
+  resumeSchedule(id: string): Promise<ScheduleInfo> {
+    return this.call((commands) => commands.setPaused(id, false));
+  }
+
+  /**
+   * Runs a durable schedule's handler now, on this replica, with its payload.
+   * @returns what the handler returned; rejects with what it threw
+   */
+  runSchedule(id: string): Promise<unknown> {
+    return this.call((commands) => commands.run(id));
+  }
+
+  /** The schedule calls; synchronous throws become rejections. */
+  scheduleCommands(): ScheduleCommands {
+    this.commands ??= new ScheduleCommands({
+      scheduler: this.orchestrator.scheduler,
+      schedules: this.orchestrator.schedules,
+      logger: this.orchestrator.logger,
+      durable: this.orchestrator.durableSchedules,
+    });
+    return this.commands;
+  }
+
+  private call<T>(
+    command: (commands: ScheduleCommands) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return command(this.scheduleCommands());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /**

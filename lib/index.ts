@@ -44,5 +44,7 @@ export type {
   RunRecord,
 } from './interfaces/run-record.interface';
 export type * from './interfaces/task-options.interface';
+export type * from './interfaces/runtime-task.interface';
+export type * from './interfaces/schedule.interface';
 export type * from './interfaces/trigger-params.interface';
 export type * from './interfaces/trigger-spec.interface';

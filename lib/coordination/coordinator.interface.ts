@@ -73,6 +73,13 @@ export interface Coordinator {
    */
   join?(tasks: readonly DeclaredTask[]): Promise<void>;
 
+  /**
+   * Durable coordinators: replaces the tasks this member declares, after
+   * tasks or durable schedules were added, removed or rescheduled at run
+   * time. Called only after `join`; never throws.
+   */
+  declare?(tasks: readonly DeclaredTask[]): void;
+
   /** Durable coordinators: hands this replica's tasks over, before the scheduler stops. */
   leave?(): Promise<void>;
 
@@ -103,4 +110,43 @@ export interface Coordinator {
    * replica. Unset: schedules live in this process's memory.
    */
   readonly schedules?: ScheduleStore;
+
+  /**
+   * Durable coordinators: calls `listener` with the tasks that become this
+   * replica's (ownership moved to it), and at once with those it owns when
+   * called — so a scheduler starting catches up what it owns. One listener.
+   */
+  onTasksGained?(listener: ((tasks: readonly string[]) => void) | null): void;
+
+  /**
+   * Durable coordinators: for catch-up, ONE read of the tasks' stored state
+   * that also marks each as caught up to just before its `before` (so two
+   * replicas taking a task over together do not both catch it up). Resolves
+   * task → the latest due time fired or caught up (absent: the task never
+   * ran, nothing to catch up).
+   * @param tasks each task and the first due time this replica fires itself
+   */
+  takeOverDueTimes?(
+    tasks: readonly { name: string; before: number }[],
+  ): Promise<Map<string, number>>;
+
+  /**
+   * Durable coordinators: the cluster's counters of `task` as of the last
+   * heartbeat (refreshed with each one), `undefined` before the first read.
+   */
+  clusterState?(task: string): ClusterTaskState | undefined;
+}
+
+/** A task's counters in a durable coordinator's store, every replica's runs. */
+export interface ClusterTaskState {
+  /** Runs started (claims won), all time. */
+  runs: number;
+  /** Runs (tries) that failed, timed out or were cancelled. */
+  failures: number;
+  /** Due times that did not run (skipped on the owner, or busy elsewhere). */
+  skipped: number;
+  /** Failed runs since the last one that succeeded. */
+  consecutiveFailures: number;
+  /** When the latest ended run started (epoch ms); NaN for none. */
+  lastRunAt: number;
 }

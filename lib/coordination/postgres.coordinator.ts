@@ -6,15 +6,18 @@ import {
 import { resolvePostgresCoordinatorOptions } from '../options/postgres-coordinator.options';
 import type {
   ClaimAnswer,
+  ClusterTaskState,
   Coordinator,
   DeclaredTask,
 } from './coordinator.interface';
+import { OwnedTasks } from './owned-tasks';
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 import type { PostgresCoordinatorPool } from './postgres/postgres-client.interface';
 import { PostgresHistory } from './postgres/postgres-history';
 import { PostgresMembership } from './postgres/postgres-membership';
 import { postgresCreateSchemaStatement } from './postgres/postgres-schema';
 import { PostgresScheduleStore } from './postgres/postgres-schedule-store';
+import { PostgresTaskStates } from './postgres/postgres-task-states';
 import {
   claimBatchSql,
   leaseSql,
@@ -126,6 +129,8 @@ export class PostgresCoordinator implements Coordinator {
   private readonly createSchema: boolean;
   private readonly membership: PostgresMembership;
   private readonly runs: PostgresHistory;
+  private readonly owned: OwnedTasks;
+  private readonly states: PostgresTaskStates;
   private schemaReady: Promise<void> | null = null;
   private schemaDone = false;
   private readonly declared = new Map<
@@ -171,7 +176,15 @@ export class PostgresCoordinator implements Coordinator {
       leaseTtlMs: this.leaseTtlMs,
       heartbeatMs: this.heartbeatMs,
       query: (text, values) => this.query(text, values),
+      onHeartbeat: () => void this.refreshClusterState(),
+      onViewChanged: () => this.owned.viewChanged(this.declared.keys()),
     });
+    this.owned = new OwnedTasks(this.replicaId, (task) =>
+      this.membership.ownerOf(task),
+    );
+    this.states = new PostgresTaskStates(this.schema, (text, values) =>
+      this.query(text, values),
+    );
     this.schedules = new PostgresScheduleStore({
       pool: this.pool,
       schema: this.schema,
@@ -219,12 +232,60 @@ export class PostgresCoordinator implements Coordinator {
     await this.ensureSchema().catch(() => undefined);
     await this.membership.join(tasks.map((task) => task.name));
   }
+  /** Replaces the declared tasks (run-time tasks, durable schedules); the others learn of it at once. */
+  declare(tasks: readonly DeclaredTask[]): void {
+    this.declared.clear();
+    for (const { name, maxLoopCount, overlap } of tasks)
+      this.declared.set(name, {
+        maxLoops: maxLoopCount ?? 0,
+        overlap: overlap ?? 'skip',
+      });
+    this.membership.redeclare(tasks.map((task) => task.name));
+  }
 
   /** Leaves at once (graceful shutdown), firing for a short handoff meanwhile. */
   leave(): Promise<void> {
-    return this.membership.leave(
-      Math.min(POSTGRES_HANDOFF_MS, this.heartbeatMs),
-    );
+    return this.membership
+      .leave(Math.min(POSTGRES_HANDOFF_MS, this.heartbeatMs))
+      .finally(() => this.owned.cleared());
+  }
+
+  /** See `Coordinator.onTasksGained`: the tasks that become this replica's, for catch-up. */
+  onTasksGained(listener: ((tasks: readonly string[]) => void) | null): void {
+    this.owned.listen(listener);
+  }
+
+  /**
+   * ONE statement for all `tasks`: each one's last due time fired (or caught
+   * up), marking it caught up to just before `before`. See
+   * `Coordinator.takeOverDueTimes`.
+   * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
+   */
+  async takeOverDueTimes(
+    tasks: readonly { name: string; before: number }[],
+  ): Promise<Map<string, number>> {
+    try {
+      await this.ensureSchema();
+      return await this.states.takeOver(tasks);
+    } catch (error) {
+      throw asFailure(
+        `read the last due times of ${tasks.length} tasks`,
+        error,
+      );
+    }
+  }
+
+  /** The cluster's counters of `task` as of the last heartbeat; undefined before. */
+  clusterState(task: string): ClusterTaskState | undefined {
+    return this.states.get(task);
+  }
+
+  /**
+   * Reads the cluster's counters of the declared tasks now, in one
+   * statement (each heartbeat does). Never rejects.
+   */
+  async refreshClusterState(): Promise<void> {
+    if (this.schemaDone) await this.states.refresh([...this.declared.keys()]);
   }
 
   /** The member owning `task` in this replica's view; null when none. */
@@ -306,9 +367,20 @@ export class PostgresCoordinator implements Coordinator {
     finishedAt: number,
     outcome: RunOutcome,
     error: string | undefined,
+    attempt = 1,
+    catchUp = false,
   ): void {
     if (!this.schemaDone) return;
-    this.runs.add(task, scheduledAt, startedAt, finishedAt, outcome, error);
+    this.runs.add(
+      task,
+      scheduledAt,
+      startedAt,
+      finishedAt,
+      outcome,
+      error,
+      attempt,
+      catchUp,
+    );
   }
 
   /**

@@ -117,7 +117,8 @@ export const CLAIM_BUSY = 3;
  * overlap ('allow' or another policy), running ttl (ms).
  * State fields: runs (all time), loops + gen (runs since the cluster last
  * started from no members, which is what maxLoopCount counts), skipped,
- * lastDue, lastReplica. The running key holds the replica id while a run of
+ * lastDue (the latest due time claimed: a catch-up of an older one leaves
+ * it), lastReplica. The running key holds the replica id while a run of
  * the task is in flight there (renewed with its heartbeats, deleted when its
  * last run of the task ends); a run in flight on ANOTHER replica makes the
  * claim busy (its own are left to the local overlap policy). A busy due time
@@ -139,7 +140,10 @@ if ARGV[6] ~= 'allow' then
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('HINCRBY', KEYS[2], 'runs', 1)
-redis.call('HSET', KEYS[2], 'loops', loops + 1, 'gen', ARGV[5], 'lastDue', ARGV[3], 'lastReplica', ARGV[1])
+local last = ARGV[3]
+local prev = redis.call('HGET', KEYS[2], 'lastDue')
+if prev and tonumber(prev) > tonumber(last) then last = prev end
+redis.call('HSET', KEYS[2], 'loops', loops + 1, 'gen', ARGV[5], 'lastDue', last, 'lastReplica', ARGV[1])
 if ARGV[6] ~= 'allow' then
   redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[7])
 end
@@ -166,10 +170,55 @@ end
 return 0`);
 
 /**
- * Adds one record to a task's capped history.
- * KEYS: history list. ARGV: record JSON, how many to keep.
+ * Adds one record to a task's capped history and counts it in the task's
+ * state: the end of a run is recorded here, so its counters cost no extra
+ * round trip.
+ * KEYS: history list, state hash. ARGV: record JSON, how many to keep, what
+ * it counts ('f' a failed try: failures and consecutiveFailures + 1; 's' a
+ * success: consecutiveFailures 0; 'k' a skipped due time; '' nothing), the
+ * run's start (epoch ms; '' when it did not run), kept in lastRunAt when later.
  */
 export const HISTORY_SCRIPT =
   new RedisScript(`redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+if ARGV[3] == 'f' then
+  redis.call('HINCRBY', KEYS[2], 'failures', 1)
+  redis.call('HINCRBY', KEYS[2], 'consecutiveFailures', 1)
+elseif ARGV[3] == 's' then
+  redis.call('HSET', KEYS[2], 'consecutiveFailures', 0)
+elseif ARGV[3] == 'k' then
+  redis.call('HINCRBY', KEYS[2], 'skipped', 1)
+end
+if ARGV[4] ~= '' then
+  local prev = redis.call('HGET', KEYS[2], 'lastRunAt')
+  if not prev or tonumber(prev) < tonumber(ARGV[4]) then
+    redis.call('HSET', KEYS[2], 'lastRunAt', ARGV[4])
+  end
+end
 return 1`);
+
+/**
+ * Catch-up on taking a task over: reads the latest due time fired (or
+ * caught up) and marks the task caught up to just before the first due time
+ * the caller fires itself, in one step, so two replicas taking the task over
+ * together do not both catch it up.
+ * KEYS: state hash. ARGV: the mark (epoch ms: that due time − 1).
+ * Returns the due time (a string), or nil when the task never ran.
+ */
+export const TAKE_OVER_SCRIPT =
+  new RedisScript(`local last = redis.call('HGET', KEYS[1], 'lastDue')
+if not last then return false end
+local up = redis.call('HGET', KEYS[1], 'caughtUp')
+if up and tonumber(up) > tonumber(last) then last = up end
+if tonumber(ARGV[1]) > tonumber(last) then
+  redis.call('HSET', KEYS[1], 'caughtUp', ARGV[1])
+end
+return last`);
+
+/**
+ * A task's counters, for `TaskInfo`. KEYS: state hash. Returns {runs,
+ * failures, skipped, consecutiveFailures, lastRunAt}, nil where unset.
+ */
+export const TASK_STATE_SCRIPT = new RedisScript(
+  `return redis.call('HMGET', KEYS[1], 'runs', 'failures', 'skipped', 'consecutiveFailures', 'lastRunAt')`,
+);

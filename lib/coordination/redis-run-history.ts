@@ -1,5 +1,6 @@
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 import type { RedisBoundedCalls } from './redis-bounded-calls';
+import { recordCounter } from './record-counters';
 import { HISTORY_SCRIPT } from './redis-cluster.scripts';
 import type { RedisCoordinatorClient } from './redis-client.interface';
 import type { RedisScriptBatch } from './redis-script-batch';
@@ -7,7 +8,7 @@ import type { RedisCoordinator } from './redis.coordinator';
 
 type HistoryKeys = Pick<
   RedisCoordinator,
-  'replicaId' | 'historyKey' | 'historyKeep'
+  'replicaId' | 'historyKey' | 'historyKeep' | 'stateKey'
 >;
 
 /** One record as stored: short keys, `a`/`c` left out when 1/false. */
@@ -24,7 +25,9 @@ interface StoredRecord {
 
 /**
  * The cluster's run history in Redis: a capped list per task that every
- * replica appends to (in its next script batch) and `getHistory` reads.
+ * replica appends to (in its next script batch) and `getHistory` reads. The
+ * same script counts the record in the task's state (failures, the failure
+ * streak, skips, the latest start).
  */
 export class RedisRunHistory {
   /**
@@ -64,8 +67,13 @@ export class RedisRunHistory {
     this.batch
       .run(
         HISTORY_SCRIPT,
-        [this.keys.historyKey(task)],
-        [JSON.stringify(stored), this.keys.historyKeep],
+        [this.keys.historyKey(task), this.keys.stateKey(task)],
+        [
+          JSON.stringify(stored),
+          this.keys.historyKeep,
+          recordCounter(outcome, error),
+          stored.b === null ? '' : String(stored.b),
+        ],
       )
       .catch(() => undefined);
   }

@@ -4,9 +4,12 @@ import {
 } from '../options/redis-coordinator.options';
 import type {
   ClaimAnswer,
+  ClusterTaskState,
   Coordinator,
   DeclaredTask,
 } from './coordinator.interface';
+import { OwnedTasks } from './owned-tasks';
+import { RedisTaskStates } from './redis-task-states';
 import {
   CLAIM_BUSY,
   CLAIM_SCRIPT,
@@ -129,6 +132,8 @@ export class RedisCoordinator implements Coordinator {
   private readonly batch: RedisScriptBatch;
   private readonly leases: RedisForeverLeases;
   private readonly runs: RedisRunHistory;
+  private readonly owned: OwnedTasks;
+  private readonly states: RedisTaskStates;
   /** Each declared task's maxLoopCount (0: none) and overlap, sent with its claims. */
   private readonly declared = new Map<
     string,
@@ -170,8 +175,15 @@ export class RedisCoordinator implements Coordinator {
       heartbeatMs,
       send,
       onHeartbeat: () => this.renewRunning(),
+      onViewChanged: () => this.owned.viewChanged(this.declared.keys()),
     });
+    this.owned = new OwnedTasks(replicaId, (task) =>
+      this.membership.ownerOf(task),
+    );
     this.batch = new RedisScriptBatch(client, send);
+    this.states = new RedisTaskStates(this.batch, (task) =>
+      this.stateKey(task),
+    );
     this.leases = new RedisForeverLeases(this, client, this.calls);
     this.runs = new RedisRunHistory(this, client, this.batch, this.calls);
     this.schedules = new RedisScheduleStore({
@@ -198,6 +210,16 @@ export class RedisCoordinator implements Coordinator {
       });
     await this.membership.join(tasks.map((task) => task.name));
   }
+  /** Replaces the declared tasks (run-time tasks, durable schedules); the others learn of it at once. */
+  declare(tasks: readonly DeclaredTask[]): void {
+    this.declared.clear();
+    for (const { name, maxLoopCount, overlap } of tasks)
+      this.declared.set(name, {
+        maxLoops: maxLoopCount ?? 0,
+        overlap: overlap ?? 'skip',
+      });
+    this.membership.redeclare(tasks.map((task) => task.name));
+  }
 
   /**
    * Leaves at once (graceful shutdown): the others take this replica's
@@ -205,7 +227,50 @@ export class RedisCoordinator implements Coordinator {
    * (`REDIS_HANDOFF_MS`, at most `heartbeatMs`) so no due time falls between.
    */
   leave(): Promise<void> {
-    return this.membership.leave(Math.min(REDIS_HANDOFF_MS, this.heartbeatMs));
+    return this.membership
+      .leave(Math.min(REDIS_HANDOFF_MS, this.heartbeatMs))
+      .finally(() => this.owned.cleared());
+  }
+
+  /**
+   * Tells `listener` which tasks become this replica's (and at once those
+   * it owns), for catch-up. See `Coordinator.onTasksGained`.
+   */
+  onTasksGained(listener: ((tasks: readonly string[]) => void) | null): void {
+    this.owned.listen(listener);
+  }
+
+  /**
+   * One batch of scripts, one per task: each reads the task's last due time
+   * fired (or caught up) and marks it caught up to just before `before`.
+   * See `Coordinator.takeOverDueTimes`.
+   * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
+   */
+  takeOverDueTimes(
+    tasks: readonly { name: string; before: number }[],
+  ): Promise<Map<string, number>> {
+    return this.states.takeOver(tasks).catch((error: unknown) => {
+      throw asFailure(
+        `read the last due times of ${tasks.length} tasks`,
+        error,
+      );
+    });
+  }
+
+  /**
+   * The cluster's counters of `task` as of the last heartbeat (each one
+   * reads every declared task's in one batch); undefined before.
+   */
+  clusterState(task: string): ClusterTaskState | undefined {
+    return this.states.get(task);
+  }
+
+  /**
+   * Reads the cluster's counters of the declared tasks now (each heartbeat
+   * does); resolves when read. Never rejects.
+   */
+  async refreshClusterState(): Promise<void> {
+    await this.states.refresh(this.declared.keys());
   }
 
   /**
@@ -240,6 +305,10 @@ export class RedisCoordinator implements Coordinator {
         });
       return this.claimAsMember(task, dueAt, periodMs);
     }
+    // Leaving (the handoff): still the claim script, so the task's state
+    // (lastDue, which catch-up reads) counts what the leaver runs.
+    if (this.declared.size > 0)
+      return this.claimAsMember(task, dueAt, periodMs);
     const key = this.claimKey(task, dueAt);
     const reply = await this.calls.call(
       () => `claim ${task} due at ${describeInstant(dueAt)}`,
@@ -359,8 +428,12 @@ export class RedisCoordinator implements Coordinator {
     return `${this.keyPrefix}:{${encodeTaskName(task)}}:history`;
   }
 
-  /** Renews the running keys of the tasks in flight here (with each heartbeat). */
+  /**
+   * With each heartbeat: renews the running keys of the tasks in flight
+   * here, and reads the cluster's counters for `TaskInfo`.
+   */
   private renewRunning(): void {
+    void this.states.refresh(this.declared.keys());
     for (const task of this.inFlight)
       this.batch
         .run(

@@ -7,3 +7,4 @@ export * from './or-trigger.decorator';
 export * from './on-start-up.decorator';
 export * from './on-shut-down.decorator';
 export type { TaskDecorator } from './task-decorator';
+export * from './schedule-handler.decorator';

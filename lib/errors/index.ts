@@ -5,3 +5,5 @@ export * from './task-timeout.error';
 export * from './task-busy.error';
 export * from './scheduler-stopping.error';
 export * from './invalid-backfill.error';
+export * from './invalid-schedule.error';
+export * from './schedule-not-found.error';

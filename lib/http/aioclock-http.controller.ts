@@ -68,7 +68,7 @@ export interface BackfillResponse {
 }
 
 /** Browsers say where a request comes from; only the page itself (or a non-browser client) may change state. */
-function refuseCrossSite(
+export function refuseCrossSite(
   fetchSite: string | undefined,
   origin: string | undefined,
   host: string | undefined,
@@ -90,7 +90,7 @@ function refuseCrossSite(
 }
 
 /** A JSON-safe copy of a task's result: a value JSON cannot carry becomes its string form. */
-function jsonSafe(value: unknown): unknown {
+export function jsonSafe(value: unknown): unknown {
   if (value === undefined) return null;
   try {
     JSON.stringify(value);

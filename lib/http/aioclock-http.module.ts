@@ -13,6 +13,7 @@ import {
 } from '../options/http.options';
 import { AIOCLOCK_HTTP_OPTIONS } from './aioclock-http.constants';
 import { createAioClockHttpController } from './aioclock-http.controller';
+import { createAioClockSchedulesController } from './aioclock-http.schedules.controller';
 import { AioClockRunHistory } from './aioclock-http.history';
 import type { AioClockHttpOptions } from './aioclock-http-options.interface';
 
@@ -26,8 +27,10 @@ import type { AioClockHttpOptions } from './aioclock-http-options.interface';
  *
  * Routes, under `path` (default `aioclock`): `GET /` the dashboard,
  * `GET /tasks`, `GET /tasks/:name`, `POST /tasks/:name/run`,
- * `POST /tasks/:name/pause`, `POST /tasks/:name/resume`, and
- * `GET /overview` (the dashboard's data).
+ * `POST /tasks/:name/pause`, `POST /tasks/:name/resume`,
+ * `GET /overview` (the dashboard's data), and durable schedules:
+ * `GET /schedules` (`?handler=&cursor=&limit=`), `GET|PUT|DELETE
+ * /schedules/:id`, `POST /schedules/:id/{run,pause,resume}`.
  */
 @Module({})
 export class AioClockHttpModule implements OnModuleInit {
@@ -56,7 +59,10 @@ export class AioClockHttpModule implements OnModuleInit {
     return {
       module: AioClockHttpModule,
       imports: options.imports ?? [...HTTP_OPTION_DEFAULTS.imports],
-      controllers: [createAioClockHttpController(path, guards)],
+      controllers: [
+        createAioClockHttpController(path, guards),
+        createAioClockSchedulesController(path, guards),
+      ],
       providers: [
         {
           provide: AIOCLOCK_HTTP_OPTIONS,

@@ -9,9 +9,16 @@ export interface TaskInfo {
   nextRunAt: Date | null;
   lastRunAt: Date | null;
   running: boolean;
+  /**
+   * Runs started. Under a durable coordinator: the cluster's scheduled runs
+   * (every replica's, catch-up included), as of the last heartbeat; `lastRunAt`,
+   * `failures` and `skipped` likewise. Otherwise this process's.
+   */
   runs: number;
   failures: number;
   skipped: number;
+  /** Under a durable coordinator: the cluster's failed runs since the last one that succeeded. */
+  consecutiveFailures?: number;
   finished: boolean;
   /** Paused by the registry, itself or through its group. */
   paused: boolean;

@@ -2,6 +2,9 @@
 export type OverlapPolicy =
   'skip' | 'bufferOne' | 'bufferAll' | 'cancelOther' | 'allow';
 
+/** Which due times missed while no replica ran the task are fired when one takes it (durable coordinators). */
+export type CatchUpPolicy = 'none' | 'latest' | 'all';
+
 /** How long a failed run waits before it is tried again. */
 export interface RetryBackoffOptions {
   /** `fixed`: `delayMs` every time; `exponential`: `delayMs`, then doubling. */
@@ -42,4 +45,15 @@ export interface TaskOptions {
   endAt?: Date | string;
   /** Pause the task after this many consecutive failed runs (after retries). @default never */
   pauseOnFailure?: number;
+  /**
+   * Under a durable coordinator, due times missed while no replica ran the
+   * task (all stopped, an owner that died) are fired when a replica starts or
+   * takes the task over: `'latest'` the most recent one inside
+   * `catchUpWindow`, `'all'` each one inside it (oldest first, at most 1 000),
+   * `'none'` none. The others are recorded as `missed`. Timed tasks only.
+   * @default 'latest'
+   */
+  catchUp?: CatchUpPolicy;
+  /** ms: how far back catch-up looks (from the moment a replica takes the task). @default 86 400 000 (a day) */
+  catchUpWindow?: number;
 }

@@ -1,4 +1,7 @@
 import {
+  CATCH_UP_POLICIES,
+  DEFAULT_CATCH_UP,
+  DEFAULT_CATCH_UP_WINDOW_MS,
   DEFAULT_ENABLED,
   DEFAULT_OVERLAP,
   OVERLAP_POLICIES,
@@ -29,6 +32,8 @@ import {
 export const TASK_OPTION_DEFAULTS = {
   overlap: DEFAULT_OVERLAP,
   enabled: DEFAULT_ENABLED,
+  catchUp: DEFAULT_CATCH_UP,
+  catchUpWindow: DEFAULT_CATCH_UP_WINDOW_MS,
 } as const;
 
 /** Epoch ms of a `startAt` / `endAt` value, NaN when it is no valid Date or date string. */
@@ -64,6 +69,12 @@ const fraction: OptionCheck = (value) =>
   typeof value === 'number' && value >= 0 && value <= 1
     ? undefined
     : 'a number from 0 to 1';
+
+// Not a timer: a window may be longer than the timer limit (weeks).
+const windowMs: OptionCheck = (value) =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0
+    ? undefined
+    : 'a finite number of milliseconds > 0';
 
 const taskError = (message: string, option: string, value: unknown) =>
   new InvalidTriggerError(message, option, value);
@@ -115,6 +126,8 @@ export const TASK_OPTION_TABLE: OptionTable<TaskOptions> = {
     startAt: dateLike,
     endAt: endAtRule,
     pauseOnFailure: positiveInteger,
+    catchUp: oneOf(CATCH_UP_POLICIES),
+    catchUpWindow: windowMs,
   },
   error: taskError,
 };

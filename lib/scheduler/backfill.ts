@@ -25,7 +25,7 @@ type BackfillHost = Pick<
 >;
 
 /** A backfill run's waiter: `ctx.catchUp`, and whether the run happened. */
-class BackfillWaiter implements RunWaiter {
+export class BackfillWaiter implements RunWaiter {
   readonly attempt = 1;
   readonly catchUp = true;
   constructor(

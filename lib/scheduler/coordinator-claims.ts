@@ -120,9 +120,17 @@ export class CoordinatorClaims {
     this.host.maybeFinish(task);
   }
 
-  /** Books an answer; `false` once the scheduler has stopped running (the answer is then ignored). */
+  /**
+   * Books an answer; `false` once the scheduler has stopped running or the
+   * task was removed (the answer is then ignored: nothing of a removed task
+   * starts, and its removal may be waiting for this answer).
+   */
   private answered(task: TaskState): boolean {
     task.claim!.pending--;
+    if (task.removed) {
+      this.host.maybeFinish(task);
+      return false;
+    }
     return this.host.phase === 'running';
   }
 }

@@ -36,6 +36,7 @@ import {
   type RunWaiter,
   type TaskState,
 } from './task-state';
+import { TaskRemovals } from './task-removals';
 import { TimerQueue } from './timer-queue';
 import { WallClockJumps } from './wall-clock-jumps';
 
@@ -87,6 +88,8 @@ export abstract class DispatchLoop implements SchedulerInternals {
   );
   /** Wall-clock steps noticed on wake-ups. */
   protected readonly jumps = new WallClockJumps(this);
+  /** `removeTask`: what a removed task left behind, and who waits for its last run. */
+  protected readonly removals: TaskRemovals = new TaskRemovals(this);
 
   private readonly enabled: boolean;
   private timer: TimerHandle | null = null;
@@ -481,6 +484,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
       (task.policies === null || task.policies.idle)
     ) {
       task.finished = true;
+      if (task.removed) this.removals.drained(task);
     }
   }
 

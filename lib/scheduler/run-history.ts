@@ -2,35 +2,112 @@ import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 
 /** How many records each task keeps in memory. */
 export const HISTORY_KEEP = 100;
+/** A task's first records go to a small ring; past that it moves to a full one. */
+const SMALL_RING = 8;
+/** Rings per slab: one allocation serves this many tasks. */
+const SMALL_RINGS_PER_SLAB = 2_048;
+const FULL_RINGS_PER_SLAB = 256;
+/** Attempts are kept up to this; a larger try number reads as it. */
+const MAX_ATTEMPT = 0xffff;
+const CATCH_UP_BIT = 0x80;
 
-/** One record as kept: numbers, not Dates (made when read). */
-interface Entry {
-  scheduledAt: number;
-  startedAt: number;
-  finishedAt: number;
-  outcome: RunOutcome;
-  error: string | undefined;
-  attempt: number;
-  catchUp: boolean;
+const OUTCOMES: readonly RunOutcome[] = [
+  'succeeded',
+  'failed',
+  'timedOut',
+  'cancelled',
+  'skipped',
+  'missed',
+];
+const OUTCOME_CODE: Readonly<Record<RunOutcome, number>> = {
+  succeeded: 0,
+  failed: 1,
+  timedOut: 2,
+  cancelled: 3,
+  skipped: 4,
+  missed: 5,
+};
+
+/**
+ * Rings of one capacity in Float64Arrays shared by `RINGS_PER_SLAB` tasks.
+ * A ring is a header (next position + size × 256) then `capacity` records
+ * of 4 numbers: scheduledAt, startedAt, finishedAt, and the outcome code +
+ * CATCH_UP_BIT + attempt × 256. A write touches the header and one record.
+ */
+class RingTier {
+  private readonly slabs: Float64Array[] = [];
+  private used = 0;
+  private readonly free: number[] = [];
+  /** Numbers per ring. */
+  readonly stride: number;
+
+  constructor(
+    readonly capacity: number,
+    private readonly perSlab: number,
+  ) {
+    this.stride = 1 + capacity * 4;
+  }
+
+  allocate(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) {
+      this.slabOf(reused)[this.base(reused)] = 0;
+      return reused;
+    }
+    const ring = this.used++;
+    if (ring % this.perSlab === 0)
+      this.slabs.push(new Float64Array(this.perSlab * this.stride));
+    return ring;
+  }
+
+  release(ring: number): void {
+    this.free.push(ring);
+  }
+
+  slabOf(ring: number): Float64Array {
+    return this.slabs[(ring / this.perSlab) | 0];
+  }
+
+  /** Where the ring's header is in its slab. */
+  base(ring: number): number {
+    return (ring % this.perSlab) * this.stride;
+  }
+}
+
+/** The part of a task the history keeps its ring reference on. */
+export interface HistoryOwner {
+  readonly name: string;
+  /** Ring index × 2 (+ 1 in the full tier); -1 before the first record. */
+  historyRing: number;
 }
 
 /**
  * The last `HISTORY_KEEP` runs (and skipped due times) of each task, in this
- * process: a ring per task. What `registry.getHistory` reads without a
- * durable coordinator (with one, the coordinator's store is read instead).
+ * process: what `registry.getHistory` reads without a durable coordinator
+ * (with one, the coordinator's store is read instead).
+ *
+ * Kept in typed arrays shared by many tasks, not an object per record:
+ * every run adds a record, and 100 000 tasks' records as objects cost a GC
+ * pause in each due time (they all survive) and ~7 KB per task once full.
+ * Here a record is 32 bytes plus its error text, a task's first 8 records
+ * sit in a small ring and move to a full one on the 9th, the ring is found
+ * from the task itself, and nothing is allocated per run (beyond a slab per
+ * 2 048 or 256 tasks).
  */
 export class RunHistory {
-  private readonly rings = new Map<
-    string,
-    { entries: Entry[]; next: number }
-  >();
+  /** Task name → its owner, for reads by name. */
+  private readonly owners = new Map<string, HistoryOwner>();
+  /** Error texts by position, only for tasks that recorded one. */
+  private readonly errors = new Map<string, (string | undefined)[]>();
+  private readonly small = new RingTier(SMALL_RING, SMALL_RINGS_PER_SLAB);
+  private readonly full = new RingTier(HISTORY_KEEP, FULL_RINGS_PER_SLAB);
 
   /** @param replica this replica's id, written into every record */
   constructor(private readonly replica: string) {}
 
   /** Records one entry (`NaN` start/finish: it did not run; `attempt` 1-based). */
   add(
-    task: string,
+    task: HistoryOwner,
     scheduledAt: number,
     startedAt: number,
     finishedAt: number,
@@ -39,55 +116,106 @@ export class RunHistory {
     attempt = 1,
     catchUp = false,
   ): void {
-    let ring = this.rings.get(task);
-    if (ring === undefined) {
-      ring = { entries: [], next: 0 };
-      this.rings.set(task, ring);
+    let ref = task.historyRing;
+    if (ref < 0) ref = this.open(task);
+    else if ((ref & 1) === 0) {
+      const ring = ref >>> 1;
+      if (this.small.slabOf(ring)[this.small.base(ring)] >> 8 === SMALL_RING)
+        ref = this.promote(task, ring);
     }
-    const entry = {
-      scheduledAt,
-      startedAt,
-      finishedAt,
-      outcome,
-      error,
-      attempt,
-      catchUp,
-    };
-    if (ring.entries.length < HISTORY_KEEP) ring.entries.push(entry);
-    else ring.entries[ring.next] = entry;
-    ring.next = (ring.next + 1) % HISTORY_KEEP;
+    const tier = (ref & 1) === 1 ? this.full : this.small;
+    const ring = ref >>> 1;
+    const slab = tier.slabOf(ring);
+    const base = tier.base(ring);
+    const capacity = tier.capacity;
+    // Integer ops: a double's % would be a float modulo on the hot path.
+    const header = slab[base] | 0;
+    const position = header & 0xff;
+    const size = header >> 8;
+    const at = base + 1 + position * 4;
+    slab[at] = scheduledAt;
+    slab[at + 1] = startedAt;
+    slab[at + 2] = finishedAt;
+    slab[at + 3] =
+      OUTCOME_CODE[outcome] +
+      (catchUp ? CATCH_UP_BIT : 0) +
+      (attempt < MAX_ATTEMPT ? attempt : MAX_ATTEMPT) * 256;
+    slab[base] =
+      (position + 1 === capacity ? 0 : position + 1) |
+      ((size < capacity ? size + 1 : size) << 8);
+    if (error !== undefined) {
+      let texts = this.errors.get(task.name);
+      if (texts === undefined) this.errors.set(task.name, (texts = []));
+      texts[position] = error;
+    } else if (this.errors.size > 0) {
+      const texts = this.errors.get(task.name);
+      if (texts !== undefined) texts[position] = undefined;
+    }
   }
 
   /** Newest first, at most `limit`. */
   list(task: string, limit: number): RunRecord[] {
-    const ring = this.rings.get(task);
-    if (ring === undefined) return [];
-    const { entries } = ring;
+    const ref = this.owners.get(task)?.historyRing ?? -1;
+    if (ref < 0) return [];
+    const tier = (ref & 1) === 1 ? this.full : this.small;
+    const ring = ref >>> 1;
+    const slab = tier.slabOf(ring);
+    const base = tier.base(ring);
+    const capacity = tier.capacity;
+    const next = slab[base] & 0xff;
+    const size = slab[base] >> 8;
+    const texts = this.errors.get(task);
     const records: RunRecord[] = [];
-    for (let i = 1; i <= entries.length && records.length < limit; i++) {
-      const entry =
-        entries[(ring.next - i + entries.length * 2) % entries.length];
-      records.push(this.toRecord(task, entry));
+    for (let i = 1; i <= size && records.length < limit; i++) {
+      const position = (next - i + capacity * 2) % capacity;
+      const at = base + 1 + position * 4;
+      const started = slab[at + 1];
+      const finished = slab[at + 2];
+      const code = slab[at + 3] & 0xff;
+      const record: RunRecord = {
+        task,
+        scheduledAt: new Date(slab[at]),
+        startedAt: Number.isNaN(started) ? null : new Date(started),
+        finishedAt: Number.isNaN(finished) ? null : new Date(finished),
+        outcome: OUTCOMES[code & ~CATCH_UP_BIT],
+        replica: this.replica,
+        attempt: slab[at + 3] >> 8,
+        catchUp: (code & CATCH_UP_BIT) !== 0,
+      };
+      const error = texts?.[position];
+      if (error !== undefined) record.error = error;
+      records.push(record);
     }
     return records;
   }
 
-  private toRecord(task: string, entry: Entry): RunRecord {
-    const record: RunRecord = {
-      task,
-      scheduledAt: new Date(entry.scheduledAt),
-      startedAt: Number.isNaN(entry.startedAt)
-        ? null
-        : new Date(entry.startedAt),
-      finishedAt: Number.isNaN(entry.finishedAt)
-        ? null
-        : new Date(entry.finishedAt),
-      outcome: entry.outcome,
-      replica: this.replica,
-      attempt: entry.attempt,
-      catchUp: entry.catchUp,
-    };
-    if (entry.error !== undefined) record.error = entry.error;
-    return record;
+  /** Drops a task's records (a task removed at run time). */
+  forget(task: HistoryOwner): void {
+    const ref = task.historyRing;
+    if (ref >= 0) ((ref & 1) === 1 ? this.full : this.small).release(ref >>> 1);
+    task.historyRing = -1;
+    if (this.owners.get(task.name) === task) this.owners.delete(task.name);
+    this.errors.delete(task.name);
+  }
+
+  private open(task: HistoryOwner): number {
+    task.historyRing = this.small.allocate() * 2;
+    this.owners.set(task.name, task);
+    return task.historyRing;
+  }
+
+  // The small ring is full and has never wrapped: its records move, in
+  // order, to the start of a full ring.
+  private promote(task: HistoryOwner, smallRing: number): number {
+    const from = this.small.slabOf(smallRing);
+    const src = this.small.base(smallRing) + 1;
+    const ring = this.full.allocate();
+    const to = this.full.slabOf(ring);
+    const base = this.full.base(ring);
+    to.set(from.subarray(src, src + SMALL_RING * 4), base + 1);
+    to[base] = SMALL_RING | (SMALL_RING << 8);
+    this.small.release(smallRing);
+    task.historyRing = ring * 2 + 1;
+    return task.historyRing;
   }
 }

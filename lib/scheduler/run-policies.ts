@@ -201,22 +201,28 @@ export class RunPolicies {
 
   /** Shutdown: cancels jittered starts and waiting retries (their waiters reject with the last error). */
   stop(): void {
+    for (const task of this.host.tasks.values()) this.cancel(task);
+  }
+
+  /**
+   * Shutdown or `removeTask`: cancels the task's jittered starts and its
+   * waiting retry (whose waiter rejects with the last error).
+   */
+  cancel(task: TaskState): void {
     const host = this.host;
-    for (const task of host.tasks.values()) {
-      const policies = task.policies;
-      if (policies === null) continue;
-      for (const [timer, start] of policies.jittered) {
-        host.clock.clearTimer(timer);
-        host.budget.refund(task, start.receipt);
-      }
-      policies.jittered.clear();
-      const pending = policies.pendingRetry;
-      if (pending !== null) {
-        this.release(task, policies, pending);
-        pending.waiter?.reject(pending.error);
-      }
-      host.maybeFinish(task);
+    const policies = task.policies;
+    if (policies === null) return;
+    for (const [timer, start] of policies.jittered) {
+      host.clock.clearTimer(timer);
+      host.budget.refund(task, start.receipt);
     }
+    policies.jittered.clear();
+    const pending = policies.pendingRetry;
+    if (pending !== null) {
+      this.release(task, policies, pending);
+      pending.waiter?.reject(pending.error);
+    }
+    host.maybeFinish(task);
   }
 
   private retryNow(task: TaskState): void {

@@ -87,7 +87,7 @@ export class RunRecorder {
     const catchUp = retried && waiter.catchUp === true;
     const { history, coordinator } = this.host;
     history.add(
-      task.name,
+      task,
       due,
       startedMs,
       finishedMs,

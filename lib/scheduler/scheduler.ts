@@ -7,19 +7,24 @@ import {
   taskNameTaken,
 } from '../aioclock.messages';
 import type { Clock } from '../clock/clock';
-import type { Coordinator } from '../coordination/coordinator.interface';
+import type {
+  ClusterTaskState,
+  Coordinator,
+} from '../coordination/coordinator.interface';
 import { AioClockError } from '../errors/aioclock.error';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
 import type { TaskEvent } from '../interfaces/task-event.interface';
 import type { TaskInfo } from '../interfaces/task-info.interface';
+import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import { instrumentRuns } from '../observability/instrument-runs';
 import type { OpenTelemetryMode } from '../observability/observability.constants';
 import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
 import type { Trigger } from '../triggers/trigger';
 import { Backfill } from './backfill';
 import { DispatchLoop } from './dispatch-loop';
+import { MissedCatchUp } from './missed-catch-up';
 import type { WarmUpTarget } from './dispatch-warm-up';
 import { shortestPeriodMs } from './due-jitter';
 import { SchedulerShutdown } from './scheduler-shutdown';
@@ -30,6 +35,7 @@ import type {
 } from './task-definition';
 import { RunWindow } from './run-window';
 import { TaskPolicies, windowOf } from './task-policies';
+import { swapTrigger } from './task-reschedule';
 import { taskSnapshot } from './task-snapshot';
 import type { RunRecord } from '../interfaces/run-record.interface';
 import { ClaimState, GroupState, type TaskKind, TaskState } from './task-state';
@@ -117,6 +123,9 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
   private readonly openTelemetry: OpenTelemetryMode;
   private readonly shutdown = new SchedulerShutdown(this);
   private readonly backfiller = new Backfill(this);
+  private readonly missed = new MissedCatchUp(this, (task) =>
+    this.freshTrigger(task),
+  );
   private startPromise: Promise<void> | null = null;
 
   /** @param options clock, logger, default zone, `enabled`, coordinator */
@@ -145,6 +154,28 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
   override addTask(def: TaskDefinition): void {
     if (this.tasks.has(def.name))
       throw new AioClockError(taskNameTaken(def.name));
+    const kind = kindOf(def.trigger.type);
+    const trigger = this.triggerOf(def, kind);
+    const group = this.groupState(def.group);
+    const task = new TaskState(def, group, trigger, kind);
+    task.policies = TaskPolicies.of(def);
+    if (
+      this.coordinator !== undefined &&
+      task.kind === 'timed' &&
+      def.trigger.type !== 'once'
+    )
+      task.claim = new ClaimState();
+    this.tasks.set(def.name, task);
+    group.tasks.push(task);
+    if (this.phase === 'running') this.schedule(task, this.clock.timestamp());
+  }
+
+  /**
+   * The task's trigger, validated, under its `startAt` / `endAt` window; its
+   * `jitter` checked against its period.
+   * @throws InvalidTriggerError (message prefixed with the task name)
+   */
+  private triggerOf(def: TaskDefinition, kind: TaskKind): Trigger {
     let trigger: Trigger;
     try {
       validateTriggerSpec(def.trigger, this.timeZone);
@@ -160,24 +191,50 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
         : inTask(def.name, error.message);
       throw new InvalidTriggerError(message, error.parameter, error.value);
     }
-    const kind = kindOf(def.trigger.type);
     const window = kind === 'timed' ? windowOf(def) : null;
     if (window !== null)
       trigger = new RunWindow(trigger, window.start, window.end);
     if (def.jitter !== undefined && def.jitter > 0)
       this.checkJitter(def, def.jitter);
-    const group = this.groupState(def.group);
-    const task = new TaskState(def, group, trigger, kind);
-    task.policies = TaskPolicies.of(def);
-    if (
-      this.coordinator !== undefined &&
-      task.kind === 'timed' &&
-      def.trigger.type !== 'once'
-    )
-      task.claim = new ClaimState();
-    this.tasks.set(def.name, task);
-    group.tasks.push(task);
+    return trigger;
+  }
+
+  /**
+   * Checks a definition as `addTask` would, without adding it.
+   * @throws InvalidTriggerError naming `def.name`
+   */
+  checkDefinition(def: TaskDefinition): void {
+    this.triggerOf(def, kindOf(def.trigger.type));
+  }
+
+  /**
+   * Takes a task out: none of its due times, buffered or waiting runs starts
+   * after this call (a waiting `runTask` rejects), and the name is free again.
+   * @returns resolves once no run of it is in flight
+   * @throws TaskNotFoundError (as a rejection)
+   */
+  removeTask(name: string): Promise<void> {
+    const task = this.tasks.get(name);
+    if (task === undefined) return Promise.reject(new TaskNotFoundError(name));
+    this.tasks.delete(name);
+    const siblings = task.group.tasks;
+    siblings.splice(siblings.indexOf(task), 1);
+    return this.removals.remove(task);
+  }
+
+  /**
+   * Gives a timed task a new trigger (`every`, `at`, `cron` or `or`): its
+   * next due time is computed from now, and the new trigger's `maxLoopCount`
+   * counts from zero. A run in flight goes on; counters are kept.
+   * @throws TaskNotFoundError, InvalidTriggerError naming the task and the bad value
+   */
+  reschedule(name: string, spec: TriggerSpec): TaskInfo {
+    const task = this.taskState(name);
+    swapTrigger(task, spec, (def) => this.triggerOf(def, 'timed'));
+    this.unqueue(task);
+    if (this.coordinator !== undefined) task.claim ??= new ClaimState();
     if (this.phase === 'running') this.schedule(task, this.clock.timestamp());
+    return this.getTask(name);
   }
 
   /** `jitter` must stay below the task's period, or a jittered run could start after the next due time. */
@@ -226,6 +283,8 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     const timed = this.scheduleAll(this.clock.timestamp());
     this.arm();
     this.warmUpper.armAfterStart(timed);
+    // Due times missed while no replica ran the tasks this one owns.
+    this.missed.start();
   }
 
   /**
@@ -245,7 +304,10 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
    * @param graceMs how long to wait, in all, before aborting what still runs
    */
   stop(graceMs: number): Promise<void> {
-    if (this.phase !== 'stopped') this.runPolicies.stop();
+    if (this.phase !== 'stopped') {
+      this.missed.stop();
+      this.runPolicies.stop();
+    }
     return this.shutdown.stop(graceMs);
   }
 
@@ -361,6 +423,17 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     return this.backfiller.fire(task, dues);
   }
 
+  /** A trigger for the task's spec (and window) that nothing else uses. */
+  private freshTrigger(task: TaskState): Trigger {
+    const trigger = createTrigger(task.def.trigger, {
+      timeZone: this.timeZone,
+      alignToEpoch: this.coordinator?.alignsToEpoch === true,
+    });
+    return task.trigger instanceof RunWindow
+      ? new RunWindow(trigger, task.trigger.start, task.trigger.end)
+      : trigger;
+  }
+
   /** Pauses a task: its due times pass without runs (counted as skipped). @throws TaskNotFoundError */
   pause(name: string): void {
     const task = this.taskState(name);
@@ -401,14 +474,24 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
   /** A snapshot of every task, in registration order. */
   getTasks(): TaskInfo[] {
     return Array.from(this.tasks.values(), (task) =>
-      taskSnapshot(task, this.isEnabled(task), this.ownerOf(task)),
+      taskSnapshot(
+        task,
+        this.isEnabled(task),
+        this.ownerOf(task),
+        this.clusterStateOf(task),
+      ),
     );
   }
 
   /** A snapshot of one task. @throws TaskNotFoundError */
   getTask(name: string): TaskInfo {
     const task = this.taskState(name);
-    return taskSnapshot(task, this.isEnabled(task), this.ownerOf(task));
+    return taskSnapshot(
+      task,
+      this.isEnabled(task),
+      this.ownerOf(task),
+      this.clusterStateOf(task),
+    );
   }
 
   /**
@@ -431,6 +514,13 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     if (task.claim !== null && coordinator?.ownerOf !== undefined)
       return coordinator.ownerOf(task.name);
     return this.replicaId;
+  }
+
+  // The cluster's counters, as the coordinator last read them (≤ one heartbeat old).
+  private clusterStateOf(task: TaskState): ClusterTaskState | undefined {
+    return task.claim !== null
+      ? this.coordinator?.clusterState?.(task.name)
+      : undefined;
   }
 
   private taskState(name: string): TaskState {

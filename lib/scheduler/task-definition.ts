@@ -12,7 +12,13 @@ import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
  */
 export interface TaskDefinition extends Pick<
   TaskOptions,
-  'retry' | 'jitter' | 'startAt' | 'endAt' | 'pauseOnFailure'
+  | 'retry'
+  | 'jitter'
+  | 'startAt'
+  | 'endAt'
+  | 'pauseOnFailure'
+  | 'catchUp'
+  | 'catchUpWindow'
 > {
   /** Unique name, `Class.method` unless renamed. */
   name: string;

@@ -1,3 +1,4 @@
+import type { ClusterTaskState } from '../coordination/coordinator.interface';
 import type { TaskInfo } from '../interfaces/task-info.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import type { TaskState } from './task-state';
@@ -9,11 +10,13 @@ import { NOT_QUEUED } from './timer-queue';
  * @param task the task
  * @param enabled whether the task, its group and the scheduler allow it to fire
  * @param owner the replica owning it
+ * @param cluster the cluster's counters (durable coordinator), shown instead of this replica's
  */
 export function taskSnapshot(
   task: TaskState,
   enabled: boolean,
   owner: string | null,
+  cluster?: ClusterTaskState,
 ): TaskInfo {
   const info: TaskInfo = {
     name: task.name,
@@ -33,6 +36,18 @@ export function taskSnapshot(
     enabled,
     owner,
   };
+  if (cluster !== undefined) {
+    info.runs = cluster.runs;
+    info.failures = cluster.failures;
+    info.skipped = cluster.skipped;
+    info.consecutiveFailures = cluster.consecutiveFailures;
+    // A run of this replica's in flight started after the last one that ended.
+    const last = Math.max(
+      Number.isNaN(task.lastRunAt) ? -Infinity : task.lastRunAt,
+      Number.isNaN(cluster.lastRunAt) ? -Infinity : cluster.lastRunAt,
+    );
+    info.lastRunAt = Number.isFinite(last) ? new Date(last) : null;
+  }
   const pausedReason = task.policies?.pause?.reason;
   if (task.paused && pausedReason != null) info.pausedReason = pausedReason;
   return info;

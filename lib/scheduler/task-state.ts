@@ -125,7 +125,8 @@ export class TaskState implements Queueable {
   queueToken = 0;
   queuedDue = NOT_QUEUED;
 
-  readonly maxLoops: number | null;
+  /** The trigger's `maxLoopCount`; `reschedule` replaces it with the new trigger's. */
+  maxLoops: number | null;
   /** Under a coordinator, for a task whose scheduled runs are claimed; else `null`. */
   claim: ClaimState | null = null;
 
@@ -146,6 +147,8 @@ export class TaskState implements Queueable {
   lastRunAt = NaN;
   /** Runs in flight. */
   running = 0;
+  /** Where `RunHistory` keeps this task's records (-1: none yet). */
+  historyRing = -1;
   /** Runs waiting for a group slot. */
   waiting = 0;
   /** The one waiting request when overlap is not `allow` (for `cancelOther`). */
@@ -158,6 +161,8 @@ export class TaskState implements Queueable {
   exhausted = false;
   finished = false;
   paused = false;
+  /** `removeTask` took it out: nothing of it may start any more. */
+  removed = false;
   /** `forever` tasks only. */
   readonly forever: ForeverState | null;
   /** Its run policies (retry, jitter, pauseOnFailure); `null` for most tasks. */
@@ -165,10 +170,14 @@ export class TaskState implements Queueable {
   /** Its overlap policy; read on every run, so kept here, not behind the definition's getters. */
   readonly overlap: OverlapPolicy;
 
+  /**
+   * @param def its definition (`reschedule` swaps it for one with the new trigger)
+   * @param trigger its trigger (`reschedule` swaps it too)
+   */
   constructor(
-    readonly def: TaskDefinition,
+    public def: TaskDefinition,
     readonly group: GroupState,
-    readonly trigger: Trigger,
+    public trigger: Trigger,
     readonly kind: TaskKind,
   ) {
     const max = (def.trigger as { maxLoopCount?: number }).maxLoopCount;

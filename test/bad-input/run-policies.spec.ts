@@ -149,6 +149,30 @@ describe('Run policy options', () => {
       0,
       'an integer >= 1',
     ],
+    [
+      "catchUp 'first'",
+      { catchUp: 'first' },
+      'catchUp',
+      'catchUp',
+      'first',
+      "'none' | 'latest' | 'all'",
+    ],
+    [
+      'catchUpWindow 0',
+      { catchUpWindow: 0 },
+      'catchUpWindow',
+      'catchUpWindow',
+      0,
+      'a finite number of milliseconds > 0',
+    ],
+    [
+      'catchUpWindow Infinity',
+      { catchUpWindow: Infinity },
+      'catchUpWindow',
+      'catchUpWindow',
+      Infinity,
+      'a finite number of milliseconds > 0',
+    ],
   ])(
     'should reject %s naming the task and the value',
     (_title, options, path, parameter, value, expected) => {
@@ -182,6 +206,8 @@ describe('Run policy options', () => {
         startAt: new Date('2025-01-01T00:00:00Z'),
         endAt: '2025-01-01T00:00:00Z',
         pauseOnFailure: 1,
+        catchUp: 'all',
+        catchUpWindow: 30 * 86_400_000,
       }),
     ).not.toThrow();
   });

@@ -2,6 +2,8 @@ import type {
   RunOutcome,
   RunRecord,
 } from '../../interfaces/run-record.interface';
+import { recordCounter, type RecordCounter } from '../record-counters';
+import { recordRunsSql } from './postgres-statements';
 
 /** One run to add to a task's history. */
 interface PendingRecord {
@@ -11,11 +13,15 @@ interface PendingRecord {
   finishedAt: number | null;
   outcome: RunOutcome;
   error: string | null;
+  attempt: number;
+  catchUp: boolean;
+  counter: RecordCounter;
 }
 
 /**
  * The run history of PostgresCoordinator: records of one turn go as one
- * multi-row INSERT, then one DELETE trims the tasks written to their
+ * multi-row INSERT (which also counts them in their tasks' state: failures,
+ * the failure streak, skips, the latest start), then one DELETE trims the tasks written to their
  * `keep` newest due times, so the table stays bounded per task. Never rejects on write:
  * a record lost to an outage is only a record.
  */
@@ -40,6 +46,8 @@ export class PostgresHistory {
     finishedAt: number,
     outcome: RunOutcome,
     error: string | undefined,
+    attempt = 1,
+    catchUp = false,
   ): void {
     if (this.pending.length === 0) setImmediate(() => void this.flush());
     this.pending.push({
@@ -49,6 +57,9 @@ export class PostgresHistory {
       finishedAt: Number.isNaN(finishedAt) ? null : finishedAt,
       outcome,
       error: error ?? null,
+      attempt,
+      catchUp,
+      counter: recordCounter(outcome, error),
     });
   }
 
@@ -58,7 +69,7 @@ export class PostgresHistory {
     if (count === 0) return [];
     const s = this.schema;
     const rows = await this.query(
-      `SELECT scheduled_at, started_at, finished_at, outcome, error, replica
+      `SELECT scheduled_at, started_at, finished_at, outcome, error, replica, attempt, catch_up
 FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
       [task, count],
     );
@@ -70,8 +81,8 @@ FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
         finishedAt: at(row.finished_at),
         outcome: row.outcome as RunOutcome,
         replica: String(row.replica),
-        attempt: 1,
-        catchUp: false,
+        attempt: row.attempt == null ? 1 : Number(row.attempt),
+        catchUp: row.catch_up === true,
       };
       if (typeof row.error === 'string') record.error = row.error;
       return record;
@@ -83,21 +94,18 @@ FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
     this.pending = [];
     const s = this.schema;
     try {
-      await this.query(
-        `INSERT INTO ${s}.history (task, scheduled_at, started_at, finished_at, outcome, error, replica)
-SELECT task, scheduled_at, started_at, finished_at, outcome, error, $7
-FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
-  AS r(task, scheduled_at, started_at, finished_at, outcome, error)`,
-        [
-          batch.map((r) => r.task),
-          batch.map((r) => r.scheduledAt),
-          batch.map((r) => r.startedAt),
-          batch.map((r) => r.finishedAt),
-          batch.map((r) => r.outcome),
-          batch.map((r) => r.error),
-          this.replicaId,
-        ],
-      );
+      await this.query(recordRunsSql(s), [
+        batch.map((r) => r.task),
+        batch.map((r) => r.scheduledAt),
+        batch.map((r) => r.startedAt),
+        batch.map((r) => r.finishedAt),
+        batch.map((r) => r.outcome),
+        batch.map((r) => r.error),
+        this.replicaId,
+        batch.map((r) => r.attempt),
+        batch.map((r) => r.catchUp),
+        batch.map((r) => r.counter),
+      ]);
       // Each written task keeps its `keep` newest due times (replicas'
       // batches arrive in any order, so "newest" is by due time, not by id).
       await this.query(

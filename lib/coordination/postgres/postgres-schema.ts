@@ -41,7 +41,8 @@ export function postgresSchemaStatements(schema: string): string[] {
   PRIMARY KEY (task, due_at)
 )`,
     `CREATE INDEX IF NOT EXISTS claims_expires_at ON ${s}.claims (expires_at)`,
-    // Durable state per task; loops counts the runs of generation gen (maxLoopCount).
+    // Durable state per task; loops counts the runs of generation gen
+    // (maxLoopCount); caught_up: catch-up handled the due times up to it.
     `CREATE TABLE IF NOT EXISTS ${s}.task_state (
   task text PRIMARY KEY,
   runs bigint NOT NULL DEFAULT 0,
@@ -49,7 +50,11 @@ export function postgresSchemaStatements(schema: string): string[] {
   gen bigint NOT NULL DEFAULT 0,
   skipped bigint NOT NULL DEFAULT 0,
   last_due bigint,
-  last_replica text
+  last_replica text,
+  failures bigint NOT NULL DEFAULT 0,
+  consecutive_failures bigint NOT NULL DEFAULT 0,
+  last_run_at bigint,
+  caught_up bigint
 )`,
     // A run of the task in flight on this replica (cluster-wide overlap).
     `CREATE TABLE IF NOT EXISTS ${s}.running (
@@ -66,7 +71,9 @@ export function postgresSchemaStatements(schema: string): string[] {
   finished_at bigint,
   outcome text NOT NULL,
   error text,
-  replica text NOT NULL
+  replica text NOT NULL,
+  attempt integer NOT NULL DEFAULT 1,
+  catch_up boolean NOT NULL DEFAULT false
 )`,
     `CREATE INDEX IF NOT EXISTS history_task_due ON ${s}.history (task, scheduled_at DESC, id DESC)`,
     // @Forever leases.

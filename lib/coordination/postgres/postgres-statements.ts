@@ -98,7 +98,8 @@ export const claimBatchSql = (s: string): string => `WITH input AS (
   SELECT st.task, 1, st.loops + 1, (SELECT value FROM gen), $4, $5
   FROM st JOIN won USING (task) ORDER BY st.task
   ON CONFLICT (task) DO UPDATE SET runs = t.runs + 1, loops = EXCLUDED.loops,
-    gen = EXCLUDED.gen, last_due = EXCLUDED.last_due, last_replica = EXCLUDED.last_replica
+    gen = EXCLUDED.gen, last_due = GREATEST(t.last_due, EXCLUDED.last_due),
+    last_replica = EXCLUDED.last_replica
 ), marked AS (
   INSERT INTO ${s}.running AS r (task, replica, expires_at)
   SELECT st.task, $5, now() + $7 * interval '1 millisecond'
@@ -129,6 +130,74 @@ RETURNING replica`;
 /** Gives up a lease this replica holds. $1 task, $2 replica. */
 export const releaseSql = (s: string): string =>
   `DELETE FROM ${s}.leases WHERE task = $1 AND replica = $2`;
+
+/**
+ * Catch-up on taking tasks over, ONE statement for all: each task's latest
+ * due time fired or caught up (rows only for tasks that ran), marking it
+ * caught up to $2 (just before the first due time the caller fires itself)
+ * under the row's lock, so two replicas taking a task over together do not
+ * both catch it up. $1 tasks, $2 their marks (epoch ms). Rows: task, last.
+ */
+export const takeOverSql = (s: string): string => `WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::bigint[]) AS i(task, mark)
+), old AS (
+  SELECT t.task, GREATEST(t.last_due, t.caught_up) AS last, i.mark
+  FROM ${s}.task_state t JOIN input i USING (task)
+  WHERE t.last_due IS NOT NULL ORDER BY t.task FOR UPDATE OF t
+), marked AS (
+  UPDATE ${s}.task_state t SET caught_up = old.mark
+  FROM old WHERE t.task = old.task AND old.mark > old.last
+)
+SELECT task, last FROM old`;
+
+/** The counters of some tasks, for `TaskInfo`. $1 tasks. */
+export const clusterStateSql = (s: string): string =>
+  `SELECT task, runs, failures, skipped, consecutive_failures, last_run_at
+FROM ${s}.task_state WHERE task = ANY($1::text[])`;
+
+/**
+ * One turn's history records, and what they add to their tasks' counters,
+ * in ONE statement: $1..$6 task, scheduled_at, started_at, finished_at,
+ * outcome, error of each record; $7 replica; $8 attempt, $9 catch_up, $10
+ * the counter each moves ('f' failed try, 's' success, 'k' skipped, '').
+ * A success ends the task's failure streak; failures after it start a new one.
+ */
+export const recordRunsSql = (s: string): string => `WITH r AS (
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],
+    $5::text[], $6::text[], $8::integer[], $9::boolean[], $10::text[])
+    WITH ORDINALITY AS r(task, scheduled_at, started_at, finished_at, outcome,
+      error, attempt, catch_up, counter, ord)
+), ins AS (
+  INSERT INTO ${s}.history (task, scheduled_at, started_at, finished_at, outcome, error, replica, attempt, catch_up)
+  SELECT task, scheduled_at, started_at, finished_at, outcome, error, $7, attempt, catch_up FROM r
+), per AS (
+  SELECT task,
+    count(*) FILTER (WHERE counter = 'f') AS failures,
+    count(*) FILTER (WHERE counter = 'k') AS skipped,
+    max(ord) FILTER (WHERE counter = 's') AS last_ok,
+    max(started_at) AS last_run_at
+  FROM r GROUP BY task
+), counted AS (
+  SELECT per.*, (SELECT count(*) FROM r WHERE r.task = per.task
+    AND r.counter = 'f' AND r.ord > COALESCE(per.last_ok, 0)) AS streak
+  FROM per
+  WHERE failures > 0 OR skipped > 0 OR last_ok IS NOT NULL OR last_run_at IS NOT NULL
+), locked AS (
+  SELECT task FROM ${s}.task_state WHERE task IN (SELECT task FROM counted)
+  ORDER BY task FOR UPDATE
+), updated AS (
+  UPDATE ${s}.task_state t SET failures = t.failures + c.failures,
+    skipped = t.skipped + c.skipped,
+    consecutive_failures = CASE WHEN c.last_ok IS NULL
+      THEN t.consecutive_failures + c.streak ELSE c.streak END,
+    last_run_at = GREATEST(t.last_run_at, c.last_run_at)
+  FROM counted c JOIN locked USING (task) WHERE t.task = c.task
+  RETURNING t.task
+)
+INSERT INTO ${s}.task_state (task, failures, skipped, consecutive_failures, last_run_at)
+SELECT task, failures, skipped, streak, last_run_at FROM counted
+WHERE task NOT IN (SELECT task FROM updated) ORDER BY task
+ON CONFLICT (task) DO NOTHING`;
 
 /** A task's durable state. $1 task. */
 export const taskStateSql = (s: string): string =>

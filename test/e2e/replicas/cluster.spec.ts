@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import {
   SLOW_RUN_MS,
   SPREAD_TASKS,
+  catchUpRunsKey,
   slowRunsKey,
   spreadTask,
 } from '../../src/replicas/cluster.tasks';
@@ -231,6 +232,69 @@ const clusterSuite = (backend: ClusterBackend) => (): void => {
     // And it is a member again, owning its share.
     const after = runsPerReplica(ledger, thawedAt + EDGE_MS, to - EDGE_MS);
     expect(after.get(c.replicaId) ?? 0).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("should catch up after all replicas were stopped for 5 s: 'latest' the most recent missed due time once, 'all' each, 'none' none, the rest recorded as missed", async () => {
+    const start = () =>
+      ['replica-a', 'replica-b'].map((id) =>
+        startReplica(backend, id, 'catchUp', namespace),
+      );
+    replicas = start();
+    await Promise.all(replicas.map((replica) => replica.whenReady()));
+    await sleep(3_000);
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    await sleep(5_000);
+    replicas = start();
+    await Promise.all(replicas.map((replica) => replica.whenReady()));
+    await sleep(3_000);
+    await Promise.all(replicas.map((replica) => replica.stop()));
+
+    const runs = (await admin.lrange(catchUpRunsKey(namespace), 0, -1))
+      .map((entry) => entry.split('|'))
+      .map(([task, due, catchUp]) => ({
+        task,
+        due: +due,
+        catchUp: catchUp === 'true',
+      }));
+    for (const task of ['catchLatest', 'catchAll', 'catchNone']) {
+      const mine = runs.filter((run) => run.task === task);
+      const dues = mine.map((run) => run.due);
+      // Nothing ran twice, catch-up included.
+      expect(dues.length).toBe(new Set(dues).size);
+      // The gap: between the last due time run before the stop and the
+      // first one the restarted replicas fired as usual.
+      const normal = mine
+        .filter((run) => !run.catchUp)
+        .map((run) => run.due)
+        .sort((x, y) => x - y);
+      let gapAt = 1;
+      for (let i = 1; i < normal.length; i++)
+        if (normal[i] - normal[i - 1] > normal[gapAt] - normal[gapAt - 1])
+          gapAt = i;
+      const missedDues: number[] = [];
+      for (
+        let due = normal[gapAt - 1] + 1_000;
+        due < normal[gapAt];
+        due += 1_000
+      )
+        missedDues.push(due);
+      expect(missedDues.length).toBeGreaterThanOrEqual(4);
+      const caughtUp = mine
+        .filter((run) => run.catchUp)
+        .map((run) => run.due)
+        .sort((x, y) => x - y);
+      const missed = await backend.missed(admin, namespace, task);
+      if (task === 'catchLatest') {
+        expect(caughtUp).toEqual([missedDues.at(-1)]);
+        expect(missed).toEqual(missedDues.slice(0, -1));
+      } else if (task === 'catchAll') {
+        expect(caughtUp).toEqual(missedDues);
+        expect(missed).toEqual([]);
+      } else {
+        expect(caughtUp).toEqual([]);
+        expect(missed).toEqual(missedDues);
+      }
+    }
   }, 60_000);
 
   it('should double nothing and lose nothing with replica clocks 2 s apart either way', async () => {

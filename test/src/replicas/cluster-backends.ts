@@ -24,6 +24,8 @@ export interface ClusterBackend {
     namespace: string,
     task: string,
   ): Promise<string | null>;
+  /** The due times the history holds as `missed` for `task`, ascending. */
+  missed(admin: Redis, namespace: string, task: string): Promise<number[]>;
   /** Removes what the coordinator kept for one namespace. */
   cleanup(namespace: string): Promise<void>;
 }
@@ -34,6 +36,14 @@ const redisBackend: ClusterBackend = {
   env: () => ({ COORDINATOR: 'redis' }),
   lastReplica: (admin, namespace, task) =>
     admin.hget(`${namespace}:{${task}}:state`, 'lastReplica'),
+  async missed(admin, namespace, task) {
+    const records = await admin.lrange(`${namespace}:{${task}}:history`, 0, -1);
+    return records
+      .map((record) => JSON.parse(record) as { s: number; o: string })
+      .filter((record) => record.o === 'missed')
+      .map((record) => record.s)
+      .sort((x, y) => x - y);
+  },
   // The suite deletes the namespace's keys, the coordinator's included.
   cleanup: () => Promise.resolve(),
 };
@@ -53,6 +63,15 @@ const postgresBackend: ClusterBackend = {
       return rows[0]?.last_replica ?? null;
     });
   },
+  missed: (_admin, namespace, task) =>
+    withPool(async (pool) => {
+      const { rows } = await pool.query<{ scheduled_at: string }>(
+        `SELECT scheduled_at FROM ${postgresSchemaOf(namespace)}.history
+WHERE task = $1 AND outcome = 'missed' ORDER BY scheduled_at`,
+        [task],
+      );
+      return rows.map((row) => Number(row.scheduled_at));
+    }),
   cleanup: (namespace) =>
     withPool(async (pool) => {
       await pool.query(

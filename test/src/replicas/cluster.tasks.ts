@@ -81,9 +81,43 @@ export class SlowTasks {
   }
 }
 
+/** The list of `task|scheduledAt|catchUp|replica` entries the catch-up tasks append to. */
+export const catchUpRunsKey = (namespace: string): string =>
+  `${namespace}:catch-up-runs`;
+
+/** Three tasks due every second, one per catch-up policy. */
+@Injectable()
+export class CatchUpTasks {
+  constructor(@Inject(REPLICA_STORE) private readonly store: ReplicaStore) {}
+
+  private async record(ctx: TaskContext): Promise<void> {
+    const { redis, namespace, replicaId } = this.store;
+    await redis.rpush(
+      catchUpRunsKey(namespace),
+      `${ctx.name}|${ctx.scheduledAt.getTime()}|${ctx.catchUp}|${replicaId}`,
+    );
+  }
+
+  @Every({ seconds: 1 }, { name: 'catchLatest' })
+  latest(ctx: TaskContext): Promise<void> {
+    return this.record(ctx);
+  }
+
+  @Every({ seconds: 1 }, { name: 'catchAll', catchUp: 'all' })
+  all(ctx: TaskContext): Promise<void> {
+    return this.record(ctx);
+  }
+
+  @Every({ seconds: 1 }, { name: 'catchNone', catchUp: 'none' })
+  none(ctx: TaskContext): Promise<void> {
+    return this.record(ctx);
+  }
+}
+
 /** The providers of each replica app, by `REPLICA_APP`. */
 export const CLUSTER_APPS: Record<string, Type> = {
   spread: SpreadTasks,
   limited: LimitedTasks,
   slow: SlowTasks,
+  catchUp: CatchUpTasks,
 };

@@ -44,6 +44,8 @@ describeWithRedis('RedisScheduleStore', () => {
     const { a, b, end } = pair();
     const admin = new Redis(REDIS_URL);
     try {
+      // Connected first: this test is about the reconnect, not a cold start.
+      await Promise.all([a.schedules.get('w'), b.schedules.get('w')]);
       const heard: string[] = [];
       const stop = b.schedules.watch((id) => heard.push(id));
       await a.schedules.upsert(scheduleInput('before'));

@@ -1,0 +1,55 @@
+import {
+  cannotReschedule,
+  inTask,
+  invalidParameter,
+} from '../aioclock.messages';
+import { InvalidTriggerError } from '../errors/invalid-trigger.error';
+import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
+import type { Trigger } from '../triggers/trigger';
+import type { TaskDefinition } from './task-definition';
+import type { TaskState } from './task-state';
+
+/** The triggers `reschedule` accepts. */
+const RESCHEDULABLE = new Set(['every', 'at', 'cron', 'or']);
+const RESCHEDULE_EXPECTED = 'an every, at, cron or or trigger';
+
+/**
+ * `reschedule`: gives a timed task a new trigger, as if it had just been
+ * added: the new trigger's `maxLoopCount` counts from zero, and the caller
+ * queues its first due time from now. Runs in flight go on; counters stay.
+ * @param build validates the new definition's trigger and makes it
+ * @throws InvalidTriggerError naming the task, for a task that is not timed or a trigger of another kind
+ */
+export function swapTrigger(
+  task: TaskState,
+  spec: TriggerSpec,
+  build: (def: TaskDefinition) => Trigger,
+): void {
+  const current = task.def.trigger.type;
+  if (task.kind !== 'timed' || current === 'once')
+    throw new InvalidTriggerError(
+      inTask(task.name, cannotReschedule(current)),
+      'trigger',
+      current,
+    );
+  const type = (spec as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || !RESCHEDULABLE.has(type))
+    throw new InvalidTriggerError(
+      inTask(task.name, invalidParameter('trigger', spec, RESCHEDULE_EXPECTED)),
+      'trigger',
+      spec,
+    );
+  // The old definition stays the prototype: its getters and method still answer.
+  const def = Object.create(task.def, {
+    trigger: { value: spec, enumerable: true },
+  }) as TaskDefinition;
+  const trigger = build(def);
+  task.def = def;
+  task.trigger = trigger;
+  const max = (spec as { maxLoopCount?: number }).maxLoopCount;
+  task.maxLoops = typeof max === 'number' ? max : null;
+  task.loops = 0;
+  task.exhausted = false;
+  task.finished = false;
+  task.cursor = NaN;
+}

@@ -1,0 +1,244 @@
+import { SCHEDULE_TASK_PREFIX } from '../aioclock.constants';
+import {
+  scheduleLabel,
+  scheduleNotSchedulable,
+  scheduleReloadFailed,
+} from '../aioclock.messages';
+import type { Coordinator } from '../coordination/coordinator.interface';
+import { scheduleContentKey } from '../coordination/schedule-content';
+import type {
+  ScheduleStore,
+  StoredSchedule,
+} from '../coordination/schedule-store.interface';
+import type { ScheduleInfo } from '../interfaces/schedule.interface';
+import type { TaskContext } from '../interfaces/task-context.interface';
+import type { TaskInfo } from '../interfaces/task-info.interface';
+import type { Scheduler } from '../scheduler/scheduler';
+import type {
+  SchedulerLogger,
+  TaskDefinition,
+} from '../scheduler/task-definition';
+import type { ScheduleHandlerDefinition } from './schedule-handler';
+
+/** What a replica has made of one schedule: the content it scheduled. */
+interface AppliedSchedule {
+  contentKey: string;
+  paused: boolean;
+  revision: number;
+  updatedAt: number;
+}
+
+/** What `DurableSchedules` needs. */
+export interface DurableSchedulesOptions {
+  scheduler: Scheduler;
+  store: ScheduleStore;
+  logger: SchedulerLogger;
+  coordinator?: Coordinator;
+  /** The set of this replica's timed tasks changed (a durable coordinator must hear of it). */
+  onTasksChanged: () => void;
+}
+
+/** The scheduler task of schedule `id`. */
+export function scheduleTaskName(id: string): string {
+  return SCHEDULE_TASK_PREFIX + id;
+}
+
+/**
+ * Durable schedules on one replica: loads the schedules of the handlers it
+ * declares at start, keeps each as a scheduler task `schedule:<id>` in its
+ * handler's group (so the group's concurrency and timeout apply, and a
+ * durable coordinator owns and fences it like any task), and follows the
+ * store's change notices: a changed schedule is replaced (its next due time
+ * counted from now), a pause or resume applied, a removed one taken out.
+ * No Nest in here.
+ */
+export class DurableSchedules {
+  private readonly handlers = new Map<string, ScheduleHandlerDefinition>();
+  private readonly applied = new Map<string, AppliedSchedule>();
+  /** Ids being re-read → whether another notice came meanwhile. */
+  private readonly reloading = new Map<string, boolean>();
+  private unwatch: (() => void) | null = null;
+  private started = false;
+
+  /** @param options the scheduler, the store, the coordinator */
+  constructor(private readonly options: DurableSchedulesOptions) {}
+
+  /** The `@ScheduleHandler` methods discovery found (before `start`). */
+  addHandlers(handlers: readonly ScheduleHandlerDefinition[]): void {
+    for (const handler of handlers) this.handlers.set(handler.name, handler);
+  }
+
+  /** The store schedules live in. */
+  get store(): ScheduleStore {
+    return this.options.store;
+  }
+
+  /** The handler names this replica declares, sorted. */
+  get handlerNames(): string[] {
+    return [...this.handlers.keys()].sort();
+  }
+
+  /** True when this replica declares `handler`. */
+  declares(handler: string): boolean {
+    return this.handlers.has(handler);
+  }
+
+  /** True when `name` is the task of a schedule scheduled here. */
+  isScheduleTask(name: string): boolean {
+    return (
+      name.startsWith(SCHEDULE_TASK_PREFIX) &&
+      this.applied.has(name.slice(SCHEDULE_TASK_PREFIX.length))
+    );
+  }
+
+  /** Watches the store, then schedules every schedule of this replica's handlers. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.unwatch = this.options.store.watch((id) => this.reload(id));
+    if (this.handlers.size === 0) return;
+    const schedules = await this.options.store.loadAll(this.handlerNames);
+    for (const schedule of schedules) this.apply(schedule.id, schedule, false);
+    this.options.onTasksChanged();
+  }
+
+  /** Stops following the store (the scheduler stops the tasks). */
+  stop(): void {
+    this.unwatch?.();
+    this.unwatch = null;
+  }
+
+  /**
+   * Makes the scheduler match the stored schedule `id` (`null`: removed).
+   * @param notify tell the coordinator when the set of tasks changed
+   */
+  apply(id: string, schedule: StoredSchedule | null, notify = true): void {
+    if (!this.started) return;
+    const name = scheduleTaskName(id);
+    const current = this.applied.get(id);
+    if (schedule === null || !this.handlers.has(schedule.handler)) {
+      if (current === undefined) return;
+      this.applied.delete(id);
+      this.options.scheduler.removeTask(name).catch(() => undefined);
+      if (notify) this.options.onTasksChanged();
+      return;
+    }
+    // A read that started before a newer change was applied: stale.
+    if (
+      current !== undefined &&
+      schedule.revision < current.revision &&
+      schedule.updatedAt <= current.updatedAt
+    )
+      return;
+    const contentKey = scheduleContentKey(schedule);
+    const scheduler = this.options.scheduler;
+    if (current !== undefined && current.contentKey === contentKey) {
+      current.revision = schedule.revision;
+      current.updatedAt = schedule.updatedAt;
+      if (current.paused === schedule.paused) return;
+      current.paused = schedule.paused;
+      if (schedule.paused) scheduler.pause(name);
+      else scheduler.resume(name);
+      return;
+    }
+    if (current !== undefined) {
+      this.applied.delete(id);
+      scheduler.removeTask(name).catch(() => undefined);
+    }
+    try {
+      scheduler.addTask(this.definitionOf(schedule));
+    } catch (error) {
+      this.options.logger.warn(
+        scheduleNotSchedulable(scheduleLabel(id), error),
+      );
+      if (notify && current !== undefined) this.options.onTasksChanged();
+      return;
+    }
+    if (schedule.paused) scheduler.pause(name);
+    this.applied.set(id, {
+      contentKey,
+      paused: schedule.paused,
+      revision: schedule.revision,
+      updatedAt: schedule.updatedAt,
+    });
+    if (notify) this.options.onTasksChanged();
+  }
+
+  /** The schedule as the registry reports it, with how it runs here. */
+  info(schedule: StoredSchedule): ScheduleInfo {
+    const name = scheduleTaskName(schedule.id);
+    const task: TaskInfo | null = this.applied.has(schedule.id)
+      ? this.options.scheduler.getTask(name)
+      : null;
+    const owner =
+      task?.owner ?? this.options.coordinator?.ownerOf?.(name) ?? null;
+    return {
+      ...(schedule.options as object),
+      id: schedule.id,
+      handler: schedule.handler,
+      trigger: schedule.trigger,
+      payload: schedule.payload,
+      startAt: schedule.startAt,
+      endAt: schedule.endAt,
+      enabled: schedule.enabled,
+      paused: schedule.paused,
+      revision: schedule.revision,
+      updatedAt: new Date(schedule.updatedAt),
+      nextRunAt: task?.nextRunAt ?? null,
+      lastRunAt: task?.lastRunAt ?? null,
+      runs: task?.runs ?? 0,
+      failures: task?.failures ?? 0,
+      owner,
+      noHandler: !this.handlers.has(schedule.handler) && owner === null,
+    };
+  }
+
+  /** A change notice: re-reads the schedule (one read per id at a time). */
+  private reload(id: string): void {
+    if (this.reloading.has(id)) {
+      this.reloading.set(id, true);
+      return;
+    }
+    this.reloading.set(id, false);
+    this.options.store
+      .get(id)
+      .then(
+        (schedule) => this.apply(id, schedule),
+        (error: unknown) =>
+          this.options.logger.warn(scheduleReloadFailed(id, error)),
+      )
+      .catch((error: unknown) =>
+        this.options.logger.warn(scheduleReloadFailed(id, error)),
+      )
+      .finally(() => {
+        const again = this.reloading.get(id) === true;
+        this.reloading.delete(id);
+        if (again) this.reload(id);
+      });
+  }
+
+  /** The scheduler task of a stored schedule: its handler, called with a frozen copy of its payload. */
+  private definitionOf(schedule: StoredSchedule): TaskDefinition {
+    const handler = this.handlers.get(schedule.handler)!;
+    const payload = deepFreeze(schedule.payload);
+    return {
+      ...(schedule.options as Partial<TaskDefinition>),
+      name: scheduleTaskName(schedule.id),
+      group: handler.group,
+      trigger: schedule.trigger,
+      enabled: schedule.enabled,
+      startAt: schedule.startAt ?? undefined,
+      endAt: schedule.endAt ?? undefined,
+      invoke: (ctx: TaskContext) => handler.invoke(payload, ctx),
+    };
+  }
+}
+
+/** Freezes a JSON value all the way down, so one run cannot change the next one's payload. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
+}
