@@ -63,4 +63,23 @@ CREATE TABLE IF NOT EXISTS aioclock.paused (
   reason text NOT NULL,
   paused_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE TABLE IF NOT EXISTS aioclock.schedules (
+  id text COLLATE "C" PRIMARY KEY,
+  handler text NOT NULL,
+  trigger json NOT NULL,
+  payload json NOT NULL,
+  options json NOT NULL,
+  start_at text,
+  end_at text,
+  enabled boolean NOT NULL,
+  paused boolean NOT NULL DEFAULT false,
+  revision bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS schedules_handler_id ON aioclock.schedules (handler, id);
+CREATE TABLE IF NOT EXISTS aioclock.schedule_changes (
+  seq bigserial PRIMARY KEY,
+  id text NOT NULL,
+  token text NOT NULL
+);
 COMMIT;

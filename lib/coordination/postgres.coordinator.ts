@@ -27,6 +27,7 @@ import { PostgresHistory } from './postgres/postgres-history';
 import { PostgresMembership } from './postgres/postgres-membership';
 import { postgresSignalIo } from './postgres/postgres-signal-io';
 import { postgresCreateSchemaStatement } from './postgres/postgres-schema';
+import { PostgresScheduleStore } from './postgres/postgres-schedule-store';
 import { PostgresTaskStates } from './postgres/postgres-task-states';
 import {
   claimBatchSql,
@@ -138,6 +139,8 @@ export class PostgresCoordinator implements Coordinator {
   readonly heartbeatMs: number;
   /** How many history rows each task keeps. */
   readonly historyKeep: number;
+  /** The durable schedules, in `<schema>.schedules`, shared by every replica. */
+  readonly schedules: PostgresScheduleStore;
 
   private readonly pool: PostgresCoordinatorPool;
   private readonly createSchema: boolean;
@@ -211,6 +214,13 @@ export class PostgresCoordinator implements Coordinator {
     this.states = new PostgresTaskStates(this.schema, (text, values) =>
       this.query(text, values),
     );
+    this.schedules = new PostgresScheduleStore({
+      pool: this.pool,
+      schema: this.schema,
+      query: (text, values) =>
+        this.ensureSchema().then(() => this.query(text, values)),
+      fail: asFailure,
+    });
   }
 
   /**

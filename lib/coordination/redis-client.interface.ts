@@ -59,5 +59,7 @@ export interface RedisCoordinatorSubscriber {
     listener: (channel: string, text: string) => void,
   ): unknown;
   on(event: 'error', listener: (error: unknown) => void): unknown;
+  /** Each (re)connection; ioredis subscribes again to its channels then. */
+  on(event: 'ready', listener: () => void): unknown;
   disconnect(): void;
 }

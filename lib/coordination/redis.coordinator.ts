@@ -35,6 +35,7 @@ import {
 } from './redis-bounded-calls';
 import { RedisForeverLeases } from './redis-forever-leases';
 import { RedisRunHistory } from './redis-run-history';
+import { RedisScheduleStore } from './redis-schedule-store';
 import { redisSignalIo } from './redis-signal-io';
 
 // The option defaults live next to their rules.
@@ -130,6 +131,8 @@ export class RedisCoordinator implements Coordinator {
   readonly heartbeatMs: number;
   /** How many history records each task keeps in Redis. */
   readonly historyKeep: number;
+  /** The durable schedules, under `<keyPrefix>:{schedules}:…`, shared by every replica. */
+  readonly schedules: RedisScheduleStore;
 
   private readonly client: RedisCoordinatorClient;
   private readonly calls: RedisBoundedCalls;
@@ -199,6 +202,12 @@ export class RedisCoordinator implements Coordinator {
     );
     this.leases = new RedisForeverLeases(this, client, this.calls);
     this.runs = new RedisRunHistory(this, client, this.batch, this.calls);
+    this.schedules = new RedisScheduleStore({
+      client,
+      keyPrefix,
+      calls: this.calls,
+      batch: this.batch,
+    });
   }
 
   /**

@@ -88,6 +88,28 @@ export function postgresSchemaStatements(schema: string): string[] {
   reason text NOT NULL,
   paused_at timestamptz NOT NULL DEFAULT now()
 )`,
+    // Durable schedules; JSON columns hold canonical JSON (compared as text);
+    // ids in byte order ("C"), as Redis pages them.
+    `CREATE TABLE IF NOT EXISTS ${s}.schedules (
+  id text COLLATE "C" PRIMARY KEY,
+  handler text NOT NULL,
+  trigger json NOT NULL,
+  payload json NOT NULL,
+  options json NOT NULL,
+  start_at text,
+  end_at text,
+  enabled boolean NOT NULL,
+  paused boolean NOT NULL DEFAULT false,
+  revision bigint NOT NULL,
+  updated_at bigint NOT NULL
+)`,
+    `CREATE INDEX IF NOT EXISTS schedules_handler_id ON ${s}.schedules (handler, id)`,
+    // The last schedule changes, replayed to a watcher whose LISTEN was lost.
+    `CREATE TABLE IF NOT EXISTS ${s}.schedule_changes (
+  seq bigserial PRIMARY KEY,
+  id text NOT NULL,
+  token text NOT NULL
+)`,
   ];
 }
 

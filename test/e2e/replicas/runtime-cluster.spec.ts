@@ -5,9 +5,7 @@ import {
   AioClockModule,
   AioClockRegistry,
   Every,
-  MemoryScheduleStore,
   RedisCoordinator,
-  type ScheduleStore,
 } from '../../../lib';
 import { CaptureLogger } from '../../src/capture-logger';
 import {
@@ -23,18 +21,8 @@ import {
 // Run-time tasks and durable schedules under a real durable coordinator (two
 // apps in this process, each its own Redis member): they are declared to the
 // membership, owned by one member each and fenced by the claim. The
-// schedules' store is a MemoryScheduleStore both apps share, standing in for
-// the backend's own store (the Redis and PostgreSQL stores have their own suite).
-
-/** A RedisCoordinator whose schedules live in a store shared in-process. */
-class SharedStoreRedisCoordinator extends RedisCoordinator {
-  constructor(
-    options: ConstructorParameters<typeof RedisCoordinator>[0],
-    readonly schedules: ScheduleStore,
-  ) {
-    super(options);
-  }
-}
+// schedules live in the coordinator's RedisScheduleStore, shared through
+// Redis under the apps' key prefix.
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -42,11 +30,9 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
   const clients: Redis[] = [];
   const apps: TestingModule[] = [];
   let prefix: string;
-  let store: MemoryScheduleStore;
 
   beforeEach(() => {
     prefix = `aioclock-test:runtime:${randomBytes(4).toString('hex')}`;
-    store = new MemoryScheduleStore();
   });
 
   afterEach(async () => {
@@ -61,10 +47,12 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
   async function replica(id: string) {
     const client = new Redis(REDIS_URL);
     clients.push(client);
-    const coordinator = new SharedStoreRedisCoordinator(
-      { client, keyPrefix: prefix, replicaId: id, leaseTtlMs: 3_000 },
-      store,
-    );
+    const coordinator = new RedisCoordinator({
+      client,
+      keyPrefix: prefix,
+      replicaId: id,
+      leaseTtlMs: 3_000,
+    });
     const app = await Test.createTestingModule({
       imports: [
         AioClockModule.forRoot({ timeZone: 'UTC', coordinator }),

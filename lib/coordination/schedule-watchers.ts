@@ -1,0 +1,173 @@
+/** One logged change of a durable schedule: its sequence number, the writing store's token, the id. */
+export interface ScheduleChange {
+  seq: number;
+  token: string;
+  id: string;
+}
+
+/** What a durable store's backend offers `ScheduleWatchers`. */
+export interface ScheduleChangeSource {
+  /** The newest logged change's sequence number (0 when none). */
+  lastSeq(): Promise<number>;
+  /** As `lastSeq`, read when a watch begins, without a deadline when the backend can queue it. @default lastSeq */
+  firstSeq?(): Promise<number>;
+  /**
+   * The logged changes with a sequence number above `seq`, in any order;
+   * null when the log no longer reaches back that far.
+   */
+  changesSince(seq: number): Promise<ScheduleChange[] | null>;
+  /** Every stored id, told to the listeners after a gap in the log. */
+  allIds(): Promise<string[]>;
+  /**
+   * Opens the subscription (pub/sub, LISTEN): `onChange` per message,
+   * `onLive` each time it is (re)established and hears every later change.
+   * Returns its close function, or null when the backend offers none.
+   */
+  subscribe(
+    onChange: (change: ScheduleChange) => void,
+    onLive: () => void,
+  ): (() => void) | null;
+}
+
+/** Sequence numbers remembered to drop a change heard twice (message and replay). */
+const REMEMBERED = 10_000;
+
+/**
+ * The listeners of a durable store's `watch`. The subscription opens with the
+ * first listener and closes with the last. Messages sent while it was not
+ * live (before it was established, or during a reconnect) are replayed from
+ * the backend's change log once it is, from the last change this replica
+ * heard (or the one before the first `watch`), so a replica misses no change
+ * — after a gap longer than the log, every stored id is told. This store's
+ * own changes are told at once by `notify` and skipped when heard again.
+ */
+export class ScheduleWatchers {
+  private readonly listeners = new Set<(id: string) => void>();
+  private close: (() => void) | null = null;
+  /** Bumped on close: callbacks of an older subscription are ignored. */
+  private epoch = 0;
+  private highWater: Promise<number> | number = 0;
+  /** The last change before the first listener: never replayed (-1: unknown yet). */
+  private floor = -1;
+  private readonly heard = new Set<number>();
+  private buffered: ScheduleChange[] | null = null;
+  private syncing: Promise<void> = Promise.resolve();
+
+  /**
+   * @param token the store's token, written with its own changes
+   * @param source the backend's log and subscription
+   * @param backfill how far before the last heard change a replay after a
+   *   reconnect starts (a backend whose sequence numbers may commit out of
+   *   order needs room); never before the first listener came
+   */
+  constructor(
+    private readonly token: string,
+    private readonly source: ScheduleChangeSource,
+    private readonly backfill = 0,
+  ) {}
+
+  /** Adds a listener; returns its unsubscribe (idempotent). */
+  add(listener: (id: string) => void): () => void {
+    // A wrapper per call, so the same function watching twice is two listeners.
+    const entry = (id: string): void => listener(id);
+    this.listeners.add(entry);
+    if (this.listeners.size === 1) this.open();
+    return () => {
+      if (!this.listeners.delete(entry) || this.listeners.size > 0) return;
+      this.epoch++;
+      this.close?.();
+      this.close = null;
+    };
+  }
+
+  /** Tells every listener that schedule `id` changed or was removed. */
+  notify(id: string): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(id);
+      } catch {
+        // A listener's failure is its own; the others still hear of the change.
+      }
+    }
+  }
+
+  private open(): void {
+    const epoch = ++this.epoch;
+    this.heard.clear();
+    this.buffered = [];
+    // Read before subscribing: changes after this point are replayed.
+    this.floor = -1;
+    this.highWater = (this.source.firstSeq ?? this.source.lastSeq)
+      .call(this.source)
+      .catch(() => -1);
+    this.close = this.source.subscribe(
+      (change) => {
+        if (epoch !== this.epoch) return;
+        if (this.buffered !== null) this.buffered.push(change);
+        else this.deliver(change);
+      },
+      () => {
+        if (epoch !== this.epoch) return;
+        this.buffered ??= [];
+        this.syncing = this.syncing.then(() => this.replay(epoch));
+      },
+    );
+  }
+
+  // The subscription is live: tell what it missed, then what it buffered.
+  private async replay(epoch: number): Promise<void> {
+    try {
+      let from = await this.highWater;
+      // The first read failed: from now on, with nothing to replay.
+      if (from < 0) from = await this.source.lastSeq();
+      this.highWater = from;
+      if (this.floor < 0) this.floor = from;
+      const changes = await this.source.changesSince(
+        Math.max(this.floor, from - this.backfill),
+      );
+      if (epoch !== this.epoch) return;
+      if (changes === null) {
+        const ids = await this.source.allIds();
+        if (epoch !== this.epoch) return;
+        for (const id of ids) this.notify(id);
+        this.highWater = await this.source.lastSeq();
+      } else {
+        changes.sort((a, b) => a.seq - b.seq);
+        for (const change of changes) this.deliver(change);
+      }
+    } catch {
+      // The backend failed meanwhile: the next (re)subscription replays again.
+    }
+    if (epoch !== this.epoch) return;
+    const buffered = this.buffered ?? [];
+    this.buffered = null;
+    for (const change of buffered) this.deliver(change);
+  }
+
+  private deliver(change: ScheduleChange): void {
+    if (this.heard.has(change.seq)) return;
+    this.heard.add(change.seq);
+    if (this.heard.size > REMEMBERED)
+      this.heard.delete(this.heard.values().next().value!);
+    if (typeof this.highWater === 'number' && change.seq > this.highWater)
+      this.highWater = change.seq;
+    if (change.token !== this.token) this.notify(change.id);
+  }
+}
+
+/**
+ * Parses a change message `<seq>:<token>:<id>` (the id may hold colons).
+ * @returns null when it is not one
+ */
+export function parseScheduleChange(text: string): ScheduleChange | null {
+  const first = text.indexOf(':');
+  const second = text.indexOf(':', first + 1);
+  if (first <= 0 || second < 0) return null;
+  const seq = Number(text.slice(0, first));
+  if (!Number.isSafeInteger(seq)) return null;
+  return {
+    seq,
+    token: text.slice(first + 1, second),
+    id: text.slice(second + 1),
+  };
+}

@@ -1,0 +1,123 @@
+import { Pool } from 'pg';
+import { PostgresCoordinator } from '../../../lib/coordination/postgres.coordinator';
+import type { PostgresCoordinatorPool } from '../../../lib/coordination/postgres/postgres-client.interface';
+import { PGliteDatabase } from '../../src/postgres/pglite';
+import {
+  DATABASE_URL,
+  describeWithPostgres,
+} from '../../src/postgres/postgres-test-env';
+import {
+  describeScheduleStore,
+  scheduleInput,
+} from '../../src/schedules/schedule-store.conformance';
+
+let schemas = 0;
+
+/** Two replicas' coordinators on one database, in a schema of their own. */
+function pair(
+  pools: [PostgresCoordinatorPool, PostgresCoordinatorPool],
+  claimTimeoutMs = 1_000,
+) {
+  const schema = `sched_${process.pid}_${++schemas}`;
+  const [a, b] = pools.map(
+    (pool) =>
+      new PostgresCoordinator({
+        pool,
+        schema,
+        claimTimeoutMs,
+        leaseTtlMs: Math.max(5_000, 2 * claimTimeoutMs),
+      }),
+  );
+  return { a, b, schema };
+}
+
+describe('PostgresScheduleStore on PGlite', () => {
+  let db: PGliteDatabase;
+
+  beforeAll(async () => {
+    db = new PGliteDatabase();
+    await db.query('SELECT 1');
+  }, 180_000);
+
+  afterAll(() => db?.close());
+
+  describeScheduleStore(
+    'PGlite',
+    () => {
+      // One WASM database in one thread answers 100 upserts in turn: room for a loaded machine.
+      const { a, b } = pair([db, db], 20_000);
+      return Promise.resolve({
+        store: a.schedules,
+        peer: b.schedules,
+        dispose: () => Promise.resolve(),
+      });
+    },
+    { loadAllCount: 1_100, watchWithinMs: 10_000 },
+  );
+});
+
+describeWithPostgres('PostgresScheduleStore on PostgreSQL', () => {
+  const open: Pool[] = [];
+  const pool = () => {
+    const made = new Pool({ connectionString: DATABASE_URL, max: 4 });
+    made.on('error', () => undefined);
+    open.push(made);
+    return made;
+  };
+
+  afterAll(() => Promise.all(open.map((p) => p.end())));
+
+  describeScheduleStore(
+    'PostgreSQL',
+    async () => {
+      const pools: [Pool, Pool] = [pool(), pool()];
+      const { a, b, schema } = pair(pools);
+      // As in a started replica, each pool has a connection: watch() reads the
+      // last change at once, before the writes the suite makes right after it
+      // (a cold pool's first connection would take longer than those).
+      await Promise.all([
+        a.schedules.get('warm-up'),
+        b.schedules.get('warm-up'),
+      ]);
+      return {
+        store: a.schedules,
+        peer: b.schedules,
+        dispose: async () => {
+          await pools[0].query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        },
+      };
+    },
+    { watchWithinMs: 10_000 },
+  );
+
+  it('should replay to a watcher the changes made while its LISTEN connection was lost', async () => {
+    const pools: [Pool, Pool] = [pool(), pool()];
+    const { a, b, schema } = pair(pools);
+    const heard: string[] = [];
+    const stop = b.schedules.watch((id) => heard.push(id));
+    try {
+      await a.schedules.upsert(scheduleInput('before'));
+      await until(() => heard.includes('before'));
+      // Ends b's LISTEN session, then changes while it is opened again.
+      await pools[0].query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1`,
+        [`LISTEN ${b.schedules.channel}`],
+      );
+      await a.schedules.upsert(scheduleInput('during'));
+      await a.schedules.remove('before');
+      await until(() => heard.includes('during'));
+      await until(() => heard.filter((id) => id === 'before').length === 2);
+    } finally {
+      stop();
+      await pools[0].query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    }
+  });
+});
+
+async function until(condition: () => boolean, withinMs = 10_000) {
+  const deadline = Date.now() + withinMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
