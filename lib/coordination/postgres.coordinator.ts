@@ -1,3 +1,11 @@
+import {
+  CLAIM_MAX_TTL_MS,
+  CLAIM_MIN_TTL_MS,
+  CLAIM_UNKNOWN_PERIOD_TTL_MS,
+  HANDOFF_MS,
+  claimTtlMs,
+} from './claim-expiry';
+import type { PostgresCoordinatorOptions } from './postgres-coordinator-options.interface';
 import { postgresNoAnswer } from '../aioclock.messages';
 import {
   asFailure,
@@ -42,65 +50,13 @@ import {
 // `encodeSignal('ended', task)` is this prefix and the task's name.
 const SIGNAL_ENDED_PREFIX = encodeSignal('ended', '');
 
-/** The longest a leaving replica keeps firing its tasks while the others take them over, in ms. */
-export const POSTGRES_HANDOFF_MS = 250;
-/** A claim never expires sooner than this (covers clock skew and late timers), in ms. */
-export const POSTGRES_CLAIM_MIN_TTL_MS = 60_000;
-/** A claim never lives longer than this, in ms. */
-export const POSTGRES_CLAIM_MAX_TTL_MS = 86_400_000;
-/** Expiry of a claim whose task period is unknown (rare tasks: `@At`, sparse crons), in ms. */
-export const POSTGRES_CLAIM_UNKNOWN_PERIOD_TTL_MS = 3_600_000;
+export type { PostgresCoordinatorOptions } from './postgres-coordinator-options.interface';
 
-/** Options of `PostgresCoordinator`. */
-export interface PostgresCoordinatorOptions {
-  /**
-   * A `pg` `Pool` built and owned by the caller (the coordinator never ends
-   * it), or anything with its `query(text, values)`, such as a PGlite
-   * instance. With a Pool, one of its clients is kept for `LISTEN`.
-   */
-  pool: PostgresCoordinatorPool;
-  /**
-   * The schema holding the coordinator's tables; give each application
-   * sharing one database its own.
-   * @default 'aioclock'
-   */
-  schema?: string;
-  /**
-   * Milliseconds a statement may take, waiting for a connection included;
-   * after that it rejects and the run counts as failed.
-   * @default 1000
-   */
-  claimTimeoutMs?: number;
-  /**
-   * How long a replica that stopped answering keeps its tasks (and a
-   * `@Forever` lease lasts without renewal). At least twice `claimTimeoutMs`.
-   * @default 10000
-   */
-  leaseTtlMs?: number;
-  /**
-   * How often a member renews its membership, in ms: at least 1 000 (no
-   * polling faster than once a second), below `leaseTtlMs`.
-   * @default max(1000, leaseTtlMs / 5)
-   */
-  heartbeatMs?: number;
-  /**
-   * What this replica writes into the rows it holds.
-   * @default '<hostname>:<pid>:<random hex>'
-   */
-  replicaId?: string;
-  /**
-   * The run history kept for `registry.getHistory`: `keep` rows per task
-   * (1 to 100 000), every replica's runs.
-   * @default { keep: 100 }
-   */
-  history?: { keep?: number };
-  /**
-   * Creates the tables on start when missing. `false` when your migrations
-   * apply docs/postgres.sql (or `postgresSchemaFile()`) instead.
-   * @default true
-   */
-  createSchema?: boolean;
-}
+/** Claim expiries and the handoff, as on every durable backend (`claim-expiry.ts`). */
+export const POSTGRES_HANDOFF_MS = HANDOFF_MS;
+export const POSTGRES_CLAIM_MIN_TTL_MS = CLAIM_MIN_TTL_MS;
+export const POSTGRES_CLAIM_MAX_TTL_MS = CLAIM_MAX_TTL_MS;
+export const POSTGRES_CLAIM_UNKNOWN_PERIOD_TTL_MS = CLAIM_UNKNOWN_PERIOD_TTL_MS;
 
 /** One claim waiting for its due time's statement. */
 interface PendingClaim {
@@ -510,14 +466,7 @@ export class PostgresCoordinator implements Coordinator {
    * day; an hour when the period is unknown.
    */
   claimTtl(periodMs: number | null): number {
-    const wanted =
-      periodMs === null || !Number.isFinite(periodMs) || periodMs <= 0
-        ? POSTGRES_CLAIM_UNKNOWN_PERIOD_TTL_MS
-        : Math.ceil(2 * periodMs);
-    return Math.min(
-      POSTGRES_CLAIM_MAX_TTL_MS,
-      Math.max(POSTGRES_CLAIM_MIN_TTL_MS, wanted),
-    );
+    return claimTtlMs(periodMs);
   }
 
   private queueFlush(): void {

@@ -1,4 +1,12 @@
 import {
+  CLAIM_MAX_TTL_MS,
+  CLAIM_MIN_TTL_MS,
+  CLAIM_UNKNOWN_PERIOD_TTL_MS,
+  HANDOFF_MS,
+  claimTtlMs,
+} from './claim-expiry';
+import type { RedisCoordinatorOptions } from './redis-coordinator-options.interface';
+import {
   REDIS_DEFAULT_HISTORY_KEEP,
   resolveRedisCoordinatorOptions,
 } from '../options/redis-coordinator.options';
@@ -47,64 +55,13 @@ export {
   REDIS_HEARTBEAT_DIVISOR,
   REDIS_MAX_HISTORY_KEEP,
 } from '../options/redis-coordinator.options';
-/** The longest a leaving replica keeps firing its tasks while the others take them over, in ms. */
-export const REDIS_HANDOFF_MS = 250;
-/** A claim never expires sooner than this (covers clock skew and late timers), in ms. */
-export const REDIS_CLAIM_MIN_TTL_MS = 60_000;
-/** A claim never lives longer than this, so keys cannot pile up, in ms. */
-export const REDIS_CLAIM_MAX_TTL_MS = 86_400_000;
-/**
- * Expiry of a claim whose task period is unknown, in ms. Longer than the
- * minimum because such tasks are usually rare (`@At`, sparse crons), where a
- * short claim would not cover a replica whose clock lags by a few minutes.
- */
-export const REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS = 3_600_000;
+export type { RedisCoordinatorOptions } from './redis-coordinator-options.interface';
 
-/** Options of `RedisCoordinator`. */
-export interface RedisCoordinatorOptions {
-  /**
-   * An `ioredis` client (`Redis` or `Cluster`) built and owned by the caller:
-   * the coordinator never connects, quits or reconfigures it.
-   */
-  client: RedisCoordinatorClient;
-  /**
-   * First part of every key: `<keyPrefix>:{<task>}:<dueAt>` for claims and
-   * `<keyPrefix>:{<task>}:lease` for `@Forever` leases. Give each application
-   * sharing one Redis its own prefix.
-   * @default 'aioclock'
-   */
-  keyPrefix?: string;
-  /**
-   * Milliseconds a claim, lease or release may take, waiting for the
-   * connection included; after that it rejects and the run counts as failed.
-   * @default 1000
-   */
-  claimTimeoutMs?: number;
-  /**
-   * How long a replica that stopped answering keeps its tasks (and a
-   * `@Forever` task's lease lasts without renewal): when a replica dies, the
-   * others take its tasks over within about this time. At least twice
-   * `claimTimeoutMs`, so one slow renewal cannot lose it.
-   * @default 10000
-   */
-  leaseTtlMs?: number;
-  /**
-   * How often a member renews its membership, in ms; below `leaseTtlMs`.
-   * @default leaseTtlMs / 5
-   */
-  heartbeatMs?: number;
-  /**
-   * The run history kept in Redis for `registry.getHistory`: `keep` records
-   * per task (an integer from 1 to 100 000).
-   * @default { keep: 100 }
-   */
-  history?: { keep?: number };
-  /**
-   * What this replica writes into the keys it holds, to tell replicas apart.
-   * @default '<hostname>:<pid>:<random hex>'
-   */
-  replicaId?: string;
-}
+/** Claim expiries and the handoff, as on every durable backend (`claim-expiry.ts`). */
+export const REDIS_HANDOFF_MS = HANDOFF_MS;
+export const REDIS_CLAIM_MIN_TTL_MS = CLAIM_MIN_TTL_MS;
+export const REDIS_CLAIM_MAX_TTL_MS = CLAIM_MAX_TTL_MS;
+export const REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS = CLAIM_UNKNOWN_PERIOD_TTL_MS;
 
 /**
  * Lets replicas agree through Redis on who runs each due run: the first
@@ -581,14 +538,7 @@ export class RedisCoordinator implements Coordinator {
    * @returns the expiry in ms
    */
   claimTtl(periodMs: number | null): number {
-    const wanted =
-      periodMs === null || !Number.isFinite(periodMs) || periodMs <= 0
-        ? REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS
-        : Math.ceil(2 * periodMs);
-    return Math.min(
-      REDIS_CLAIM_MAX_TTL_MS,
-      Math.max(REDIS_CLAIM_MIN_TTL_MS, wanted),
-    );
+    return claimTtlMs(periodMs);
   }
 }
 
