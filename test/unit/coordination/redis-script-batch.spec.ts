@@ -37,10 +37,10 @@ describeWithRedis('RedisScriptBatch against Redis', () => {
     const counted = Object.assign(Object.create(client) as Redis, {
       pipeline: () => {
         const p = pipeline();
-        const evalsha = p.evalsha.bind(p);
-        p.evalsha = ((sha: string, ...rest: (string | number)[]) => {
-          commands.push(sha);
-          return evalsha(sha, ...rest);
+        const evalsha = p.evalsha.bind(p) as (...args: unknown[]) => unknown;
+        p.evalsha = ((...args: unknown[]) => {
+          commands.push(String(args[0]));
+          return evalsha(...args);
         }) as typeof p.evalsha;
         return p;
       },
