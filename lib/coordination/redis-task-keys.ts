@@ -5,6 +5,9 @@
  * percent-encoded so the tag stays intact and distinct names stay distinct.
  */
 export class RedisTaskKeys {
+  /** Task → `<prefix>:{<encoded task>}`: every run builds several keys. */
+  private readonly bases = new Map<string, string>();
+
   /** @param keyPrefix the coordinator's prefix */
   constructor(readonly keyPrefix: string) {}
 
@@ -34,9 +37,18 @@ export class RedisTaskKeys {
   }
 
   private base(task: string): string {
-    return `${this.keyPrefix}:{${encodeTaskName(task)}}`;
+    let base = this.bases.get(task);
+    if (base === undefined) {
+      // Bounded: run-time names come and go.
+      if (this.bases.size >= BASES_KEPT) this.bases.clear();
+      base = `${this.keyPrefix}:{${encodeTaskName(task)}}`;
+      this.bases.set(task, base);
+    }
+    return base;
   }
 }
+
+const BASES_KEPT = 100_000;
 
 function encodeTaskName(task: string): string {
   return task.replace(
