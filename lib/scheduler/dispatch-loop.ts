@@ -108,7 +108,9 @@ export abstract class DispatchLoop implements SchedulerInternals {
     this.coordinator = options.coordinator;
     this.replicaId =
       options.coordinator?.replicaId ?? `${hostname()}:${process.pid}`;
-    this.history = new RunHistory(this.replicaId);
+    this.history = new RunHistory(this.replicaId, (name) =>
+      this.tasks.get(name),
+    );
     this.events = new TaskEvents(this.clock);
     this.warmUpper = new DispatchWarmUp(this, options.noopTask);
   }

@@ -49,14 +49,12 @@ class RingTier {
   }
 
   allocate(): number {
-    const reused = this.free.pop();
-    if (reused !== undefined) {
-      this.slabOf(reused)[this.base(reused)] = 0;
-      return reused;
-    }
-    const ring = this.used++;
-    if (ring % this.perSlab === 0)
+    const ring = this.free.pop() ?? this.used++;
+    if (ring === this.slabs.length * this.perSlab)
       this.slabs.push(new Float64Array(this.perSlab * this.stride));
+    // Also a fresh slab's first write to this ring's page: the page fault
+    // (~1 µs) happens here, where `prepare` can take it ahead of a due time.
+    this.slabOf(ring)[this.base(ring)] = 0;
     return ring;
   }
 
@@ -95,15 +93,34 @@ export interface HistoryOwner {
  * 2 048 or 256 tasks).
  */
 export class RunHistory {
-  /** Task name → its owner, for reads by name. */
-  private readonly owners = new Map<string, HistoryOwner>();
+  /** Task name → its owner, for reads by name; `null` when `ownerOf` finds them. */
+  private readonly owners: Map<string, HistoryOwner> | null;
+  private readonly ownerOf: (task: string) => HistoryOwner | undefined;
   /** Error texts by position, only for tasks that recorded one. */
   private readonly errors = new Map<string, (string | undefined)[]>();
   private readonly small = new RingTier(SMALL_RING, SMALL_RINGS_PER_SLAB);
   private readonly full = new RingTier(HISTORY_KEEP, FULL_RINGS_PER_SLAB);
 
-  /** @param replica this replica's id, written into every record */
-  constructor(private readonly replica: string) {}
+  /**
+   * @param replica this replica's id, written into every record
+   * @param ownerOf finds a task by name for `list` (the scheduler's own map).
+   *   Without it the history keeps an index of its own, one `Map.set` per
+   *   task on its first record: 100 000 tasks paid ~70 ms for it in their
+   *   first due time.
+   */
+  constructor(
+    private readonly replica: string,
+    ownerOf?: (task: string) => HistoryOwner | undefined,
+  ) {
+    if (ownerOf !== undefined) {
+      this.owners = null;
+      this.ownerOf = ownerOf;
+    } else {
+      const owners = new Map<string, HistoryOwner>();
+      this.owners = owners;
+      this.ownerOf = (task) => owners.get(task);
+    }
+  }
 
   /** Records one entry (`NaN` start/finish: it did not run; `attempt` 1-based). */
   add(
@@ -155,7 +172,7 @@ export class RunHistory {
 
   /** Newest first, at most `limit`. */
   list(task: string, limit: number): RunRecord[] {
-    const ref = this.owners.get(task)?.historyRing ?? -1;
+    const ref = this.ownerOf(task)?.historyRing ?? -1;
     if (ref < 0) return [];
     const tier = (ref & 1) === 1 ? this.full : this.small;
     const ring = ref >>> 1;
@@ -194,13 +211,21 @@ export class RunHistory {
     const ref = task.historyRing;
     if (ref >= 0) ((ref & 1) === 1 ? this.full : this.small).release(ref >>> 1);
     task.historyRing = -1;
-    if (this.owners.get(task.name) === task) this.owners.delete(task.name);
+    if (this.owners?.get(task.name) === task) this.owners.delete(task.name);
     this.errors.delete(task.name);
+  }
+
+  /**
+   * Opens the task's ring now if it has none, so its first record costs no
+   * allocation (the warm-up does this before the first due time).
+   */
+  prepare(task: HistoryOwner): void {
+    if (task.historyRing < 0) this.open(task);
   }
 
   private open(task: HistoryOwner): number {
     task.historyRing = this.small.allocate() * 2;
-    this.owners.set(task.name, task);
+    this.owners?.set(task.name, task);
     return task.historyRing;
   }
 
