@@ -205,6 +205,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
             this.logger.error(taskFailed(items[i].name, error), stackOf(error));
           }
         }
+        this.history.flushEach(items);
         prefetchNextDue(items);
       }
     } finally {

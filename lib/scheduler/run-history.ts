@@ -77,6 +77,10 @@ export interface HistoryOwner {
   readonly name: string;
   /** Ring index × 2 (+ 1 in the full tier); -1 before the first record. */
   historyRing: number;
+  /** A record kept by `addLater`, not written yet: its due time (NaN or absent: none). */
+  laterDue?: number;
+  /** Its start and end time. */
+  laterAt?: number;
 }
 
 /**
@@ -133,6 +137,56 @@ export class RunHistory {
     attempt = 1,
     catchUp = false,
   ): void {
+    this.flush(task);
+    this.write(
+      task,
+      scheduledAt,
+      startedAt,
+      finishedAt,
+      outcome,
+      error,
+      attempt,
+      catchUp,
+    );
+  }
+
+  /**
+   * Keeps the record of a first try that succeeded at once (started and ended
+   * at `at`) on the task, for `flush` to write: a dispatch pass writes its
+   * runs' records after the last of them has started, so no run waits for the
+   * records of those before it. The task's next `add`, `addLater`, `list` or
+   * `forget` writes (or drops) it first, so nobody reads the history without it.
+   */
+  addLater(task: HistoryOwner, due: number, at: number): void {
+    this.flush(task);
+    task.laterDue = due;
+    task.laterAt = at;
+  }
+
+  /** Writes the task's record kept by `addLater`, if any. */
+  flush(task: HistoryOwner): void {
+    const due = task.laterDue;
+    if (due === undefined || Number.isNaN(due)) return;
+    task.laterDue = NaN;
+    const at = task.laterAt!;
+    this.write(task, due, at, at, 'succeeded', undefined, 1, false);
+  }
+
+  /** `flush` for each task (the tasks a dispatch pass just fired). */
+  flushEach(tasks: readonly HistoryOwner[]): void {
+    for (let i = 0; i < tasks.length; i++) this.flush(tasks[i]);
+  }
+
+  private write(
+    task: HistoryOwner,
+    scheduledAt: number,
+    startedAt: number,
+    finishedAt: number,
+    outcome: RunOutcome,
+    error: string | undefined,
+    attempt: number,
+    catchUp: boolean,
+  ): void {
     let ref = task.historyRing;
     if (ref < 0) ref = this.open(task);
     else if ((ref & 1) === 0) {
@@ -172,7 +226,9 @@ export class RunHistory {
 
   /** Newest first, at most `limit`. */
   list(task: string, limit: number): RunRecord[] {
-    const ref = this.ownerOf(task)?.historyRing ?? -1;
+    const owner = this.ownerOf(task);
+    if (owner !== undefined) this.flush(owner);
+    const ref = owner?.historyRing ?? -1;
     if (ref < 0) return [];
     const tier = (ref & 1) === 1 ? this.full : this.small;
     const ring = ref >>> 1;
@@ -208,6 +264,7 @@ export class RunHistory {
 
   /** Drops a task's records (a task removed at run time). */
   forget(task: HistoryOwner): void {
+    if (task.laterDue !== undefined) task.laterDue = NaN;
     const ref = task.historyRing;
     if (ref >= 0) ((ref & 1) === 1 ? this.full : this.small).release(ref >>> 1);
     task.historyRing = -1;
