@@ -95,7 +95,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
   private armedDue = Infinity;
   protected dispatching = false;
   /** The clock reading the current dispatch pass's runs share. */
-  private readonly passClock: PassClock;
+  private readonly passClock = new PassClock(this);
   private readonly onTimerBound = (): void => this.onTimer();
 
   /** @param options clock, logger, coordinator */
@@ -111,7 +111,6 @@ export abstract class DispatchLoop implements SchedulerInternals {
       this.tasks.get(name),
     );
     this.events = new TaskEvents(this.clock);
-    this.passClock = new PassClock(this.clock);
   }
 
   /** Registers a task (see `Scheduler.addTask`). */
@@ -186,6 +185,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
   dispatch(now: number): void {
     this.dispatching = true;
     this.passClock.begin(now);
+    this.history.beginPass();
     try {
       // A timer that woke early (Node can, by a millisecond) finds nothing due
       // here and is simply re-armed below.
@@ -205,11 +205,11 @@ export abstract class DispatchLoop implements SchedulerInternals {
             this.logger.error(taskFailed(items[i].name, error), stackOf(error));
           }
         }
-        this.history.flushEach(items);
         prefetchNextDue(items);
       }
     } finally {
       this.dispatching = false;
+      this.history.endPass();
       this.arm();
     }
   }

@@ -1,5 +1,5 @@
-import type { Clock } from '../clock/clock';
 import { PASS_CLOCK_RUNS } from './scheduler.constants';
+import type { SchedulerInternals } from './scheduler-internals';
 
 /**
  * The clock reading the runs of one dispatch pass share as their start time:
@@ -10,8 +10,8 @@ export class PassClock {
   private time = NaN;
   private runs = 0;
 
-  /** @param clock read every `PASS_CLOCK_RUNS` runs */
-  constructor(private readonly clock: Clock) {}
+  /** @param host the scheduler, whose clock is read every `PASS_CLOCK_RUNS` runs */
+  constructor(private readonly host: Pick<SchedulerInternals, 'clock'>) {}
 
   /** A pass starts at `now` (the reading its wake-up made). */
   begin(now: number): void {
@@ -22,7 +22,7 @@ export class PassClock {
   /** The start time of the pass's next run. */
   runStart(): number {
     if ((++this.runs & (PASS_CLOCK_RUNS - 1)) === 0)
-      this.time = this.clock.timestamp();
+      this.time = this.host.clock.timestamp();
     return this.time;
   }
 }

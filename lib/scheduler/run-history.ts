@@ -7,6 +7,13 @@ const SMALL_RING = 8;
 /** Rings per slab: one allocation serves this many tasks. */
 const SMALL_RINGS_PER_SLAB = 2_048;
 const FULL_RINGS_PER_SLAB = 256;
+/** The same numbers in an array twice as long. */
+function grown(array: Float64Array): Float64Array {
+  const bigger = new Float64Array(array.length * 2);
+  bigger.set(array);
+  return bigger;
+}
+
 /** Attempts are kept up to this; a larger try number reads as it. */
 const MAX_ATTEMPT = 0xffff;
 const CATCH_UP_BIT = 0x80;
@@ -77,10 +84,6 @@ export interface HistoryOwner {
   readonly name: string;
   /** Ring index × 2 (+ 1 in the full tier); -1 before the first record. */
   historyRing: number;
-  /** A record kept by `addLater`, not written yet: its due time (NaN or absent: none). */
-  laterDue?: number;
-  /** Its start and end time. */
-  laterAt?: number;
 }
 
 /**
@@ -104,6 +107,13 @@ export class RunHistory {
   private readonly errors = new Map<string, (string | undefined)[]>();
   private readonly small = new RingTier(SMALL_RING, SMALL_RINGS_PER_SLAB);
   private readonly full = new RingTier(HISTORY_KEEP, FULL_RINGS_PER_SLAB);
+  /** Inside a dispatch pass: `addLater` keeps records for `endPass`. */
+  private deferring = false;
+  /** The records kept: task, due time, start (= end) time; `laterCount` of them. */
+  private readonly laterTasks: (HistoryOwner | null)[] = [];
+  private laterDue: Float64Array = new Float64Array(1_024);
+  private laterAt: Float64Array = new Float64Array(1_024);
+  private laterCount = 0;
 
   /**
    * @param replica this replica's id, written into every record
@@ -137,7 +147,7 @@ export class RunHistory {
     attempt = 1,
     catchUp = false,
   ): void {
-    this.flush(task);
+    if (this.laterCount > 0) this.flush();
     this.write(
       task,
       scheduledAt,
@@ -151,30 +161,64 @@ export class RunHistory {
   }
 
   /**
-   * Keeps the record of a first try that succeeded at once (started and ended
-   * at `at`) on the task, for `flush` to write: a dispatch pass writes its
-   * runs' records after the last of them has started, so no run waits for the
-   * records of those before it. The task's next `add`, `addLater`, `list` or
-   * `forget` writes (or drops) it first, so nobody reads the history without it.
+   * A dispatch pass starts: until `endPass`, `addLater` keeps its records in
+   * a list instead of writing them into the rings, so that no run of the pass
+   * waits for the records of those before it (with 100 000 tasks, ~0.2 µs of
+   * cache misses each).
+   */
+  beginPass(): void {
+    this.deferring = true;
+  }
+
+  /** The pass's runs have all started: their records are written. */
+  endPass(): void {
+    this.deferring = false;
+    this.flush();
+  }
+
+  /**
+   * Records a first try that succeeded at once (started and ended at `at`);
+   * during a pass, kept until its end. Any other `add`, `list` and `forget`
+   * write the kept records first, so readers and order never see the delay.
    */
   addLater(task: HistoryOwner, due: number, at: number): void {
-    this.flush(task);
-    task.laterDue = due;
-    task.laterAt = at;
+    if (!this.deferring) {
+      this.add(task, due, at, at, 'succeeded', undefined);
+      return;
+    }
+    const n = this.laterCount;
+    if (n === this.laterDue.length) {
+      this.laterDue = grown(this.laterDue);
+      this.laterAt = grown(this.laterAt);
+    }
+    if (n < this.laterTasks.length) this.laterTasks[n] = task;
+    else this.laterTasks.push(task);
+    this.laterDue[n] = due;
+    this.laterAt[n] = at;
+    this.laterCount = n + 1;
   }
 
-  /** Writes the task's record kept by `addLater`, if any. */
-  flush(task: HistoryOwner): void {
-    const due = task.laterDue;
-    if (due === undefined || Number.isNaN(due)) return;
-    task.laterDue = NaN;
-    const at = task.laterAt!;
-    this.write(task, due, at, at, 'succeeded', undefined, 1, false);
-  }
-
-  /** `flush` for each task (the tasks a dispatch pass just fired). */
-  flushEach(tasks: readonly HistoryOwner[]): void {
-    for (let i = 0; i < tasks.length; i++) this.flush(tasks[i]);
+  /** Writes the records `addLater` kept, in the order they came. */
+  private flush(): void {
+    const n = this.laterCount;
+    if (n === 0) return;
+    this.laterCount = 0;
+    const tasks = this.laterTasks;
+    for (let i = 0; i < n; i++) {
+      const at = this.laterAt[i];
+      this.write(
+        tasks[i]!,
+        this.laterDue[i],
+        at,
+        at,
+        'succeeded',
+        undefined,
+        1,
+        false,
+      );
+      // No reference kept to a task that may be removed.
+      tasks[i] = null;
+    }
   }
 
   private write(
@@ -226,9 +270,8 @@ export class RunHistory {
 
   /** Newest first, at most `limit`. */
   list(task: string, limit: number): RunRecord[] {
-    const owner = this.ownerOf(task);
-    if (owner !== undefined) this.flush(owner);
-    const ref = owner?.historyRing ?? -1;
+    this.flush();
+    const ref = this.ownerOf(task)?.historyRing ?? -1;
     if (ref < 0) return [];
     const tier = (ref & 1) === 1 ? this.full : this.small;
     const ring = ref >>> 1;
@@ -264,7 +307,7 @@ export class RunHistory {
 
   /** Drops a task's records (a task removed at run time). */
   forget(task: HistoryOwner): void {
-    if (task.laterDue !== undefined) task.laterDue = NaN;
+    this.flush();
     const ref = task.historyRing;
     if (ref >= 0) ((ref & 1) === 1 ? this.full : this.small).release(ref >>> 1);
     task.historyRing = -1;

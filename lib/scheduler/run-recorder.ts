@@ -31,7 +31,7 @@ export class RunRecorder {
     finishedMs: number,
   ): void {
     // A scheduled run that ended at once, on this replica only: its record
-    // can wait for the end of the dispatch pass (`RunHistory.addLater`).
+    // may wait for the end of the dispatch pass (`RunHistory.addLater`).
     if (waiter === null && task.claim === null && startedMs === finishedMs)
       this.host.history.addLater(task, due, startedMs);
     else

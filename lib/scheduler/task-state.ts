@@ -162,9 +162,6 @@ export class TaskState implements Queueable {
   running = 0;
   /** Where `RunHistory` keeps this task's records (-1: none yet). */
   historyRing = -1;
-  /** A run's record `RunHistory.addLater` keeps until the pass ends: due time (NaN: none), start. */
-  laterDue = NaN;
-  laterAt = NaN;
   /** Runs waiting for a group slot. */
   waiting = 0;
   /** The one waiting request when overlap is not `allow` (for `cancelOther`). */
