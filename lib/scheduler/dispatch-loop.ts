@@ -8,7 +8,6 @@ import type {
 } from '../observability/run-instrumentation';
 import { AfterRunLine } from './after-run-line';
 import { CoordinatorClaims } from './coordinator-claims';
-import { DispatchWarmUp, type WarmUpTarget } from './dispatch-warm-up';
 import { ForeverLoop } from './forever-loop';
 import { GroupAdmission } from './group-admission';
 import { guardedLogger } from './guarded-logger';
@@ -24,7 +23,7 @@ import { RunRecorder } from './run-recorder';
 import { RunTimeouts } from './run-timeouts';
 import { beginRunTrace } from './run-trace';
 import { RunHistory } from './run-history';
-import { PASS_CLOCK_RUNS } from './scheduler.constants';
+import { PassClock } from './pass-clock';
 import { isThenable, stackOf } from './run-outcome';
 import type { SchedulerInternals, SchedulerPhase } from './scheduler-internals';
 import type { SchedulerOptions } from './scheduler';
@@ -36,6 +35,7 @@ import {
   type RunWaiter,
   type TaskState,
 } from './task-state';
+import { TaskCompletion } from './task-completion';
 import { TaskRemovals } from './task-removals';
 import { TimerQueue } from './timer-queue';
 import { WallClockJumps } from './wall-clock-jumps';
@@ -43,10 +43,10 @@ import { WallClockJumps } from './wall-clock-jumps';
 /**
  * The scheduler's hot path, on one class: timer → dispatch → fire → admit →
  * start → settle → end. Everything cold or rare (late catch-up, loop budget,
- * overlap policies, group line, claims, the forever loop, shutdown, warm-up)
+ * overlap policies, group line, claims, the forever loop, task completion)
  * is in its own file, built here once and seeing only a `Pick` of
- * `SchedulerInternals`. `Scheduler` adds setup, lifecycle and the registry's
- * calls on top. Members without `private` are internal (the helpers' view),
+ * `SchedulerInternals`. `Scheduler` adds setup, lifecycle (shutdown, warm-up)
+ * and the registry's calls on top. Members without `private` are internal (the helpers' view),
  * not an API.
  */
 export abstract class DispatchLoop implements SchedulerInternals {
@@ -73,7 +73,6 @@ export abstract class DispatchLoop implements SchedulerInternals {
   readonly budget: LoopBudget = new LoopBudget(this);
   readonly forever: ForeverLoop = new ForeverLoop(this);
   readonly claims: CoordinatorClaims = new CoordinatorClaims(this);
-  protected readonly warmUpper: DispatchWarmUp;
   protected readonly overlap = new OverlapPolicies(this);
   private readonly groupSlots = new GroupAdmission(this);
   private readonly late = new LateCatchUp(this);
@@ -90,27 +89,28 @@ export abstract class DispatchLoop implements SchedulerInternals {
   protected readonly jumps = new WallClockJumps(this);
   /** `removeTask`: what a removed task left behind, and who waits for its last run. */
   protected readonly removals: TaskRemovals = new TaskRemovals(this);
+  private readonly completion = new TaskCompletion(this.removals);
 
-  private readonly enabled: boolean;
   private timer: TimerHandle | null = null;
   private armedDue = Infinity;
   protected dispatching = false;
-  /** The clock reading the current dispatch pass's runs share (see `PASS_CLOCK_RUNS`). */
-  private passTime = NaN;
-  private passRuns = 0;
+  /** The clock reading the current dispatch pass's runs share. */
+  private readonly passClock = new PassClock(this);
   private readonly onTimerBound = (): void => this.onTimer();
 
-  /** @param options clock, logger, `enabled`, coordinator, warm-up copies */
-  constructor(options: Omit<SchedulerOptions, 'timeZone'>) {
+  /** @param options clock, logger, coordinator */
+  constructor(
+    options: Pick<SchedulerOptions, 'clock' | 'logger' | 'coordinator'>,
+  ) {
     this.clock = options.clock;
     this.logger = guardedLogger(options.logger);
-    this.enabled = options.enabled !== false;
     this.coordinator = options.coordinator;
     this.replicaId =
       options.coordinator?.replicaId ?? `${hostname()}:${process.pid}`;
-    this.history = new RunHistory(this.replicaId);
+    this.history = new RunHistory(this.replicaId, (name) =>
+      this.tasks.get(name),
+    );
     this.events = new TaskEvents(this.clock);
-    this.warmUpper = new DispatchWarmUp(this, options.noopTask);
   }
 
   /** Registers a task (see `Scheduler.addTask`). */
@@ -119,18 +119,12 @@ export abstract class DispatchLoop implements SchedulerInternals {
   /** Runs a startup or shutdown task now (see `Scheduler.runLifecycle`). */
   abstract runLifecycle(task: TaskState): Promise<unknown>;
 
-  /** A scheduler sharing this one's clock, logger and zone (for the warm-up). */
-  abstract throwAwayScheduler(): WarmUpTarget;
+  /** The task, its group and the scheduler all allow it to fire (see `Scheduler`). */
+  abstract isEnabled(task: TaskState): boolean;
 
-  /** The task, its group and the scheduler all allow it to fire. */
-  isEnabled(task: TaskState): boolean {
-    return this.enabled && task.group.enabled && task.def.enabled !== false;
-  }
-
-  /** Shutdown: no timer, no pending warm-up, an empty queue. */
+  /** Shutdown: no timer, an empty queue. */
   stopFiring(): void {
     this.disarm();
-    this.warmUpper.cancel();
     this.queue.clear();
   }
 
@@ -190,8 +184,8 @@ export abstract class DispatchLoop implements SchedulerInternals {
   /** Fires everything due at or before `now`, then re-arms. */
   dispatch(now: number): void {
     this.dispatching = true;
-    this.passTime = now;
-    this.passRuns = 0;
+    this.passClock.begin(now);
+    this.history.beginPass();
     try {
       // A timer that woke early (Node can, by a millisecond) finds nothing due
       // here and is simply re-armed below.
@@ -215,6 +209,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
       }
     } finally {
       this.dispatching = false;
+      this.history.endPass();
       this.arm();
     }
   }
@@ -298,7 +293,9 @@ export abstract class DispatchLoop implements SchedulerInternals {
    * shutdown abort) or one a newer run may cancel (`cancelOther`).
    */
   startRun(task: TaskState, due: number, waiter: RunWaiter | null): void {
-    const now = this.runStartTime();
+    const now = this.dispatching
+      ? this.passClock.runStart()
+      : this.clock.timestamp();
     const group = task.group;
     task.running++;
     group.active++;
@@ -359,14 +356,6 @@ export abstract class DispatchLoop implements SchedulerInternals {
     const timeout = task.timeout;
     if (timeout !== undefined && timeout > 0) this.timeouts.arm(run, timeout);
     void this.settle(run, result);
-  }
-
-  /** A run's start time: the pass's shared clock reading inside a dispatch pass, else the clock. */
-  private runStartTime(): number {
-    if (!this.dispatching) return this.clock.timestamp();
-    if ((++this.passRuns & (PASS_CLOCK_RUNS - 1)) === 0)
-      this.passTime = this.clock.timestamp();
-    return this.passTime;
   }
 
   /** Ends the run when its promise settles. Never rejects: `startRun` does not await it. */
@@ -472,18 +461,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
 
   /** Marks the task finished when it is exhausted and nothing of it is left. */
   maybeFinish(task: TaskState): void {
-    if (
-      task.exhausted &&
-      !task.finished &&
-      task.running === 0 &&
-      task.waiting === 0 &&
-      (task.claim === null || task.claim.pending === 0) &&
-      (task.buffer === null || task.buffer.length === 0) &&
-      (task.policies === null || task.policies.idle)
-    ) {
-      task.finished = true;
-      if (task.removed) this.removals.drained(task);
-    }
+    if (task.exhausted && !task.finished) this.completion.finishIfDrained(task);
   }
 
   /** Counts and reports a due time that does not run. */

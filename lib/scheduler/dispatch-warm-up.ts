@@ -24,7 +24,7 @@ export type WarmUpTarget = Pick<SchedulerInternals, 'addTask' | 'phase'> & {
 
 type DispatchWarmUpHost = Pick<
   SchedulerInternals,
-  'clock' | 'tasks' | 'phase' | 'reportError'
+  'clock' | 'tasks' | 'phase' | 'reportError' | 'history'
 > & {
   readonly queue: TimerQueue<TaskState>;
   /** A scheduler sharing this one's clock, logger and zone, and nothing else. */
@@ -37,7 +37,9 @@ type DispatchWarmUpHost = Pick<
  * the later ones). Right after start, when time allows, the warm-up fires
  * no-op copies of the first timed tasks (same classes, same kinds of trigger,
  * made by the explorer) on a throw-away scheduler, so V8 has seen those
- * classes and compiled the path before the first real due time.
+ * classes and compiled the path before the first real due time. It also
+ * opens each timed task's history ring, so the first due time does not pay
+ * for that memory's first touch (~0.3 µs a task).
  */
 export class DispatchWarmUp {
   /** The deferred warm-up after start, while pending. */
@@ -116,6 +118,8 @@ export class DispatchWarmUp {
         if (defs.length === WARM_UP_TASKS) break;
       }
       this.fire(defs, WARM_UP_ROUNDS);
+      for (const task of host.tasks.values())
+        if (task.kind === 'timed') host.history.prepare(task);
     } catch (error) {
       host.reportError(error);
     }

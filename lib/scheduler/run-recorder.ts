@@ -30,15 +30,20 @@ export class RunRecorder {
     startedMs: number,
     finishedMs: number,
   ): void {
-    this.record(
-      task,
-      due,
-      waiter,
-      startedMs,
-      finishedMs,
-      'succeeded',
-      undefined,
-    );
+    // A scheduled run that ended at once, on this replica only: its record
+    // may wait for the end of the dispatch pass (`RunHistory.addLater`).
+    if (waiter === null && task.claim === null && startedMs === finishedMs)
+      this.host.history.addLater(task, due, startedMs);
+    else
+      this.record(
+        task,
+        due,
+        waiter,
+        startedMs,
+        finishedMs,
+        'succeeded',
+        undefined,
+      );
   }
 
   /** @param cancelled the scheduler aborted the run itself (`cancelOther`, shutdown) */

@@ -1,14 +1,7 @@
 import type { Observable } from 'rxjs';
-import {
-  groupNotFound,
-  inTask,
-  invalidOption,
-  jitterNotBelowPeriod,
-  taskNameTaken,
-} from '../aioclock.messages';
+import { groupNotFound, taskNameTaken } from '../aioclock.messages';
 import type { ClusterTaskState } from '../coordination/coordinator.interface';
 import { AioClockError } from '../errors/aioclock.error';
-import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
 import type { TaskEvent } from '../interfaces/task-event.interface';
@@ -16,32 +9,23 @@ import type { TaskInfo } from '../interfaces/task-info.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import { instrumentRuns } from '../observability/instrument-runs';
 import type { OpenTelemetryMode } from '../observability/observability.constants';
-import { createTrigger, validateTriggerSpec } from '../triggers/create-trigger';
-import type { Trigger } from '../triggers/trigger';
 import { Backfill } from './backfill';
 import { SchedulerClusterListener } from './cluster-listener';
 import { DispatchLoop } from './dispatch-loop';
 import { MissedCatchUp } from './missed-catch-up';
-import type { WarmUpTarget } from './dispatch-warm-up';
-import { shortestPeriodMs } from './due-jitter';
+import { DispatchWarmUp, type WarmUpTarget } from './dispatch-warm-up';
 import { SchedulerShutdown } from './scheduler-shutdown';
 import type { GroupDefinition, TaskDefinition } from './task-definition';
-import { RunWindow } from './run-window';
-import { TaskPolicies, windowOf } from './task-policies';
+import { TaskPolicies } from './task-policies';
+import { kindOf, TaskTriggers } from './task-triggers';
 import { swapTrigger } from './task-reschedule';
 import { taskSnapshot } from './task-snapshot';
 import type { RunRecord } from '../interfaces/run-record.interface';
-import { ClaimState, GroupState, type TaskKind, TaskState } from './task-state';
+import { ClaimState, GroupState, TaskState } from './task-state';
 import type { ClockJump } from '../interfaces/clock-jump.interface';
 import type { SchedulerOptions } from './scheduler-options';
 
 export type { SchedulerOptions } from './scheduler-options';
-
-function kindOf(type: string): TaskKind {
-  if (type === 'forever' || type === 'startup' || type === 'shutdown')
-    return type;
-  return 'timed';
-}
 
 /**
  * The engine: one timer queue for all tasks, the run loop, overlap policies,
@@ -56,11 +40,14 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
   readonly events$: Observable<TaskEvent>;
 
   private readonly timeZone: string;
+  private readonly enabled: boolean;
   private readonly openTelemetry: OpenTelemetryMode;
   private readonly shutdown = new SchedulerShutdown(this);
+  private readonly warmUpper: DispatchWarmUp;
   private readonly backfiller = new Backfill(this);
+  private readonly triggers: TaskTriggers;
   private readonly missed = new MissedCatchUp(this, (task) =>
-    this.freshTrigger(task),
+    this.triggers.fresh(task),
   );
   private startPromise: Promise<void> | null = null;
   private stopped: Promise<void> | null = null;
@@ -69,8 +56,15 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
   constructor(options: SchedulerOptions) {
     super(options);
     this.timeZone = options.timeZone;
+    this.enabled = options.enabled !== false;
+    this.triggers = new TaskTriggers(
+      options.timeZone,
+      options.coordinator,
+      options.clock,
+    );
     this.openTelemetry = options.openTelemetry ?? false;
     this.events$ = this.events.events$;
+    this.warmUpper = new DispatchWarmUp(this, options.noopTask);
   }
 
   // ---------------------------------------------------------------- setup
@@ -92,7 +86,7 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     if (this.tasks.has(def.name))
       throw new AioClockError(taskNameTaken(def.name));
     const kind = kindOf(def.trigger.type);
-    const trigger = this.triggerOf(def, kind);
+    const trigger = this.triggers.of(def, kind);
     const group = this.groupState(def.group);
     const task = new TaskState(def, group, trigger, kind);
     task.policies = TaskPolicies.of(def);
@@ -107,33 +101,9 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     if (this.phase === 'running') this.schedule(task, this.clock.timestamp());
   }
 
-  /**
-   * The task's trigger, validated, under its `startAt` / `endAt` window; its
-   * `jitter` checked against its period.
-   * @throws InvalidTriggerError (message prefixed with the task name)
-   */
-  private triggerOf(def: TaskDefinition, kind: TaskKind): Trigger {
-    let trigger: Trigger;
-    try {
-      validateTriggerSpec(def.trigger, this.timeZone);
-      trigger = createTrigger(def.trigger, {
-        timeZone: this.timeZone,
-        alignToEpoch: this.coordinator?.alignsToEpoch === true,
-      });
-    } catch (error) {
-      if (!(error instanceof InvalidTriggerError)) throw error;
-      const prefix = inTask(def.name, '');
-      const message = error.message.startsWith(prefix)
-        ? error.message
-        : inTask(def.name, error.message);
-      throw new InvalidTriggerError(message, error.parameter, error.value);
-    }
-    const window = kind === 'timed' ? windowOf(def) : null;
-    if (window !== null)
-      trigger = new RunWindow(trigger, window.start, window.end);
-    if (def.jitter !== undefined && def.jitter > 0)
-      this.checkJitter(def, def.jitter);
-    return trigger;
+  /** The task, its group and the scheduler all allow it to fire. */
+  override isEnabled(task: TaskState): boolean {
+    return this.enabled && task.group.enabled && task.def.enabled !== false;
   }
 
   /**
@@ -141,7 +111,7 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
    * @throws InvalidTriggerError naming `def.name`
    */
   checkDefinition(def: TaskDefinition): void {
-    this.triggerOf(def, kindOf(def.trigger.type));
+    this.triggers.of(def, kindOf(def.trigger.type));
   }
 
   /**
@@ -167,26 +137,11 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
    */
   reschedule(name: string, spec: TriggerSpec): TaskInfo {
     const task = this.taskState(name);
-    swapTrigger(task, spec, (def) => this.triggerOf(def, 'timed'));
+    swapTrigger(task, spec, (def) => this.triggers.of(def, 'timed'));
     this.unqueue(task);
     if (this.coordinator !== undefined) task.claim ??= new ClaimState();
     if (this.phase === 'running') this.schedule(task, this.clock.timestamp());
     return this.getTask(name);
-  }
-
-  /** `jitter` must stay below the task's period, or a jittered run could start after the next due time. */
-  private checkJitter(def: TaskDefinition, jitter: number): void {
-    const period = shortestPeriodMs(
-      def.trigger,
-      () => createTrigger(def.trigger, { timeZone: this.timeZone }),
-      this.clock.timestamp(),
-    );
-    if (period !== null && jitter >= period)
-      throw new InvalidTriggerError(
-        invalidOption(def.name, 'jitter', jitter, jitterNotBelowPeriod(period)),
-        'jitter',
-        jitter,
-      );
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -270,8 +225,14 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     this.warmUpper.fire(defs, rounds);
   }
 
+  /** Shutdown: no timer, no pending warm-up, an empty queue. */
+  override stopFiring(): void {
+    this.warmUpper.cancel();
+    super.stopFiring();
+  }
+
   /** Internal (warm-up): a scheduler sharing this one's clock, logger and zone. */
-  override throwAwayScheduler(): Scheduler {
+  throwAwayScheduler(): Scheduler {
     return new Scheduler({
       clock: this.clock,
       logger: this.logger,
@@ -360,26 +321,12 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
     let dues: number[];
     try {
       dues = this.backfiller.dueTimes(task, from, to, () =>
-        createTrigger(task.def.trigger, {
-          timeZone: this.timeZone,
-          alignToEpoch: this.coordinator?.alignsToEpoch === true,
-        }),
+        this.triggers.plain(task.def.trigger),
       );
     } catch (error) {
       return Promise.reject(error as Error);
     }
     return this.backfiller.fire(task, dues);
-  }
-
-  /** A trigger for the task's spec (and window) that nothing else uses. */
-  private freshTrigger(task: TaskState): Trigger {
-    const trigger = createTrigger(task.def.trigger, {
-      timeZone: this.timeZone,
-      alignToEpoch: this.coordinator?.alignsToEpoch === true,
-    });
-    return task.trigger instanceof RunWindow
-      ? new RunWindow(trigger, task.trigger.start, task.trigger.end)
-      : trigger;
   }
 
   /** Pauses a task: its due times pass without runs (counted as skipped). @throws TaskNotFoundError */
