@@ -176,6 +176,8 @@ export class PostgresCoordinator implements Coordinator {
       query: (text, values) =>
         this.ensureSchema().then(() => this.query(text, values)),
       fail: asFailure,
+      // A lost change notice is found within a heartbeat: one max(seq) each.
+      resyncMs: this.heartbeatMs,
     });
   }
 

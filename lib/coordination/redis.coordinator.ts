@@ -164,6 +164,8 @@ export class RedisCoordinator implements Coordinator {
       keyPrefix,
       calls: this.calls,
       batch: this.batch,
+      // A lost change notice is found within a heartbeat: one HGET each.
+      resyncMs: this.heartbeatMs,
     });
   }
 
