@@ -47,6 +47,15 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
   async function replica(id: string) {
     const client = new Redis(REDIS_URL);
     clients.push(client);
+    // Its subscriber connections (schedule notices), kept to cut one.
+    const subscribers: Redis[] = [];
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = (...args: Parameters<Redis['duplicate']>) => {
+      const subscriber = duplicate(...args);
+      subscribers.push(subscriber);
+      clients.push(subscriber);
+      return subscriber;
+    };
     const coordinator = new RedisCoordinator({
       client,
       keyPrefix: prefix,
@@ -66,6 +75,7 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
     return {
       id,
       coordinator,
+      subscribers,
       registry: app.get(AioClockRegistry),
       sent: app.get(ReportMailer).sent,
     };
@@ -140,6 +150,62 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
         Date.parse(r.scheduledAt) > after,
     );
     expect(late).toEqual([]);
+  });
+
+  it('should stop a removed schedule on every replica, one whose notices were cut included, within a heartbeat', async () => {
+    const members = [
+      await replica('replica-a'),
+      await replica('replica-b'),
+      await replica('replica-c'),
+    ];
+    const [a, , c] = members;
+    const ids = Array.from({ length: 30 }, (_, i) => `r-${i}`);
+    for (const id of ids)
+      await a.registry.upsertSchedule({
+        id,
+        handler: 'reports.send',
+        trigger: { type: 'every', seconds: 1 },
+      });
+    await sleep(1_200);
+    // c hears nothing more, without a reconnect (a half-open connection).
+    const channel = c.coordinator.schedules.channel;
+    await Promise.all(c.subscribers.map((s) => s.unsubscribe(channel)));
+    for (const id of ids) await a.registry.removeSchedule(id);
+    // One heartbeat (600 ms) for c to find the change, one due time of margin.
+    const after = Date.now() + 600 + 1_000;
+    await sleep(after + 1_500 - Date.now());
+    const late = members.flatMap((member) =>
+      member.sent
+        .filter((run) => Date.parse(run.scheduledAt) > after)
+        .map((run) => `${member.id}: ${run.task} @ ${run.scheduledAt}`),
+    );
+    expect(late).toEqual([]);
+    expect(() => c.registry.getTask(`schedule:${ids[0]}`)).toThrow();
+  });
+
+  it("should report the cluster's counters of a schedule on every replica", async () => {
+    const a = await replica('replica-a');
+    const b = await replica('replica-b');
+    await a.registry.upsertSchedule({
+      id: 'counted',
+      handler: 'reports.send',
+      trigger: { type: 'every', seconds: 1 },
+    });
+    await sleep(3_500);
+    await a.registry.pauseSchedule('counted');
+    // The counters are read with each heartbeat (600 ms).
+    await sleep(1_500);
+    const ran = [...a.sent, ...b.sent].filter(
+      (run) => run.task === 'schedule:counted',
+    );
+    expect(ran.length).toBeGreaterThanOrEqual(2);
+    const last = Math.max(...ran.map((run) => Date.parse(run.scheduledAt)));
+    for (const member of [a, b]) {
+      const info = (await member.registry.getSchedule('counted'))!;
+      expect(info.runs).toBe(ran.length);
+      expect(info.failures).toBe(0);
+      expect(info.lastRunAt!.getTime()).toBeGreaterThanOrEqual(last);
+    }
   });
 
   it('should declare a task added at run time, so one member owns it and each due time runs once', async () => {
