@@ -66,7 +66,8 @@ function startReplica(env: Record<string, string>): ChildProcess {
   return fork(join(__dirname, 'cluster.replica.js'), [], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [],
+    // BENCH_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=bench/profiles`) reach each replica.
+    execArgv: (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
   });
 }
 
@@ -262,6 +263,21 @@ export async function runClusterBench(
     );
     return await summarize(backend, tasks, windowMs, from, to, reports, probe);
   } finally {
+    // A profiled replica writes its profile when it exits on its own.
+    if (process.env.BENCH_NODE_FLAGS)
+      await Promise.race([
+        Promise.all(
+          children.map(
+            (child) =>
+              new Promise((resolve) =>
+                child.exitCode !== null
+                  ? resolve(undefined)
+                  : child.once('exit', resolve),
+              ),
+          ),
+        ),
+        sleep(15_000),
+      ]);
     for (const child of children) if (child.exitCode === null) child.kill();
     await sleep(500);
     await probe.cleanup().catch(() => undefined);

@@ -23,11 +23,7 @@ import type {
   DeclaredTask,
 } from './coordinator.interface';
 import { LEAVING_RUNS_MAX_MS, RunsInFlight } from './runs-in-flight';
-import {
-  ClusterSignals,
-  encodeSignal,
-  holdsBusyDueTimes,
-} from './cluster-signals';
+import { ClusterSignals, holdsBusyDueTimes } from './cluster-signals';
 import { OwnedTasks } from './owned-tasks';
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 import type { PostgresCoordinatorPool } from './postgres/postgres-client.interface';
@@ -37,18 +33,12 @@ import { postgresSignalIo } from './postgres/postgres-signal-io';
 import { postgresCreateSchemaStatement } from './postgres/postgres-schema';
 import { PostgresScheduleStore } from './postgres/postgres-schedule-store';
 import { PostgresTaskStates } from './postgres/postgres-task-states';
+import { PostgresClaimBatch } from './postgres/postgres-claim-batch';
 import {
-  claimBatchSql,
   leaseSql,
-  PG_CLAIM_BUSY,
-  PG_CLAIM_WON,
   releaseSql,
   renewRunningSql,
-  runEndedSql,
 } from './postgres/postgres-statements';
-
-// `encodeSignal('ended', task)` is this prefix and the task's name.
-const SIGNAL_ENDED_PREFIX = encodeSignal('ended', '');
 
 export type { PostgresCoordinatorOptions } from './postgres-coordinator-options.interface';
 
@@ -57,18 +47,6 @@ export const POSTGRES_HANDOFF_MS = HANDOFF_MS;
 export const POSTGRES_CLAIM_MIN_TTL_MS = CLAIM_MIN_TTL_MS;
 export const POSTGRES_CLAIM_MAX_TTL_MS = CLAIM_MAX_TTL_MS;
 export const POSTGRES_CLAIM_UNKNOWN_PERIOD_TTL_MS = CLAIM_UNKNOWN_PERIOD_TTL_MS;
-
-/** One claim waiting for its due time's statement. */
-interface PendingClaim {
-  task: string;
-  maxLoops: number;
-  marks: boolean;
-  /** A busy answer is held for later (bufferOne, bufferAll, cancelOther), not skipped. */
-  holds: boolean;
-  ttl: number;
-  resolve: (answer: ClaimAnswer) => void;
-  reject: (error: unknown) => void;
-}
 
 /**
  * Lets replicas agree through PostgreSQL on who runs each due run, with the
@@ -112,11 +90,7 @@ export class PostgresCoordinator implements Coordinator {
   >();
   /** Tasks this replica holds the running mark of. */
   private readonly inFlight = new RunsInFlight();
-  /** Claims of this turn, by due time. */
-  private pending = new Map<number, PendingClaim[]>();
-  /** Running marks to drop before the next claims. */
-  private ended = new Set<string>();
-  private flushQueued = false;
+  private readonly claims: PostgresClaimBatch;
   /** The last statement's failure, until a statement succeeds again. */
   private unreachable: CallFailure | null = null;
   private readonly signals: ClusterSignals;
@@ -167,6 +141,14 @@ export class PostgresCoordinator implements Coordinator {
     this.owned = new OwnedTasks(this.replicaId, (task) =>
       this.membership.ownerOf(task),
     );
+    this.claims = new PostgresClaimBatch({
+      schema: this.schema,
+      replicaId: this.replicaId,
+      leaseTtlMs: this.leaseTtlMs,
+      channel: () => this.membership.channel,
+      overlapOf: (task) => this.declared.get(task)?.overlap,
+      query: (text, values) => this.query(text, values),
+    });
     this.states = new PostgresTaskStates(this.schema, (text, values) =>
       this.query(text, values),
     );
@@ -357,23 +339,18 @@ export class PostgresCoordinator implements Coordinator {
     const answered = (won: boolean): void => {
       if (marks && won) this.inFlight.claimWon(task);
     };
-    const answer = await new Promise<ClaimAnswer>((resolve, reject) => {
-      let batch = this.pending.get(dueAt);
-      if (batch === undefined) this.pending.set(dueAt, (batch = []));
-      batch.push({
+    const answer = await this.claims
+      .claim(dueAt, {
         task,
         maxLoops: declared?.maxLoops ?? 0,
         marks,
         holds: holdsBusyDueTimes(overlap),
         ttl: this.claimTtl(periodMs),
-        resolve,
-        reject,
+      })
+      .catch((error: unknown) => {
+        answered(false);
+        throw asFailure(what(), error);
       });
-      this.queueFlush();
-    }).catch((error: unknown) => {
-      answered(false);
-      throw asFailure(what(), error);
-    });
     answered(answer === true);
     return answer;
   }
@@ -388,8 +365,7 @@ export class PostgresCoordinator implements Coordinator {
   }
 
   private freeMark(task: string): void {
-    this.ended.add(task);
-    this.queueFlush();
+    this.claims.runEnded(task);
   }
 
   /**
@@ -469,67 +445,6 @@ export class PostgresCoordinator implements Coordinator {
    */
   claimTtl(periodMs: number | null): number {
     return claimTtlMs(periodMs);
-  }
-
-  private queueFlush(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    // The runs of one due time are claimed in one pass; waiting for the end
-    // of this turn also gathers claims that awaited a settled promise first.
-    setImmediate(() => {
-      this.flushQueued = false;
-      void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    const batches = this.pending;
-    this.pending = new Map();
-    const ended = [...this.ended];
-    this.ended.clear();
-    // Marks of ended runs go first, so a claim of this turn is not freed by them.
-    if (ended.length > 0)
-      await this.query(runEndedSql(this.schema), [
-        this.replicaId,
-        ended,
-        this.membership.channel,
-        SIGNAL_ENDED_PREFIX,
-        // Owners holding a due time for these runs wait for the signal.
-        ended.filter((task) =>
-          holdsBusyDueTimes(this.declared.get(task)?.overlap),
-        ),
-      ]).catch(() => undefined);
-    for (const [dueAt, claims] of batches) this.claimBatch(dueAt, claims);
-  }
-
-  private claimBatch(dueAt: number, claims: PendingClaim[]): void {
-    this.query(claimBatchSql(this.schema), [
-      claims.map((c) => c.task),
-      claims.map((c) => c.maxLoops),
-      claims.map((c) => c.marks),
-      dueAt,
-      this.replicaId,
-      claims.map((c) => c.ttl),
-      this.leaseTtlMs,
-      claims.map((c) => c.holds),
-    ]).then(
-      (rows) => {
-        const answers = new Map<string, number>();
-        for (const row of rows)
-          answers.set(String(row.task), Number(row.answer));
-        for (const claim of claims) {
-          const answer = answers.get(claim.task);
-          claim.resolve(
-            answer === PG_CLAIM_WON
-              ? true
-              : answer === PG_CLAIM_BUSY
-                ? 'busy'
-                : false,
-          );
-        }
-      },
-      (error: unknown) => claims.forEach((claim) => claim.reject(error)),
-    );
   }
 
   // One statement, bounded by claimTimeoutMs in real time (it measures the

@@ -122,32 +122,28 @@ export const CLAIM_BUSY = 3;
  * the task is in flight there (renewed with its heartbeats, deleted when its
  * last run of the task ends); a run in flight on ANOTHER replica makes the
  * claim busy (its own are left to the local overlap policy). A busy due time
- * is not fenced: it did not run (yet: the buffering policies hold it and
+ * is not fenced (its key, set first, is taken back): it did not run (yet: the buffering policies hold it and
  * claim it again later, so only 'skip' counts it skipped).
  */
-export const CLAIM_SCRIPT = new RedisScript(`local max = tonumber(ARGV[4])
+export const CLAIM_SCRIPT =
+  new RedisScript(`local st = redis.call('HMGET', KEYS[2], 'gen', 'loops', 'lastDue', 'runs')
+local max = tonumber(ARGV[4])
 local loops = 0
-if redis.call('HGET', KEYS[2], 'gen') == ARGV[5] then
-  loops = tonumber(redis.call('HGET', KEYS[2], 'loops') or '0')
-end
+if st[1] == ARGV[5] then loops = tonumber(st[2] or '0') end
 if max > 0 and loops >= max then return 2 end
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
 if ARGV[6] ~= 'allow' then
   local holder = redis.call('GET', KEYS[3])
   if holder and holder ~= ARGV[1] then
+    redis.call('DEL', KEYS[1])
     if ARGV[6] == 'skip' then redis.call('HINCRBY', KEYS[2], 'skipped', 1) end
     return 3
   end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('HINCRBY', KEYS[2], 'runs', 1)
-local last = ARGV[3]
-local prev = redis.call('HGET', KEYS[2], 'lastDue')
-if prev and tonumber(prev) > tonumber(last) then last = prev end
-redis.call('HSET', KEYS[2], 'loops', loops + 1, 'gen', ARGV[5], 'lastDue', last, 'lastReplica', ARGV[1])
-if ARGV[6] ~= 'allow' then
   redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[7])
 end
+local last = ARGV[3]
+if st[3] and tonumber(st[3]) > tonumber(last) then last = st[3] end
+redis.call('HSET', KEYS[2], 'runs', tonumber(st[4] or '0') + 1, 'loops', loops + 1, 'gen', ARGV[5], 'lastDue', last, 'lastReplica', ARGV[1])
 return 1`);
 
 /**
@@ -203,25 +199,32 @@ return 0`);
  * KEYS: history list, state hash. ARGV: record JSON, how many to keep, what
  * it counts ('f' a failed try: failures and consecutiveFailures + 1; 's' a
  * success: consecutiveFailures 0; 'k' a skipped due time; '' nothing), the
- * run's start (epoch ms; '' when it did not run), kept in lastRunAt when later.
+ * run's start (epoch ms; '' when it did not run), kept in lastRunAt when later,
+ * the length at which the list is trimmed back to how many to keep (a
+ * little over it: one LTRIM per few records instead of one per record).
  */
 export const HISTORY_SCRIPT =
-  new RedisScript(`redis.call('LPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+  new RedisScript(`if redis.call('LPUSH', KEYS[1], ARGV[1]) >= tonumber(ARGV[5]) then
+  redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+end
+local set = {}
 if ARGV[3] == 'f' then
   redis.call('HINCRBY', KEYS[2], 'failures', 1)
   redis.call('HINCRBY', KEYS[2], 'consecutiveFailures', 1)
 elseif ARGV[3] == 's' then
-  redis.call('HSET', KEYS[2], 'consecutiveFailures', 0)
+  set[#set + 1] = 'consecutiveFailures'
+  set[#set + 1] = 0
 elseif ARGV[3] == 'k' then
   redis.call('HINCRBY', KEYS[2], 'skipped', 1)
 end
 if ARGV[4] ~= '' then
   local prev = redis.call('HGET', KEYS[2], 'lastRunAt')
   if not prev or tonumber(prev) < tonumber(ARGV[4]) then
-    redis.call('HSET', KEYS[2], 'lastRunAt', ARGV[4])
+    set[#set + 1] = 'lastRunAt'
+    set[#set + 1] = ARGV[4]
   end
 end
+if #set > 0 then redis.call('HSET', KEYS[2], unpack(set)) end
 return 1`);
 
 /**

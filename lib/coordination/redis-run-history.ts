@@ -73,6 +73,7 @@ export class RedisRunHistory {
           this.keys.historyKeep,
           recordCounter(outcome, error),
           stored.b === null ? '' : String(stored.b),
+          historyTrimAt(this.keys.historyKeep),
         ],
       )
       .catch(() => undefined);
@@ -88,6 +89,14 @@ export class RedisRunHistory {
     );
     return entries.flatMap((entry) => parseRecord(task, entry));
   }
+}
+
+/**
+ * The list length at which a task's history is trimmed back to `keep`: up
+ * to a quarter (at most 32) more records lie in Redis, never read.
+ */
+export function historyTrimAt(keep: number): number {
+  return keep + Math.min(32, Math.ceil(keep / 4));
 }
 
 /** One history entry as stored, back as a RunRecord; nothing for a malformed one. */

@@ -3,12 +3,19 @@ import {
   type ClusterScriptClient,
   type RedisScript,
 } from './redis-cluster.scripts';
+import {
+  FUSED_MAX_CALLS,
+  FUSED_SCRIPT,
+  fuseCalls,
+  isFusable,
+  unfuseReplies,
+} from './redis-fused-script';
 
 /** One script call waiting for the batch it joined. */
 interface PendingCall {
   script: RedisScript;
-  keys: string[];
-  args: (string | number)[];
+  keys: readonly string[];
+  args: readonly (string | number)[];
   resolve: (reply: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -16,8 +23,10 @@ interface PendingCall {
 /**
  * Collects the script calls (claims, run ends, renewals) one replica makes in
  * the same turn of the event loop — the runs of one due time fire in one
- * synchronous pass — and sends them as ONE pipeline of `EVALSHA`s: one round
- * trip per due time and replica, one command per run. A Redis Cluster client
+ * synchronous pass — and sends them as ONE pipeline: one round trip per due
+ * time and replica, and the per-run scripts fused into one `EVALSHA` per
+ * `FUSED_MAX_CALLS` calls (`redis-fused-script.ts`), since a command's cost
+ * in the client and in Redis dwarfs a claim's own work. A Redis Cluster client
  * gets them unpipelined in the same turn (its pipelines must stay on one
  * node), which ioredis writes together.
  */
@@ -61,23 +70,24 @@ export class RedisScriptBatch {
         ).then(item.resolve, item.reject);
       return;
     }
-    this.send(() => this.exec(batch)).then(
+    this.send(() => this.exec(segmentsOf(batch))).then(
       (replies) => batch.forEach((item, i) => settle(item, replies[i])),
       (error: unknown) => batch.forEach((item) => item.reject(error)),
     );
   }
 
-  // One pipeline; entries Redis answered NOSCRIPT (after a restart) are sent
-  // again with the full script, which caches it.
-  private async exec(batch: PendingCall[]): Promise<[unknown, unknown][]> {
+  // One pipeline: a fused script per run of fusable calls, the others one
+  // EVALSHA each, in the order they came. Entries Redis answered NOSCRIPT
+  // (after a restart) are sent again with the full script, which caches it.
+  private async exec(segments: Segment[]): Promise<[unknown, unknown][]> {
     const pipeline = this.client.pipeline!();
-    for (const { script, keys, args } of batch)
+    for (const { script, keys, args } of segments)
       pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
     const replies = ((await pipeline.exec()) ?? []) as [unknown, unknown][];
-    const retried = await Promise.all(
+    const settled = await Promise.all(
       replies.map(async (reply, i): Promise<[unknown, unknown]> => {
         if (!isNoScript(reply[0])) return reply;
-        const { script, keys, args } = batch[i];
+        const { script, keys, args } = segments[i];
         try {
           return [null, await script.run(this.client, keys, args)];
         } catch (error) {
@@ -85,8 +95,54 @@ export class RedisScriptBatch {
         }
       }),
     );
-    return retried;
+    const out: [unknown, unknown][] = [];
+    segments.forEach((segment, i) => {
+      const reply = settled[i] ?? [new Error('no reply in the pipeline'), null];
+      if (segment.calls === 0) out.push(reply);
+      else if (reply[0])
+        for (let j = 0; j < segment.calls; j++) out.push([reply[0], null]);
+      else out.push(...unfuseReplies(reply[1], segment.calls));
+    });
+    return out;
   }
+}
+
+/** One command of a pipeline: a call, or a fused script of `calls` calls. */
+interface Segment {
+  script: RedisScript;
+  keys: readonly string[];
+  args: readonly (string | number)[];
+  /** 0: a plain call. */
+  calls: number;
+}
+
+/** The batch as pipeline commands: consecutive fusable calls fused. */
+function segmentsOf(batch: readonly PendingCall[]): Segment[] {
+  const segments: Segment[] = [];
+  let i = 0;
+  while (i < batch.length) {
+    let j = i;
+    while (
+      j < batch.length &&
+      j - i < FUSED_MAX_CALLS &&
+      isFusable(batch[j].script)
+    )
+      j++;
+    if (j - i >= 2) {
+      const calls = batch.slice(i, j);
+      segments.push({
+        script: FUSED_SCRIPT,
+        ...fuseCalls(calls),
+        calls: j - i,
+      });
+      i = j;
+    } else {
+      const { script, keys, args } = batch[i];
+      segments.push({ script, keys, args, calls: 0 });
+      i++;
+    }
+  }
+  return segments;
 }
 
 function settle(

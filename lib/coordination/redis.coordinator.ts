@@ -17,22 +17,13 @@ import type {
   Coordinator,
   DeclaredTask,
 } from './coordinator.interface';
-import { LEAVING_RUNS_MAX_MS, RunsInFlight } from './runs-in-flight';
-import {
-  ClusterSignals,
-  encodeSignal,
-  holdsBusyDueTimes,
-} from './cluster-signals';
+import { LEAVING_RUNS_MAX_MS } from './runs-in-flight';
+import { ClusterSignals } from './cluster-signals';
 import { OwnedTasks } from './owned-tasks';
 import { RedisTaskStates } from './redis-task-states';
-import {
-  CLAIM_BUSY,
-  CLAIM_SCRIPT,
-  CLAIM_WON,
-  RUN_ENDED_SCRIPT,
-  RUN_RENEW_SCRIPT,
-} from './redis-cluster.scripts';
 import { RedisScriptBatch } from './redis-script-batch';
+import { RedisClaims } from './redis-claims';
+import { RedisTaskKeys } from './redis-task-keys';
 import type { RedisCoordinatorClient } from './redis-client.interface';
 import { RedisMembership } from './redis-membership';
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
@@ -69,8 +60,9 @@ export const REDIS_CLAIM_UNKNOWN_PERIOD_TTL_MS = CLAIM_UNKNOWN_PERIOD_TTL_MS;
  * single `SET key id NX PX ttl`; it is never deleted when the run ends, only
  * expires, so a replica whose timer fires late cannot run the same due time
  * again. `@Every` runs are aligned to the epoch so every replica computes the
- * same due times. Claims and membership glue are here; bounded calls,
- * `@Forever` leases and the history store are in `redis-bounded-calls.ts`,
+ * same due times. The glue is here; a member's claims, the key layout,
+ * bounded calls, `@Forever` leases and the history store are in
+ * `redis-claims.ts`, `redis-task-keys.ts`, `redis-bounded-calls.ts`,
  * `redis-forever-leases.ts` and `redis-run-history.ts`.
  */
 export class RedisCoordinator implements Coordinator {
@@ -104,8 +96,8 @@ export class RedisCoordinator implements Coordinator {
     string,
     { maxLoops: number; overlap: string }
   >();
-  /** Tasks this replica holds the running key of. */
-  private readonly inFlight = new RunsInFlight();
+  private readonly keys: RedisTaskKeys;
+  private readonly claims: RedisClaims;
   private readonly signals: ClusterSignals;
 
   /**
@@ -154,6 +146,17 @@ export class RedisCoordinator implements Coordinator {
       this.membership.ownerOf(task),
     );
     this.batch = new RedisScriptBatch(client, send);
+    this.keys = new RedisTaskKeys(keyPrefix);
+    this.claims = new RedisClaims({
+      replicaId,
+      leaseTtlMs,
+      keys: this.keys,
+      batch: this.batch,
+      ownerOf: (task) => this.membership.ownerOf(task),
+      generation: () => this.membership.generation,
+      channel: () => this.membership.channel,
+      declared: (task) => this.declared.get(task),
+    });
     this.states = new RedisTaskStates(this.batch, (task) =>
       this.stateKey(task),
     );
@@ -209,7 +212,7 @@ export class RedisCoordinator implements Coordinator {
         // until they end (or the scheduler has stopped).
         !this.signals.watching
           ? Promise.resolve()
-          : this.inFlight.renewUntilDrained(
+          : this.claims.inFlight.renewUntilDrained(
               () => this.renewRunning(),
               this.heartbeatMs,
               LEAVING_RUNS_MAX_MS,
@@ -312,12 +315,12 @@ export class RedisCoordinator implements Coordinator {
             error,
           );
         });
-      return this.claimAsMember(task, dueAt, periodMs, catchUp);
+      return this.claims.claim(task, dueAt, periodMs, catchUp);
     }
     // Leaving (the handoff): still the claim script, so the task's state
     // (lastDue, which catch-up reads) counts what the leaver runs.
     if (this.declared.size > 0)
-      return this.claimAsMember(task, dueAt, periodMs, catchUp);
+      return this.claims.claim(task, dueAt, periodMs, catchUp);
     const key = this.claimKey(task, dueAt);
     const reply = await this.calls.call(
       () => `claim ${task} due at ${describeInstant(dueAt)}`,
@@ -333,60 +336,6 @@ export class RedisCoordinator implements Coordinator {
     return reply === 'OK';
   }
 
-  private claimAsMember(
-    task: string,
-    dueAt: number,
-    periodMs: number | null,
-    catchUp: boolean,
-  ): Promise<ClaimAnswer> {
-    const owner = this.membership.ownerOf(task);
-    // A catch-up given to this replica is finished here even if the task
-    // moved meanwhile: its new owner found it caught up.
-    if (owner !== undefined && owner !== this.replicaId && !catchUp)
-      return Promise.resolve('notOwner');
-    const declared = this.declared.get(task);
-    const overlap = declared?.overlap ?? 'allow';
-    const marks = overlap !== 'allow';
-    if (marks) this.inFlight.claimSent(task);
-    // The end of a run that came meanwhile, unless this claim marked a new one.
-    const answered = (won: boolean): void => {
-      if (marks && this.inFlight.claimAnswered(task, won))
-        this.freeRunning(task);
-    };
-    return this.batch
-      .run(
-        CLAIM_SCRIPT,
-        [
-          this.claimKey(task, dueAt),
-          this.stateKey(task),
-          this.runningKey(task),
-        ],
-        [
-          this.replicaId,
-          this.claimTtl(periodMs),
-          dueAt,
-          declared?.maxLoops ?? 0,
-          this.membership.generation,
-          overlap,
-          this.leaseTtlMs,
-        ],
-      )
-      .then(
-        (reply): ClaimAnswer => {
-          answered(reply === CLAIM_WON);
-          if (reply === CLAIM_BUSY) return 'busy';
-          return reply === CLAIM_WON;
-        },
-        (error: unknown) => {
-          answered(false);
-          throw asFailure(
-            `claim ${task} due at ${describeInstant(dueAt)}`,
-            error,
-          );
-        },
-      );
-  }
-
   /**
    * This replica's last run in flight of `task` has ended: frees the task's
    * running key (in the next batch), so the task no longer counts as running
@@ -395,22 +344,7 @@ export class RedisCoordinator implements Coordinator {
    * @param task the task's unique name
    */
   runEnded(task: string): void {
-    if (this.inFlight.ended(task)) this.freeRunning(task);
-  }
-
-  private freeRunning(task: string): void {
-    // Owners holding a due time for this run wait for this signal.
-    const overlap = this.declared.get(task)?.overlap;
-    const payload = holdsBusyDueTimes(overlap)
-      ? encodeSignal('ended', task)
-      : '';
-    this.batch
-      .run(
-        RUN_ENDED_SCRIPT,
-        [this.runningKey(task)],
-        [this.replicaId, this.membership.channel, payload],
-      )
-      .catch(() => undefined);
+    this.claims.runEnded(task);
   }
 
   /**
@@ -451,12 +385,9 @@ export class RedisCoordinator implements Coordinator {
     return this.runs.read(task, limit);
   }
 
-  /**
-   * The capped list of a task's runs: `<prefix>:{<task>}:history`.
-   * @param task the task's unique name
-   */
+  /** See `RedisTaskKeys.history`. */
   historyKey(task: string): string {
-    return `${this.keyPrefix}:{${encodeTaskName(task)}}:history`;
+    return this.keys.history(task);
   }
 
   /**
@@ -465,14 +396,7 @@ export class RedisCoordinator implements Coordinator {
    */
   private renewRunning(): void {
     void this.states.refresh(this.declared.keys());
-    for (const task of this.inFlight)
-      this.batch
-        .run(
-          RUN_RENEW_SCRIPT,
-          [this.runningKey(task)],
-          [this.replicaId, this.leaseTtlMs],
-        )
-        .catch(() => undefined);
+    this.claims.renewRunning();
   }
 
   /**
@@ -497,40 +421,24 @@ export class RedisCoordinator implements Coordinator {
     return this.leases.release(task);
   }
 
-  /**
-   * The key of one due run: `<prefix>:{<task>}:<dueAt>`. The braces are a
-   * Redis Cluster hash tag, so all keys of a task live on one slot; `%`, `{`
-   * and `}` in the name are percent-encoded so the tag stays intact and
-   * distinct names stay distinct keys.
-   * @param task the task's unique name
-   * @param dueAt the run's due time, epoch ms
-   */
+  /** The fence of one due run; see `RedisTaskKeys` for the key layout. */
   claimKey(task: string, dueAt: number): string {
-    return `${this.keyPrefix}:{${encodeTaskName(task)}}:${dueAt}`;
+    return this.keys.claim(task, dueAt);
   }
 
-  /**
-   * The key marking a run of the task in flight: `<prefix>:{<task>}:running`.
-   * @param task the task's unique name
-   */
+  /** See `RedisTaskKeys.running`. */
   runningKey(task: string): string {
-    return `${this.keyPrefix}:{${encodeTaskName(task)}}:running`;
+    return this.keys.running(task);
   }
 
-  /**
-   * The hash of a task's durable state: `<prefix>:{<task>}:state`.
-   * @param task the task's unique name
-   */
+  /** See `RedisTaskKeys.state`. */
   stateKey(task: string): string {
-    return `${this.keyPrefix}:{${encodeTaskName(task)}}:state`;
+    return this.keys.state(task);
   }
 
-  /**
-   * The key of a `@Forever` task's lease: `<prefix>:{<task>}:lease`.
-   * @param task the task's unique name
-   */
+  /** See `RedisTaskKeys.lease`. */
   leaseKey(task: string): string {
-    return `${this.keyPrefix}:{${encodeTaskName(task)}}:lease`;
+    return this.keys.lease(task);
   }
 
   /**
@@ -542,11 +450,4 @@ export class RedisCoordinator implements Coordinator {
   claimTtl(periodMs: number | null): number {
     return claimTtlMs(periodMs);
   }
-}
-
-function encodeTaskName(task: string): string {
-  return task.replace(
-    /[%{}]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
 }
