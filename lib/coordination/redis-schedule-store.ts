@@ -248,8 +248,8 @@ export class RedisScheduleStore implements ScheduleStore {
    * meanwhile is replayed from the change log (`REDIS_SCHEDULE_LOG_LENGTH`).
    * @returns the unsubscribe; the connection closes with the last listener
    */
-  watch(listener: (id: string) => void): () => void {
-    return this.watchers.add(listener);
+  watch(listener: (id: string) => void, onGap?: () => void): () => void {
+    return this.watchers.add(listener, onGap);
   }
 
   private async lastSeq(): Promise<number> {

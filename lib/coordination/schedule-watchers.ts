@@ -47,7 +47,11 @@ const REMEMBERED = 10_000;
  * skipped when heard again.
  */
 export class ScheduleWatchers {
-  private readonly listeners = new Set<(id: string) => void>();
+  /** Each listener → what it does after a gap in the log (undefined: hear every stored id). */
+  private readonly listeners = new Map<
+    (id: string) => void,
+    (() => void) | undefined
+  >();
   private close: (() => void) | null = null;
   /** Bumped on close: callbacks of an older subscription are ignored. */
   private epoch = 0;
@@ -77,11 +81,14 @@ export class ScheduleWatchers {
     this.resync = new ScheduleResync(resyncMs, () => this.checkLog());
   }
 
-  /** Adds a listener; returns its unsubscribe (idempotent). */
-  add(listener: (id: string) => void): () => void {
+  /**
+   * Adds a listener; returns its unsubscribe (idempotent).
+   * @param onGap called after a gap in the log instead of telling every stored id
+   */
+  add(listener: (id: string) => void, onGap?: () => void): () => void {
     // A wrapper per call, so the same function watching twice is two listeners.
     const entry = (id: string): void => listener(id);
-    this.listeners.add(entry);
+    this.listeners.set(entry, onGap);
     if (this.listeners.size === 1) this.open();
     return () => {
       if (!this.listeners.delete(entry) || this.listeners.size > 0) return;
@@ -94,7 +101,7 @@ export class ScheduleWatchers {
 
   /** Tells every listener that schedule `id` changed or was removed. */
   notify(id: string): void {
-    for (const listener of [...this.listeners]) {
+    for (const listener of [...this.listeners.keys()]) {
       try {
         listener(id);
       } catch {
@@ -167,10 +174,22 @@ export class ScheduleWatchers {
     );
     if (epoch !== this.epoch) return;
     if (changes === null) {
-      const ids = await this.source.allIds();
+      // Read before the ids: a change after this point is replayed later.
+      const last = await this.source.lastSeq();
+      const listeners = [...this.listeners];
+      const ids = listeners.some(([, onGap]) => onGap === undefined)
+        ? await this.source.allIds()
+        : [];
       if (epoch !== this.epoch) return;
-      for (const id of ids) this.notify(id);
-      this.highWater = await this.source.lastSeq();
+      for (const [listener, onGap] of listeners) {
+        try {
+          if (onGap !== undefined) onGap();
+          else for (const id of ids) listener(id);
+        } catch {
+          // A listener's failure is its own.
+        }
+      }
+      this.highWater = last;
     } else {
       changes.sort((a, b) => a.seq - b.seq);
       for (const change of changes) this.deliver(change);

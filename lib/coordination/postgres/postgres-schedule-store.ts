@@ -209,8 +209,8 @@ export class PostgresScheduleStore implements ScheduleStore {
    * what it missed meanwhile is replayed from `schedule_changes`).
    * @returns the unsubscribe; the LISTEN connection closes with the last listener
    */
-  watch(listener: (id: string) => void): () => void {
-    return this.watchers.add(listener);
+  watch(listener: (id: string) => void, onGap?: () => void): () => void {
+    return this.watchers.add(listener, onGap);
   }
 
   private async page(

@@ -183,6 +183,34 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
     expect(() => c.registry.getTask(`schedule:${ids[0]}`)).toThrow();
   });
 
+  it('should stop a schedule removed while a member was cut off for longer than the change log reaches', async () => {
+    const a = await replica('replica-a');
+    const c = await replica('replica-c');
+    for (const id of ['kept', 'dropped'])
+      await a.registry.upsertSchedule({
+        id,
+        handler: 'reports.send',
+        trigger: { type: 'every', seconds: 1 },
+      });
+    await sleep(1_200);
+    const store = c.coordinator.schedules;
+    await Promise.all(c.subscribers.map((s) => s.unsubscribe(store.channel)));
+    await a.registry.removeSchedule('dropped');
+    // The log no longer reaches back to c's last change: a gap.
+    const admin = new Redis(REDIS_URL);
+    await admin.del(store.logKey);
+    admin.disconnect();
+    const after = Date.now() + 600 + 1_000;
+    await sleep(after + 1_500 - Date.now());
+    const late = [...a.sent, ...c.sent].filter(
+      (run) =>
+        run.task === 'schedule:dropped' && Date.parse(run.scheduledAt) > after,
+    );
+    expect(late).toEqual([]);
+    expect(() => c.registry.getTask('schedule:dropped')).toThrow();
+    expect(c.registry.getTask('schedule:kept').paused).toBe(false);
+  });
+
   it("should report the cluster's counters of a schedule on every replica", async () => {
     const a = await replica('replica-a');
     const b = await replica('replica-b');
