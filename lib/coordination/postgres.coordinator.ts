@@ -260,6 +260,13 @@ export class PostgresCoordinator implements Coordinator {
     }
   }
 
+  /** See `Coordinator.readClusterState`. */
+  readClusterState(
+    tasks: readonly string[],
+  ): Promise<Map<string, ClusterTaskState>> {
+    return this.states.read(tasks);
+  }
+
   /** The cluster's counters of `task` as of the last heartbeat; undefined before. */
   clusterState(task: string): ClusterTaskState | undefined {
     return this.states.get(task);

@@ -267,6 +267,13 @@ export class RedisCoordinator implements Coordinator {
     });
   }
 
+  /** See `Coordinator.readClusterState`. */
+  readClusterState(
+    tasks: readonly string[],
+  ): Promise<Map<string, ClusterTaskState>> {
+    return this.states.read(tasks);
+  }
+
   /**
    * The cluster's counters of `task` as of the last heartbeat (each one
    * reads every declared task's in one batch); undefined before.

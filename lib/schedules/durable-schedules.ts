@@ -265,6 +265,40 @@ export class DurableSchedules {
     this.options.onTasksChanged();
   }
 
+  /**
+   * The schedules as `info` reports them, with the cluster's counters
+   * (`runs`, `failures`, `lastRunAt`) read in one round trip for those this
+   * replica holds no task of (its handler is not declared here): a replica
+   * holding one shows them already, as its `TaskInfo` does.
+   */
+  async infos(schedules: readonly StoredSchedule[]): Promise<ScheduleInfo[]> {
+    const infos = schedules.map((schedule) => this.info(schedule));
+    const coordinator = this.options.coordinator;
+    if (coordinator?.readClusterState === undefined) return infos;
+    const scheduler = this.options.scheduler;
+    const absent = infos.filter(
+      (info) =>
+        !(
+          this.applied.has(info.id) &&
+          scheduler.tasks.has(scheduleTaskName(info.id))
+        ),
+    );
+    if (absent.length === 0) return infos;
+    const states = await coordinator.readClusterState(
+      absent.map((info) => scheduleTaskName(info.id)),
+    );
+    for (const info of absent) {
+      const state = states.get(scheduleTaskName(info.id));
+      if (state === undefined) continue;
+      info.runs = state.runs;
+      info.failures = state.failures;
+      info.lastRunAt = Number.isNaN(state.lastRunAt)
+        ? null
+        : new Date(state.lastRunAt);
+    }
+    return infos;
+  }
+
   /** A change notice: re-reads the schedule (one read per id at a time). */
   private reload(id: string): void {
     if (this.reloading.has(id)) {

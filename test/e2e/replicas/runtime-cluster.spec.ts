@@ -44,7 +44,8 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
     for (const client of clients.splice(0)) client.disconnect();
   });
 
-  async function replica(id: string) {
+  /** @param handlers false: an API-only replica, declaring no schedule handler */
+  async function replica(id: string, handlers = true) {
     const client = new Redis(REDIS_URL);
     clients.push(client);
     // Its subscriber connections (schedule notices), kept to cut one.
@@ -65,7 +66,7 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
     const app = await Test.createTestingModule({
       imports: [
         AioClockModule.forRoot({ timeZone: 'UTC', coordinator }),
-        ReportsModule,
+        ...(handlers ? [ReportsModule] : []),
       ],
     })
       .setLogger(new CaptureLogger())
@@ -77,7 +78,7 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
       coordinator,
       subscribers,
       registry: app.get(AioClockRegistry),
-      sent: app.get(ReportMailer).sent,
+      sent: handlers ? app.get(ReportMailer).sent : [],
     };
   }
 
@@ -211,9 +212,10 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
     expect(c.registry.getTask('schedule:kept').paused).toBe(false);
   });
 
-  it("should report the cluster's counters of a schedule on every replica", async () => {
+  it("should report the cluster's counters of a schedule on every replica, one without its handler included", async () => {
     const a = await replica('replica-a');
     const b = await replica('replica-b');
+    const api = await replica('api-only', false);
     await a.registry.upsertSchedule({
       id: 'counted',
       handler: 'reports.send',
@@ -228,7 +230,7 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
     );
     expect(ran.length).toBeGreaterThanOrEqual(2);
     const last = Math.max(...ran.map((run) => Date.parse(run.scheduledAt)));
-    for (const member of [a, b]) {
+    for (const member of [a, b, api]) {
       const info = (await member.registry.getSchedule('counted'))!;
       expect(info.runs).toBe(ran.length);
       expect(info.failures).toBe(0);
