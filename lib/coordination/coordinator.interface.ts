@@ -108,6 +108,14 @@ export interface Coordinator {
   ownerOf?(task: string): string | null;
 
   /**
+   * Durable coordinators: true when this replica knows without a round trip
+   * that another member runs the due time (it does not own the task in a
+   * view it may trust, and holds no fence for it), so the scheduler skips it
+   * at once — a claim would answer `'notOwner'`. False when unsure.
+   */
+  runsElsewhere?(task: string, dueAt: number): boolean;
+
+  /**
    * Durable coordinators: where durable schedules live, shared by every
    * replica. Unset: schedules live in this process's memory.
    */

@@ -305,6 +305,15 @@ export class PostgresCoordinator implements Coordinator {
     return this.membership.ownerOf(task) ?? null;
   }
 
+  /** See `Coordinator.runsElsewhere`; unsure while the database is unreachable (the claim reports the outage). */
+  runsElsewhere(task: string): boolean {
+    const membership = this.membership;
+    if (!membership.active || !membership.fresh || this.unreachable !== null)
+      return false;
+    const owner = membership.ownerOf(task);
+    return owner !== undefined && owner !== this.replicaId;
+  }
+
   /**
    * Claims the run of `task` due at `dueAt`: `true` on exactly one replica.
    * Claims of one turn are sent as one statement per due time.

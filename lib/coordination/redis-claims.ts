@@ -9,16 +9,17 @@ import {
   RUN_ENDED_SCRIPT,
   RUN_RENEW_SCRIPT,
 } from './redis-cluster.scripts';
-import type { RedisScriptBatch } from './redis-script-batch';
-import type { RedisTaskKeys } from './redis-task-keys';
+import {
+  RedisClaimsAhead,
+  type RedisClaimsAheadHost,
+} from './redis-claims-ahead';
 import { RunsInFlight } from './runs-in-flight';
 
 /** What a member's claims need of its coordinator. */
-export interface RedisClaimsHost {
-  readonly replicaId: string;
+export interface RedisClaimsHost extends RedisClaimsAheadHost {
   readonly leaseTtlMs: number;
-  readonly keys: RedisTaskKeys;
-  readonly batch: RedisScriptBatch;
+  /** Fence short-period tasks' next due times ahead (`redis-claims-ahead.ts`). */
+  readonly claimAhead: boolean;
   /** The member owning `task` in this replica's view. */
   ownerOf(task: string): string | undefined;
   /** The membership's generation (what maxLoopCount counts within). */
@@ -38,12 +39,84 @@ export interface RedisClaimsHost {
 export class RedisClaims {
   /** Tasks this replica holds the running key of. */
   readonly inFlight = new RunsInFlight();
+  /** Fences taken ahead; null when the coordinator does not fence ahead. */
+  readonly ahead: RedisClaimsAhead | null;
 
   /** @param host the coordinator */
-  constructor(private readonly host: RedisClaimsHost) {}
+  constructor(private readonly host: RedisClaimsHost) {
+    this.ahead = host.claimAhead ? new RedisClaimsAhead(host) : null;
+  }
 
   /** See `RedisCoordinator.claim`: a member's claim. */
   claim(
+    task: string,
+    dueAt: number,
+    periodMs: number | null,
+    catchUp: boolean,
+  ): Promise<ClaimAnswer> {
+    // A due time fenced ahead is run by its holder, whoever owns it now.
+    const held = catchUp ? undefined : this.ahead?.take(task, dueAt);
+    if (held !== undefined)
+      return held.then((use) =>
+        use
+          ? this.confirm(task, dueAt, periodMs)
+          : this.claimNow(task, dueAt, periodMs, catchUp),
+      );
+    return this.claimNow(task, dueAt, periodMs, catchUp);
+  }
+
+  /**
+   * Starts a due time this replica fenced ahead: its run is marked in flight
+   * now, and the claim confirming the fence (state, running key) goes in the
+   * batch, before anything the run sends when it ends.
+   */
+  private confirm(task: string, dueAt: number, periodMs: number | null): true {
+    const host = this.host;
+    const declared = host.declared(task);
+    const overlap = declared?.overlap ?? 'allow';
+    if (overlap !== 'allow') this.inFlight.claimWon(task);
+    host.batch
+      .run(CLAIM_SCRIPT, this.claimKeys(task, dueAt), [
+        ...this.claimArgs(dueAt, periodMs, declared?.maxLoops ?? 0, overlap),
+        '1',
+      ])
+      .catch(() => undefined);
+    // The chain stops where ownership moved: the new owner claims the next one.
+    if (host.ownerOf(task) === host.replicaId)
+      this.ahead!.after(
+        task,
+        dueAt,
+        periodMs,
+        overlap,
+        declared?.maxLoops ?? 0,
+      );
+    return true;
+  }
+
+  private claimKeys(task: string, dueAt: number): string[] {
+    const keys = this.host.keys;
+    return [keys.claim(task, dueAt), keys.state(task), keys.running(task)];
+  }
+
+  private claimArgs(
+    dueAt: number,
+    periodMs: number | null,
+    maxLoops: number,
+    overlap: string,
+  ): (string | number)[] {
+    const host = this.host;
+    return [
+      host.replicaId,
+      claimTtlMs(periodMs),
+      dueAt,
+      maxLoops,
+      host.generation(),
+      overlap,
+      host.leaseTtlMs,
+    ];
+  }
+
+  private claimNow(
     task: string,
     dueAt: number,
     periodMs: number | null,
@@ -64,29 +137,21 @@ export class RedisClaims {
       if (marks && this.inFlight.claimAnswered(task, won))
         this.freeRunning(task);
     };
+    const maxLoops = declared?.maxLoops ?? 0;
     return host.batch
       .run(
         CLAIM_SCRIPT,
-        [
-          host.keys.claim(task, dueAt),
-          host.keys.state(task),
-          host.keys.running(task),
-        ],
-        [
-          host.replicaId,
-          claimTtlMs(periodMs),
-          dueAt,
-          declared?.maxLoops ?? 0,
-          host.generation(),
-          overlap,
-          host.leaseTtlMs,
-        ],
+        this.claimKeys(task, dueAt),
+        this.claimArgs(dueAt, periodMs, maxLoops, overlap),
       )
       .then(
         (reply): ClaimAnswer => {
           answered(reply === CLAIM_WON);
           if (reply === CLAIM_BUSY) return 'busy';
-          return reply === CLAIM_WON;
+          if (reply !== CLAIM_WON) return false;
+          if (!catchUp)
+            this.ahead?.after(task, dueAt, periodMs, overlap, maxLoops);
+          return true;
         },
         (error: unknown) => {
           answered(false);

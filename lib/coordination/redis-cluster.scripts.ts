@@ -114,7 +114,9 @@ export const CLAIM_BUSY = 3;
  * overlap, in one step on the task's slot.
  * KEYS: claim key, state hash, running key. ARGV: replica id, claim ttl
  * (ms), due (epoch ms), maxLoopCount (0 = none), membership generation,
- * overlap ('allow' or another policy), running ttl (ms).
+ * overlap ('allow' or another policy), running ttl (ms), '1' to confirm a
+ * fence this replica took ahead (`CLAIM_AHEAD_SCRIPT`: no loop or busy check,
+ * 0 when the fence is not its own any more).
  * State fields: runs (all time), loops + gen (runs since the cluster last
  * started from no members, which is what maxLoopCount counts), skipped,
  * lastDue (the latest due time claimed: a catch-up of an older one leaves
@@ -130,21 +132,53 @@ export const CLAIM_SCRIPT =
 local max = tonumber(ARGV[4])
 local loops = 0
 if st[1] == ARGV[5] then loops = tonumber(st[2] or '0') end
-if max > 0 and loops >= max then return 2 end
-if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
-if ARGV[6] ~= 'allow' then
-  local holder = redis.call('GET', KEYS[3])
-  if holder and holder ~= ARGV[1] then
-    redis.call('DEL', KEYS[1])
-    if ARGV[6] == 'skip' then redis.call('HINCRBY', KEYS[2], 'skipped', 1) end
-    return 3
+if ARGV[8] == '1' then
+  if redis.call('GET', KEYS[1]) ~= ARGV[1] .. '|ahead' then return 0 end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  if ARGV[6] ~= 'allow' then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[7]) end
+else
+  if max > 0 and loops >= max then return 2 end
+  if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
+  if ARGV[6] ~= 'allow' then
+    local holder = redis.call('GET', KEYS[3])
+    if holder and holder ~= ARGV[1] then
+      redis.call('DEL', KEYS[1])
+      if ARGV[6] == 'skip' then redis.call('HINCRBY', KEYS[2], 'skipped', 1) end
+      return 3
+    end
+    redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[7])
   end
-  redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[7])
 end
 local last = ARGV[3]
 if st[3] and tonumber(st[3]) > tonumber(last) then last = st[3] end
 redis.call('HSET', KEYS[2], 'runs', tonumber(st[4] or '0') + 1, 'loops', loops + 1, 'gen', ARGV[5], 'lastDue', last, 'lastReplica', ARGV[1])
 return 1`);
+
+/**
+ * Fences a due time ahead of it (claims sent ahead, `redis-claims-ahead.ts`):
+ * the fence holds `<id>|ahead` for ARGV[2] ms and nothing else is written;
+ * the claim script confirms it (ARGV[8] '1') when the run starts. Refused
+ * while a run of the task is in flight on another replica (unless ARGV[3]
+ * is 'allow').
+ * KEYS: claim key, running key. ARGV: replica id, ttl (ms), overlap.
+ * Returns 1 when fenced, 0 when the due time is fenced already, 3 when busy.
+ */
+export const CLAIM_AHEAD_SCRIPT = new RedisScript(`if ARGV[3] ~= 'allow' then
+  local holder = redis.call('GET', KEYS[2])
+  if holder and holder ~= ARGV[1] then return 3 end
+end
+if redis.call('SET', KEYS[1], ARGV[1] .. '|ahead', 'PX', ARGV[2], 'NX') then return 1 end
+return 0`);
+
+/**
+ * Gives back a fence taken ahead and not used (the replica leaves, or the
+ * task is no longer declared here). KEYS: claim key. ARGV: replica id.
+ */
+export const CLAIM_AHEAD_RELEASE_SCRIPT =
+  new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] .. '|ahead' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`);
 
 /**
  * The replica's last run of a task ended: frees the task's running key if

@@ -1,4 +1,6 @@
 import {
+  CLAIM_AHEAD_RELEASE_SCRIPT,
+  CLAIM_AHEAD_SCRIPT,
   CLAIM_SCRIPT,
   HISTORY_SCRIPT,
   PUBLISH_SCRIPT,
@@ -22,6 +24,8 @@ const FUSABLE: readonly RedisScript[] = [
   TAKE_OVER_SCRIPT,
   TASK_STATE_SCRIPT,
   PUBLISH_SCRIPT,
+  CLAIM_AHEAD_SCRIPT,
+  CLAIM_AHEAD_RELEASE_SCRIPT,
 ];
 
 /** At most this many calls per fused script: one script blocks Redis while it runs. */

@@ -150,6 +150,11 @@ export class RedisCoordinator implements Coordinator {
     this.claims = new RedisClaims({
       replicaId,
       leaseTtlMs,
+      claimTimeoutMs,
+      heartbeatMs,
+      // A Cluster client sends each script alone: fencing ahead would double its commands.
+      claimAhead: client.isCluster !== true,
+      fresh: () => this.membership.fresh,
       keys: this.keys,
       batch: this.batch,
       ownerOf: (task) => this.membership.ownerOf(task),
@@ -196,6 +201,7 @@ export class RedisCoordinator implements Coordinator {
         maxLoops: maxLoopCount ?? 0,
         overlap: overlap ?? 'skip',
       });
+    this.claims.ahead?.keepOnly(this.declared);
     this.membership.redeclare(tasks.map((task) => task.name));
   }
 
@@ -204,7 +210,9 @@ export class RedisCoordinator implements Coordinator {
    * tasks over now, while it keeps firing them for a short handoff
    * (`REDIS_HANDOFF_MS`, at most `heartbeatMs`) so no due time falls between.
    */
-  leave(): Promise<void> {
+  async leave(): Promise<void> {
+    // Fences taken ahead go back first, so the next owners can claim them.
+    await this.claims.ahead?.releaseAll();
     return this.membership
       .leave(
         Math.min(REDIS_HANDOFF_MS, this.heartbeatMs),
@@ -297,6 +305,18 @@ export class RedisCoordinator implements Coordinator {
    */
   ownerOf(task: string): string | null {
     return this.membership.ownerOf(task) ?? null;
+  }
+
+  /** See `Coordinator.runsElsewhere`. */
+  runsElsewhere(task: string, dueAt: number): boolean {
+    const membership = this.membership;
+    if (!membership.active || !membership.fresh) return false;
+    const owner = membership.ownerOf(task);
+    return (
+      owner !== undefined &&
+      owner !== this.replicaId &&
+      this.claims.ahead?.holds(task, dueAt) !== true
+    );
   }
 
   /**

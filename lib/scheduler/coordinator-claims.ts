@@ -64,9 +64,15 @@ export class CoordinatorClaims {
       this.held.hold(task, due, periodMs, receipt);
       return;
     }
+    const coordinator = this.host.coordinator!;
+    // Another member's due time: skipped now, without a promise per task.
+    if (coordinator.runsElsewhere?.(task.name, due) === true) {
+      this.claimLost(task, due, false);
+      return;
+    }
     let answer: Promise<ClaimAnswer>;
     try {
-      answer = this.host.coordinator!.claim(task.name, due, periodMs);
+      answer = coordinator.claim(task.name, due, periodMs);
     } catch (error) {
       answer = Promise.reject(error);
     }
