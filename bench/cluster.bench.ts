@@ -53,7 +53,8 @@ export interface ClusterBenchResult {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
+/** The p-quantile (0–1) of ascending `sorted`, nearest rank; NaN when empty. */
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 }
@@ -71,7 +72,8 @@ function startReplica(env: Record<string, string>): ChildProcess {
   });
 }
 
-function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
+/** The child's next IPC message of `type`; rejects when it exits first. */
+export function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: { type?: string }) => {
       if (message?.type !== type) return;

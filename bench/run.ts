@@ -22,6 +22,11 @@ import type {
 } from './bench.types';
 import { runClaimScenario } from './claim.scenario';
 import { runClusterBench, type ClusterBenchResult } from './cluster.bench';
+import {
+  describeScheduleLateness,
+  runScheduleLatenessBench,
+  type ScheduleLatenessResult,
+} from './schedule-lateness.bench';
 import { findFloorScript, type FloorResult, runFloor } from './floor';
 import { evaluateTargets } from './targets';
 import { renderTable } from './table';
@@ -211,6 +216,31 @@ async function main(): Promise<void> {
     }
   }
 
+  // 1 000 durable schedules due in the same second on 3 replicas (issue 15).
+  let scheduleLateness: ScheduleLatenessResult | { skipped: string } = {
+    skipped: 'filtered out',
+  };
+  if (only === undefined || new RegExp(only).test('schedule-lateness')) {
+    process.stderr.write('bench: schedule-lateness …');
+    if (process.env.REDIS_URL === undefined) {
+      scheduleLateness = { skipped: 'REDIS_URL is not set' };
+      process.stderr.write(' skipped: REDIS_URL is not set\n');
+    } else {
+      try {
+        const result = await runScheduleLatenessBench({
+          seconds: quick ? 8 : undefined,
+        });
+        scheduleLateness = result;
+        process.stderr.write(
+          ` p99 ${result.late.p99} ms, missed ${result.missed}, doubled ${result.doubled}\n`,
+        );
+      } catch (error) {
+        failures.push(`schedule-lateness: ${String(error)}`);
+        process.stderr.write(` FAILED: ${String(error)}\n`);
+      }
+    }
+  }
+
   // The floor script's figures, in the same run, for reference (issue 12).
   const floor: FloorResult[] = [];
   if (only === undefined || new RegExp(only).test('floor')) {
@@ -250,6 +280,7 @@ async function main(): Promise<void> {
     results: results.map((r) => ({ id: scenarioId(r.spec), ...r })),
     claim,
     cluster,
+    scheduleLateness,
     floor,
     targets,
     failures,
@@ -284,6 +315,14 @@ async function main(): Promise<void> {
                   .map(([t, b]) => `${t} ${(b / 1024).toFixed(0)} KiB`)
                   .join(', ')}\n`
               : ''),
+    );
+  if (!('skipped' in scheduleLateness))
+    process.stdout.write(
+      `\nDurable schedules on Redis: ${describeScheduleLateness(scheduleLateness)}\n`,
+    );
+  else if (scheduleLateness.skipped !== 'filtered out')
+    process.stdout.write(
+      `\nDurable schedules: skipped (${scheduleLateness.skipped})\n`,
     );
   process.stdout.write('\nTargets (issues 6 and 12):\n');
   for (const t of targets)

@@ -147,6 +147,15 @@ export interface Coordinator {
   clusterState?(task: string): ClusterTaskState | undefined;
 
   /**
+   * Durable coordinators: the cluster's counters of `tasks` read now, in one
+   * round trip, for tasks this replica may not declare (a schedule whose
+   * handler it lacks). A task never run, or not read, is left out. Never rejects.
+   */
+  readClusterState?(
+    tasks: readonly string[],
+  ): Promise<Map<string, ClusterTaskState>>;
+
+  /**
    * Durable coordinators: asks the replica running `task` to abort that run
    * (`cancelOther` across the cluster). Never throws.
    */

@@ -158,6 +158,8 @@ export class PostgresCoordinator implements Coordinator {
       query: (text, values) =>
         this.ensureSchema().then(() => this.query(text, values)),
       fail: asFailure,
+      // A lost change notice is found within a heartbeat: one max(seq) each.
+      resyncMs: this.heartbeatMs,
     });
   }
 
@@ -256,6 +258,13 @@ export class PostgresCoordinator implements Coordinator {
         error,
       );
     }
+  }
+
+  /** See `Coordinator.readClusterState`. */
+  readClusterState(
+    tasks: readonly string[],
+  ): Promise<Map<string, ClusterTaskState>> {
+    return this.states.read(tasks);
   }
 
   /** The cluster's counters of `task` as of the last heartbeat; undefined before. */

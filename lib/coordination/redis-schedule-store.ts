@@ -36,6 +36,8 @@ export interface RedisScheduleStoreOptions {
   calls: RedisBoundedCalls;
   /** The coordinator's batch: the upserts of one turn go as one pipeline. */
   batch: RedisScriptBatch;
+  /** How often a watching replica checks the change log for a lost notice, in ms (0: never). @default 0 */
+  resyncMs?: number;
 }
 
 /**
@@ -71,13 +73,18 @@ export class RedisScheduleStore implements ScheduleStore {
     this.channel = `${base}:changed`;
     this.metaKey = `${base}:meta`;
     this.logKey = `${base}:changes`;
-    this.watchers = new ScheduleWatchers(this.token, {
-      firstSeq: () => this.watchBase(),
-      lastSeq: () => this.lastSeq(),
-      changesSince: (seq) => this.changesSince(seq),
-      allIds: () => this.allIds(),
-      subscribe: (onChange, onLive) => this.subscribe(onChange, onLive),
-    });
+    this.watchers = new ScheduleWatchers(
+      this.token,
+      {
+        firstSeq: () => this.watchBase(),
+        lastSeq: () => this.lastSeq(),
+        changesSince: (seq) => this.changesSince(seq),
+        allIds: () => this.allIds(),
+        subscribe: (onChange, onLive) => this.subscribe(onChange, onLive),
+      },
+      0,
+      options.resyncMs,
+    );
   }
 
   /**
@@ -241,8 +248,8 @@ export class RedisScheduleStore implements ScheduleStore {
    * meanwhile is replayed from the change log (`REDIS_SCHEDULE_LOG_LENGTH`).
    * @returns the unsubscribe; the connection closes with the last listener
    */
-  watch(listener: (id: string) => void): () => void {
-    return this.watchers.add(listener);
+  watch(listener: (id: string) => void, onGap?: () => void): () => void {
+    return this.watchers.add(listener, onGap);
   }
 
   private async lastSeq(): Promise<number> {

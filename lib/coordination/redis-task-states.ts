@@ -32,19 +32,27 @@ export class RedisTaskStates {
     const names = [...tasks];
     if (names.length === 0) return;
     this.reading = true;
+    const states = await this.read(names).finally(() => {
+      this.reading = false;
+    });
+    for (const [task, state] of states) this.cache.set(task, state);
+  }
+
+  /** The counters of `tasks` now, in one batch, not kept; a task never run or not read is left out. Never rejects. */
+  async read(tasks: readonly string[]): Promise<Map<string, ClusterTaskState>> {
+    const states = new Map<string, ClusterTaskState>();
     await Promise.all(
-      names.map((task) =>
+      tasks.map((task) =>
         this.batch.run(TASK_STATE_SCRIPT, [this.stateKey(task)], []).then(
           (reply) => {
             const state = parseState(reply);
-            if (state !== null) this.cache.set(task, state);
+            if (state !== null) states.set(task, state);
           },
           () => undefined,
         ),
       ),
-    ).finally(() => {
-      this.reading = false;
-    });
+    );
+    return states;
   }
 
   /** See `Coordinator.takeOverDueTimes`. */

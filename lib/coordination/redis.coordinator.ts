@@ -172,6 +172,8 @@ export class RedisCoordinator implements Coordinator {
       keyPrefix,
       calls: this.calls,
       batch: this.batch,
+      // A lost change notice is found within a heartbeat: one HGET each.
+      resyncMs: this.heartbeatMs,
     });
   }
 
@@ -271,6 +273,13 @@ export class RedisCoordinator implements Coordinator {
         error,
       );
     });
+  }
+
+  /** See `Coordinator.readClusterState`. */
+  readClusterState(
+    tasks: readonly string[],
+  ): Promise<Map<string, ClusterTaskState>> {
+    return this.states.read(tasks);
   }
 
   /**

@@ -52,6 +52,12 @@ export interface ScheduleStore {
   setPaused(id: string, paused: boolean): Promise<StoredSchedule | null>;
   /** Every schedule of these handlers (a replica loads what it may own), in pages internally. */
   loadAll(handlers: readonly string[]): Promise<StoredSchedule[]>;
-  /** Calls `listener(id)` when a schedule changes or is removed on any replica (pub/sub, LISTEN, or local). Returns an unsubscribe. */
-  watch(listener: (id: string) => void): () => void;
+  /**
+   * Calls `listener(id)` when a schedule changes or is removed on any replica
+   * (pub/sub, LISTEN, or local). Returns an unsubscribe. After a gap longer
+   * than the store's change log, `onGap` is called instead, when given (the
+   * watcher reloads what it holds: a removal in the gap names no stored id);
+   * without it, every stored id is told.
+   */
+  watch(listener: (id: string) => void, onGap?: () => void): () => void;
 }

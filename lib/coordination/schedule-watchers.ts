@@ -29,6 +29,8 @@ export interface ScheduleChangeSource {
   ): (() => void) | null;
 }
 
+import { ScheduleResync } from './schedule-resync';
+
 /** Sequence numbers remembered to drop a change heard twice (message and replay). */
 const REMEMBERED = 10_000;
 
@@ -38,11 +40,18 @@ const REMEMBERED = 10_000;
  * live (before it was established, or during a reconnect) are replayed from
  * the backend's change log once it is, from the last change this replica
  * heard (or the one before the first `watch`), so a replica misses no change
- * — after a gap longer than the log, every stored id is told. This store's
- * own changes are told at once by `notify` and skipped when heard again.
+ * — after a gap longer than the log, every stored id is told. While the
+ * subscription is live, every `resyncMs` one read of the last change number
+ * tells whether a notice was lost anyway (`ScheduleResync`); the log is
+ * replayed then. This store's own changes are told at once by `notify` and
+ * skipped when heard again.
  */
 export class ScheduleWatchers {
-  private readonly listeners = new Set<(id: string) => void>();
+  /** Each listener → what it does after a gap in the log (undefined: hear every stored id). */
+  private readonly listeners = new Map<
+    (id: string) => void,
+    (() => void) | undefined
+  >();
   private close: (() => void) | null = null;
   /** Bumped on close: callbacks of an older subscription are ignored. */
   private epoch = 0;
@@ -52,6 +61,7 @@ export class ScheduleWatchers {
   private readonly heard = new Set<number>();
   private buffered: ScheduleChange[] | null = null;
   private syncing: Promise<void> = Promise.resolve();
+  private readonly resync: ScheduleResync;
 
   /**
    * @param token the store's token, written with its own changes
@@ -59,22 +69,31 @@ export class ScheduleWatchers {
    * @param backfill how far before the last heard change a replay after a
    *   reconnect starts (a backend whose sequence numbers may commit out of
    *   order needs room); never before the first listener came
+   * @param resyncMs how often a live subscription checks the log for a lost
+   *   notice (0: never)
    */
   constructor(
     private readonly token: string,
     private readonly source: ScheduleChangeSource,
     private readonly backfill = 0,
-  ) {}
+    resyncMs = 0,
+  ) {
+    this.resync = new ScheduleResync(resyncMs, () => this.checkLog());
+  }
 
-  /** Adds a listener; returns its unsubscribe (idempotent). */
-  add(listener: (id: string) => void): () => void {
+  /**
+   * Adds a listener; returns its unsubscribe (idempotent).
+   * @param onGap called after a gap in the log instead of telling every stored id
+   */
+  add(listener: (id: string) => void, onGap?: () => void): () => void {
     // A wrapper per call, so the same function watching twice is two listeners.
     const entry = (id: string): void => listener(id);
-    this.listeners.add(entry);
+    this.listeners.set(entry, onGap);
     if (this.listeners.size === 1) this.open();
     return () => {
       if (!this.listeners.delete(entry) || this.listeners.size > 0) return;
       this.epoch++;
+      this.resync.stop();
       this.close?.();
       this.close = null;
     };
@@ -82,7 +101,7 @@ export class ScheduleWatchers {
 
   /** Tells every listener that schedule `id` changed or was removed. */
   notify(id: string): void {
-    for (const listener of [...this.listeners]) {
+    for (const listener of [...this.listeners.keys()]) {
       try {
         listener(id);
       } catch {
@@ -112,36 +131,69 @@ export class ScheduleWatchers {
         this.syncing = this.syncing.then(() => this.replay(epoch));
       },
     );
+    this.resync.start();
   }
 
   // The subscription is live: tell what it missed, then what it buffered.
   private async replay(epoch: number): Promise<void> {
     try {
-      let from = await this.highWater;
-      // The first read failed: from now on, with nothing to replay.
-      if (from < 0) from = await this.source.lastSeq();
-      this.highWater = from;
-      if (this.floor < 0) this.floor = from;
-      const changes = await this.source.changesSince(
-        Math.max(this.floor, from - this.backfill),
-      );
-      if (epoch !== this.epoch) return;
-      if (changes === null) {
-        const ids = await this.source.allIds();
-        if (epoch !== this.epoch) return;
-        for (const id of ids) this.notify(id);
-        this.highWater = await this.source.lastSeq();
-      } else {
-        changes.sort((a, b) => a.seq - b.seq);
-        for (const change of changes) this.deliver(change);
-      }
+      await this.catchUp(epoch);
     } catch {
-      // The backend failed meanwhile: the next (re)subscription replays again.
+      // The backend failed meanwhile: the next resync or (re)subscription replays again.
     }
     if (epoch !== this.epoch) return;
     const buffered = this.buffered ?? [];
     this.buffered = null;
     for (const change of buffered) this.deliver(change);
+  }
+
+  // A periodic check while live: a notice may have been lost without a
+  // reconnect. One read; the log only when it is ahead of what was heard.
+  private async checkLog(): Promise<void> {
+    const epoch = this.epoch;
+    // Not live yet, or (re)subscribing: the replay that follows covers it.
+    if (this.buffered !== null) return;
+    const last = await this.source.lastSeq();
+    const heard = await this.highWater;
+    if (epoch !== this.epoch || this.buffered !== null) return;
+    if (heard >= 0 && last <= heard) return;
+    const done = this.syncing.then(() => this.catchUp(epoch));
+    this.syncing = done.catch(() => undefined);
+    await done;
+  }
+
+  // Tells the logged changes after the last one heard (all ids after a gap).
+  private async catchUp(epoch: number): Promise<void> {
+    let from = await this.highWater;
+    // The first read failed: from now on, with nothing to replay.
+    if (from < 0) from = await this.source.lastSeq();
+    this.highWater = from;
+    if (this.floor < 0) this.floor = from;
+    const changes = await this.source.changesSince(
+      Math.max(this.floor, from - this.backfill),
+    );
+    if (epoch !== this.epoch) return;
+    if (changes === null) {
+      // Read before the ids: a change after this point is replayed later.
+      const last = await this.source.lastSeq();
+      const listeners = [...this.listeners];
+      const ids = listeners.some(([, onGap]) => onGap === undefined)
+        ? await this.source.allIds()
+        : [];
+      if (epoch !== this.epoch) return;
+      for (const [listener, onGap] of listeners) {
+        try {
+          if (onGap !== undefined) onGap();
+          else for (const id of ids) listener(id);
+        } catch {
+          // A listener's failure is its own.
+        }
+      }
+      this.highWater = last;
+    } else {
+      changes.sort((a, b) => a.seq - b.seq);
+      for (const change of changes) this.deliver(change);
+    }
   }
 
   private deliver(change: ScheduleChange): void {

@@ -105,7 +105,10 @@ export class DurableSchedules {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    this.unwatch = this.options.store.watch((id) => this.reload(id));
+    this.unwatch = this.options.store.watch(
+      (id) => this.reload(id),
+      () => void this.reloadAll(),
+    );
     await this.load();
   }
 
@@ -223,6 +226,77 @@ export class DurableSchedules {
       owner,
       noHandler: !this.handlers.has(schedule.handler) && owner === null,
     };
+  }
+
+  /**
+   * After a gap in the store's change log (a replica cut off for longer than
+   * the log reaches): loads its handlers' schedules again, and re-reads each
+   * one it holds that is not among them (removed in the gap, or moved to a
+   * handler it does not declare). A failed load is tried again every
+   * `SCHEDULES_RELOAD_MS`.
+   */
+  private async reloadAll(): Promise<void> {
+    if (this.handlers.size === 0 || this.unwatch === null) return;
+    let schedules: StoredSchedule[];
+    try {
+      schedules = await this.options.store.loadAll(this.handlerNames);
+    } catch (error) {
+      this.options.logger.error(
+        schedulesLoadFailed(error, SCHEDULES_RELOAD_MS),
+        stackOf(error),
+      );
+      if (this.retry !== null) clearTimeout(this.retry);
+      // Plain timer: it waits on a backend, not on the scheduler's time.
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        void this.reloadAll();
+      }, SCHEDULES_RELOAD_MS);
+      this.retry.unref();
+      return;
+    }
+    if (this.unwatch === null) return;
+    const loaded = new Set<string>();
+    for (const schedule of schedules) {
+      loaded.add(schedule.id);
+      this.apply(schedule.id, schedule, false);
+    }
+    for (const id of [...this.applied.keys()])
+      if (!loaded.has(id)) this.reload(id);
+    this.options.onTasksChanged();
+  }
+
+  /**
+   * The schedules as `info` reports them, with the cluster's counters
+   * (`runs`, `failures`, `lastRunAt`) read in one round trip for those this
+   * replica holds no task of (its handler is not declared here): a replica
+   * holding one shows them already, as its `TaskInfo` does.
+   */
+  async infos(schedules: readonly StoredSchedule[]): Promise<ScheduleInfo[]> {
+    const infos = schedules.map((schedule) => this.info(schedule));
+    const coordinator = this.options.coordinator;
+    if (coordinator?.readClusterState === undefined) return infos;
+    const scheduler = this.options.scheduler;
+    const absent = infos.filter(
+      (info) =>
+        !(
+          this.applied.has(info.id) &&
+          scheduler.tasks.has(scheduleTaskName(info.id))
+        ),
+    );
+    if (absent.length === 0) return infos;
+    const states = await coordinator.readClusterState(
+      absent.map((info) => scheduleTaskName(info.id)),
+    );
+    for (const info of absent) {
+      const state = states.get(scheduleTaskName(info.id));
+      if (state === undefined) continue;
+      info.runs = state.runs;
+      info.failures = state.failures;
+      info.lastRunAt = Number.isNaN(state.lastRunAt)
+        ? null
+        : new Date(state.lastRunAt);
+    }
+    return infos;
   }
 
   /** A change notice: re-reads the schedule (one read per id at a time). */

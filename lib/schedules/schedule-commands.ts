@@ -102,7 +102,8 @@ export class ScheduleCommands {
   /** `registry.getSchedule`. */
   async get(id: string): Promise<ScheduleInfo | null> {
     const schedule = await this.options.schedules.store.get(id);
-    return schedule === null ? null : this.options.schedules.info(schedule);
+    if (schedule === null) return null;
+    return (await this.options.schedules.infos([schedule]))[0];
   }
 
   /** `registry.listSchedules`. @throws InvalidScheduleError for a bad limit */
@@ -120,10 +121,7 @@ export class ScheduleCommands {
       cursor: query.cursor ?? null,
       limit,
     });
-    return {
-      items: page.items.map((schedule) => schedules.info(schedule)),
-      cursor: page.cursor,
-    };
+    return { items: await schedules.infos(page.items), cursor: page.cursor };
   }
 
   /** `registry.pauseSchedule` / `resumeSchedule`. @throws ScheduleNotFoundError */

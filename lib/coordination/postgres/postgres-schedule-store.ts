@@ -46,6 +46,8 @@ export interface PostgresScheduleStoreOptions {
   ) => Promise<Record<string, unknown>[]>;
   /** Words a failure as the coordinator's (`PostgreSQL coordinator could not …`). */
   fail: (what: string, error: unknown) => AioClockError;
+  /** How often a watching replica checks the change log for a lost notice, in ms (0: never). @default 0 */
+  resyncMs?: number;
 }
 
 /**
@@ -85,6 +87,7 @@ export class PostgresScheduleStore implements ScheduleStore {
         subscribe: (onChange, onLive) => this.listen(onChange, onLive),
       },
       REPLAY_BACKFILL,
+      options.resyncMs,
     );
   }
 
@@ -206,8 +209,8 @@ export class PostgresScheduleStore implements ScheduleStore {
    * what it missed meanwhile is replayed from `schedule_changes`).
    * @returns the unsubscribe; the LISTEN connection closes with the last listener
    */
-  watch(listener: (id: string) => void): () => void {
-    return this.watchers.add(listener);
+  watch(listener: (id: string) => void, onGap?: () => void): () => void {
+    return this.watchers.add(listener, onGap);
   }
 
   private async page(

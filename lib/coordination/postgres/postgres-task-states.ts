@@ -33,9 +33,22 @@ export class PostgresTaskStates {
     if (this.reading || tasks.length === 0) return;
     this.reading = true;
     try {
+      // Kept as last read when it fails; the next heartbeat tries again.
+      const states = await this.read(tasks);
+      for (const [task, state] of states) this.cache.set(task, state);
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  /** The counters of `tasks` now, in one statement, not kept; a task never run is left out. Never rejects (empty on failure). */
+  async read(tasks: readonly string[]): Promise<Map<string, ClusterTaskState>> {
+    const states = new Map<string, ClusterTaskState>();
+    if (tasks.length === 0) return states;
+    try {
       const rows = await this.query(clusterStateSql(this.schema), [tasks]);
       for (const row of rows)
-        this.cache.set(String(row.task), {
+        states.set(String(row.task), {
           runs: Number(row.runs),
           failures: Number(row.failures),
           skipped: Number(row.skipped),
@@ -43,10 +56,9 @@ export class PostgresTaskStates {
           lastRunAt: row.last_run_at == null ? NaN : Number(row.last_run_at),
         });
     } catch {
-      // Kept as last read; the next heartbeat tries again.
-    } finally {
-      this.reading = false;
+      // Left out: the caller shows what it has.
     }
+    return states;
   }
 
   /** See `Coordinator.takeOverDueTimes`; rejects with the statement's failure. */

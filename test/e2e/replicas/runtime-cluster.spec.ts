@@ -44,9 +44,19 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
     for (const client of clients.splice(0)) client.disconnect();
   });
 
-  async function replica(id: string) {
+  /** @param handlers false: an API-only replica, declaring no schedule handler */
+  async function replica(id: string, handlers = true) {
     const client = new Redis(REDIS_URL);
     clients.push(client);
+    // Its subscriber connections (schedule notices), kept to cut one.
+    const subscribers: Redis[] = [];
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = (...args: Parameters<Redis['duplicate']>) => {
+      const subscriber = duplicate(...args);
+      subscribers.push(subscriber);
+      clients.push(subscriber);
+      return subscriber;
+    };
     const coordinator = new RedisCoordinator({
       client,
       keyPrefix: prefix,
@@ -56,7 +66,7 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
     const app = await Test.createTestingModule({
       imports: [
         AioClockModule.forRoot({ timeZone: 'UTC', coordinator }),
-        ReportsModule,
+        ...(handlers ? [ReportsModule] : []),
       ],
     })
       .setLogger(new CaptureLogger())
@@ -66,8 +76,9 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
     return {
       id,
       coordinator,
+      subscribers,
       registry: app.get(AioClockRegistry),
-      sent: app.get(ReportMailer).sent,
+      sent: handlers ? app.get(ReportMailer).sent : [],
     };
   }
 
@@ -140,6 +151,91 @@ describeWithRedis('run-time tasks and schedules in a Redis cluster', () => {
         Date.parse(r.scheduledAt) > after,
     );
     expect(late).toEqual([]);
+  });
+
+  it('should stop a removed schedule on every replica, one whose notices were cut included, within a heartbeat', async () => {
+    const members = [
+      await replica('replica-a'),
+      await replica('replica-b'),
+      await replica('replica-c'),
+    ];
+    const [a, , c] = members;
+    const ids = Array.from({ length: 30 }, (_, i) => `r-${i}`);
+    for (const id of ids)
+      await a.registry.upsertSchedule({
+        id,
+        handler: 'reports.send',
+        trigger: { type: 'every', seconds: 1 },
+      });
+    await sleep(1_200);
+    // c hears nothing more, without a reconnect (a half-open connection).
+    const channel = c.coordinator.schedules.channel;
+    await Promise.all(c.subscribers.map((s) => s.unsubscribe(channel)));
+    for (const id of ids) await a.registry.removeSchedule(id);
+    // One heartbeat (600 ms) for c to find the change, one due time of margin.
+    const after = Date.now() + 600 + 1_000;
+    await sleep(after + 1_500 - Date.now());
+    const late = members.flatMap((member) =>
+      member.sent
+        .filter((run) => Date.parse(run.scheduledAt) > after)
+        .map((run) => `${member.id}: ${run.task} @ ${run.scheduledAt}`),
+    );
+    expect(late).toEqual([]);
+    expect(() => c.registry.getTask(`schedule:${ids[0]}`)).toThrow();
+  });
+
+  it('should stop a schedule removed while a member was cut off for longer than the change log reaches', async () => {
+    const a = await replica('replica-a');
+    const c = await replica('replica-c');
+    for (const id of ['kept', 'dropped'])
+      await a.registry.upsertSchedule({
+        id,
+        handler: 'reports.send',
+        trigger: { type: 'every', seconds: 1 },
+      });
+    await sleep(1_200);
+    const store = c.coordinator.schedules;
+    await Promise.all(c.subscribers.map((s) => s.unsubscribe(store.channel)));
+    await a.registry.removeSchedule('dropped');
+    // The log no longer reaches back to c's last change: a gap.
+    const admin = new Redis(REDIS_URL);
+    await admin.del(store.logKey);
+    admin.disconnect();
+    const after = Date.now() + 600 + 1_000;
+    await sleep(after + 1_500 - Date.now());
+    const late = [...a.sent, ...c.sent].filter(
+      (run) =>
+        run.task === 'schedule:dropped' && Date.parse(run.scheduledAt) > after,
+    );
+    expect(late).toEqual([]);
+    expect(() => c.registry.getTask('schedule:dropped')).toThrow();
+    expect(c.registry.getTask('schedule:kept').paused).toBe(false);
+  });
+
+  it("should report the cluster's counters of a schedule on every replica, one without its handler included", async () => {
+    const a = await replica('replica-a');
+    const b = await replica('replica-b');
+    const api = await replica('api-only', false);
+    await a.registry.upsertSchedule({
+      id: 'counted',
+      handler: 'reports.send',
+      trigger: { type: 'every', seconds: 1 },
+    });
+    await sleep(3_500);
+    await a.registry.pauseSchedule('counted');
+    // The counters are read with each heartbeat (600 ms).
+    await sleep(1_500);
+    const ran = [...a.sent, ...b.sent].filter(
+      (run) => run.task === 'schedule:counted',
+    );
+    expect(ran.length).toBeGreaterThanOrEqual(2);
+    const last = Math.max(...ran.map((run) => Date.parse(run.scheduledAt)));
+    for (const member of [a, b, api]) {
+      const info = (await member.registry.getSchedule('counted'))!;
+      expect(info.runs).toBe(ran.length);
+      expect(info.failures).toBe(0);
+      expect(info.lastRunAt!.getTime()).toBeGreaterThanOrEqual(last);
+    }
   });
 
   it('should declare a task added at run time, so one member owns it and each due time runs once', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import { Every, type OverlapPolicy, type TaskContext } from '../../../lib';
 import { REPLICA_STORE, runKey, type ReplicaStore } from './replica.tasks';
+import { ZoneScheduleHandlers } from './zone-schedules.tasks';
 
 /** How many tasks the spread app declares. */
 export const SPREAD_TASKS = 300;
@@ -253,4 +254,5 @@ export const CLUSTER_APPS: Record<string, Type> = {
     ]),
   ),
   catchUp: CatchUpTasks,
+  schedules: ZoneScheduleHandlers,
 };

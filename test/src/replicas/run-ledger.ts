@@ -24,7 +24,10 @@ export async function readLedger(
     keys.push(...batch);
   } while (cursor !== '0');
   for (const key of keys) {
-    const [task, due] = key.slice(`${namespace}:runs:`.length).split(':');
+    // The due time follows the last colon: a schedule's task name holds one.
+    const rest = key.slice(`${namespace}:runs:`.length);
+    const task = rest.slice(0, rest.lastIndexOf(':'));
+    const due = rest.slice(rest.lastIndexOf(':') + 1);
     const members = await redis.smembers(key);
     if (!ledger.has(task)) ledger.set(task, new Map());
     ledger.get(task)!.set(

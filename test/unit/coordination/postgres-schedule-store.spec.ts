@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { PostgresCoordinator } from '../../../lib/coordination/postgres.coordinator';
 import type { PostgresCoordinatorPool } from '../../../lib/coordination/postgres/postgres-client.interface';
 import { PGliteDatabase } from '../../src/postgres/pglite';
@@ -103,6 +103,50 @@ describeWithPostgres('PostgresScheduleStore on PostgreSQL', () => {
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1`,
         [`LISTEN ${b.schedules.channel}`],
       );
+      await a.schedules.upsert(scheduleInput('during'));
+      await a.schedules.remove('before');
+      await until(() => heard.includes('during'));
+      await until(() => heard.filter((id) => id === 'before').length === 2);
+    } finally {
+      stop();
+      await pools[0].query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    }
+  });
+
+  it('should find, within a heartbeat, a change whose notice was lost while its LISTEN session looked live', async () => {
+    const pools: [Pool, Pool] = [pool(), pool()];
+    // b's dedicated connections, each with what it was asked: to find the LISTEN one.
+    const listening: { client: PoolClient; texts: string[] }[] = [];
+    const connect = pools[1].connect.bind(pools[1]) as (
+      ...args: unknown[]
+    ) => unknown;
+    (pools[1] as unknown as { connect: unknown }).connect = (
+      ...args: unknown[]
+    ) => {
+      // pool.query connects with a callback: left alone.
+      if (args.length > 0) return connect(...args);
+      return (connect() as Promise<PoolClient>).then((client) => {
+        const entry = { client, texts: [] as string[] };
+        listening.push(entry);
+        const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+        (client as unknown as { query: unknown }).query = (...a: unknown[]) => {
+          if (typeof a[0] === 'string') entry.texts.push(a[0]);
+          return query(...a);
+        };
+        return client;
+      });
+    };
+    const { a, b, schema } = pair(pools);
+    const heard: string[] = [];
+    const stop = b.schedules.watch((id) => heard.push(id));
+    try {
+      await a.schedules.upsert(scheduleInput('before'));
+      await until(() => heard.includes('before'));
+      const session = listening.find((entry) =>
+        entry.texts.includes(`LISTEN ${b.schedules.channel}`),
+      )!;
+      // A quiet session: no notification, no error, no end.
+      await session.client.query(`UNLISTEN ${b.schedules.channel}`);
       await a.schedules.upsert(scheduleInput('during'));
       await a.schedules.remove('before');
       await until(() => heard.includes('during'));

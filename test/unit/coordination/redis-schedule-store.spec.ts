@@ -63,6 +63,39 @@ describeWithRedis('RedisScheduleStore', () => {
     }
   });
 
+  it('should find, within a heartbeat, a change whose notice was lost while its subscription looked live', async () => {
+    const keyPrefix = `spec-${randomBytes(6).toString('hex')}`;
+    const clients = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
+    // b's subscriber connection, kept to cut it without a reconnect.
+    const subscribers: Redis[] = [];
+    const duplicate = clients[1].duplicate.bind(clients[1]);
+    clients[1].duplicate = (...args: Parameters<Redis['duplicate']>) => {
+      const subscriber = duplicate(...args);
+      subscribers.push(subscriber);
+      return subscriber;
+    };
+    const [a, b] = clients.map(
+      (client) => new RedisCoordinator({ client, keyPrefix, heartbeatMs: 300 }),
+    );
+    try {
+      await Promise.all([a.schedules.get('w'), b.schedules.get('w')]);
+      const heard: string[] = [];
+      const stop = b.schedules.watch((id) => heard.push(id));
+      await a.schedules.upsert(scheduleInput('before'));
+      await until(() => heard.includes('before'));
+      // A half-open connection or a quiet session: no message, no reconnect.
+      await subscribers[0].unsubscribe(b.schedules.channel);
+      await a.schedules.upsert(scheduleInput('during'));
+      await a.schedules.remove('before');
+      await until(() => heard.includes('during'));
+      await until(() => heard.filter((id) => id === 'before').length === 2);
+      expect(subscribers).toHaveLength(1);
+      stop();
+    } finally {
+      [...clients, ...subscribers].forEach((client) => client.disconnect());
+    }
+  });
+
   it('should keep one field per schedule and index it by id and handler', async () => {
     const { a, end } = pair();
     const admin = new Redis(REDIS_URL);
