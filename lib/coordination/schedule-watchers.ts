@@ -164,14 +164,16 @@ export class ScheduleWatchers {
 
   // Tells the logged changes after the last one heard (all ids after a gap).
   private async catchUp(epoch: number): Promise<void> {
-    let from = await this.highWater;
-    // The first read failed: from now on, with nothing to replay.
-    if (from < 0) from = await this.source.lastSeq();
-    this.highWater = from;
-    if (this.floor < 0) this.floor = from;
-    const changes = await this.source.changesSince(
-      Math.max(this.floor, from - this.backfill),
-    );
+    const from = await this.highWater;
+    // The first read failed: what changed since the watch began is unknown,
+    // so it is handled as a gap (everything read again), not as nothing.
+    let changes: ScheduleChange[] | null = null;
+    if (from >= 0) {
+      if (this.floor < 0) this.floor = from;
+      changes = await this.source.changesSince(
+        Math.max(this.floor, from - this.backfill),
+      );
+    }
     if (epoch !== this.epoch) return;
     if (changes === null) {
       // Read before the ids: a change after this point is replayed later.
