@@ -9,7 +9,7 @@
  *   --quick            2 s windows, 50-run drift, no 100 000
  *   --cpu-prof         write a .cpuprofile per child into bench/profiles/
  */
-import { fork } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +22,7 @@ import type {
 } from './bench.types';
 import { runClaimScenario } from './claim.scenario';
 import { runClusterBench, type ClusterBenchResult } from './cluster.bench';
+import type { SchedulesBenchResult } from './schedules.bench';
 import {
   describeScheduleLateness,
   runScheduleLatenessBench,
@@ -241,6 +242,29 @@ async function main(): Promise<void> {
     }
   }
 
+  // 100 000 durable schedules on one Redis (issue 15): upserts per second, a
+  // joining replica's load, memory per schedule; its own process, for the heap.
+  let schedules: SchedulesBenchResult | { skipped: string } = {
+    skipped: 'filtered out',
+  };
+  if (only === undefined || new RegExp(only).test('schedules-redis')) {
+    process.stderr.write('bench: schedules-redis …');
+    if (process.env.REDIS_URL === undefined) {
+      schedules = { skipped: 'REDIS_URL is not set' };
+      process.stderr.write(' skipped: REDIS_URL is not set\n');
+    } else {
+      try {
+        schedules = await runSchedulesChild(quick ? 10_000 : 100_000);
+        process.stderr.write(
+          ` ${schedules.upsertsPerSecond} upserts/s, loadAll ${schedules.loadAllMs} ms\n`,
+        );
+      } catch (error) {
+        failures.push(`schedules-redis: ${String(error)}`);
+        process.stderr.write(` FAILED: ${String(error)}\n`);
+      }
+    }
+  }
+
   // The floor script's figures, in the same run, for reference (issue 12).
   const floor: FloorResult[] = [];
   if (only === undefined || new RegExp(only).test('floor')) {
@@ -281,6 +305,7 @@ async function main(): Promise<void> {
     claim,
     cluster,
     scheduleLateness,
+    schedules,
     floor,
     targets,
     failures,
@@ -316,6 +341,10 @@ async function main(): Promise<void> {
                   .join(', ')}\n`
               : ''),
     );
+  if (!('skipped' in schedules))
+    process.stdout.write(
+      `\n${schedules.schedules} durable schedules on Redis: ${schedules.upsertsPerSecond} new / ${schedules.unchangedUpsertsPerSecond} unchanged upserts per second, a joining replica loads them in ${schedules.loadAllMs} ms, ${schedules.backendBytesPerSchedule} B per schedule in Redis, ${schedules.heapBytesPerSchedule ?? '?'} B of heap per loaded schedule\n`,
+    );
   if (!('skipped' in scheduleLateness))
     process.stdout.write(
       `\nDurable schedules on Redis: ${describeScheduleLateness(scheduleLateness)}\n`,
@@ -348,3 +377,25 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+/** `schedules.bench.js` on Redis only, in its own `--expose-gc` process; its JSON line. */
+function runSchedulesChild(count: number): Promise<SchedulesBenchResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SCHEDULES: String(count) };
+  delete env.DATABASE_URL;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--expose-gc', join(__dirname, 'schedules.bench.js')],
+      { env, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout) => {
+        if (error) return reject(error);
+        const line = stdout
+          .split('\n')
+          .find((l) => l.startsWith('{') && l.includes('"backend":"redis"'));
+        if (line === undefined)
+          return reject(new Error('no result line from schedules.bench.js'));
+        resolve(JSON.parse(line) as SchedulesBenchResult);
+      },
+    );
+  });
+}
