@@ -343,7 +343,7 @@ async function main(): Promise<void> {
     );
   if (!('skipped' in schedules))
     process.stdout.write(
-      `\n${schedules.schedules} durable schedules on Redis: ${schedules.upsertsPerSecond} new / ${schedules.unchangedUpsertsPerSecond} unchanged upserts per second, a joining replica loads them in ${schedules.loadAllMs} ms, ${schedules.backendBytesPerSchedule} B per schedule in Redis, ${schedules.heapBytesPerSchedule ?? '?'} B of heap per loaded schedule\n`,
+      `\n${schedules.schedules} durable schedules on Redis: ${schedules.upsertsPerSecond} new / ${schedules.unchangedUpsertsPerSecond} unchanged upserts per second, a joining replica loads them in ${schedules.loadAllMs} ms and boots in ${schedules.replicaBootMs ?? '?'} ms, ${schedules.backendBytesPerSchedule} B per schedule in Redis, ${schedules.heapBytesPerSchedule ?? '?'} B of heap per loaded schedule\n`,
     );
   if (!('skipped' in scheduleLateness))
     process.stdout.write(

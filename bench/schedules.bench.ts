@@ -15,6 +15,7 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { PostgresCoordinator } from '../lib/coordination/postgres.coordinator';
 import { RedisCoordinator } from '../lib/coordination/redis.coordinator';
+import { bootJoiningReplica } from './schedules.replica-boot';
 import type {
   ScheduleInput,
   ScheduleStore,
@@ -39,6 +40,8 @@ export interface SchedulesBenchResult {
   heapBytesPerSchedule: number | null;
   /** The serialised size of one schedule's content, for scale. */
   contentBytes: number;
+  /** Redis: a joining replica's boot (Nest app, schedules loaded and scheduled), ms. */
+  replicaBootMs?: number;
 }
 
 const HANDLER = 'Reports.send';
@@ -151,7 +154,7 @@ export async function runRedisSchedulesBench(
     return bytes;
   };
   try {
-    return await measure(
+    const result = await measure(
       'redis',
       store,
       joiner.schedules,
@@ -160,6 +163,14 @@ export async function runRedisSchedulesBench(
       () => usage(perSchedule),
       () => usage(log),
     );
+    const sample = [0, Math.floor(count / 2), count - 1].map(
+      (i) => schedule(i).id,
+    );
+    const boot = await bootJoiningReplica(redisUrl, keyPrefix, sample);
+    if (!boot.scheduled)
+      throw new Error('the joining replica did not schedule the schedules');
+    result.replicaBootMs = Math.round(boot.bootMs);
+    return result;
   } finally {
     await clients[0].del(...keys);
     clients.forEach((client) => client.disconnect());
