@@ -16,6 +16,9 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import type { ReplicaReport } from './cluster.replica';
+import { tallyReplicaRuns } from './replica-runs';
+
+export { percentile } from './replica-runs';
 
 const REPLICAS = 3;
 /** Due times this close to the window's edges are left out of the checks. */
@@ -54,10 +57,6 @@ export interface ClusterBenchResult {
 }
 
 /** The p-quantile (0–1) of ascending `sorted`, nearest rank; NaN when empty. */
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
-}
 
 const round = (value: number, digits = 2) =>
   Math.round(value * 10 ** digits) / 10 ** digits;
@@ -295,52 +294,17 @@ async function summarize(
   reports: ReplicaReport[],
   probe: BackendProbe,
 ): Promise<ClusterBenchResult> {
-  const late: number[] = [];
-  const seen = new Map<number, number>();
-  const runsPerReplica: Record<string, number> = {};
-  let runs = 0;
-  let failed = 0;
-  for (const report of reports) {
-    failed += report.failed;
-    let mine = 0;
-    for (let i = 0; i < report.due.length; i++) {
-      const due = report.due[i];
-      if (due < from || due > to) continue;
-      runs++;
-      mine++;
-      late.push(report.lateMs[i]);
-      const key = report.task[i] * 1e13 + due;
-      seen.set(key, (seen.get(key) ?? 0) + 1);
-    }
-    runsPerReplica[report.replica] = mine;
-  }
-  late.sort((a, b) => a - b);
-  let missed = 0;
-  let doubled = 0;
-  const firstDue = Math.ceil((from + EDGE_MS) / 1_000) * 1_000;
-  for (let due = firstDue; due < to - EDGE_MS; due += 1_000)
-    for (let t = 0; t < tasks; t++) {
-      const count = seen.get(t * 1e13 + due) ?? 0;
-      if (count === 0) missed++;
-      else if (count > 1) doubled += count - 1;
-    }
-  const shares = Object.values(runsPerReplica);
   const result: ClusterBenchResult = {
     backend,
     replicas: reports.length,
     tasks,
     windowSeconds: windowMs / 1_000,
-    runs,
-    late: {
-      p50: round(percentile(late, 0.5)),
-      p99: round(percentile(late, 0.99)),
-      max: round(late[late.length - 1] ?? NaN),
-    },
-    missed,
-    doubled,
-    runsPerReplica,
-    balance: round(Math.max(...shares) / Math.min(...shares)),
-    failed,
+    ...tallyReplicaRuns(reports, tasks, {
+      countFrom: from,
+      countTo: to,
+      checkFrom: from + EDGE_MS,
+      checkTo: to - EDGE_MS,
+    }),
   };
   await probe.report(result, windowMs);
   if (result.postgres !== undefined) {

@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { RedisCoordinator } from '../lib/coordination/redis.coordinator';
-import { nextMessage, percentile } from './cluster.bench';
+import { nextMessage } from './cluster.bench';
+import { tallyReplicaRuns } from './replica-runs';
 import type { ReplicaReport } from './cluster.replica';
 import { BENCH_SCHEDULE_HANDLER } from './schedule-lateness.replica';
 
@@ -140,53 +141,17 @@ function summarize(
   to: number,
   reports: ReplicaReport[],
 ): Omit<ScheduleLatenessResult, 'upsertMs'> {
-  const late: number[] = [];
-  const seen = new Map<number, number>();
-  const runsPerReplica: Record<string, number> = {};
-  let runs = 0;
-  let failed = 0;
-  const firstDue = Math.ceil((from + EDGE_MS) / 1_000) * 1_000;
-  const lastDue = to - EDGE_MS;
-  for (const report of reports) {
-    failed += report.failed;
-    let mine = 0;
-    for (let i = 0; i < report.due.length; i++) {
-      const due = report.due[i];
-      if (due < firstDue || due >= lastDue) continue;
-      runs++;
-      mine++;
-      late.push(report.lateMs[i]);
-      const key = report.task[i] * 1e13 + due;
-      seen.set(key, (seen.get(key) ?? 0) + 1);
-    }
-    runsPerReplica[report.replica] = mine;
-  }
-  late.sort((a, b) => a - b);
-  let missed = 0;
-  let doubled = 0;
-  for (let due = firstDue; due < lastDue; due += 1_000)
-    for (let t = 0; t < schedules; t++) {
-      const count = seen.get(t * 1e13 + due) ?? 0;
-      if (count === 0) missed++;
-      else if (count > 1) doubled += count - 1;
-    }
-  const shares = Object.values(runsPerReplica);
   return {
     backend: 'redis',
     replicas: reports.length,
     schedules,
     windowSeconds: windowMs / 1_000,
-    runs,
-    late: {
-      p50: round(percentile(late, 0.5)),
-      p99: round(percentile(late, 0.99)),
-      max: round(late[late.length - 1] ?? NaN),
-    },
-    missed,
-    doubled,
-    runsPerReplica,
-    balance: round(Math.max(...shares) / Math.min(...shares)),
-    failed,
+    ...tallyReplicaRuns(reports, schedules, {
+      countFrom: Math.ceil((from + EDGE_MS) / 1_000) * 1_000,
+      countTo: to - EDGE_MS - 1,
+      checkFrom: from + EDGE_MS,
+      checkTo: to - EDGE_MS,
+    }),
   };
 }
 

@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import type { DeclaredTask } from '../../../lib/coordination/coordinator.interface';
-import { RedisCoordinator } from '../../../lib/coordination/redis.coordinator';
+import { describeWithRedis } from '../../src/replicas/redis-test-env';
 import {
-  REDIS_URL,
-  describeWithRedis,
-} from '../../src/replicas/redis-test-env';
-import { deleteNamespace } from '../../src/replicas/run-ledger';
+  eventually,
+  RedisMembers,
+  sleep,
+} from '../../src/replicas/redis-members';
 
 // Claims sent ahead (redis-claims-ahead.ts), against a real Redis: a won
 // claim fences the task's next due time at once, its holder runs it without a
@@ -18,66 +16,28 @@ const TASKS: DeclaredTask[] = Array.from({ length: 20 }, (_, i) => ({
   maxLoopCount: null,
 }));
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await sleep(10);
-  expect(check()).toBe(true);
-}
-
 describeWithRedis('RedisCoordinator claims ahead', () => {
-  const prefix = `aioclock-ahead-${randomBytes(4).toString('hex')}`;
-  const clients: Redis[] = [];
-  const members: RedisCoordinator[] = [];
-  let admin: Redis;
-
-  function member(id: string): RedisCoordinator {
-    const client = new Redis(REDIS_URL);
-    clients.push(client);
-    const coordinator = new RedisCoordinator({
-      client,
-      keyPrefix: prefix,
-      replicaId: id,
-      leaseTtlMs: 5_000,
-    });
-    members.push(coordinator);
-    return coordinator;
-  }
-
-  beforeAll(() => {
-    admin = new Redis(REDIS_URL);
-  });
-
-  afterEach(async () => {
-    await Promise.all(members.map((m) => m.leave()));
-    members.length = 0;
-    await deleteNamespace(admin, prefix);
-  });
-
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.quit()));
-    await admin.quit();
-  });
+  const cluster = new RedisMembers('aioclock-ahead');
+  const member = (id: string) => cluster.member(id);
 
   it('should fence the next due time when a claim wins, and confirm it when it comes', async () => {
     const a = member('a');
     await a.join(TASKS);
     const task = TASKS[0].name;
     await expect(a.claim(task, 10_000, 1_000)).resolves.toBe(true);
-    await eventually(() => true);
     await sleep(50);
-    expect(await admin.get(a.claimKey(task, 11_000))).toBe('a|ahead');
+    expect(await cluster.admin.get(a.claimKey(task, 11_000))).toBe('a|ahead');
     // Its state is not touched until the due time comes.
-    expect(await admin.hget(a.stateKey(task), 'runs')).toBe('1');
+    expect(await cluster.admin.hget(a.stateKey(task), 'runs')).toBe('1');
     await expect(a.claim(task, 11_000, 1_000)).resolves.toBe(true);
     await sleep(50);
-    expect(await admin.get(a.claimKey(task, 11_000))).toBe('a');
-    expect(await admin.hgetall(a.stateKey(task))).toMatchObject({
+    expect(await cluster.admin.get(a.claimKey(task, 11_000))).toBe('a');
+    expect(await cluster.admin.hgetall(a.stateKey(task))).toMatchObject({
       runs: '2',
       lastDue: '11000',
     });
     // And the one after is fenced in turn; a second claim of 11 000 loses.
-    expect(await admin.get(a.claimKey(task, 12_000))).toBe('a|ahead');
+    expect(await cluster.admin.get(a.claimKey(task, 12_000))).toBe('a|ahead');
     await expect(a.claim(task, 11_000, 1_000)).resolves.toBe(false);
   });
 
@@ -93,9 +53,13 @@ describeWithRedis('RedisCoordinator claims ahead', () => {
     await a.claim('Ahead.limited', 1_000, 1_000);
     await a.claim('Ahead.buffered', 1_000, 1_000);
     await sleep(50);
-    expect(await admin.exists(a.claimKey('Ahead.slow', 6_001))).toBe(0);
-    expect(await admin.exists(a.claimKey('Ahead.limited', 2_000))).toBe(0);
-    expect(await admin.exists(a.claimKey('Ahead.buffered', 2_000))).toBe(0);
+    expect(await cluster.admin.exists(a.claimKey('Ahead.slow', 6_001))).toBe(0);
+    expect(await cluster.admin.exists(a.claimKey('Ahead.limited', 2_000))).toBe(
+      0,
+    );
+    expect(
+      await cluster.admin.exists(a.claimKey('Ahead.buffered', 2_000)),
+    ).toBe(0);
   });
 
   it('should run a fenced due time on its holder only, even after ownership moved', async () => {
@@ -140,10 +104,14 @@ describeWithRedis('RedisCoordinator claims ahead', () => {
     // Those runs end (their running marks go).
     for (const t of TASKS) a.runEnded(t.name);
     await sleep(50);
-    expect(await admin.get(a.claimKey(TASKS[0].name, 31_000))).toBe('a|ahead');
+    expect(await cluster.admin.get(a.claimKey(TASKS[0].name, 31_000))).toBe(
+      'a|ahead',
+    );
     await b.join(TASKS);
     await a.leave();
-    expect(await admin.exists(a.claimKey(TASKS[0].name, 31_000))).toBe(0);
+    expect(await cluster.admin.exists(a.claimKey(TASKS[0].name, 31_000))).toBe(
+      0,
+    );
     await eventually(() => TASKS.every((t) => b.ownerOf(t.name) === 'b'));
     const answers = await Promise.all(
       TASKS.map((t) => b.claim(t.name, 31_000, 1_000)),
@@ -156,9 +124,13 @@ describeWithRedis('RedisCoordinator claims ahead', () => {
     await a.join(TASKS);
     await a.claim(TASKS[0].name, 40_000, 1_000);
     await sleep(50);
-    expect(await admin.get(a.claimKey(TASKS[0].name, 41_000))).toBe('a|ahead');
+    expect(await cluster.admin.get(a.claimKey(TASKS[0].name, 41_000))).toBe(
+      'a|ahead',
+    );
     a.declare(TASKS.slice(1));
     await sleep(50);
-    expect(await admin.exists(a.claimKey(TASKS[0].name, 41_000))).toBe(0);
+    expect(await cluster.admin.exists(a.claimKey(TASKS[0].name, 41_000))).toBe(
+      0,
+    );
   });
 });

@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { DeclaredTask } from '../../../lib/coordination/coordinator.interface';
 import { RedisCoordinator } from '../../../lib/coordination/redis.coordinator';
+import { describeWithRedis } from '../../src/replicas/redis-test-env';
 import {
-  REDIS_URL,
-  describeWithRedis,
-} from '../../src/replicas/redis-test-env';
-import { deleteNamespace } from '../../src/replicas/run-ledger';
+  eventually,
+  RedisMembers,
+  sleep,
+} from '../../src/replicas/redis-members';
 import { setup, task } from '../scheduler/scheduler.fixtures';
 
 // Membership, ownership and the durable claim, against a real Redis: several
@@ -17,51 +17,13 @@ const TASKS: DeclaredTask[] = Array.from({ length: 30 }, (_, i) => ({
   maxLoopCount: null,
 }));
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` holds, for at most 5 s (the expected wait is one round trip). */
-async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await sleep(10);
-  expect(check()).toBe(true);
-}
-
 describeWithRedis('RedisCoordinator as a cluster member', () => {
-  const prefix = `aioclock-cluster-${randomBytes(4).toString('hex')}`;
-  const clients: Redis[] = [];
-  const members: RedisCoordinator[] = [];
-  let admin: Redis;
-
-  function member(id: string, historyKeep = 100): RedisCoordinator {
-    const client = new Redis(REDIS_URL);
-    clients.push(client);
-    const coordinator = new RedisCoordinator({
-      client,
-      keyPrefix: prefix,
-      replicaId: id,
-      leaseTtlMs: 5_000,
-      history: { keep: historyKeep },
-    });
-    members.push(coordinator);
-    return coordinator;
-  }
+  const cluster = new RedisMembers('aioclock-cluster');
+  const member = (id: string, historyKeep = 100) =>
+    cluster.member(id, { historyKeep });
 
   const owners = (coordinator: RedisCoordinator) =>
     TASKS.map((task) => coordinator.ownerOf(task.name));
-
-  beforeAll(() => {
-    admin = new Redis(REDIS_URL);
-  });
-
-  afterEach(async () => {
-    await Promise.all(members.map((m) => m.leave()));
-    members.length = 0;
-    await deleteNamespace(admin, prefix);
-  });
-
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.quit()));
-    await admin.quit();
-  });
 
   it('should own nothing before joining, and everything alone', async () => {
     const a = member('a');
@@ -99,10 +61,14 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
       'notOwner',
     );
     // The non-owner did not even write the fence.
-    expect(await admin.exists(owner.claimKey('Jobs.task0', 1_000))).toBe(0);
+    expect(
+      await cluster.admin.exists(owner.claimKey('Jobs.task0', 1_000)),
+    ).toBe(0);
     await expect(owner.claim('Jobs.task0', 1_000, 1_000)).resolves.toBe(true);
     await expect(owner.claim('Jobs.task0', 1_000, 1_000)).resolves.toBe(false);
-    expect(await admin.hgetall(owner.stateKey('Jobs.task0'))).toMatchObject({
+    expect(
+      await cluster.admin.hgetall(owner.stateKey('Jobs.task0')),
+    ).toMatchObject({
       runs: '1',
       lastDue: '1000',
       lastReplica: owner.replicaId,
@@ -144,12 +110,16 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
   it('should drop a member whose heartbeats stopped once its entry expired, on the server clock', async () => {
     const a = member('a');
     // A member that died: its entry (written as a heartbeat would) expires in 300 ms.
-    const [seconds, micros] = await admin.time();
+    const [seconds, micros] = await cluster.admin.time();
     const expiresAt =
       Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000) + 300;
-    await admin.hset(`${prefix}:{members}`, 'ghost', `${expiresAt}|x`);
-    await admin.hset(
-      `${prefix}:{members}:tasks`,
+    await cluster.admin.hset(
+      `${cluster.prefix}:{members}`,
+      'ghost',
+      `${expiresAt}|x`,
+    );
+    await cluster.admin.hset(
+      `${cluster.prefix}:{members}:tasks`,
       'ghost',
       JSON.stringify(TASKS.map((task) => task.name)),
     );
@@ -161,7 +131,9 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     const again = member('a2');
     await again.join(TASKS);
     expect(new Set(owners(again))).toEqual(new Set(['a2']));
-    expect(await admin.hexists(`${prefix}:{members}`, 'ghost')).toBe(0);
+    expect(
+      await cluster.admin.hexists(`${cluster.prefix}:{members}`, 'ghost'),
+    ).toBe(0);
   });
 
   it('should count maxLoopCount over the cluster, afresh once every member has left', async () => {
@@ -182,14 +154,18 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     await expect(owner.claim('Jobs.limited', 3_000, 1_000)).resolves.toBe(
       false,
     );
-    expect(await admin.exists(owner.claimKey('Jobs.limited', 3_000))).toBe(0);
+    expect(
+      await cluster.admin.exists(owner.claimKey('Jobs.limited', 3_000)),
+    ).toBe(0);
     // The whole cluster stops and starts again (a deploy): a new count.
     await a.leave();
     await b.leave();
     const c = member('c');
     await c.join(limited);
     await expect(c.claim('Jobs.limited', 4_000, 1_000)).resolves.toBe(true);
-    expect(await admin.hget(c.stateKey('Jobs.limited'), 'runs')).toBe('3');
+    expect(await cluster.admin.hget(c.stateKey('Jobs.limited'), 'runs')).toBe(
+      '3',
+    );
   });
 
   it('should answer busy while a run of the task is in flight on another replica, and free it when that run ends', async () => {
@@ -197,18 +173,20 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     const a = member('a');
     await a.join(task);
     await expect(a.claim('Jobs.slow', 1_000, 1_000)).resolves.toBe(true);
-    expect(await admin.get(a.runningKey('Jobs.slow'))).toBe('a');
+    expect(await cluster.admin.get(a.runningKey('Jobs.slow'))).toBe('a');
     // a hands the task over while its run is still going.
     await a.leave();
     const b = member('b');
     await b.join(task);
     await expect(b.claim('Jobs.slow', 2_000, 1_000)).resolves.toBe('busy');
     // Not fenced: the busy due time did not run anywhere.
-    expect(await admin.exists(b.claimKey('Jobs.slow', 2_000))).toBe(0);
-    expect(await admin.hget(b.stateKey('Jobs.slow'), 'skipped')).toBe('1');
+    expect(await cluster.admin.exists(b.claimKey('Jobs.slow', 2_000))).toBe(0);
+    expect(await cluster.admin.hget(b.stateKey('Jobs.slow'), 'skipped')).toBe(
+      '1',
+    );
     a.runEnded('Jobs.slow');
     await sleep(50);
-    expect(await admin.exists(a.runningKey('Jobs.slow'))).toBe(0);
+    expect(await cluster.admin.exists(a.runningKey('Jobs.slow'))).toBe(0);
     await expect(b.claim('Jobs.slow', 3_000, 1_000)).resolves.toBe(true);
     // Its own run in flight does not make it busy: the local policy decides.
     await expect(b.claim('Jobs.slow', 4_000, 1_000)).resolves.toBe(true);
@@ -218,7 +196,7 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     const a = member('a');
     await a.join([{ name: 'Jobs.free', maxLoopCount: null, overlap: 'allow' }]);
     await expect(a.claim('Jobs.free', 1_000, 1_000)).resolves.toBe(true);
-    expect(await admin.exists(a.runningKey('Jobs.free'))).toBe(0);
+    expect(await cluster.admin.exists(a.runningKey('Jobs.free'))).toBe(0);
   });
 
   it('should show the owner in TaskInfo and the replica in the run context', async () => {
