@@ -120,26 +120,8 @@ export class DurableSchedules {
     this.retry = null;
   }
 
-  private async load(): Promise<void> {
-    if (this.handlers.size === 0 || this.unwatch === null) return;
-    let schedules: StoredSchedule[];
-    try {
-      schedules = await this.options.store.loadAll(this.handlerNames);
-    } catch (error) {
-      this.options.logger.error(
-        schedulesLoadFailed(error, SCHEDULES_RELOAD_MS),
-        stackOf(error),
-      );
-      // Plain timer: it waits on a backend, not on the scheduler's time.
-      this.retry = setTimeout(() => {
-        this.retry = null;
-        void this.load();
-      }, SCHEDULES_RELOAD_MS);
-      this.retry.unref();
-      return;
-    }
-    for (const schedule of schedules) this.apply(schedule.id, schedule, false);
-    this.options.onTasksChanged();
+  private load(): Promise<void> {
+    return this.loadSchedules(false);
   }
 
   /**
@@ -235,7 +217,16 @@ export class DurableSchedules {
    * handler it does not declare). A failed load is tried again every
    * `SCHEDULES_RELOAD_MS`.
    */
-  private async reloadAll(): Promise<void> {
+  private reloadAll(): Promise<void> {
+    return this.loadSchedules(true);
+  }
+
+  /**
+   * Schedules every schedule of this replica's handlers; `again` (after a
+   * gap) also re-reads each one it holds that was not loaded. Never rejects:
+   * a failed load is logged and tried again every `SCHEDULES_RELOAD_MS`.
+   */
+  private async loadSchedules(again: boolean): Promise<void> {
     if (this.handlers.size === 0 || this.unwatch === null) return;
     let schedules: StoredSchedule[];
     try {
@@ -249,7 +240,7 @@ export class DurableSchedules {
       // Plain timer: it waits on a backend, not on the scheduler's time.
       this.retry = setTimeout(() => {
         this.retry = null;
-        void this.reloadAll();
+        void this.loadSchedules(again);
       }, SCHEDULES_RELOAD_MS);
       this.retry.unref();
       return;
@@ -260,8 +251,9 @@ export class DurableSchedules {
       loaded.add(schedule.id);
       this.apply(schedule.id, schedule, false);
     }
-    for (const id of [...this.applied.keys()])
-      if (!loaded.has(id)) this.reload(id);
+    if (again)
+      for (const id of [...this.applied.keys()])
+        if (!loaded.has(id)) this.reload(id);
     this.options.onTasksChanged();
   }
 
