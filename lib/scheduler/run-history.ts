@@ -7,11 +7,17 @@ const SMALL_RING = 8;
 /** Rings per slab: one allocation serves this many tasks. */
 const SMALL_RINGS_PER_SLAB = 2_048;
 const FULL_RINGS_PER_SLAB = 256;
-/** The same numbers in an array twice as long. */
-function grown(array: Float64Array): Float64Array {
-  const bigger = new Float64Array(array.length * 2);
-  bigger.set(array);
-  return bigger;
+/** Room for a pass's kept records at first (`RunHistory.laterTasks`). */
+const LATER_START = 256;
+
+/**
+ * An empty array whose elements are already of the kind that holds objects
+ * (`[]` starts as small integers and changes kind on its first push).
+ */
+function emptyObjectArray<T extends object>(): T[] {
+  const array: (T | null)[] = [null];
+  array.length = 0;
+  return array as T[];
 }
 
 /** Attempts are kept up to this; a larger try number reads as it. */
@@ -42,7 +48,8 @@ const OUTCOME_CODE: Readonly<Record<RunOutcome, number>> = {
  * CATCH_UP_BIT + attempt × 256. A write touches the header and one record.
  */
 class RingTier {
-  private readonly slabs: Float64Array[] = [];
+  /** Born holding objects, as `RunHistory.laterTasks` is, for the same reason. */
+  private readonly slabs: Float64Array[] = emptyObjectArray();
   private used = 0;
   private readonly free: number[] = [];
   /** Numbers per ring. */
@@ -109,11 +116,22 @@ export class RunHistory {
   private readonly full = new RingTier(HISTORY_KEEP, FULL_RINGS_PER_SLAB);
   /** Inside a dispatch pass: `addLater` keeps records for `endPass`. */
   private deferring = false;
-  /** The records kept: task, due time, start (= end) time; `laterCount` of them. */
-  private readonly laterTasks: (HistoryOwner | null)[] = [];
-  private laterDue: Float64Array = new Float64Array(1_024);
-  private laterAt: Float64Array = new Float64Array(1_024);
+  /**
+   * The records kept: task, due time, start (= end) time; `laterCount` of
+   * them. The task list is born holding objects (`null`s): an empty `[]`
+   * holds small integers, and the optimised code the warm-up leaves behind
+   * expects objects, so the first real pass would throw it away on its first
+   * store. Its small start size makes the warm-up's 1 000 tasks grow it too;
+   * `prepare` then sizes it for every task, so a real pass never grows it.
+   */
+  private readonly laterTasks: (HistoryOwner | null)[] = new Array<null>(
+    LATER_START,
+  ).fill(null);
+  private laterDue: Float64Array = new Float64Array(LATER_START);
+  private laterAt: Float64Array = new Float64Array(LATER_START);
   private laterCount = 0;
+  /** Tasks `prepare` saw: the size a pass's kept records can reach. */
+  private prepared = 0;
 
   /**
    * @param replica this replica's id, written into every record
@@ -187,15 +205,24 @@ export class RunHistory {
       return;
     }
     const n = this.laterCount;
-    if (n === this.laterDue.length) {
-      this.laterDue = grown(this.laterDue);
-      this.laterAt = grown(this.laterAt);
-    }
-    if (n < this.laterTasks.length) this.laterTasks[n] = task;
-    else this.laterTasks.push(task);
+    if (n === this.laterDue.length) this.growLater(n * 2);
+    this.laterTasks[n] = task;
     this.laterDue[n] = due;
     this.laterAt[n] = at;
     this.laterCount = n + 1;
+  }
+
+  /** Room for `size` kept records (only ever grows). */
+  private growLater(size: number): void {
+    if (size <= this.laterDue.length) return;
+    const due = new Float64Array(size);
+    const at = new Float64Array(size);
+    due.set(this.laterDue);
+    at.set(this.laterAt);
+    this.laterDue = due;
+    this.laterAt = at;
+    const tasks = this.laterTasks;
+    for (let i = tasks.length; i < size; i++) tasks.push(null);
   }
 
   /** Writes the records `addLater` kept, in the order they came. */
@@ -321,6 +348,8 @@ export class RunHistory {
    */
   prepare(task: HistoryOwner): void {
     if (task.historyRing < 0) this.open(task);
+    if (++this.prepared > this.laterDue.length)
+      this.growLater(this.laterDue.length * 2);
   }
 
   private open(task: HistoryOwner): number {
