@@ -116,6 +116,14 @@ export interface Coordinator {
   runsElsewhere?(task: string, dueAt: number): boolean;
 
   /**
+   * Durable coordinators: true when this replica already holds the due time
+   * (a fence it took ahead, whose answer it has): the run may start now, in
+   * the same pass, and the claim confirming it has been queued. False: claim
+   * it as usual (`claim`).
+   */
+  claimHeld?(task: string, dueAt: number, periodMs: number | null): boolean;
+
+  /**
    * Durable coordinators: where durable schedules live, shared by every
    * replica. Unset: schedules live in this process's memory.
    */

@@ -122,6 +122,20 @@ export class RedisClaimsAhead {
     return entry.answer.then(() => this.usable(task, entry));
   }
 
+  /**
+   * Like `take`, without a promise, for a fence whose answer is in: `true`
+   * when the run may start now, `false` when it must be claimed as usual
+   * (the fence was lost, is too late, or is given back); `undefined` when no
+   * answered fence of `task` at `due` is held (nothing is taken then).
+   */
+  takeAnswered(task: string, due: number): boolean | undefined {
+    const entry = this.held.get(task);
+    if (entry === undefined || entry.due !== due || entry.won === null)
+      return undefined;
+    this.held.delete(task);
+    return this.usable(task, entry);
+  }
+
   /** True when a fence of `task` at `due` is held (or being taken) here. */
   holds(task: string, due: number): boolean {
     return this.held.get(task)?.due === due;

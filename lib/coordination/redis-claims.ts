@@ -66,6 +66,16 @@ export class RedisClaims {
   }
 
   /**
+   * See `Coordinator.claimHeld`: a due time fenced ahead whose answer is in
+   * is confirmed now, so its run starts in the pass that fires it rather than
+   * after the pass, behind every other answer's promise.
+   */
+  claimHeld(task: string, dueAt: number, periodMs: number | null): boolean {
+    if (this.ahead?.takeAnswered(task, dueAt) !== true) return false;
+    return this.confirm(task, dueAt, periodMs);
+  }
+
+  /**
    * Starts a due time this replica fenced ahead: its run is marked in flight
    * now, and the claim confirming the fence (state, running key) goes in the
    * batch, before anything the run sends when it ends.

@@ -319,6 +319,13 @@ export class RedisCoordinator implements Coordinator {
     );
   }
 
+  /** See `Coordinator.claimHeld`. */
+  claimHeld(task: string, dueAt: number, periodMs: number | null): boolean {
+    return (
+      this.membership.active && this.claims.claimHeld(task, dueAt, periodMs)
+    );
+  }
+
   /**
    * Claims the run of `task` due at `dueAt`: resolves `true` on exactly one
    * replica, `false` on the others.

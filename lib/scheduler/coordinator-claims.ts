@@ -70,6 +70,11 @@ export class CoordinatorClaims {
       this.claimLost(task, due, false);
       return;
     }
+    // This replica's already (fenced ahead): started now, in this pass.
+    if (coordinator.claimHeld?.(task.name, due, periodMs) === true) {
+      this.claimWon(task, due, receipt);
+      return;
+    }
     let answer: Promise<ClaimAnswer>;
     try {
       answer = coordinator.claim(task.name, due, periodMs);

@@ -41,6 +41,32 @@ describeWithRedis('RedisCoordinator claims ahead', () => {
     await expect(a.claim(task, 11_000, 1_000)).resolves.toBe(false);
   });
 
+  it('should hand an answered fence over without a promise (claimHeld), once, and confirm it', async () => {
+    const a = member('a');
+    await a.join(TASKS);
+    const task = TASKS[1].name;
+    // Nothing fenced yet: claim as usual.
+    expect(a.claimHeld(task, 10_000, 1_000)).toBe(false);
+    await expect(a.claim(task, 10_000, 1_000)).resolves.toBe(true);
+    // Right after the win the fence's answer is not in yet: not taken.
+    expect(a.claimHeld(task, 11_000, 1_000)).toBe(false);
+    await sleep(50);
+    // Another due time than the fenced one: not taken either.
+    expect(a.claimHeld(task, 12_000, 1_000)).toBe(false);
+    expect(a.claimHeld(task, 11_000, 1_000)).toBe(true);
+    // Taken once: a second ask claims as usual, and loses to the fence's confirmation.
+    expect(a.claimHeld(task, 11_000, 1_000)).toBe(false);
+    await expect(a.claim(task, 11_000, 1_000)).resolves.toBe(false);
+    await sleep(50);
+    expect(await cluster.admin.get(a.claimKey(task, 11_000))).toBe('a');
+    expect(await cluster.admin.hgetall(a.stateKey(task))).toMatchObject({
+      runs: '2',
+      lastDue: '11000',
+    });
+    // The chain goes on from the confirmation.
+    expect(await cluster.admin.get(a.claimKey(task, 12_000))).toBe('a|ahead');
+  });
+
   it('should fence nothing ahead for a period over heartbeatMs, a loop budget, or a buffering policy', async () => {
     const a = member('a');
     await a.join([

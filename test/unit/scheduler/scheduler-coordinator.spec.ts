@@ -1,7 +1,7 @@
 import { VirtualClock } from '../../../lib/clock/virtual-clock';
 import type { Coordinator } from '../../../lib/coordination/coordinator.interface';
 import { FOREVER_LEASE_TTL_MS } from '../../../lib/scheduler/scheduler.constants';
-import { setup, task, T0 } from './scheduler.fixtures';
+import { ManualClock, setup, task, T0 } from './scheduler.fixtures';
 
 /** Replicas sharing one in-memory store, as replicas share Redis. */
 class MemoryStore {
@@ -139,6 +139,51 @@ describe('Scheduler with a coordinator', () => {
       'log: Coordinator reachable again; due runs are claimed normally',
     ]);
     await scheduler.stop(0);
+  });
+
+  it('should start a due time the coordinator already holds (claimHeld) inside the pass, without a claim', async () => {
+    const clock = new ManualClock(T0 + 300);
+    const store = new MemoryStore(new VirtualClock(new Date(T0)));
+    const held: number[] = [];
+    const coordinator: Coordinator = {
+      ...store.replica('r0'),
+      // Every second due time is held (fenced ahead); the others are claimed.
+      claimHeld: (_task, dueAt) => {
+        if ((dueAt - T0) % 2_000 !== 0) return false;
+        held.push(dueAt - T0);
+        return true;
+      },
+    };
+    const node = setup({ clock, coordinator });
+    const order: string[] = [];
+    node.scheduler.addTask(
+      task('sync', { type: 'every', seconds: 1 }, (ctx) =>
+        order.push(`run ${ctx.scheduledAt.getTime() - T0}`),
+      ),
+    );
+    await node.scheduler.start();
+    for (let due = 1_000; due <= 4_000; due += 1_000) {
+      clock.set(T0 + due);
+      clock.fire();
+      // Before any microtask: only a held due time has started.
+      order.push(`pass ${due} over`);
+      await Promise.resolve();
+      await Promise.resolve();
+    }
+    expect(order).toEqual([
+      'pass 1000 over',
+      'run 1000',
+      'run 2000',
+      'pass 2000 over',
+      'pass 3000 over',
+      'run 3000',
+      'run 4000',
+      'pass 4000 over',
+    ]);
+    expect(held).toEqual([2_000, 4_000]);
+    expect(store.asked.map((a) => a.dueAt - T0)).toEqual([1_000, 3_000]);
+    expect(node.offsets('succeeded')).toEqual([1_000, 2_000, 3_000, 4_000]);
+    await node.scheduler.stop(0);
   });
 
   it('should not claim once tasks or requested runs', async () => {
