@@ -53,6 +53,8 @@ export interface RedisClaimsAheadHost {
  */
 export class RedisClaimsAhead {
   private readonly held = new Map<string, AheadClaim>();
+  /** `afterPass` calls waiting for the batch to be sent: task, due, period, overlap, maxLoops. */
+  private waiting: (string | number | null)[] = [];
 
   /** @param host the coordinator */
   constructor(private readonly host: RedisClaimsAheadHost) {}
@@ -105,6 +107,37 @@ export class RedisClaimsAhead {
   }
 
   /**
+   * `after`, made when this turn's batch is sent: a run started by a fence
+   * taken ahead (inside a dispatch pass) leaves fencing its next due time
+   * until the pass's last run has started. The fence's expiry and last use
+   * are then counted from the same later moment, so nothing is lost.
+   */
+  afterPass(
+    task: string,
+    due: number,
+    periodMs: number | null,
+    overlap: string,
+    maxLoops: number,
+  ): void {
+    if (this.waiting.length === 0)
+      this.host.batch.beforeSend(this.fenceWaiting);
+    this.waiting.push(task, due, periodMs, overlap, maxLoops);
+  }
+
+  private readonly fenceWaiting = (): void => {
+    const w = this.waiting;
+    this.waiting = [];
+    for (let i = 0; i < w.length; i += 5)
+      this.after(
+        w[i] as string,
+        w[i + 1] as number,
+        w[i + 2] as number | null,
+        w[i + 3] as string,
+        w[i + 4] as number,
+      );
+  };
+
+  /**
    * The fence of `task` at `due` if this replica took it ahead: resolves
    * `true` when the run may start now (the caller confirms it), `false` when
    * the due time must be claimed as usual; `undefined` when none is held.
@@ -143,6 +176,8 @@ export class RedisClaimsAhead {
 
   /** Gives back every fence held ahead (the member leaves); resolves when sent. */
   async releaseAll(): Promise<void> {
+    // Not fenced yet: never will be.
+    this.waiting = [];
     const releases: Promise<unknown>[] = [];
     for (const [task, entry] of this.held)
       releases.push(this.release(task, entry));
@@ -151,6 +186,7 @@ export class RedisClaimsAhead {
 
   /** Gives back the fences of tasks no longer in `declared`. */
   keepOnly(declared: ReadonlyMap<string, unknown>): void {
+    this.fenceWaiting();
     for (const [task, entry] of this.held)
       if (!declared.has(task)) void this.release(task, entry);
   }

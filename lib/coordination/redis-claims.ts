@@ -85,15 +85,13 @@ export class RedisClaims {
     const declared = host.declared(task);
     const overlap = declared?.overlap ?? 'allow';
     if (overlap !== 'allow') this.inFlight.claimWon(task);
-    host.batch
-      .run(CLAIM_SCRIPT, this.claimKeys(task, dueAt), [
-        ...this.claimArgs(dueAt, periodMs, declared?.maxLoops ?? 0, overlap),
-        '1',
-      ])
-      .catch(() => undefined);
+    host.batch.post(CLAIM_SCRIPT, this.claimKeys(task, dueAt), [
+      ...this.claimArgs(dueAt, periodMs, declared?.maxLoops ?? 0, overlap),
+      '1',
+    ]);
     // The chain stops where ownership moved: the new owner claims the next one.
     if (host.ownerOf(task) === host.replicaId)
-      this.ahead!.after(
+      this.ahead!.afterPass(
         task,
         dueAt,
         periodMs,
@@ -182,13 +180,11 @@ export class RedisClaims {
   renewRunning(): void {
     const host = this.host;
     for (const task of this.inFlight)
-      host.batch
-        .run(
-          RUN_RENEW_SCRIPT,
-          [host.keys.running(task)],
-          [host.replicaId, host.leaseTtlMs],
-        )
-        .catch(() => undefined);
+      host.batch.post(
+        RUN_RENEW_SCRIPT,
+        [host.keys.running(task)],
+        [host.replicaId, host.leaseTtlMs],
+      );
   }
 
   private freeRunning(task: string): void {
@@ -197,12 +193,10 @@ export class RedisClaims {
     const payload = holdsBusyDueTimes(host.declared(task)?.overlap)
       ? encodeSignal('ended', task)
       : '';
-    host.batch
-      .run(
-        RUN_ENDED_SCRIPT,
-        [host.keys.running(task)],
-        [host.replicaId, host.channel(), payload],
-      )
-      .catch(() => undefined);
+    host.batch.post(
+      RUN_ENDED_SCRIPT,
+      [host.keys.running(task)],
+      [host.replicaId, host.channel(), payload],
+    );
   }
 }

@@ -43,6 +43,14 @@ export class RedisRunHistory {
     private readonly calls: RedisBoundedCalls,
   ) {}
 
+  /** Tasks of the successes `record` keeps until the batch is sent; `keptCount` of them. */
+  private readonly keptTasks: string[] = new Array<string>(256).fill('');
+  private keptDue = new Float64Array(256);
+  private keptAt = new Float64Array(256);
+  private keptCount = 0;
+  /** The replica id as a JSON string, for records made by hand. */
+  private replicaJson: string | null = null;
+
   /** See `RedisCoordinator.recordRun`. */
   record(
     task: string,
@@ -54,6 +62,21 @@ export class RedisRunHistory {
     attempt: number,
     catchUp: boolean,
   ): void {
+    // The common record — a first try that succeeded at once — is made when
+    // the batch is sent, after the pass's last run has started.
+    if (
+      outcome === 'succeeded' &&
+      startedAt === finishedAt &&
+      attempt === 1 &&
+      !catchUp &&
+      error === undefined &&
+      !Number.isNaN(startedAt)
+    ) {
+      this.keep(task, scheduledAt, startedAt);
+      return;
+    }
+    // Any other record goes after those kept: the list keeps their order.
+    if (this.keptCount > 0) this.sendKept();
     const stored: StoredRecord = {
       s: scheduledAt,
       b: Number.isNaN(startedAt) ? null : startedAt,
@@ -64,20 +87,63 @@ export class RedisRunHistory {
     };
     if (attempt !== 1) stored.a = attempt;
     if (catchUp) stored.c = true;
-    this.batch
-      .run(
-        HISTORY_SCRIPT,
-        [this.keys.historyKey(task), this.keys.stateKey(task)],
-        [
-          JSON.stringify(stored),
-          this.keys.historyKeep,
-          recordCounter(outcome, error),
-          stored.b === null ? '' : String(stored.b),
-          historyTrimAt(this.keys.historyKeep),
-        ],
-      )
-      .catch(() => undefined);
+    this.send(
+      task,
+      JSON.stringify(stored),
+      recordCounter(outcome, error),
+      stored.b === null ? '' : String(stored.b),
+    );
   }
+
+  private send(
+    task: string,
+    record: string,
+    counter: string,
+    startedAt: string,
+  ): void {
+    const keys = this.keys;
+    this.batch.post(
+      HISTORY_SCRIPT,
+      [keys.historyKey(task), keys.stateKey(task)],
+      [
+        record,
+        keys.historyKeep,
+        counter,
+        startedAt,
+        historyTrimAt(keys.historyKeep),
+      ],
+    );
+  }
+
+  private keep(task: string, due: number, at: number): void {
+    const n = this.keptCount;
+    if (n === 0) this.batch.beforeSend(this.sendKept);
+    if (n === this.keptDue.length) {
+      const due2 = new Float64Array(n * 2);
+      const at2 = new Float64Array(n * 2);
+      due2.set(this.keptDue);
+      at2.set(this.keptAt);
+      this.keptDue = due2;
+      this.keptAt = at2;
+    }
+    this.keptTasks[n] = task;
+    this.keptDue[n] = due;
+    this.keptAt[n] = at;
+    this.keptCount = n + 1;
+  }
+
+  /** Makes the kept successes' records (the batch is being sent). */
+  private readonly sendKept = (): void => {
+    const n = this.keptCount;
+    this.keptCount = 0;
+    const replica = (this.replicaJson ??= JSON.stringify(this.keys.replicaId));
+    for (let i = 0; i < n; i++) {
+      const at = this.keptAt[i];
+      // What JSON.stringify makes of such a StoredRecord, made by hand.
+      const record = `{"s":${this.keptDue[i]},"b":${at},"f":${at},"o":"succeeded","r":${replica}}`;
+      this.send(this.keptTasks[i], record, 's', String(at));
+    }
+  };
 
   /** See `RedisCoordinator.history`. */
   async read(task: string, limit: number): Promise<RunRecord[]> {

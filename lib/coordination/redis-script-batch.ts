@@ -33,6 +33,10 @@ interface PendingCall {
 export class RedisScriptBatch {
   private pending: PendingCall[] = [];
   private readonly pipelines: boolean;
+  /** A flush is queued for the end of this turn. */
+  private queued = false;
+  /** Called at the flush, before sending: they add calls whose making waited. */
+  private fills: (() => void)[] = [];
 
   /**
    * @param client the coordinator's client
@@ -54,12 +58,46 @@ export class RedisScriptBatch {
     args: (string | number)[],
   ): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
-      if (this.pending.length === 0) queueMicrotask(() => this.flush());
+      this.queue();
       this.pending.push({ script, keys, args, resolve, reject });
     });
   }
 
+  /** Queues one script call whose reply and failure nobody waits for (no promise made). */
+  post(script: RedisScript, keys: string[], args: (string | number)[]): void {
+    this.queue();
+    this.pending.push({ script, keys, args, resolve: ignore, reject: ignore });
+  }
+
+  /**
+   * Calls `fill` when this turn's batch is sent, before sending, to add
+   * calls then (after those queued meanwhile): a dispatch pass leaves the
+   * making of its runs' records until its last run has started.
+   */
+  beforeSend(fill: () => void): void {
+    this.queue();
+    this.fills.push(fill);
+  }
+
+  private queue(): void {
+    if (this.queued) return;
+    this.queued = true;
+    queueMicrotask(() => this.flush());
+  }
+
   private flush(): void {
+    this.queued = false;
+    const fills = this.fills;
+    if (fills.length > 0) {
+      this.fills = [];
+      for (const fill of fills) {
+        try {
+          fill();
+        } catch {
+          // A record lost; nothing else may be.
+        }
+      }
+    }
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
@@ -106,6 +144,8 @@ export class RedisScriptBatch {
     return out;
   }
 }
+
+function ignore(): void {}
 
 /** One command of a pipeline: a call, or a fused script of `calls` calls. */
 interface Segment {

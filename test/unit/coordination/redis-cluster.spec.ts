@@ -282,6 +282,57 @@ describeWithRedis('RedisCoordinator as a cluster member', () => {
     ]);
   });
 
+  it('should store a success made at the send like any record, in the order the runs ended', async () => {
+    const a = member('a');
+    // A first try that succeeded at once: its record is made when the batch is sent.
+    a.recordRun('Jobs.task1', 1_000, 1_002, 1_002, 'succeeded', undefined);
+    // Any other record in the same turn goes after it.
+    a.recordRun('Jobs.task1', 2_000, 2_001, 2_009, 'failed', 'boom');
+    a.recordRun('Jobs.task1', 3_000, 3_004, 3_004, 'succeeded', undefined);
+    let history = await a.history('Jobs.task1', 10);
+    for (let i = 0; i < 100 && history.length < 3; i++) {
+      await sleep(10);
+      history = await a.history('Jobs.task1', 10);
+    }
+    expect(history).toEqual([
+      {
+        task: 'Jobs.task1',
+        scheduledAt: new Date(3_000),
+        startedAt: new Date(3_004),
+        finishedAt: new Date(3_004),
+        outcome: 'succeeded',
+        replica: 'a',
+        attempt: 1,
+        catchUp: false,
+      },
+      {
+        task: 'Jobs.task1',
+        scheduledAt: new Date(2_000),
+        startedAt: new Date(2_001),
+        finishedAt: new Date(2_009),
+        outcome: 'failed',
+        replica: 'a',
+        attempt: 1,
+        catchUp: false,
+        error: 'boom',
+      },
+      {
+        task: 'Jobs.task1',
+        scheduledAt: new Date(1_000),
+        startedAt: new Date(1_002),
+        finishedAt: new Date(1_002),
+        outcome: 'succeeded',
+        replica: 'a',
+        attempt: 1,
+        catchUp: false,
+      },
+    ]);
+    // The success ended the failure streak the failure began.
+    expect(
+      await cluster.admin.hget(a.stateKey('Jobs.task1'), 'consecutiveFailures'),
+    ).toBe('0');
+  });
+
   it('should reject a bad history.keep', () => {
     const client = new Redis({ lazyConnect: true });
     for (const keep of [0, 1.5, 100_001])

@@ -127,6 +127,64 @@ describeWithRedis('RedisScriptBatch against Redis', () => {
     expect(await admin.hget(key('paused'), 't')).toBe('why');
   });
 
+  it('should send posted calls and the calls a fill adds at the send, after those queued meanwhile, in one command', async () => {
+    const list = key('filled');
+    const push = (value: string) =>
+      [
+        HISTORY_SCRIPT,
+        [list, key('filled-state')],
+        [value, 100, 's', '1', 200],
+      ] as const;
+    const order: string[] = [];
+    batch.beforeSend(() => {
+      order.push('fill');
+      batch.post(...push('from the fill'));
+    });
+    batch.beforeSend(() => {
+      throw new Error('a fill that fails');
+    });
+    batch.post(...push('posted'));
+    order.push('queued');
+    const last = batch.run(...push('run'));
+    // Nothing is made before the turn ends.
+    expect(order).toEqual(['queued']);
+    await last;
+    expect(order).toEqual(['queued', 'fill']);
+    expect(commands).toHaveLength(1);
+    // LPUSH: newest first.
+    expect(await admin.lrange(list, 0, -1)).toEqual([
+      'from the fill',
+      'run',
+      'posted',
+    ]);
+  });
+
+  it('should pass any argument through the packed arguments unchanged', async () => {
+    const list = key('packed');
+    const odd = [
+      'a"quote\\back\nslash',
+      'tab\tand\u0000nul',
+      'ünïcødé ✓ 🕐',
+      '',
+      '[1,2]',
+      '12.50',
+    ];
+    await Promise.all(
+      [...odd, 'second call'].map((value) =>
+        batch.run(
+          HISTORY_SCRIPT,
+          [list, key('packed-state')],
+          [value, 100, 's', '1', 200],
+        ),
+      ),
+    );
+    expect(commands).toHaveLength(1);
+    expect((await admin.lrange(list, 0, -1)).reverse()).toEqual([
+      ...odd,
+      'second call',
+    ]);
+  });
+
   it('should load the fused script again after Redis forgot it', async () => {
     await admin.script('FLUSH');
     await admin.set(key('again'), 'me');
