@@ -14,14 +14,26 @@ import { benchModule, generateTasks } from './task-classes';
 export const adapter: BenchAdapter = {
   prepare(spec: ScenarioSpec, recorder: RunRecorder) {
     const busy = spec.bodyBusyMs;
-    const makeMethod = (i: number) =>
-      function (ctx: TaskContext) {
-        const entry = hiresNow();
-        // scheduledAt only says which due time the run is for; lateness is
-        // measured against the ideal grid, which analyzeRuns checks it lies on.
-        recorder.record(i, ctx.scheduledAt.getTime(), entry);
-        if (busy > 0) busyWait(busy);
-      };
+    // @Cron: the body reads which due time the run is for (ctx.scheduledAt,
+    // a Date made per read), which analyzeRuns checks lies on the ideal grid.
+    // @Every: the body only records when it ran, as @nestjs/schedule's
+    // @Interval body and the floor script's do; its runs are matched to due
+    // times by counting (a skipped or doubled run shifts every later one by
+    // a period, and the last due times of the window come up missing).
+    const makeMethod =
+      spec.kind === 'cron'
+        ? (i: number) =>
+            function (ctx: TaskContext) {
+              const entry = hiresNow();
+              recorder.record(i, ctx.scheduledAt.getTime(), entry);
+              if (busy > 0) busyWait(busy);
+            }
+        : (i: number) =>
+            function () {
+              const entry = hiresNow();
+              recorder.record(i, NaN, entry);
+              if (busy > 0) busyWait(busy);
+            };
     // A fresh decorator per method, as `@Every(...)` written above each method would be.
     const decorate =
       spec.kind === 'cron'
@@ -58,7 +70,7 @@ export const adapter: BenchAdapter = {
         badAnchors++;
     }
     return {
-      ideal: { mode: 'declared', periodMs: spec.periodMs, origin },
+      ideal: { mode: 'counted', periodMs: spec.periodMs, origin },
       badAnchors,
       notes: [],
     };

@@ -7,8 +7,11 @@ import { summarize } from './stats';
  * `origin[i] + k · periodMs`. How a run is matched to its k:
  * `declared` — from the due time the library passed along (nestjs-aioclock's
  * `ctx.scheduledAt`, the `cron` package's target second), which must lie on the
- * grid; `counted` — the j-th run of a task is run k = j (`setInterval` names no
- * due time, and never skips or doubles a call).
+ * grid; `counted` — the j-th run of a task is run k = j (`@Interval`'s
+ * setInterval names no due time; nestjs-aioclock's `@Every` body does not read
+ * it, as the floor script's does not). A doubled run then comes a period early
+ * and is counted as a duplicate; a skipped one leaves the window's last due
+ * time missing and makes the later runs a period late.
  */
 export interface IdealSchedule {
   mode: 'declared' | 'counted';
@@ -78,11 +81,23 @@ export function analyzeRuns(
   const firstLate = new Float64Array(span).fill(Infinity);
   const lastLate = new Float64Array(span).fill(-Infinity);
   const seen = ideal.mode === 'counted' ? new Int32Array(n) : undefined;
+  // Counted: a run more than half a period before the due time it is
+  // counted for is one too many (a doubled run shifts every later one a
+  // period early); it is counted as a duplicate and the count goes back.
+  let early = 0;
   for (let r = 0; r < recorder.length; r++) {
     const i = recorder.task[r];
     let k: number;
     if (seen) {
       k = ++seen[i];
+      if (
+        recorder.entry[r] - (ideal.origin[i] + k * period) < -period / 2 &&
+        inWindow(i, k)
+      ) {
+        early++;
+        seen[i]--;
+        continue;
+      }
     } else {
       const q = (recorder.due[r] - ideal.origin[i]) / period;
       k = Math.round(q);
@@ -122,6 +137,7 @@ export function analyzeRuns(
       else duplicated += c - 1;
     }
   }
+  duplicated += early;
   const from = 'runs' in window ? ideal.origin[0] : window.fromMs;
   const runsPerDue = perDue.map((d, slot) => ({
     dueMs: Math.round(ideal.origin[0] + (kLo[0] + slot) * period - from),
