@@ -4,6 +4,7 @@ import {
   HISTORY_SCRIPT,
   PAUSE_SCRIPT,
   PUBLISH_SCRIPT,
+  type RedisScript,
   RUN_ENDED_SCRIPT,
   TASK_STATE_SCRIPT,
 } from '../../../lib/coordination/redis-cluster.scripts';
@@ -129,12 +130,13 @@ describeWithRedis('RedisScriptBatch against Redis', () => {
 
   it('should send posted calls and the calls a fill adds at the send, after those queued meanwhile, in one command', async () => {
     const list = key('filled');
-    const push = (value: string) =>
-      [
-        HISTORY_SCRIPT,
-        [list, key('filled-state')],
-        [value, 100, 's', '1', 200],
-      ] as const;
+    const push = (
+      value: string,
+    ): [RedisScript, string[], (string | number)[]] => [
+      HISTORY_SCRIPT,
+      [list, key('filled-state')],
+      [value, 100, 's', '1', 200],
+    ];
     const order: string[] = [];
     batch.beforeSend(() => {
       order.push('fill');
