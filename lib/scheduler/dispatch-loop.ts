@@ -107,8 +107,15 @@ export abstract class DispatchLoop implements SchedulerInternals {
     this.coordinator = options.coordinator;
     this.replicaId =
       options.coordinator?.replicaId ?? `${hostname()}:${process.pid}`;
-    this.history = new RunHistory(this.replicaId, (name) =>
-      this.tasks.get(name),
+    this.history = new RunHistory(
+      this.replicaId,
+      (name) => this.tasks.get(name),
+      // Slabs made ahead only for a running scheduler (not the warm-up's).
+      (callback) =>
+        this.phase === 'running' && !this.warming
+          ? this.clock.defer(callback)
+          : null,
+      (handle) => this.clock.clearTimer(handle as TimerHandle),
     );
     this.events = new TaskEvents(this.clock);
   }
@@ -126,6 +133,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
   stopFiring(): void {
     this.disarm();
     this.queue.clear();
+    this.history.stopGrowing();
   }
 
   // ---------------------------------------------------------- the queue

@@ -7,6 +7,8 @@ const SMALL_RING = 8;
 /** Rings per slab: one allocation serves this many tasks. */
 const SMALL_RINGS_PER_SLAB = 2_048;
 const FULL_RINGS_PER_SLAB = 256;
+/** Full rings made ahead only when this many more will be needed soon (two slabs). */
+const GROW_AHEAD_MIN = 2 * FULL_RINGS_PER_SLAB;
 /** Room for a pass's kept records at first (`RunHistory.laterTasks`). */
 const LATER_START = 256;
 
@@ -76,6 +78,21 @@ class RingTier {
     this.free.push(ring);
   }
 
+  /** Rings `allocate` hands out without allocating a slab. */
+  spare(): number {
+    return this.free.length + this.slabs.length * this.perSlab - this.used;
+  }
+
+  /**
+   * One more slab now, its pages touched: a slab of full rings is 0.8 MB,
+   * and on this kind of VM its page faults cost ~1.3 ms.
+   */
+  grow(): void {
+    const slab = new Float64Array(this.perSlab * this.stride);
+    for (let i = 0; i < slab.length; i += 512) slab[i] = 0;
+    this.slabs.push(slab);
+  }
+
   slabOf(ring: number): Float64Array {
     return this.slabs[(ring / this.perSlab) | 0];
   }
@@ -132,6 +149,15 @@ export class RunHistory {
   private laterCount = 0;
   /** Tasks `prepare` saw: the size a pass's kept records can reach. */
   private prepared = 0;
+  /**
+   * Small rings half full or more: the full rings they will need soon.
+   * Tasks started together fill their small rings together, so 100 000 of
+   * them would all move on the same due time, allocating ~320 MB of slabs
+   * there (a 1.1–1.4 s stall after that pass's runs). `endPass` has those
+   * slabs made ahead, one per deferred call, while the scheduler is idle.
+   */
+  private promotionsAhead = 0;
+  private growing: unknown = null;
 
   /**
    * @param replica this replica's id, written into every record
@@ -143,6 +169,12 @@ export class RunHistory {
   constructor(
     private readonly replica: string,
     ownerOf?: (task: string) => HistoryOwner | undefined,
+    /**
+     * Calls `callback` soon, when idle (the scheduler's `Clock.defer`);
+     * returns a handle for `cancel`, or `null` when it will not (stopped).
+     */
+    private readonly defer: ((callback: () => void) => unknown) | null = null,
+    private readonly cancel: ((handle: unknown) => void) | null = null,
   ) {
     if (ownerOf !== undefined) {
       this.owners = null;
@@ -192,7 +224,30 @@ export class RunHistory {
   endPass(): void {
     this.deferring = false;
     this.flush();
+    if (
+      this.growing === null &&
+      this.promotionsAhead - this.full.spare() >= GROW_AHEAD_MIN
+    )
+      this.growing = this.defer?.(this.growAhead) ?? null;
   }
+
+  /** Full rings that a task's move to one would take without allocating (for tests). */
+  get fullRingsReady(): number {
+    return this.full.spare();
+  }
+
+  /** The scheduler stops: no more slabs made ahead. */
+  stopGrowing(): void {
+    if (this.growing !== null) this.cancel?.(this.growing);
+    this.growing = null;
+  }
+
+  private readonly growAhead = (): void => {
+    this.growing = null;
+    this.full.grow();
+    if (this.promotionsAhead > this.full.spare())
+      this.growing = this.defer?.(this.growAhead) ?? null;
+  };
 
   /**
    * Records a first try that succeeded at once (started and ended at `at`);
@@ -285,6 +340,7 @@ export class RunHistory {
     slab[base] =
       (position + 1 === capacity ? 0 : position + 1) |
       ((size < capacity ? size + 1 : size) << 8);
+    if (size + 1 === SMALL_RING / 2 && (ref & 1) === 0) this.promotionsAhead++;
     if (error !== undefined) {
       let texts = this.errors.get(task.name);
       if (texts === undefined) this.errors.set(task.name, (texts = []));
@@ -336,6 +392,11 @@ export class RunHistory {
   forget(task: HistoryOwner): void {
     this.flush();
     const ref = task.historyRing;
+    if (ref >= 0 && (ref & 1) === 0) {
+      const ring = ref >>> 1;
+      const size = this.small.slabOf(ring)[this.small.base(ring)] >> 8;
+      if (size >= SMALL_RING / 2) this.promotionsAhead--;
+    }
     if (ref >= 0) ((ref & 1) === 1 ? this.full : this.small).release(ref >>> 1);
     task.historyRing = -1;
     if (this.owners?.get(task.name) === task) this.owners.delete(task.name);
@@ -369,6 +430,7 @@ export class RunHistory {
     to.set(from.subarray(src, src + SMALL_RING * 4), base + 1);
     to[base] = SMALL_RING | (SMALL_RING << 8);
     this.small.release(smallRing);
+    this.promotionsAhead--;
     task.historyRing = ring * 2 + 1;
     return task.historyRing;
   }

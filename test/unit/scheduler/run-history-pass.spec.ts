@@ -1,3 +1,4 @@
+import { RunHistory } from '../../../lib/scheduler/run-history';
 import { setup, task, T0 } from './scheduler.fixtures';
 
 // A dispatch pass writes its runs' history records once they have all started
@@ -44,5 +45,76 @@ describe('Run history within a dispatch pass', () => {
     const records = scheduler.getLocalHistory('both', 10);
     expect(records.map((r) => r.outcome)).toEqual(['failed', 'succeeded']);
     await scheduler.stop(0);
+  });
+});
+
+// Tasks started together fill their small rings together and would all move
+// to full rings on the same due time; the full rings' slabs are made ahead,
+// one per deferred call, once many small rings are half full.
+describe('Run history: full rings made ahead', () => {
+  const owners = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ name: `t${i}`, historyRing: -1 }));
+
+  function history() {
+    const deferred: (() => void)[] = [];
+    let cancelled = 0;
+    const h = new RunHistory(
+      'r',
+      undefined,
+      (callback) => {
+        deferred.push(callback);
+        return callback;
+      },
+      (handle) => {
+        const i = deferred.indexOf(handle as () => void);
+        if (i >= 0) deferred.splice(i, 1);
+        cancelled++;
+      },
+    );
+    const runDeferred = () => {
+      while (deferred.length > 0) deferred.shift()!();
+    };
+    return { h, deferred, runDeferred, cancelled: () => cancelled };
+  }
+
+  function pass(h: RunHistory, tasks: ReturnType<typeof owners>, due: number) {
+    h.beginPass();
+    for (const t of tasks) h.addLater(t, due, due + 1);
+    h.endPass();
+  }
+
+  it('should make the full rings of 600 tasks ahead, before their 9th record, and keep every record', () => {
+    const { h, deferred, runDeferred } = history();
+    const tasks = owners(600);
+    for (let k = 1; k <= 3; k++) pass(h, tasks, k * 1_000);
+    // Under half full: nothing asked.
+    expect(deferred).toHaveLength(0);
+    pass(h, tasks, 4_000);
+    expect(deferred).toHaveLength(1);
+    runDeferred();
+    expect(h.fullRingsReady).toBeGreaterThanOrEqual(600);
+    for (let k = 5; k <= 9; k++) pass(h, tasks, k * 1_000);
+    // Every task moved on its 9th record, into rings already made.
+    expect(deferred).toHaveLength(0);
+    expect(h.fullRingsReady).toBeLessThan(256);
+    const records = h.list('t599', 100);
+    expect(records.map((r) => r.scheduledAt.getTime())).toEqual(
+      [9, 8, 7, 6, 5, 4, 3, 2, 1].map((k) => k * 1_000),
+    );
+  });
+
+  it('should make none ahead for a few hundred tasks, and stop making them when the scheduler stops', () => {
+    const few = history();
+    const some = owners(300);
+    for (let k = 1; k <= 6; k++) pass(few.h, some, k * 1_000);
+    expect(few.deferred).toHaveLength(0);
+
+    const many = history();
+    const tasks = owners(1_000);
+    for (let k = 1; k <= 4; k++) pass(many.h, tasks, k * 1_000);
+    expect(many.deferred).toHaveLength(1);
+    many.h.stopGrowing();
+    expect(many.deferred).toHaveLength(0);
+    expect(many.cancelled()).toBe(1);
   });
 });
