@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import type { ReplicaReport } from './cluster.replica';
-import { tallyReplicaRuns } from './replica-runs';
+import { type ReplicaRuns, tallyReplicaRuns } from './replica-runs';
 
 export { percentile } from './replica-runs';
 
@@ -25,20 +25,11 @@ const REPLICAS = 3;
 const EDGE_MS = 2_000;
 
 /** What the cluster bench measured for one backend. */
-export interface ClusterBenchResult {
+export interface ClusterBenchResult extends ReplicaRuns {
   backend: 'redis' | 'postgres';
   replicas: number;
   tasks: number;
   windowSeconds: number;
-  runs: number;
-  late: { p50: number; p99: number; max: number };
-  /** Due times in the window run other than exactly once. */
-  missed: number;
-  doubled: number;
-  runsPerReplica: Record<string, number>;
-  /** max / min of runsPerReplica. */
-  balance: number;
-  failed: number;
   /** Redis: commands per run, CPU % of one core, bytes per task. */
   redis?: {
     /** Every command Redis ran, those inside scripts included. */

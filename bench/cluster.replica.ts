@@ -6,7 +6,6 @@
  * PostgreSQL statements are counted by wrapping the pool's query.
  */
 import 'reflect-metadata';
-import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
@@ -18,6 +17,7 @@ import {
   type Coordinator,
   type TaskContext,
 } from '../lib';
+import { errorCountingLogger } from './error-counting-logger';
 import { hiresNow } from './run.recorder';
 import { benchModule, generateTasks } from './task-classes';
 
@@ -87,16 +87,7 @@ async function main(): Promise<void> {
       replicaId: replica,
     });
   }
-  // Failed runs and claims are counted from the errors the scheduler logs,
-  // not from `events$`: a subscriber makes every run emit its events, which
-  // this bench does not mean to measure.
-  let failed = 0;
-  const logger = new ConsoleLogger({ logLevels: ['error'] });
-  const logError = logger.error.bind(logger);
-  logger.error = (...args: Parameters<ConsoleLogger['error']>) => {
-    failed++;
-    logError(...args);
-  };
+  const { logger, errors } = errorCountingLogger();
   const app = await NestFactory.createApplicationContext(
     benchModule(AioClockModule.forRoot({ coordinator }), classes),
     { logger },
@@ -113,7 +104,7 @@ async function main(): Promise<void> {
         due,
         lateMs,
         statementMarks,
-        failed,
+        failed: errors(),
       };
       process.send?.(report);
       await app.close();

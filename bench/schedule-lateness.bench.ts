@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { RedisCoordinator } from '../lib/coordination/redis.coordinator';
 import { nextMessage } from './cluster.bench';
-import { tallyReplicaRuns } from './replica-runs';
+import { type ReplicaRuns, tallyReplicaRuns } from './replica-runs';
 import type { ReplicaReport } from './cluster.replica';
 import { BENCH_SCHEDULE_HANDLER } from './schedule-lateness.replica';
 
@@ -24,20 +24,11 @@ const REPLICAS = 3;
 const EDGE_MS = 2_000;
 
 /** What the schedule lateness bench measured. */
-export interface ScheduleLatenessResult {
+export interface ScheduleLatenessResult extends ReplicaRuns {
   backend: 'redis';
   replicas: number;
   schedules: number;
   windowSeconds: number;
-  runs: number;
-  late: { p50: number; p99: number; max: number };
-  /** Due times in the window run other than exactly once. */
-  missed: number;
-  doubled: number;
-  runsPerReplica: Record<string, number>;
-  /** max / min of runsPerReplica. */
-  balance: number;
-  failed: number;
   /** The upserts' time, in ms (not part of the lateness). */
   upsertMs: number;
 }

@@ -11,12 +11,12 @@ import { NestFactory } from '@nestjs/core';
 import Redis from 'ioredis';
 import {
   AioClockModule,
-  AioClockRegistry,
   RedisCoordinator,
   ScheduleHandler,
   type TaskContext,
 } from '../lib';
 import type { ReplicaReport } from './cluster.replica';
+import { errorCountingLogger } from './error-counting-logger';
 import { hiresNow } from './run.recorder';
 
 /** The handler the bench's schedules name. */
@@ -61,14 +61,11 @@ async function main(): Promise<void> {
     keyPrefix: process.env.NAMESPACE ?? 'aioclock-schedule-bench',
     replicaId: replica,
   });
+  const { logger, errors } = errorCountingLogger();
   const app = await NestFactory.createApplicationContext(
     BenchScheduleModule.register(coordinator),
-    { logger: ['error'] },
+    { logger },
   );
-  let failed = 0;
-  app.get(AioClockRegistry).events$.subscribe((event) => {
-    if (event.type === 'failed') failed++;
-  });
   process.on('message', (message) => {
     if (message !== 'stop') return;
     void (async () => {
@@ -79,7 +76,7 @@ async function main(): Promise<void> {
         due,
         lateMs,
         statementMarks: [],
-        failed,
+        failed: errors(),
       };
       process.send?.(report);
       await app.close();
