@@ -24,6 +24,7 @@ import {
   scheduleChangesSql,
   upsertScheduleSql,
 } from './postgres-schedule-statements';
+import { watchBases } from '../watch-bases';
 
 /** Schedules read per statement by `loadAll`. */
 export const PG_SCHEDULE_PAGE = 1_000;
@@ -72,16 +73,9 @@ export class PostgresScheduleStore implements ScheduleStore {
     this.watchers = new ScheduleWatchers(
       this.token,
       {
-        lastSeq: async () =>
-          Number(
-            (
-              await this.run(
-                'read the schedule change log',
-                lastScheduleChangeSql,
-                [],
-              )
-            )[0].seq,
-          ),
+        lastSeq: () => this.lastSeq(),
+        // Statements of this process on the channel wait for it (see WatchBases).
+        firstSeq: () => watchBases.track(this.channel, () => this.lastSeq()),
         changesSince: (seq) => this.changesSince(seq),
         allIds: () => this.allIds(),
         subscribe: (onChange, onLive) => this.listen(onChange, onLive),
@@ -254,11 +248,23 @@ export class PostgresScheduleStore implements ScheduleStore {
     }
   }
 
+  private async lastSeq(): Promise<number> {
+    const [row] = await this.run(
+      'read the schedule change log',
+      lastScheduleChangeSql,
+      [],
+    );
+    return Number(row.seq);
+  }
+
   private async run(
     what: string,
     sql: (schema: string) => string,
     values: unknown[],
   ): Promise<Record<string, unknown>[]> {
+    // A watch opening in this process reads its base first (see WatchBases).
+    const base = watchBases.settled(this.channel);
+    if (base !== null) await base;
     try {
       return await this.options.query(sql(this.options.schema), values);
     } catch (error) {

@@ -54,6 +54,35 @@ describe('PostgresScheduleStore on PGlite', () => {
     },
     { loadAllCount: 1_100, watchWithinMs: 10_000 },
   );
+
+  it('should tell a watcher of a change another store of the process makes right after watch(), whichever statement the database answers first', async () => {
+    // The watcher's database answers its base read (the last change) and its
+    // LISTEN late, as a busy one may: the other store's upsert, sent after
+    // watch() returned, would otherwise commit first and count as before it.
+    const late = (ms: number) =>
+      new Promise((resolve) => setTimeout(resolve, ms));
+    const slow: PostgresCoordinatorPool = {
+      query: async (text, values) => {
+        if (text.includes('max(seq)')) await late(150);
+        return db.query(text, values);
+      },
+      listen: async (channel, callback) => {
+        await late(250);
+        return db.listen(channel, callback);
+      },
+    };
+    const { a, b } = pair([db, slow], 20_000);
+    await Promise.all([a.schedules.get('warm-up'), b.schedules.get('warm-up')]);
+    const heard: string[] = [];
+    const stop = b.schedules.watch((id) => heard.push(id));
+    try {
+      await a.schedules.upsert(scheduleInput('right-after'));
+      await until(() => heard.includes('right-after'));
+      expect(heard).toEqual(['right-after']);
+    } finally {
+      stop();
+    }
+  });
 });
 
 describeWithPostgres('PostgresScheduleStore on PostgreSQL', () => {
