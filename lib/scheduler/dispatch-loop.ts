@@ -197,20 +197,27 @@ export abstract class DispatchLoop implements SchedulerInternals {
     try {
       // A timer that woke early (Node can, by a millisecond) finds nothing due
       // here and is simply re-armed below.
+      // Each task is dequeued when its turn comes (`TimerQueue.take`): one
+      // whose run an earlier run of this pass removed or rescheduled is passed over.
       for (
-        let bucket = this.queue.takeDue(now);
+        let bucket = this.queue.take(now);
         bucket !== null;
-        bucket = this.queue.takeDue(now)
+        bucket = this.queue.take(now)
       ) {
         const { due, items } = bucket;
         for (let i = 0; i < items.length; i++) {
+          const task = this.queue.dequeue(bucket, i);
+          if (task === null) continue;
           // A run may have stopped the scheduler: fire nothing more.
-          if (this.phase !== 'running') return;
+          if (this.phase !== 'running') {
+            while (++i < items.length) this.queue.dequeue(bucket, i);
+            return;
+          }
           try {
-            this.fireDue(items[i], due, now);
+            this.fireDue(task, due, now);
           } catch (error) {
             // Only a trigger bug can land here; never let it reach the timer.
-            this.logger.error(taskFailed(items[i].name, error), stackOf(error));
+            this.logger.error(taskFailed(task.name, error), stackOf(error));
           }
         }
         prefetchNextDue(items);

@@ -57,6 +57,29 @@ describe('Scheduler.removeTask', () => {
     await scheduler.stop(1_000);
   });
 
+  it('should not run a task that an earlier run of the same due time removed', async () => {
+    const { clock, scheduler } = setup();
+    const started: string[] = [];
+    let removal: Promise<void> | null = null;
+    scheduler.addTask(
+      task('first', { type: 'every', seconds: 10 }, (ctx) => {
+        started.push(ctx.name);
+        removal ??= scheduler.removeTask('second');
+      }),
+    );
+    scheduler.addTask(
+      task('second', { type: 'every', seconds: 10 }, (ctx) => {
+        started.push(ctx.name);
+      }),
+    );
+    await scheduler.start();
+    await clock.advance(10_000);
+    await removal;
+    await clock.advance(30_000);
+    expect(started).toEqual(['first', 'first', 'first', 'first']);
+    await scheduler.stop(1_000);
+  });
+
   it('should cancel a waiting retry and resolve at once', async () => {
     const { clock, scheduler } = setup();
     let tries = 0;

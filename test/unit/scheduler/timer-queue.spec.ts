@@ -50,6 +50,40 @@ describe('TimerQueue', () => {
     expect(queue.peekDue()).toBeNull();
   });
 
+  it('should hand out a taken bucket’s entries one by one, passing over those removed or moved since it was taken', () => {
+    const queue = new TimerQueue<Item>();
+    const [a, b, c, d] = [1, 2, 3, 4].map((id) => new Item(id));
+    for (const item of [a, b, c, d]) queue.add(item, 10);
+    const bucket = queue.take(10)!;
+    expect(queue.take(10)).toBeNull();
+    expect(queue.size).toBe(4);
+    expect(queue.dequeue(bucket, 0)).toBe(a);
+    expect(a.queuedDue).toBe(NOT_QUEUED);
+    // While the bucket is gone through: b removed, c queued again at the same due time.
+    expect(c.queuedDue).toBe(10);
+    queue.remove(b);
+    queue.add(c, 10);
+    expect(queue.dequeue(bucket, 1)).toBeNull();
+    expect(queue.dequeue(bucket, 2)).toBeNull();
+    expect(queue.dequeue(bucket, 3)).toBe(d);
+    expect(queue.size).toBe(1);
+    expect(ids(queue.takeDue(10)!.items)).toEqual([3]);
+    expect(queue.size).toBe(0);
+  });
+
+  it('should clear the entries of a bucket still being gone through', () => {
+    const queue = new TimerQueue<Item>();
+    const [a, b] = [new Item(1), new Item(2)];
+    queue.add(a, 10);
+    queue.add(b, 10);
+    const bucket = queue.take(10)!;
+    expect(queue.dequeue(bucket, 0)).toBe(a);
+    queue.clear();
+    expect(queue.dequeue(bucket, 1)).toBeNull();
+    expect(b.queuedDue).toBe(NOT_QUEUED);
+    expect(queue.size).toBe(0);
+  });
+
   it('should hold 100 000 items and return them sorted, with one bucket per distinct due time', () => {
     const queue = new TimerQueue<Item>();
     let seed = 42;
