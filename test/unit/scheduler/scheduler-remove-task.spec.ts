@@ -80,6 +80,28 @@ describe('Scheduler.removeTask', () => {
     await scheduler.stop(1_000);
   });
 
+  it('should not run, at the due time it replaced, a task that an earlier run of that due time rescheduled', async () => {
+    const { clock, scheduler } = setup();
+    const started: string[] = [];
+    scheduler.addTask(
+      task('first', { type: 'every', seconds: 10 }, () => {
+        if (started.length === 0)
+          scheduler.reschedule('second', { type: 'every', seconds: 15 });
+        started.push(`first@${clock.timestamp() - T0}`);
+      }),
+    );
+    scheduler.addTask(
+      task('second', { type: 'every', seconds: 10 }, () => {
+        started.push(`second@${clock.timestamp() - T0}`);
+      }),
+    );
+    await scheduler.start();
+    await clock.advance(25_000);
+    // Rescheduled at 10 s: its next due time is 15 s from then.
+    expect(started).toEqual(['first@10000', 'first@20000', 'second@25000']);
+    await scheduler.stop(1_000);
+  });
+
   it('should cancel a waiting retry and resolve at once', async () => {
     const { clock, scheduler } = setup();
     let tries = 0;
