@@ -131,23 +131,6 @@ export class TimerQueue<T extends Queueable> {
     return item;
   }
 
-  /**
-   * As `take`, with every live entry dequeued at once: `items` reduced to
-   * them, in insertion order.
-   */
-  takeDue(now: number): DueBucket<T> | null {
-    const bucket = this.take(now);
-    if (bucket === null) return null;
-    const items = bucket.items;
-    let live = 0;
-    for (let i = 0; i < items.length; i++) {
-      const item = this.dequeue(bucket, i);
-      if (item !== null) items[live++] = item;
-    }
-    items.length = live;
-    return bucket;
-  }
-
   /** Empties the queue, the entries of the last bucket taken included. */
   clear(): void {
     const buckets =
