@@ -60,6 +60,11 @@ export interface ScenarioResult {
   /** ms for `app.close()`. */
   closeMs: number;
   lateness: LatenessSummary;
+  /**
+   * The same without each method's first run (its first call ever, which V8
+   * interprets: user code, not the scheduler): what a warm dispatch costs.
+   */
+  latenessWarm: LatenessSummary;
   /** Runs counted for due times inside the window. */
   runs: number;
   /** N × due times inside the window. */

@@ -4,8 +4,22 @@ import { dirname, join } from 'node:path';
 
 /** What `dispatch-floor.js N` printed (lateness in ms over 6 due times), or why it did not run. */
 export type FloorResult =
-  | { n: number; p50: number; p99: number; max: number; script: string }
+  | {
+      n: number;
+      p50: number;
+      p99: number;
+      max: number;
+      script: string;
+      /** `floor-per-due.js N` in the same run: the floor without its first (cold) due time. */
+      perDue?: FloorPerDue;
+    }
   | { n: number; skipped: string };
+
+/** What `floor-per-due.js N` printed: each due time's last run, and the runs after the first due time. */
+export interface FloorPerDue {
+  lastLateMs: number[];
+  afterFirst: { p50: number; p99: number; max: number };
+}
 
 const SCRIPT = join('shared', 'tools', 'dispatch-floor.js');
 
@@ -22,6 +36,29 @@ export function findFloorScript(repoRoot: string): string | null {
     if (existsSync(candidate)) return candidate;
     if (dirname(dir) === dir) return null;
   }
+}
+
+/**
+ * The floor's loop per due time (`floor-per-due.ts`, next to this file), in
+ * its own child process; `undefined` if it failed.
+ */
+export function runFloorPerDue(n: number): Promise<FloorPerDue | undefined> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(__dirname, 'floor-per-due.js'), String(n)],
+      { timeout: 60_000 },
+      (error, stdout) => {
+        try {
+          resolve(
+            error ? undefined : (JSON.parse(stdout.trim()) as FloorPerDue),
+          );
+        } catch {
+          resolve(undefined);
+        }
+      },
+    );
+  });
 }
 
 /**

@@ -25,6 +25,7 @@ export type CheckWindow = { fromMs: number; toMs: number } | { runs: number };
 type Analysis = Pick<
   ScenarioResult,
   | 'lateness'
+  | 'latenessWarm'
   | 'runs'
   | 'expected'
   | 'missed'
@@ -74,6 +75,11 @@ export function analyzeRuns(
 
   const samples = new Float64Array(recorder.length);
   let sampleCount = 0;
+  // Each method's first run is its first call ever (V8 still interprets it):
+  // the runs after it show what a warm dispatch costs.
+  const warmSamples = new Float64Array(recorder.length);
+  let warmCount = 0;
+  const ranBefore = new Uint8Array(n);
   let offGrid = 0;
   let outsideWindow = 0;
   let lastRunOffsetMs: number | undefined;
@@ -87,6 +93,8 @@ export function analyzeRuns(
   let early = 0;
   for (let r = 0; r < recorder.length; r++) {
     const i = recorder.task[r];
+    const firstCall = ranBefore[i] === 0;
+    ranBefore[i] = 1;
     let k: number;
     if (seen) {
       k = ++seen[i];
@@ -116,6 +124,7 @@ export function analyzeRuns(
     if (offset < firstLate[slot]) firstLate[slot] = offset;
     if (offset > lastLate[slot]) lastLate[slot] = offset;
     samples[sampleCount++] = offset;
+    if (!firstCall) warmSamples[warmCount++] = offset;
     if ('runs' in window && k === window.runs && i === 0)
       lastRunOffsetMs = offset;
   }
@@ -151,6 +160,7 @@ export function analyzeRuns(
   }));
   return {
     lateness: summarize(samples.subarray(0, sampleCount)),
+    latenessWarm: summarize(warmSamples.subarray(0, warmCount)),
     runs,
     expected,
     missed,

@@ -28,7 +28,12 @@ import {
   runScheduleLatenessBench,
   type ScheduleLatenessResult,
 } from './schedule-lateness.bench';
-import { findFloorScript, type FloorResult, runFloor } from './floor';
+import {
+  findFloorScript,
+  type FloorResult,
+  runFloor,
+  runFloorPerDue,
+} from './floor';
 import { evaluateTargets } from './targets';
 import { renderTable } from './table';
 
@@ -272,6 +277,10 @@ async function main(): Promise<void> {
     for (const n of quick ? [10_000] : [10_000, 100_000]) {
       process.stderr.write(`bench: floor-${n} …`);
       const result = await runFloor(script, n);
+      if (!('skipped' in result)) {
+        await pause(500);
+        result.perDue = await runFloorPerDue(n);
+      }
       floor.push(result);
       process.stderr.write(
         'skipped' in result
@@ -320,7 +329,11 @@ async function main(): Promise<void> {
       process.stdout.write(
         'skipped' in f
           ? `  ${f.n}: skipped (${f.skipped})\n`
-          : `  ${f.n}: p50 ${f.p50} ms, p99 ${f.p99} ms, max ${f.max} ms\n`,
+          : `  ${f.n}: p50 ${f.p50} ms, p99 ${f.p99} ms, max ${f.max} ms` +
+              (f.perDue
+                ? `; per due time (floor-per-due.js): last run ${f.perDue.lastLateMs.join(' / ')} ms, after the first p99 ${f.perDue.afterFirst.p99} ms`
+                : '') +
+              '\n',
       );
   }
   for (const c of cluster)
