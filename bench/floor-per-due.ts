@@ -82,3 +82,6 @@ function report(): void {
 }
 
 setTimeout(fire, due - Date.now());
+
+// A module, so its names stay its own.
+export {};
