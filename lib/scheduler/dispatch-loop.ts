@@ -208,11 +208,9 @@ export abstract class DispatchLoop implements SchedulerInternals {
         for (let i = 0; i < items.length; i++) {
           const task = this.queue.dequeue(bucket, i);
           if (task === null) continue;
-          // A run may have stopped the scheduler: fire nothing more.
-          if (this.phase !== 'running') {
-            while (++i < items.length) this.queue.dequeue(bucket, i);
-            return;
-          }
+          // A run may have stopped the scheduler: fire nothing more (stopping
+          // cleared the queue, this bucket's entries left included).
+          if (this.phase !== 'running') return;
           try {
             this.fireDue(task, due, now);
           } catch (error) {

@@ -229,6 +229,32 @@ describe('Scheduler lifecycle, pause and forever', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
+  it('should fire nothing more of a due time whose run stopped the scheduler, and leave nothing queued', async () => {
+    const { clock, scheduler, offsets } = setup();
+    let stopping: Promise<void> | undefined;
+    scheduler.addTask(task('first', { type: 'every', seconds: 1 }));
+    scheduler.addTask(
+      task('stopper', { type: 'every', seconds: 1 }, () => {
+        stopping = scheduler.stop(0);
+      }),
+    );
+    scheduler.addTask(task('last', { type: 'every', seconds: 1 }));
+    await scheduler.start();
+    await clock.advance(1_000);
+    await stopping;
+    await clock.advance(5_000);
+
+    expect(offsets('started', 'first')).toEqual([1_000]);
+    expect(offsets('started', 'stopper')).toEqual([1_000]);
+    expect(offsets('started', 'last')).toEqual([]);
+    expect(scheduler.queue.size).toBe(0);
+    expect(scheduler.getTask('last')).toMatchObject({
+      runs: 0,
+      nextRunAt: null,
+    });
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   it('should skip due times while a task is paused and continue on its grid after resume', async () => {
     const { clock, scheduler, offsets, events } = setup();
     scheduler.addTask(task('tick', { type: 'every', seconds: 1 }));
