@@ -12,11 +12,21 @@ export type FloorResult =
       script: string;
       /** `floor-per-due.js N` in the same run: the floor without its first (cold) due time. */
       perDue?: FloorPerDue;
+      /**
+       * The same loop with the methods on class prototypes (100 per class),
+       * as Nest providers hold them: called the floor's way, and looked up
+       * with `Reflect.get` as nestjs-aioclock does.
+       */
+      onPrototypes?: { keyed?: FloorPerDue; reflect?: FloorPerDue };
     }
   | { n: number; skipped: string };
 
+/** Where `floor-per-due.js` puts its N methods (see that file). */
+export type FloorShape = 'flat' | 'prototypes' | 'prototypes-reflect';
+
 /** What `floor-per-due.js N` printed: each due time's last run, and the runs after the first due time. */
 export interface FloorPerDue {
+  shape: FloorShape;
   lastLateMs: number[];
   afterFirst: { p50: number; p99: number; max: number };
 }
@@ -42,11 +52,14 @@ export function findFloorScript(repoRoot: string): string | null {
  * The floor's loop per due time (`floor-per-due.ts`, next to this file), in
  * its own child process; `undefined` if it failed.
  */
-export function runFloorPerDue(n: number): Promise<FloorPerDue | undefined> {
+export function runFloorPerDue(
+  n: number,
+  shape: FloorShape = 'flat',
+): Promise<FloorPerDue | undefined> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(__dirname, 'floor-per-due.js'), String(n)],
+      [join(__dirname, 'floor-per-due.js'), String(n), shape],
       { timeout: 60_000 },
       (error, stdout) => {
         try {

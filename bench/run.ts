@@ -30,6 +30,7 @@ import {
 } from './schedule-lateness.bench';
 import {
   findFloorScript,
+  type FloorPerDue,
   type FloorResult,
   runFloor,
   runFloorPerDue,
@@ -157,6 +158,21 @@ function packageVersion(name: string): string {
   ).version;
 }
 
+/** The floor loop's figures with the methods on class prototypes, for the floor line. */
+function floorOnPrototypes(
+  shapes: { keyed?: FloorPerDue; reflect?: FloorPerDue } | undefined,
+): string {
+  if (shapes === undefined) return '';
+  const line = (label: string, r: FloorPerDue | undefined): string =>
+    r === undefined
+      ? ''
+      : `; ${label}: p99 ${r.afterFirst.p99} ms after the first (last run ${r.lastLateMs.join(' / ')} ms)`;
+  return (
+    line('on class prototypes, inst[name](ctx)', shapes.keyed) +
+    line('on class prototypes, Reflect.get', shapes.reflect)
+  );
+}
+
 function pause(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -280,6 +296,11 @@ async function main(): Promise<void> {
       if (!('skipped' in result)) {
         await pause(500);
         result.perDue = await runFloorPerDue(n);
+        await pause(500);
+        const keyed = await runFloorPerDue(n, 'prototypes');
+        await pause(500);
+        const reflect = await runFloorPerDue(n, 'prototypes-reflect');
+        result.onPrototypes = { keyed, reflect };
       }
       floor.push(result);
       process.stderr.write(
@@ -333,6 +354,7 @@ async function main(): Promise<void> {
               (f.perDue
                 ? `; per due time (floor-per-due.js): last run ${f.perDue.lastLateMs.join(' / ')} ms, after the first p99 ${f.perDue.afterFirst.p99} ms`
                 : '') +
+              floorOnPrototypes(f.onPrototypes) +
               '\n',
       );
   }

@@ -19,7 +19,10 @@ export function evaluateTargets(
     if (f === undefined || 'skipped' in f) return '';
     return (
       `; floor p99 ${f.p99} ms` +
-      (f.perDue ? `, warm ${f.perDue.afterFirst.p99} ms` : '')
+      (f.perDue ? `, warm ${f.perDue.afterFirst.p99} ms` : '') +
+      (f.onPrototypes?.reflect
+        ? `, warm on class prototypes with Reflect.get ${f.onPrototypes.reflect.afterFirst.p99} ms`
+        : '')
     );
   };
   // Without each method's first (cold) run: see `ScenarioResult.latenessWarm`.
