@@ -1,4 +1,5 @@
 import type * as OtelApiModule from '@opentelemetry/api';
+import { isInstance } from '../errors/is-instance';
 import { detectOpenTelemetry, loadOpenTelemetryApi } from './otel.loader';
 import type { OtelApi } from './otel.loader';
 import { runOutcomeOf } from './run-outcome-of';
@@ -371,9 +372,8 @@ class SpanRunTrace implements RunTrace {
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
   try {
-    return String(error);
+    return isInstance(error, Error) ? String(error.message) : String(error);
   } catch {
     return 'non-error value';
   }
@@ -381,5 +381,5 @@ function messageOf(error: unknown): string {
 
 /** What `recordException` takes: an Error as it is, anything else as its text. */
 function toException(error: unknown): OtelApiModule.Exception {
-  return error instanceof Error ? error : messageOf(error);
+  return isInstance(error, Error) ? error : messageOf(error);
 }

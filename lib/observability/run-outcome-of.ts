@@ -1,3 +1,4 @@
+import { isInstance } from '../errors/is-instance';
 import { TaskTimeoutError } from '../errors/task-timeout.error';
 import type { RunOutcome } from './observability.constants';
 
@@ -13,6 +14,6 @@ export function runOutcomeOf(
   cancelled: boolean,
 ): RunOutcome {
   if (!failed) return 'succeeded';
-  if (value instanceof TaskTimeoutError) return 'timedOut';
+  if (isInstance(value, TaskTimeoutError)) return 'timedOut';
   return cancelled ? 'cancelled' : 'failed';
 }

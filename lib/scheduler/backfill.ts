@@ -5,6 +5,7 @@ import {
   skipReasons,
 } from '../aioclock.messages';
 import { InvalidBackfillError } from '../errors/invalid-backfill.error';
+import { isInstance } from '../errors/is-instance';
 import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
 import { TaskBusyError } from '../errors/task-busy.error';
 import { dateOptionMs } from '../options/task.options';
@@ -38,8 +39,8 @@ export class BackfillWaiter implements RunWaiter {
   reject(error: unknown): void {
     // Refused by the overlap policy or dropped at shutdown: it did not run.
     const refused =
-      (error instanceof TaskBusyError ||
-        error instanceof SchedulerStoppingError) &&
+      (isInstance(error, TaskBusyError) ||
+        isInstance(error, SchedulerStoppingError)) &&
       error.taskName === this.task;
     this.settle(!refused);
   }

@@ -334,6 +334,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
     if (this.events.observed)
       this.events.emit('started', task, due, undefined, undefined, context);
     let result: unknown;
+    let thenable: boolean;
     let trace: RunTrace | null = null;
     try {
       if (this.otel === null) result = task.def.invoke(context);
@@ -341,6 +342,8 @@ export abstract class DispatchLoop implements SchedulerInternals {
         trace = beginRunTrace(this.otel, task, due, now, waiter, context);
         result = trace.run(() => task.def.invoke(context));
       }
+      // Inside the try: a returned value whose `then` getter throws is a failed run.
+      thenable = isThenable(result);
     } catch (error) {
       this.leave(task, cancellable);
       this.failures.report(
@@ -355,7 +358,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
       );
       return;
     }
-    if (!isThenable(result)) {
+    if (!thenable) {
       this.leave(task, cancellable);
       if (trace !== null)
         trace.settle(false, result, false, this.clock.timestamp());
@@ -368,7 +371,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
     this.active.add(run);
     const timeout = task.timeout;
     if (timeout !== undefined && timeout > 0) this.timeouts.arm(run, timeout);
-    void this.settle(run, result);
+    void this.settle(run, result as PromiseLike<unknown>);
   }
 
   /** Ends the run when its promise settles. Never rejects: `startRun` does not await it. */

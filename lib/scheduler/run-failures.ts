@@ -41,29 +41,36 @@ export class RunFailures {
     trace: RunTrace | null,
   ): void {
     const host = this.host;
-    if (trace !== null)
-      trace.settle(true, error, cancelled === true, host.clock.timestamp());
     task.failures++;
-    this.recorder.failed(
-      task,
-      due,
-      waiter,
-      cancelled === true,
-      error,
-      startedMs,
-      finishedMs,
-    );
-    // A retry is scheduled: it logs this try's failure and keeps the waiter.
-    const retrying =
-      task.policies !== null &&
-      host.runPolicies.failed(
+    let retrying = false;
+    try {
+      if (trace !== null)
+        trace.settle(true, error, cancelled === true, host.clock.timestamp());
+      this.recorder.failed(
         task,
         due,
         waiter,
         cancelled === true,
         error,
-        trace,
+        startedMs,
+        finishedMs,
       );
+      // A retry is scheduled: it logs this try's failure and keeps the waiter.
+      retrying =
+        task.policies !== null &&
+        host.runPolicies.failed(
+          task,
+          due,
+          waiter,
+          cancelled === true,
+          error,
+          trace,
+        );
+    } catch (thrown) {
+      // What the run threw broke a report (a tracer's recordException, say):
+      // the waiter and the task's next runs must not hang on it.
+      host.reportError(thrown);
+    }
     try {
       // The waiter first: nothing reported after it can leave it hanging.
       if (waiter !== null && !retrying) waiter.reject(error);

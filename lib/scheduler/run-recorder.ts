@@ -1,5 +1,6 @@
 import { skipReasons } from '../aioclock.messages';
 import { describeError } from '../errors/describe-error';
+import { isInstance } from '../errors/is-instance';
 import { TaskTimeoutError } from '../errors/task-timeout.error';
 import type { RunOutcome } from '../interfaces/run-record.interface';
 import type { SchedulerInternals } from './scheduler-internals';
@@ -58,7 +59,7 @@ export class RunRecorder {
   ): void {
     const outcome: RunOutcome = cancelled
       ? 'cancelled'
-      : error instanceof TaskTimeoutError
+      : isInstance(error, TaskTimeoutError)
         ? 'timedOut'
         : 'failed';
     const text = describeError(error);

@@ -289,4 +289,90 @@ describe('Scheduler hardening (issue 11)', () => {
       await scheduler.stop(0);
     });
   });
+
+  describe('when what a run returns or throws is hostile', () => {
+    /** A Proxy whose prototype can no longer be read: `instanceof` on it throws. */
+    function revokedProxy(): object {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    }
+
+    it("should count a run whose returned value has a throwing 'then' getter as failed, and keep its schedule", async () => {
+      const { clock, scheduler, logger } = setup();
+      let calls = 0;
+      scheduler.addTask(
+        task('weird', { type: 'every', seconds: 10 }, () => {
+          calls++;
+          return {
+            get then(): never {
+              throw new Error('then getter blew up');
+            },
+          };
+        }),
+      );
+      await scheduler.start();
+      await clock.advance(30_000);
+      const info = scheduler.getTask('weird');
+      expect({ calls, running: info.running, failures: info.failures }).toEqual(
+        { calls: 3, running: false, failures: 3 },
+      );
+      expect(
+        logger
+          .messages('error')
+          .filter((m) => m.startsWith('Task weird failed')),
+      ).toHaveLength(3);
+      await scheduler.stop(0);
+    });
+
+    it('should reject runTask and log the failure when a run rejects with a revoked Proxy', async () => {
+      const { clock, scheduler, logger } = setup();
+      scheduler.addTask(
+        task('p', { type: 'every', hours: 10 }, async () => {
+          await Promise.resolve();
+          throw revokedProxy();
+        }),
+      );
+      await scheduler.start();
+      let settled = 'pending';
+      void scheduler.runTask('p').then(
+        () => (settled = 'resolved'),
+        () => (settled = 'rejected'),
+      );
+      await clock.advance(1_000);
+      expect(settled).toBe('rejected');
+      expect(
+        logger.messages('error').some((m) => m.startsWith('Task p failed')),
+      ).toBe(true);
+      await scheduler.stop(0);
+    });
+
+    it("should start the run buffered behind one that rejected with a revoked Proxy ('bufferAll')", async () => {
+      const { clock, scheduler } = setup();
+      const starts: number[] = [];
+      let first = true;
+      scheduler.addTask(
+        task(
+          'p',
+          { type: 'every', seconds: 10 },
+          async () => {
+            starts.push(clock.timestamp());
+            if (first) {
+              first = false;
+              await new Promise<void>((resolve) =>
+                clock.setTimer(resolve, 15_000),
+              );
+              throw revokedProxy();
+            }
+          },
+          { overlap: 'bufferAll' },
+        ),
+      );
+      await scheduler.start();
+      // The run of 10 s rejects at 25 s; the due time of 20 s waited behind it.
+      await clock.advance(25_000);
+      expect(starts.map((at) => at - starts[0])).toEqual([0, 15_000]);
+      await scheduler.stop(0);
+    });
+  });
 });
