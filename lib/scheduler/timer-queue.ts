@@ -41,6 +41,14 @@ export class DueBucket<T> {
   }
 }
 
+/** The bucket has `item`'s live entry (queued with `token`); searched from its newest. */
+function holds<T>(bucket: DueBucket<T>, item: T, token: number): boolean {
+  const { items, tokens } = bucket;
+  for (let i = items.length - 1; i >= 0; i--)
+    if (items[i] === item && tokens[i] === token) return true;
+  return false;
+}
+
 /**
  * The scheduler's timer queue: a binary min-heap keyed on due time with ONE
  * entry per distinct due time, holding the list of items due then (as Node's
@@ -90,11 +98,22 @@ export class TimerQueue<T extends Queueable> {
   remove(item: T): void {
     const due = item.queuedDue;
     if (due === NOT_QUEUED) return;
+    const token = item.queueToken;
     item.queuedDue = NOT_QUEUED;
     item.queueToken++;
     this.count--;
     const bucket = this.buckets.get(due);
-    if (bucket !== undefined) bucket.live--;
+    if (bucket === undefined) return;
+    // The bucket being dispatched has left the map, and a run of it may have
+    // queued things for the same due time since, in a new bucket: the entry
+    // counted there only if it is there (that bucket is new, so small).
+    if (
+      this.taken !== null &&
+      this.taken.due === due &&
+      !holds(bucket, item, token)
+    )
+      return;
+    bucket.live--;
   }
 
   /** The earliest due time with a live item, or `null` when empty. */

@@ -181,4 +181,27 @@ describe('Scheduler.removeTask', () => {
     expect(await scheduler.getHistory('kept', 100)).toEqual([]);
     await scheduler.stop(1_000);
   });
+
+  it('should still fire a task a run adds for its own due time when that run also removes a task of that due time', async () => {
+    const { clock, scheduler } = setup();
+    const ran: string[] = [];
+    let done = false;
+    scheduler.addTask(
+      task('a', { type: 'every', seconds: 10 }, () => {
+        if (done) return;
+        done = true;
+        // Due now (a @Once fires at once), then another task of this due time removed.
+        scheduler.addTask(
+          task('x', { type: 'once' }, () => void ran.push('x')),
+        );
+        void scheduler.removeTask('y');
+      }),
+    );
+    scheduler.addTask(task('y', { type: 'every', seconds: 10 }));
+    await scheduler.start();
+    await clock.advance(40_000);
+    expect(ran).toEqual(['x']);
+    expect(scheduler.getTask('x').finished).toBe(true);
+    await scheduler.stop(0);
+  });
 });

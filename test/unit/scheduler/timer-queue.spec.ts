@@ -140,6 +140,29 @@ describe('TimerQueue', () => {
     expect(ids(takeDue(queue, 40)!.items)).toEqual([3]);
   });
 
+  it('should count a removal against the bucket that holds the entry while a bucket of the same due time is dispatched', () => {
+    const queue = new TimerQueue<Item>();
+    const [a, b, c] = [new Item(1), new Item(2), new Item(3)];
+    queue.add(a, 10);
+    queue.add(b, 10);
+    const taken = queue.take(10)!; // the dispatch loop has reached a, not b
+    expect(queue.dequeue(taken, 0)).toBe(a);
+    queue.add(c, 10); // queued by a's run for the same due time: a new bucket
+    queue.remove(b); // still pending in the bucket being dispatched
+    expect(queue.dequeue(taken, 1)).toBeNull();
+    expect(queue.peekDue()).toBe(10); // c's bucket is still live
+    expect(ids(takeDue(queue, 10)!.items)).toEqual([3]);
+    expect(queue.size).toBe(0);
+
+    // An entry in the new bucket is counted there.
+    queue.add(a, 20);
+    const next = queue.take(20)!;
+    queue.add(b, 20);
+    queue.remove(b);
+    expect(queue.dequeue(next, 0)).toBe(a);
+    expect(queue.peekDue()).toBeNull();
+  });
+
   it('should clear every item', () => {
     const queue = new TimerQueue<Item>();
     const item = new Item(1);
