@@ -135,11 +135,13 @@ export class Backfill {
     const host = this.host;
     let ran = 0;
     for (let i = 0; i < dues.length; i++) {
-      if (host.phase !== 'running') break;
+      // Stopped, or removed (`removeTask`: no run after it is called).
+      if (host.phase !== 'running' || task.removed) break;
       const due = dues[i];
       if (task.claim !== null) {
         const period = i + 1 < dues.length ? dues[i + 1] - due : null;
         const won = await host.coordinator!.claim(task.name, due, period);
+        if (host.phase !== 'running' || task.removed) break;
         if (!won) {
           host.skip(task, due, skipReasons.claimed);
           continue;

@@ -57,7 +57,9 @@ export class LoopBudget {
   /** Schedules a task again after a refund left it runs to make. */
   private reopen(task: TaskState): void {
     const host = this.host;
-    if (host.phase !== 'running' || !host.isEnabled(task)) return;
+    // A removed task's refunds (its jittered start or claim cancelled) reopen nothing.
+    if (task.removed || host.phase !== 'running' || !host.isEnabled(task))
+      return;
     if (task.maxLoops !== null && task.loops >= task.maxLoops) return;
     if (task.kind === 'forever') {
       task.exhausted = false;

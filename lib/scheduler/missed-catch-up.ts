@@ -207,7 +207,7 @@ export class MissedCatchUp {
     const host = this.host;
     try {
       for (let i = 0; i < dues.length; i++) {
-        if (host.phase !== 'running') return;
+        if (host.phase !== 'running' || task.removed) return;
         const due = dues[i];
         const period = (i + 1 < dues.length ? dues[i + 1] : before) - due;
         let answer;
@@ -217,7 +217,7 @@ export class MissedCatchUp {
           host.claims.coordinatorFailed(error);
           return;
         }
-        if (host.phase !== 'running') return;
+        if (host.phase !== 'running' || task.removed) return;
         if (answer !== true) {
           host.skip(
             task,

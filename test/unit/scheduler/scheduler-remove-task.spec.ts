@@ -204,4 +204,58 @@ describe('Scheduler.removeTask', () => {
     expect(scheduler.getTask('x').finished).toBe(true);
     await scheduler.stop(0);
   });
+
+  it('should not queue a task again when its removal cancels a jittered start that counted against maxLoopCount', async () => {
+    const { clock, scheduler, events } = setup();
+    let runs = 0;
+    scheduler.addTask(
+      task(
+        'jittered',
+        { type: 'every', minutes: 10, maxLoopCount: 5 } as never,
+        () => runs++,
+        { jitter: 9 * 60_000 },
+      ),
+    );
+    await scheduler.start();
+    expect(
+      jitterOffsetMs('jittered', T0 + 10 * 60_000, 9 * 60_000),
+    ).toBeGreaterThan(0);
+    await clock.advance(10 * 60_000); // its start waits for its offset
+    expect(runs).toBe(0);
+    let removed = false;
+    void scheduler.removeTask('jittered').then(() => (removed = true));
+    await clock.advance(0);
+    expect(removed).toBe(true);
+    const before = events.length;
+    await clock.advance(60 * 60_000);
+    expect(runs).toBe(0);
+    expect(events.slice(before)).toEqual([]);
+    await scheduler.stop(1_000);
+  });
+
+  it('should start no more backfilled runs once the task is removed', async () => {
+    const { clock, scheduler } = setup();
+    const ran: number[] = [];
+    scheduler.addTask(
+      task('t', { type: 'every', minutes: 1 }, async (ctx) => {
+        ran.push(ctx.scheduledAt.getTime() - T0);
+        await Promise.resolve();
+      }),
+    );
+    await clock.advance(10 * 60_000);
+    await scheduler.start();
+    const backfill = scheduler.backfill(
+      't',
+      new Date(T0 + 60_000),
+      new Date(T0 + 5 * 60_000),
+    );
+    expect(ran).toEqual([60_000]); // the first backfilled run has started
+    const removal = scheduler.removeTask('t');
+    await clock.advance(0);
+    await removal;
+    await expect(backfill).resolves.toBe(1);
+    await clock.advance(0);
+    expect(ran).toEqual([60_000]);
+    await scheduler.stop(0);
+  });
 });
