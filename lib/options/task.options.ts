@@ -145,5 +145,7 @@ export function validateTaskOptions(
   const retry = options?.retry;
   if (retry === undefined) return;
   checkOptions(task, retry, RETRY_OPTION_TABLE);
-  checkOptions(task, retry.backoff, BACKOFF_OPTION_TABLE);
+  // No backoff: tries follow each other at once (README: "no delay").
+  if (retry.backoff !== undefined)
+    checkOptions(task, retry.backoff, BACKOFF_OPTION_TABLE);
 }
