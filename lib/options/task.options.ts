@@ -5,6 +5,7 @@ import {
   DEFAULT_ENABLED,
   DEFAULT_OVERLAP,
   OVERLAP_POLICIES,
+  SCHEDULE_TASK_PREFIX,
 } from '../aioclock.constants';
 import { invalidOption } from '../aioclock.messages';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
@@ -114,10 +115,17 @@ export const BACKOFF_OPTION_TABLE: OptionTable<RetryBackoffOptions> = {
   invalid: nested('retry.backoff'),
 };
 
+/** A task's own name: not empty, and not in the durable schedules' namespace. */
+const taskName: OptionCheck = (value, given) =>
+  nonEmptyString(value, given) ??
+  ((value as string).startsWith(SCHEDULE_TASK_PREFIX)
+    ? `a name not starting with "${SCHEDULE_TASK_PREFIX}" (reserved for durable schedules)`
+    : undefined);
+
 /** The rules of `TaskOptions`. */
 export const TASK_OPTION_TABLE: OptionTable<TaskOptions> = {
   rules: {
-    name: nonEmptyString,
+    name: taskName,
     timeout: positiveMs,
     overlap: oneOf(OVERLAP_POLICIES),
     enabled: boolean,

@@ -394,6 +394,12 @@ const decorationRows: DecorationRow[] = [
     names: [T, 'name', '""'],
   },
   {
+    title: "options: a name in the durable schedules' namespace",
+    act: decorating(Every({ seconds: 1 }, { name: 'schedule:nightly' })),
+    type: InvalidTriggerError,
+    names: [T, 'name', '"schedule:nightly"', 'reserved for durable schedules'],
+  },
+  {
     title: 'options: enabled as a string',
     act: decorating(OnStartUp({ enabled: any('yes') })),
     type: InvalidTriggerError,
