@@ -342,6 +342,14 @@ export const payloadNotJson = (
 ): string =>
   `${schedule}: payload is not JSON: ${path} is ${formatValue(value)} (expected null, booleans, finite numbers, strings, arrays and plain objects; e.g. a Date as its toISOString())`;
 
+/** A schedule's payload or trigger nested deeper than it may be. */
+export const jsonTooDeep = (
+  schedule: string,
+  part: string,
+  limit: number,
+): string =>
+  `${schedule}: ${part} is nested more than ${limit} levels deep (expected at most ${limit})`;
+
 export const payloadTooLarge = (
   schedule: string,
   bytes: number,

@@ -1,5 +1,6 @@
 import {
   invalidScheduleId,
+  jsonTooDeep,
   payloadNotJson,
   payloadTooLarge,
   scheduleLabel,
@@ -28,6 +29,8 @@ import {
 export const SCHEDULE_ID_MAX_LENGTH = 200;
 /** Largest payload, in bytes of its JSON. */
 export const SCHEDULE_PAYLOAD_MAX_BYTES = 64 * 1024;
+/** Deepest nesting of a payload or a trigger (arrays and objects), so checking it cannot overflow the stack. */
+export const SCHEDULE_JSON_MAX_DEPTH = 64;
 /** Largest page of `listSchedules`, and the default one. */
 export const SCHEDULE_PAGE_MAX = 1_000;
 export const SCHEDULE_PAGE_DEFAULT = 100;
@@ -131,7 +134,13 @@ export function scheduleInputOf(raw: UpsertScheduleOptions): ScheduleInput {
 
 /** The trigger as JSON, of a kind schedules take (members of an `or` too). */
 function scheduleTrigger(label: string, spec: unknown): TriggerSpec {
-  const check = (value: unknown): void => {
+  const check = (value: unknown, depth: number): void => {
+    if (depth > SCHEDULE_JSON_MAX_DEPTH)
+      throw new InvalidScheduleError(
+        jsonTooDeep(label, 'trigger', SCHEDULE_JSON_MAX_DEPTH),
+        'trigger',
+        depth,
+      );
     const type = (value as { type?: unknown } | null)?.type;
     if (typeof value !== 'object' || !SCHEDULE_TRIGGERS.has(type as string))
       throw new InvalidScheduleError(
@@ -140,9 +149,10 @@ function scheduleTrigger(label: string, spec: unknown): TriggerSpec {
         value,
       );
     const members = (value as { triggers?: unknown }).triggers;
-    if (type === 'or' && Array.isArray(members)) members.forEach(check);
+    if (type === 'or' && Array.isArray(members))
+      for (const member of members) check(member, depth + 2);
   };
-  check(spec);
+  check(spec, 1);
   checkJson(label, spec, 'trigger', new Set());
   return JSON.parse(JSON.stringify(spec)) as TriggerSpec;
 }
@@ -168,6 +178,15 @@ function checkJson(
     return;
   }
   if (typeof value !== 'object') fail();
+  // `seen` holds this value's ancestors: their count is its depth − 1.
+  if (seen.size >= SCHEDULE_JSON_MAX_DEPTH) {
+    const part = path.split(/[.[]/)[0];
+    throw new InvalidScheduleError(
+      jsonTooDeep(label, part, SCHEDULE_JSON_MAX_DEPTH),
+      part,
+      SCHEDULE_JSON_MAX_DEPTH + 1,
+    );
+  }
   const object = value as object;
   if (seen.has(object)) fail();
   seen.add(object);
