@@ -62,6 +62,9 @@ export const twoTriggerDecorators = (
 export const notATriggerMember = (index: number, value: unknown): string =>
   `invalid triggers[${index}]: ${formatValue(value)} (expected the result of @Every, @At, @Cron, @Once or @OrTrigger, e.g. Every({ seconds: 5 }))`;
 
+export const rescheduleWithOptions = (keys: readonly string[]): string =>
+  `reschedule changes the trigger only: its task options (${keys.join(', ')}) would not apply; give the trigger alone (remove the task and add it again to change its options)`;
+
 export const memberHasOptions = (index: number): string =>
   `triggers[${index}] has task options; give name, timeout, overlap and enabled to @OrTrigger itself`;
 
@@ -341,6 +344,10 @@ export const payloadNotJson = (
   value: unknown,
 ): string =>
   `${schedule}: payload is not JSON: ${path} is ${formatValue(value)} (expected null, booleans, finite numbers, strings, arrays and plain objects; e.g. a Date as its toISOString())`;
+
+/** A schedule's trigger decorator carrying a task name: a schedule's task is named after its id. */
+export const scheduleTriggerName = (schedule: string, name: unknown): string =>
+  `${schedule}: the trigger's name option (${formatValue(name)}) does not apply to a schedule (its task is named after the id)`;
 
 /** A schedule's payload or trigger nested deeper than it may be. */
 export const jsonTooDeep = (

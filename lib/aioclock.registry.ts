@@ -21,7 +21,7 @@ import type { TaskDecorator } from './decorators/task-decorator';
 import type { TriggerSpec } from './interfaces/trigger-spec.interface';
 import {
   addedTaskDefinition,
-  triggerSpecOf,
+  rescheduleSpecOf,
 } from './options/runtime-task.options';
 import { ScheduleCommands } from './schedules/schedule-commands';
 
@@ -81,7 +81,7 @@ export class AioClockRegistry {
   reschedule(name: string, trigger: TaskDecorator | TriggerSpec): TaskInfo {
     const info = this.orchestrator.scheduler.reschedule(
       name,
-      triggerSpecOf(trigger).spec,
+      rescheduleSpecOf(name, trigger),
     );
     this.orchestrator.tasksChanged();
     return info;

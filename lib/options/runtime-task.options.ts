@@ -1,5 +1,9 @@
 import { SCHEDULE_TASK_PREFIX } from '../aioclock.constants';
-import { reservedTaskName } from '../aioclock.messages';
+import {
+  inTask,
+  reservedTaskName,
+  rescheduleWithOptions,
+} from '../aioclock.messages';
 import type { TaskDecorator } from '../decorators/task-decorator';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import type { AddTaskOptions } from '../interfaces/runtime-task.interface';
@@ -50,6 +54,26 @@ export function triggerSpecOf(trigger: TaskDecorator | TriggerSpec): {
   if (typeof trigger === 'function')
     return { spec: trigger.spec, options: trigger.options ?? {} };
   return { spec: trigger, options: {} };
+}
+
+/**
+ * `registry.reschedule`'s trigger: a decorator's result may not carry task
+ * options, which a new trigger does not change (they would be dropped).
+ * @throws InvalidTriggerError naming the task and the options
+ */
+export function rescheduleSpecOf(
+  task: string,
+  trigger: TaskDecorator | TriggerSpec,
+): TriggerSpec {
+  const { spec, options } = triggerSpecOf(trigger);
+  const keys = Object.keys(options);
+  if (keys.length > 0)
+    throw new InvalidTriggerError(
+      inTask(task, rescheduleWithOptions(keys)),
+      'trigger',
+      options,
+    );
+  return spec;
 }
 
 /**

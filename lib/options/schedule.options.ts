@@ -5,6 +5,7 @@ import {
   payloadTooLarge,
   scheduleLabel,
   scheduleTriggerKind,
+  scheduleTriggerName,
 } from '../aioclock.messages';
 import type { ScheduleInput } from '../coordination/schedule-store.interface';
 import { InvalidScheduleError } from '../errors/invalid-schedule.error';
@@ -96,19 +97,32 @@ export function scheduleInputOf(raw: UpsertScheduleOptions): ScheduleInput {
       'id',
       id,
     );
-  checkOptions(label, raw, SCHEDULE_OPTION_TABLE);
+  // An object from here on: its id was read and checked above.
+  const fromTrigger = triggerSpecOf(raw.trigger);
+  // A decorator's options (`Every({ seconds: 5 }, { enabled: false })`) apply
+  // as the same fields given beside the trigger would; those win.
+  const { name: carriedName, ...carried } = fromTrigger.options;
+  if (carriedName !== undefined)
+    throw new InvalidScheduleError(
+      scheduleTriggerName(label, carriedName),
+      'name',
+      carriedName,
+    );
+  const merged = Array.isArray(raw)
+    ? raw
+    : ({ ...carried, ...definedFields(raw) } as UpsertScheduleOptions);
+  checkOptions(label, merged, SCHEDULE_OPTION_TABLE);
   const {
     id: _id,
     handler,
-    trigger: given,
+    trigger: _trigger,
     payload,
     startAt,
     endAt,
     enabled,
     ...taskOptions
-  } = raw;
-  const fromTrigger = triggerSpecOf(given);
-  const options: TaskOptions = { ...fromTrigger.options, ...taskOptions };
+  } = merged;
+  const options: TaskOptions = { ...taskOptions };
   const trigger = scheduleTrigger(label, fromTrigger.spec);
   validateTaskOptions(label, options);
   const json = payload === undefined ? null : payload;
@@ -130,6 +144,13 @@ export function scheduleInputOf(raw: UpsertScheduleOptions): ScheduleInput {
     endAt: isoOrNull(endAt),
     enabled: enabled ?? true,
   };
+}
+
+/** The fields of `raw` that are given (an `undefined` one leaves the trigger's option in force). */
+function definedFields(raw: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => value !== undefined),
+  );
 }
 
 /** The trigger as JSON, of a kind schedules take (members of an `or` too). */

@@ -339,6 +339,17 @@ describe('registry.addTask / removeTask / reschedule', () => {
     expect(() => registry.reschedule('forever', Every({ seconds: 1 }))).toThrow(
       'forever: cannot reschedule a task whose trigger is forever (only every, at, cron and or tasks can be rescheduled)',
     );
+    // Task options on the new trigger would not apply: refused, not dropped.
+    expect(() =>
+      registry.reschedule(
+        'decorated.minute',
+        Every({ seconds: 5 }, { enabled: false }),
+      ),
+    ).toThrow(
+      new InvalidTriggerError(
+        'decorated.minute: reschedule changes the trigger only: its task options (enabled) would not apply; give the trigger alone (remove the task and add it again to change its options)',
+      ),
+    );
     // The task keeps its trigger after a refused reschedule.
     expect(registry.getTask('decorated.minute').trigger).toEqual({
       type: 'every',

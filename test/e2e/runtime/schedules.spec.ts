@@ -1,6 +1,7 @@
 import {
   AioClockRegistry,
   At,
+  Every,
   InvalidScheduleError,
   InvalidTriggerError,
   MemoryScheduleStore,
@@ -214,6 +215,45 @@ describe('durable schedules (in memory)', () => {
     );
     await expect(registry.pauseSchedule('c-1')).rejects.toThrow(
       'No schedule with id "c-1"',
+    );
+    await nest.close();
+  });
+
+  it('should apply the options a trigger decorator carries as the same fields beside it would, those winning, and refuse its name', async () => {
+    const { app: nest, registry, mailer, clock } = await app();
+    const quiet = await registry.upsertSchedule({
+      id: 'quiet',
+      handler: 'reports.send',
+      trigger: Every({ seconds: 5 }, { enabled: false, timeout: 1_000 }),
+    });
+    expect(quiet).toMatchObject({ enabled: false, timeout: 1_000 });
+    const ended = await registry.upsertSchedule({
+      id: 'ended',
+      handler: 'reports.send',
+      trigger: Every({ seconds: 5 }, { endAt: '2000-01-01T00:00:00Z' }),
+    });
+    expect(ended.endAt).toBe('2000-01-01T00:00:00.000Z');
+    const loud = await registry.upsertSchedule({
+      id: 'loud',
+      handler: 'reports.send',
+      trigger: Every({ seconds: 5 }, { enabled: false }),
+      enabled: true,
+    });
+    expect(loud.enabled).toBe(true);
+    await clock.advance(20_000);
+    expect(new Set(mailer.sent.map((sent) => sent.task))).toEqual(
+      new Set(['schedule:loud']),
+    );
+    await expect(
+      registry.upsertSchedule({
+        id: 'named',
+        handler: 'reports.send',
+        trigger: Every({ seconds: 5 }, { name: 'x' }),
+      }),
+    ).rejects.toThrow(
+      new InvalidScheduleError(
+        'schedule "named": the trigger\'s name option ("x") does not apply to a schedule (its task is named after the id)',
+      ),
     );
     await nest.close();
   });
