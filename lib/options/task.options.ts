@@ -37,12 +37,25 @@ export const TASK_OPTION_DEFAULTS = {
   catchUpWindow: DEFAULT_CATCH_UP_WINDOW_MS,
 } as const;
 
-/** Epoch ms of a `startAt` / `endAt` value, NaN when it is no valid Date or date string. */
+/**
+ * An ISO 8601 date, or date and time with an optional offset (what
+ * `toISOString()` and `JSON` write). `Date.parse` alone takes far more and
+ * makes up dates: 'foo 12' is 1 Dec 2001, '2025-02-30' is 2 March.
+ */
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** Epoch ms of a `startAt` / `endAt` value, NaN when it is no valid Date or ISO 8601 string. */
 export function dateOptionMs(value: unknown): number {
   if (value instanceof Date) return value.getTime();
-  if (typeof value === 'string' && value.trim() !== '')
-    return Date.parse(value);
-  return NaN;
+  if (typeof value !== 'string') return NaN;
+  const fields = ISO_DATE.exec(value);
+  if (fields === null) return NaN;
+  const [, year, month, day, hour = '0', minute = '0', second = '0'] = fields;
+  const daysInMonth = new Date(Date.UTC(+year, +month, 0)).getUTCDate();
+  if (+month < 1 || +month > 12 || +day < 1 || +day > daysInMonth) return NaN;
+  if (+hour > 23 || +minute > 59 || +second > 59) return NaN;
+  return Date.parse(value);
 }
 
 const dateLike: OptionCheck = (value) =>

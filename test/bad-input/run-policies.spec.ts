@@ -125,6 +125,31 @@ describe('Run policy options', () => {
       'next tuesday',
       DATE,
     ],
+    // Date.parse makes these up (1 Dec 2001, 31 Dec 2001, 2 March): not ISO 8601 dates.
+    [
+      'startAt that is not a date',
+      { startAt: 'foo 12' },
+      'startAt',
+      'startAt',
+      'foo 12',
+      DATE,
+    ],
+    [
+      'endAt without a year',
+      { endAt: '12/31' },
+      'endAt',
+      'endAt',
+      '12/31',
+      DATE,
+    ],
+    [
+      'endAt on 30 February',
+      { endAt: '2025-02-30T09:00:00Z' },
+      'endAt',
+      'endAt',
+      '2025-02-30T09:00:00Z',
+      DATE,
+    ],
     [
       'invalid Date endAt',
       { endAt: new Date(NaN) },
