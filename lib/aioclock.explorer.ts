@@ -9,6 +9,7 @@ import {
 import {
   duplicateScheduleHandler,
   duplicateTaskName,
+  groupOptionsClash,
   requestScopedTask,
 } from './aioclock.messages';
 import { getScheduleHandlerMetadata } from './decorators/schedule-handler.decorator';
@@ -16,6 +17,7 @@ import type { ScheduleHandlerDefinition } from './schedules/schedule-handler';
 import { validateGroupOptions } from './options/group.options';
 import { AioClockFeatureModule } from './aioclock-feature.module';
 import { getTaskMetadata, type TaskMetadata } from './decorators/task-metadata';
+import { AioClockError } from './errors/aioclock.error';
 import { InvalidTriggerError } from './errors/invalid-trigger.error';
 import type { GroupOptions } from './interfaces/group-options.interface';
 import type { TaskContext } from './interfaces/task-context.interface';
@@ -206,6 +208,7 @@ export class AioClockExplorer {
   explore(): ExploredTasks {
     const tasks: TaskDefinition[] = [];
     const groups = new Map<string, GroupDefinition>();
+    this.groupModules.clear();
     const labels = new Map<string, string>();
     // One instance can sit behind several wrappers (useValue twice); schedule it once.
     const seen = new Map<object, Set<string>>();
@@ -362,18 +365,41 @@ export class AioClockExplorer {
         options,
       );
     const name = options?.name ?? moduleName;
-    let group = groups.get(name);
+    const defined = {
+      name,
+      timeout: options?.timeout,
+      concurrency: options?.concurrency,
+      enabled: options?.enabled,
+    };
+    const group = groups.get(name);
     if (!group) {
-      group = {
-        name,
-        timeout: options?.timeout,
-        concurrency: options?.concurrency,
-        enabled: options?.enabled,
-      };
-      groups.set(name, group);
+      groups.set(name, defined);
+      this.groupModules.set(name, moduleName);
+      return defined;
+    }
+    // Another module names the same group: its options add to the group's,
+    // and may not contradict them (one would be dropped).
+    for (const option of ['timeout', 'concurrency', 'enabled'] as const) {
+      if (defined[option] === undefined || group[option] === defined[option])
+        continue;
+      if (group[option] === undefined) {
+        (group as Record<typeof option, unknown>)[option] = defined[option];
+        continue;
+      }
+      throw new AioClockError(
+        groupOptionsClash(
+          name,
+          option,
+          this.groupModules.get(name) ?? 'another module',
+          moduleName,
+        ),
+      );
     }
     return group;
   }
+
+  /** Group name → the module that first defined it, for `groupOf`'s clash error. */
+  private readonly groupModules = new Map<string, string>();
 
   private featureOptions(host: Module): GroupOptions | undefined {
     for (const imported of host.imports) {

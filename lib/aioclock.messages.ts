@@ -65,6 +65,14 @@ export const notATriggerMember = (index: number, value: unknown): string =>
 export const rescheduleWithOptions = (keys: readonly string[]): string =>
   `reschedule changes the trigger only: its task options (${keys.join(', ')}) would not apply; give the trigger alone (remove the task and add it again to change its options)`;
 
+export const groupOptionsClash = (
+  group: string,
+  option: string,
+  first: string,
+  second: string,
+): string =>
+  `group "${group}" has two different ${option} options: AioClockModule.forFeature() in ${first} and in ${second} name it (give the options in one module only, or the same in both)`;
+
 export const memberHasOptions = (index: number): string =>
   `triggers[${index}] has task options; give name, timeout, overlap and enabled to @OrTrigger itself`;
 

@@ -482,6 +482,30 @@ function featureModule(group: unknown): Type {
 }
 
 @Injectable()
+class LedgerTasks {
+  @Every({ seconds: 5 })
+  post(): void {}
+}
+
+@Module({
+  imports: [AioClockModule.forFeature({ name: 'reports', enabled: false })],
+  providers: [LedgerTasks],
+})
+class LedgerModule {}
+
+@Injectable()
+class InvoiceTasks {
+  @Every({ seconds: 5 })
+  send(): void {}
+}
+
+@Module({
+  imports: [AioClockModule.forFeature({ name: 'reports', enabled: true })],
+  providers: [InvoiceTasks],
+})
+class InvoiceModule {}
+
+@Injectable()
 class ZonedTasks {
   @At({ hour: 9 })
   morning(): void {}
@@ -602,6 +626,12 @@ const initRows: InitRow[] = [
     imports: [root({}), featureModule({ maxConcurrency: 2 })],
     type: AioClockError,
     names: [F, '"maxConcurrency"'],
+  },
+  {
+    title: 'forFeature: two modules name one group with different options',
+    imports: [root({}), LedgerModule, InvoiceModule],
+    type: AioClockError,
+    names: ['"reports"', 'enabled', 'LedgerModule', 'InvoiceModule'],
   },
   {
     title: "@At without tz under forRoot's unknown zone",

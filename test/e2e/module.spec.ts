@@ -5,6 +5,7 @@ import {
   AioClockModule,
   AioClockRegistry,
   Clock,
+  Every,
   VirtualClock,
 } from '../../lib';
 import { createTestApp } from '../src/create-app';
@@ -24,6 +25,36 @@ class SettingsService {
 
 @Module({ providers: [SettingsService], exports: [SettingsService] })
 class SettingsModule {}
+
+@Injectable()
+class CappedTasks {
+  runs = 0;
+  @Every({ seconds: 5 })
+  tick(): void {
+    this.runs++;
+  }
+}
+
+@Module({
+  imports: [AioClockModule.forFeature({ name: 'shared', concurrency: 1 })],
+  providers: [CappedTasks],
+})
+class CappedModule {}
+
+@Injectable()
+class SwitchedOffTasks {
+  runs = 0;
+  @Every({ seconds: 5 })
+  tick(): void {
+    this.runs++;
+  }
+}
+
+@Module({
+  imports: [AioClockModule.forFeature({ name: 'shared', enabled: false })],
+  providers: [SwitchedOffTasks],
+})
+class SwitchedOffModule {}
 
 describe('AioClockModule', () => {
   it('should honour overrideProvider of a task dependency', async () => {
@@ -105,6 +136,26 @@ describe('AioClockModule', () => {
     expect(enabled.app.get(MailService).sent).toHaveLength(1); // the disabled task never sends 'never'
     expect(enabled.app.get(QuietTasks).runs).toBe(0); // its group is disabled
     await enabled.app.close();
+  });
+
+  it('should give a group named by two modules the options of both', async () => {
+    const { app, clock } = await createTestApp({
+      imports: [AioClockModule.forRoot(), CappedModule, SwitchedOffModule],
+    });
+    await clock.advance(20_000);
+    // SwitchedOffModule's enabled: false applies to the whole group, CappedModule's tasks included.
+    expect(app.get(CappedTasks).runs).toBe(0);
+    expect(app.get(SwitchedOffTasks).runs).toBe(0);
+    expect(
+      app
+        .get(AioClockRegistry)
+        .getTasks()
+        .map((task) => [task.name, task.group]),
+    ).toEqual([
+      ['CappedTasks.tick', 'shared'],
+      ['SwitchedOffTasks.tick', 'shared'],
+    ]);
+    await app.close();
   });
 
   it('should not run any task twice when forRoot is imported twice', async () => {
