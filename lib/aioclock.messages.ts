@@ -169,13 +169,6 @@ export const invalidPostgresCoordinatorOption = (
 ): string =>
   `PostgresCoordinator: invalid ${option}: ${value !== null && typeof value === 'object' ? 'an object' : formatValue(value)} (expected ${expected})`;
 
-/** An option `PostgresCoordinator` does not know. */
-export const unknownPostgresCoordinatorOption = (
-  option: string,
-  known: readonly string[],
-): string =>
-  `PostgresCoordinator: unknown option ${formatValue(option)} (known: ${known.join(', ')})`;
-
 // --- clock and scheduler (lib/clock, lib/scheduler) ---
 
 /** `VirtualClock` asked to start at, or move to, an invalid or past instant. */
@@ -263,7 +256,7 @@ export const dashboardLocalHistory = (cause: string): string =>
 
 /** A bad `limit` given to `registry.getHistory`. */
 export const invalidHistoryLimit = (task: string, limit: unknown): string =>
-  `getHistory(${JSON.stringify(task)}): invalid limit: ${formatValue(limit)} (expected a number >= 0)`;
+  `getHistory(${JSON.stringify(task)}): invalid limit: ${formatValue(limit)} (expected a whole number >= 0, or Infinity)`;
 
 // --- run policies (lib/scheduler/run-policies.ts and its helpers) ---
 

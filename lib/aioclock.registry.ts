@@ -220,7 +220,11 @@ export class AioClockRegistry {
    */
   getHistory(name: string, query: HistoryQuery = {}): Promise<RunRecord[]> {
     const limit = query.limit ?? Infinity;
-    if (typeof limit !== 'number' || Number.isNaN(limit) || limit < 0)
+    if (
+      typeof limit !== 'number' ||
+      !(Number.isInteger(limit) || limit === Infinity) ||
+      limit < 0
+    )
       return Promise.reject(
         new AioClockError(invalidHistoryLimit(name, limit)),
       );

@@ -1,9 +1,12 @@
 import {
+  AioClockError,
   AioClockModule,
   AioClockRegistry,
+  Every,
   TaskNotFoundError,
   type TaskEvent,
 } from '../../lib';
+import { invalidHistoryLimit } from '../../lib/aioclock.messages';
 import { createTestApp } from '../src/create-app';
 import { ReportsFixtureModule, ReportTasks } from '../src/lifecycle.fixtures';
 
@@ -136,6 +139,29 @@ describe('AioClockRegistry', () => {
     registry.resumeGroup('reports');
     await clock.advance(10_000);
     expect(registry.getTask('ReportTasks.daily').runs).toBe(2);
+    await app.close();
+  });
+
+  it('should refuse a history limit that is not a whole number >= 0, naming the task and the value', async () => {
+    const { app } = await createTestApp({
+      imports: [AioClockModule.forRoot({ timeZone: 'UTC' })],
+    });
+    const registry = app.get(AioClockRegistry);
+    registry.addTask({
+      name: 'job',
+      trigger: Every({ hours: 1 }),
+      run: () => 'ok',
+    });
+    for (let i = 0; i < 3; i++) await registry.runTask('job');
+    for (const limit of [1.5, -1, NaN, '2'])
+      await expect(
+        registry.getHistory('job', { limit: limit as number }),
+      ).rejects.toThrow(new AioClockError(invalidHistoryLimit('job', limit)));
+    expect(await registry.getHistory('job', { limit: 0 })).toEqual([]);
+    expect(await registry.getHistory('job', { limit: 2 })).toHaveLength(2);
+    expect(await registry.getHistory('job', { limit: Infinity })).toHaveLength(
+      3,
+    );
     await app.close();
   });
 });
