@@ -139,3 +139,23 @@ export function oneOf(allowed: readonly unknown[]): OptionCheck {
   const expected = allowed.map((value) => `'${String(value)}'`).join(' | ');
   return (value) => (allowed.includes(value) ? undefined : expected);
 }
+
+/**
+ * A coordinator's `history`: `{ keep?: n }`, the records kept per task.
+ * @param max the most `keep` may be
+ */
+export function historyOption(max: number): OptionCheck {
+  const expected = `{ keep?: an integer from 1 to ${max} }`;
+  return (value) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return expected;
+    const { keep, ...rest } = value as { keep?: unknown };
+    if (Object.keys(rest).length > 0) return expected;
+    return keep === undefined ||
+      (Number.isInteger(keep) &&
+        (keep as number) >= 1 &&
+        (keep as number) <= max)
+      ? undefined
+      : expected;
+  };
+}

@@ -1,19 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  invalidPostgresCoordinatorOption,
-  unknownPostgresCoordinatorOption,
-} from '../aioclock.messages';
+import { invalidPostgresCoordinatorOption } from '../aioclock.messages';
 import type { PostgresCoordinatorOptions } from '../coordination/postgres.coordinator';
 import {
   POSTGRES_DEFAULT_SCHEMA,
   POSTGRES_SCHEMA_PATTERN,
 } from '../coordination/postgres/postgres-schema';
 import { AioClockError } from '../errors/aioclock.error';
+import {
+  checkOptions,
+  historyOption,
+  type OptionCheck,
+  type OptionTable,
+} from './option-rules';
 
 // PostgresCoordinatorOptions: defaults and one rule per option, checked in
-// table order (shaped like main's lib/options tables; it joins their shared
-// checkOptions once this branch has them).
+// table order by the shared `checkOptions`.
 
 /** Default `claimTimeoutMs`, in ms. */
 export const POSTGRES_DEFAULT_CLAIM_TIMEOUT_MS = 1_000;
@@ -42,11 +44,6 @@ export interface ResolvedPostgresCoordinatorOptions {
   historyKeep: number;
 }
 
-type Rule = (
-  value: unknown,
-  options: Readonly<Record<string, unknown>>,
-) => string | undefined;
-
 const isMs = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value);
 const claimTimeoutOf = (options: Readonly<Record<string, unknown>>) =>
@@ -55,64 +52,58 @@ const claimTimeoutOf = (options: Readonly<Record<string, unknown>>) =>
 const leaseTtlOf = (options: Readonly<Record<string, unknown>>) =>
   (options.leaseTtlMs as number | undefined) ??
   Math.max(POSTGRES_DEFAULT_LEASE_TTL_MS, 2 * claimTimeoutOf(options));
-const nonEmptyString: Rule = (value) =>
+const nonEmptyString: OptionCheck = (value) =>
   typeof value === 'string' && value !== '' ? undefined : 'a non-empty string';
 
-/** The rules of `PostgresCoordinatorOptions`, one per accepted key. */
-export const POSTGRES_COORDINATOR_OPTION_RULES: Readonly<
-  Record<keyof PostgresCoordinatorOptions, Rule>
-> = {
-  pool: (value) =>
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { query?: unknown }).query === 'function'
-      ? undefined
-      : 'a pg Pool or anything with its query(text, values) (e.g. PGlite)',
-  schema: (value) =>
-    typeof value === 'string' && POSTGRES_SCHEMA_PATTERN.test(value)
-      ? undefined
-      : 'a lower-case SQL identifier: letters, digits, _ (at most 63)',
-  replicaId: nonEmptyString,
-  claimTimeoutMs: (value) =>
-    isMs(value) && value > 0 && 2 * value <= TIMER_LIMIT_MS
-      ? undefined
-      : `a number of ms > 0 and <= ${Math.floor(TIMER_LIMIT_MS / 2)}`,
-  // Room for three heartbeats of at least a second (see heartbeatMs).
-  leaseTtlMs: (value, options) => {
-    const least = Math.max(
-      2 * claimTimeoutOf(options),
-      3 * POSTGRES_MIN_HEARTBEAT_MS,
-    );
-    return isMs(value) && value >= least && value <= TIMER_LIMIT_MS
-      ? undefined
-      : `a number of ms >= 2 × claimTimeoutMs and >= ${3 * POSTGRES_MIN_HEARTBEAT_MS} (${least}) and <= ${TIMER_LIMIT_MS}`;
-  },
-  // A member expires leaseTtlMs − heartbeatMs after its last heartbeat
-  // (memberExpiryMs): at most a third of the lease leaves two heartbeats in it.
-  heartbeatMs: (value, options) => {
-    const lease = leaseTtlOf(options);
-    return isMs(value) &&
-      value >= POSTGRES_MIN_HEARTBEAT_MS &&
-      value <= lease / 3
-      ? undefined
-      : `a number of ms >= ${POSTGRES_MIN_HEARTBEAT_MS} and <= leaseTtlMs / 3 (${Math.floor(lease / 3)})`;
-  },
-  history: (value) => {
-    const expected = `{ keep?: an integer from 1 to ${POSTGRES_MAX_HISTORY_KEEP} }`;
-    if (value === null || typeof value !== 'object' || Array.isArray(value))
-      return expected;
-    const { keep, ...rest } = value as { keep?: unknown };
-    if (Object.keys(rest).length > 0) return expected;
-    return keep === undefined ||
-      (Number.isInteger(keep) &&
-        (keep as number) >= 1 &&
-        (keep as number) <= POSTGRES_MAX_HISTORY_KEEP)
-      ? undefined
-      : expected;
-  },
-  createSchema: (value) =>
-    typeof value === 'boolean' ? undefined : 'true or false',
-};
+/** The rules of `PostgresCoordinatorOptions`. */
+export const POSTGRES_COORDINATOR_OPTION_TABLE: OptionTable<PostgresCoordinatorOptions> =
+  {
+    rules: {
+      pool: (value) =>
+        value !== null &&
+        typeof value === 'object' &&
+        typeof (value as { query?: unknown }).query === 'function'
+          ? undefined
+          : 'a pg Pool or anything with its query(text, values) (e.g. PGlite)',
+      schema: (value) =>
+        typeof value === 'string' && POSTGRES_SCHEMA_PATTERN.test(value)
+          ? undefined
+          : 'a lower-case SQL identifier: letters, digits, _ (at most 63)',
+      replicaId: nonEmptyString,
+      claimTimeoutMs: (value) =>
+        isMs(value) && value > 0 && 2 * value <= TIMER_LIMIT_MS
+          ? undefined
+          : `a number of ms > 0 and <= ${Math.floor(TIMER_LIMIT_MS / 2)}`,
+      // Room for three heartbeats of at least a second (see heartbeatMs).
+      leaseTtlMs: (value, options) => {
+        const least = Math.max(
+          2 * claimTimeoutOf(options),
+          3 * POSTGRES_MIN_HEARTBEAT_MS,
+        );
+        return isMs(value) && value >= least && value <= TIMER_LIMIT_MS
+          ? undefined
+          : `a number of ms >= 2 × claimTimeoutMs and >= ${3 * POSTGRES_MIN_HEARTBEAT_MS} (${least}) and <= ${TIMER_LIMIT_MS}`;
+      },
+      // A member expires leaseTtlMs − heartbeatMs after its last heartbeat
+      // (memberExpiryMs): at most a third of the lease leaves two heartbeats in it.
+      heartbeatMs: (value, options) => {
+        const lease = leaseTtlOf(options);
+        return isMs(value) &&
+          value >= POSTGRES_MIN_HEARTBEAT_MS &&
+          value <= lease / 3
+          ? undefined
+          : `a number of ms >= ${POSTGRES_MIN_HEARTBEAT_MS} and <= leaseTtlMs / 3 (${Math.floor(lease / 3)})`;
+      },
+      history: historyOption(POSTGRES_MAX_HISTORY_KEEP),
+      createSchema: (value) =>
+        typeof value === 'boolean' ? undefined : 'true or false',
+    },
+    required: ['pool'],
+    error: (message) => new AioClockError(message),
+    // Never prints the pool (it may hold a password).
+    invalid: (_owner, option, value, expected) =>
+      invalidPostgresCoordinatorOption(option, value, expected),
+  };
 
 /**
  * Checks a `PostgresCoordinator`'s options and fills in the defaults.
@@ -121,24 +112,12 @@ export const POSTGRES_COORDINATOR_OPTION_RULES: Readonly<
 export function resolvePostgresCoordinatorOptions(
   options: PostgresCoordinatorOptions,
 ): ResolvedPostgresCoordinatorOptions {
-  const fail = (option: string, value: unknown, expected: string): never => {
-    throw new AioClockError(
-      invalidPostgresCoordinatorOption(option, value, expected),
-    );
-  };
-  if (options === null || typeof options !== 'object' || Array.isArray(options))
-    fail('options', options, 'an object with a pool');
+  checkOptions(
+    'PostgresCoordinator',
+    options,
+    POSTGRES_COORDINATOR_OPTION_TABLE,
+  );
   const given = options as unknown as Record<string, unknown>;
-  const known = Object.keys(POSTGRES_COORDINATOR_OPTION_RULES);
-  for (const key of Object.keys(given))
-    if (!known.includes(key))
-      throw new AioClockError(unknownPostgresCoordinatorOption(key, known));
-  for (const [key, rule] of Object.entries(POSTGRES_COORDINATOR_OPTION_RULES)) {
-    const value = given[key];
-    if (value === undefined && key !== 'pool') continue;
-    const expected = (rule as Rule)(value, given);
-    if (expected !== undefined) fail(key, value, expected);
-  }
   const claimTimeoutMs = claimTimeoutOf(given);
   const leaseTtlMs = leaseTtlOf(given);
   return {

@@ -10,6 +10,7 @@ import { AioClockError } from '../errors/aioclock.error';
 import {
   checkOptions,
   durationMs,
+  historyOption,
   TIMER_LIMIT_MS,
   type OptionCheck,
   type OptionTable,
@@ -74,17 +75,7 @@ const heartbeat: OptionCheck = (value, options) => {
     : `a number of ms > 0 and <= leaseTtlMs / 3 (${Math.floor(lease / 3)})`;
 };
 
-const history: OptionCheck = (value) => {
-  const keep = (value as { keep?: unknown } | null | undefined)?.keep;
-  return value !== null &&
-    typeof value === 'object' &&
-    (keep === undefined ||
-      (Number.isInteger(keep) &&
-        (keep as number) >= 1 &&
-        (keep as number) <= REDIS_MAX_HISTORY_KEEP))
-    ? undefined
-    : `{ keep?: an integer from 1 to ${REDIS_MAX_HISTORY_KEEP} }`;
-};
+const history = historyOption(REDIS_MAX_HISTORY_KEEP);
 
 const nonEmptyString: OptionCheck = (value) =>
   typeof value === 'string' && value !== '' ? undefined : 'a non-empty string';

@@ -4,6 +4,7 @@ import {
   AioClockError,
   AioClockHttpModule,
   AioClockModule,
+  PostgresCoordinator,
   RedisCoordinator,
 } from '../../lib';
 import { AioClockHealthIndicator } from '../../lib/health';
@@ -128,6 +129,28 @@ describe('Option objects', () => {
         ]),
       );
     });
+
+    it.each([{ kepp: 500 }, { keep: 50, max: 1 }, []])(
+      'should reject history %j, as PostgresCoordinator does',
+      (history) => {
+        const expected = invalidCoordinatorOption(
+          'history',
+          history,
+          '{ keep?: an integer from 1 to 100000 }',
+        );
+        expect(() => new RedisCoordinator(any({ client, history }))).toThrow(
+          expected,
+        );
+        expect(
+          () =>
+            new PostgresCoordinator(
+              any({ pool: { query: () => Promise.resolve() }, history }),
+            ),
+        ).toThrow(
+          /PostgresCoordinator: invalid history: .*\{ keep\?: an integer from 1 to 100000 \}/,
+        );
+      },
+    );
 
     it('should reject missing options the way it rejects a missing client', () => {
       expect(() => new RedisCoordinator(any(undefined))).toThrow(
