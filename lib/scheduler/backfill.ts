@@ -140,10 +140,23 @@ export class Backfill {
       const due = dues[i];
       if (task.claim !== null) {
         const period = i + 1 < dues.length ? dues[i + 1] - due : null;
-        const won = await host.coordinator!.claim(task.name, due, period);
+        // Any replica may backfill (the owner may be another): claimed as a
+        // catch-up, so only the fence decides. Only `true` runs it here.
+        const answer = await host.coordinator!.claim(
+          task.name,
+          due,
+          period,
+          true,
+        );
         if (host.phase !== 'running' || task.removed) break;
-        if (!won) {
-          host.skip(task, due, skipReasons.claimed);
+        if (answer !== true) {
+          host.skip(
+            task,
+            due,
+            answer === 'busy'
+              ? skipReasons.runningElsewhere
+              : skipReasons.claimed,
+          );
           continue;
         }
       }

@@ -3,7 +3,10 @@ import {
   backfillTooLong,
   invalidBackfill,
 } from '../../../lib/aioclock.messages';
-import type { Coordinator } from '../../../lib/coordination/coordinator.interface';
+import type {
+  ClaimAnswer,
+  Coordinator,
+} from '../../../lib/coordination/coordinator.interface';
 import { InvalidBackfillError } from '../../../lib/errors/invalid-backfill.error';
 import { TaskNotFoundError } from '../../../lib/errors/task-not-found.error';
 import type { OverlapPolicy } from '../../../lib/interfaces/task-options.interface';
@@ -263,6 +266,43 @@ describe('backfill', () => {
     );
     expect(seen).toEqual([-120_000, 0]);
     expect(offsets('skipped', 'c')).toEqual([-60_000]);
+    await scheduler.stop(0);
+  });
+
+  it('should run a due time only when its claim answers true, claimed as a catch-up (any replica may backfill)', async () => {
+    const answers = new Map<number, ClaimAnswer>([
+      [T0 - 180_000, 'notOwner'],
+      [T0 - 120_000, 'busy'],
+      [T0 - 60_000, false],
+      [T0, true],
+    ]);
+    const asked: (boolean | undefined)[] = [];
+    const fence: Coordinator = {
+      alignsToEpoch: true,
+      claim: (_name, due, _period, catchUp) => {
+        asked.push(catchUp);
+        return Promise.resolve(answers.get(due) ?? false);
+      },
+      lease: () => Promise.resolve(true),
+      release: () => Promise.resolve(),
+    };
+    const { scheduler, offsets } = setup({ coordinator: fence });
+    const seen: number[] = [];
+    scheduler.addTask(
+      task(
+        'c',
+        { type: 'cron', cron: '* * * * *', tz: 'UTC' },
+        (ctx) => void seen.push(ctx.scheduledAt.getTime() - T0),
+      ),
+    );
+    await scheduler.start();
+    asked.length = 0;
+    await expect(scheduler.backfill('c', iso(-180_000), iso(0))).resolves.toBe(
+      1,
+    );
+    expect(seen).toEqual([0]);
+    expect(asked).toEqual([true, true, true, true]);
+    expect(offsets('skipped', 'c')).toEqual([-180_000, -120_000, -60_000]);
     await scheduler.stop(0);
   });
 });
