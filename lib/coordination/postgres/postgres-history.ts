@@ -56,7 +56,8 @@ export class PostgresHistory {
       startedAt: Number.isNaN(startedAt) ? null : startedAt,
       finishedAt: Number.isNaN(finishedAt) ? null : finishedAt,
       outcome,
-      error: error ?? null,
+      // PostgreSQL text cannot hold NUL: one would fail the whole batch.
+      error: error === undefined ? null : error.replaceAll('\u0000', '\uFFFD'),
       attempt,
       catchUp,
       counter: recordCounter(outcome, error),
