@@ -61,7 +61,26 @@ export class RunWindow implements Trigger {
       // An @Every started long before startAt: jump close, then step.
       due = inner.lastAtOrBefore(due, this.start).due;
     }
-    while (due !== null && due < this.start) due = inner.next(due);
+    if (due === null || due >= this.start) return this.clipEnd(due);
+    if (inner.lastAtOrBefore === undefined && inner.receipt === undefined)
+      // `at` and `cron` answer the first due time strictly after any instant:
+      // one call, where stepping took seconds for a `startAt` weeks ahead.
+      return this.clipEnd(inner.next(this.start - 1));
+    while (due !== null && due < this.start) {
+      const skipped = due;
+      due = inner.next(skipped);
+      // A due time before the window does not exist: it is no run of an
+      // `or` member with a `maxLoopCount` either (that would use it up).
+      const receipt = inner.receipt?.(skipped);
+      if (receipt !== undefined) {
+        inner.giveBack?.(receipt);
+        due = inner.next(skipped);
+      }
+    }
+    return this.clipEnd(due);
+  }
+
+  private clipEnd(due: number | null): number | null {
     return due === null || due > this.end ? null : due;
   }
 }

@@ -1,4 +1,5 @@
 import { VirtualClock } from '../../../lib/clock/virtual-clock';
+import { CronTrigger } from '../../../lib/triggers/cron.trigger';
 import type { TaskOptions } from '../../../lib/interfaces/task-options.interface';
 import type { TriggerSpec } from '../../../lib/interfaces/trigger-spec.interface';
 import { ManualClock, setup, task, T0 } from '../scheduler/scheduler.fixtures';
@@ -145,6 +146,50 @@ describe('Run window (startAt / endAt)', () => {
 
     expect(offsets('started', 'late')).toEqual([100_000]);
     expect(scheduler.getTask('late').finished).toBe(true);
+    await scheduler.stop(0);
+  });
+
+  it("should not use up an @OrTrigger member's maxLoopCount on due times before startAt", async () => {
+    const { clock, scheduler, offsets } = setup();
+    scheduler.addTask(
+      task(
+        'T',
+        {
+          type: 'or',
+          triggers: [
+            { type: 'every', seconds: 10, maxLoopCount: 2 },
+            { type: 'every', hours: 1 },
+          ],
+        } as TriggerSpec,
+        () => undefined,
+        { startAt: new Date(T0 + 60_000) },
+      ),
+    );
+    await scheduler.start();
+    await clock.advance(120_000);
+    expect(offsets('started', 'T')).toEqual([60_000, 70_000]);
+    await scheduler.stop(0);
+  });
+
+  it('should find the first due time of an @Cron with startAt weeks ahead in one step, not one per due time', async () => {
+    const { scheduler } = setup();
+    const startAt = T0 + 30 * 86_400_000 + 30_000;
+    scheduler.addTask(
+      task(
+        'C',
+        { type: 'cron', cron: '* * * * *', tz: 'UTC' },
+        () => undefined,
+        { startAt: new Date(startAt) },
+      ),
+    );
+    const next = jest.spyOn(CronTrigger.prototype, 'next');
+    await scheduler.start();
+    expect(scheduler.getTask('C').nextRunAt).toEqual(
+      new Date(startAt + 30_000),
+    );
+    // Stepping minute by minute called it 43 200 times (seconds of blocking).
+    expect(next.mock.calls.length).toBeLessThan(10);
+    next.mockRestore();
     await scheduler.stop(0);
   });
 });
