@@ -71,7 +71,12 @@ export class RunPolicies {
     receipt: unknown,
   ): void {
     const policies = task.policies!;
-    const offset = jitterOffsetMs(task.name, due, policies.jitterMs);
+    // Before the next due time even when this gap is shorter than the
+    // period the jitter was checked against (an @At on a 23-hour DST day).
+    const offset = Math.min(
+      jitterOffsetMs(task.name, due, policies.jitterMs),
+      periodMs === null ? Infinity : Math.max(0, periodMs - 1),
+    );
     const start = { due, periodMs, receipt };
     if (offset === 0) {
       this.launch(task, start.due, periodMs, receipt);

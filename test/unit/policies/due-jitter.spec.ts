@@ -137,4 +137,35 @@ describe('jitter', () => {
     await scheduler.stop(0);
     expect(clock.pendingTimers()).toBe(0);
   });
+
+  it('should start a jittered run before the next due time on a day shorter than the period (a daily @At on the spring-forward day)', async () => {
+    const clock = new VirtualClock(new Date('2024-03-30T06:00:00Z'));
+    const { scheduler } = setup({ clock });
+    const starts: { due: string; at: number }[] = [];
+    // Checked against 24 h; 2024-03-31 in Berlin has 23 (09:00 CET, then 09:00 CEST).
+    scheduler.addTask(
+      task(
+        'J223',
+        { type: 'at', hour: 9, tz: 'Europe/Berlin' },
+        (ctx) =>
+          void starts.push({
+            due: ctx.scheduledAt.toISOString(),
+            at: ctx.startedAt.getTime(),
+          }),
+        { jitter: 86_000_000 },
+      ),
+    );
+    // Its offset for that due time is more than the 23 h to the next one.
+    expect(
+      jitterOffsetMs('J223', Date.parse('2024-03-30T08:00:00Z'), 86_000_000),
+    ).toBeGreaterThan(23 * 3_600_000);
+    await scheduler.start();
+    await clock.advance(3 * 86_400_000);
+    const first = starts.find((s) => s.due === '2024-03-30T08:00:00.000Z')!;
+    expect(first.at).toBeLessThan(Date.parse('2024-03-31T07:00:00Z'));
+    expect(starts.map((s) => s.at)).toEqual(
+      [...starts.map((s) => s.at)].sort((a, b) => a - b),
+    );
+    await scheduler.stop(0);
+  });
 });
