@@ -153,7 +153,13 @@ export class RunPolicies {
     ) {
       const delay = retry.delayAfter(attempt, task.name, due);
       const now = host.clock.timestamp();
-      const next = task.queuedDue;
+      // The task's next due time after this one: a later one already fired
+      // (the run overran it: it was skipped or buffered), else the queued one.
+      // A backfilled or caught-up due time is long past: only the queued one counts.
+      const next =
+        task.cursor > due && waiter?.catchUp !== true
+          ? task.cursor
+          : task.queuedDue;
       if (next === NOT_QUEUED || now + delay < next) {
         host.logger.warn(
           retryingRun(task.name, attempt, retry.attempts, delay, error),

@@ -269,26 +269,35 @@ describe('Retry', () => {
     expect(new Set(a).size).toBeGreaterThan(1);
   });
 
-  // retry × overlap: due 1 000's first try runs 1 500 ms and fails (at 2 500);
-  // its retry waits 100 ms and runs 200 ms. Due 2 000 comes while it runs.
-  it.each<[OverlapPolicy, Start[], number[]]>([
-    ['skip', ['1000@1000#1', '1000@2600#2', '3000@3000#1'], [2_000]],
+  // retry × overlap: due 1 000's first try runs `firstTryMs` and fails; its
+  // retry waits 100 ms and runs 600 ms.
+  // - 500: the retry starts at 1 600, and due 2 000 comes while it runs.
+  // - 1 500: due 2 000 comes while the first try runs. A retry at 2 600 would
+  //   start after the task's next due time (API.md: never after it): there is
+  //   none, and a buffered due time starts when the try fails.
+  it.each<[OverlapPolicy, number, Start[], number[]]>([
+    ['skip', 500, ['1000@1000#1', '1000@1600#2', '3000@3000#1'], [2_000]],
     // The buffered due time waits for the retry: the retry kept the slot.
     [
       'bufferOne',
-      ['1000@1000#1', '1000@2600#2', '2000@2800#1', '3000@3000#1'],
+      500,
+      ['1000@1000#1', '1000@1600#2', '2000@2200#1', '3000@3000#1'],
       [],
     ],
     [
       'bufferAll',
-      ['1000@1000#1', '1000@2600#2', '2000@2800#1', '3000@3000#1'],
+      500,
+      ['1000@1000#1', '1000@1600#2', '2000@2200#1', '3000@3000#1'],
       [],
     ],
+    ['skip', 1_500, ['1000@1000#1', '3000@3000#1'], [2_000]],
+    ['bufferOne', 1_500, ['1000@1000#1', '2000@2500#1', '3000@3000#1'], []],
+    ['bufferAll', 1_500, ['1000@1000#1', '2000@2500#1', '3000@3000#1'], []],
     // A run cancelled by a newer one is not retried.
-    ['cancelOther', ['1000@1000#1', '2000@2000#1', '3000@3000#1'], []],
+    ['cancelOther', 1_500, ['1000@1000#1', '2000@2000#1', '3000@3000#1'], []],
   ])(
-    "should keep the overlap slot through the backoff ('%s')",
-    async (overlap, starts, skipped) => {
+    "should keep the overlap slot through the backoff, and never retry after the next due time ('%s', first try %d ms)",
+    async (overlap, firstTryMs, starts, skipped) => {
       const { clock, scheduler, offsets } = setup();
       const seen: Start[] = [];
       scheduler.addTask(
@@ -299,10 +308,10 @@ describe('Retry', () => {
             seen.push(mark(ctx));
             if (ctx.scheduledAt.getTime() !== T0 + 1_000) return;
             if (ctx.attempt === 1) {
-              await abortableSleep(clock, 1_500, ctx.signal);
+              await abortableSleep(clock, firstTryMs, ctx.signal);
               throw new Error('first try fails');
             }
-            await sleep(clock, 200);
+            await sleep(clock, 600);
           },
           {
             overlap,
