@@ -124,6 +124,7 @@ export class PostgresCoordinator implements Coordinator {
       leaseTtlMs: this.leaseTtlMs,
       heartbeatMs: this.heartbeatMs,
       query: (text, values) => this.query(text, values),
+      runsInFlight: () => this.inFlight,
       onHeartbeat: () => {
         void this.refreshClusterState();
         this.signals.refresh();
@@ -226,6 +227,7 @@ export class PostgresCoordinator implements Coordinator {
                 void this.query(renewRunningSql(this.schema), [
                   this.replicaId,
                   this.leaseTtlMs,
+                  [...this.inFlight],
                 ]).catch(() => undefined),
               this.heartbeatMs,
               LEAVING_RUNS_MAX_MS,

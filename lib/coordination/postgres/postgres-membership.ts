@@ -24,6 +24,11 @@ export interface PostgresMembershipOptions {
   replicaId: string;
   leaseTtlMs: number;
   heartbeatMs: number;
+  /**
+   * The tasks with a run in flight here: only their running marks are
+   * renewed, so a mark whose end statement was lost expires (leaseTtlMs).
+   */
+  runsInFlight: () => Iterable<string>;
   /** Called after each heartbeat that succeeded. */
   onHeartbeat?: () => void;
   /** A payload on the channel; `false` when it is no signal (a membership change). */
@@ -67,6 +72,7 @@ export class PostgresMembership extends ClusterMembership {
       this.digest,
       withTasks ? this.declaredJson : null,
       this.channel,
+      [...this.options.runsInFlight()],
     ]);
     // The row was missing (pruned) and the tasks were not sent: send them.
     if (row.inserted === true && !withTasks) return 'resend';

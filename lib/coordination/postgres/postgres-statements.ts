@@ -8,7 +8,8 @@
  * the generation when this member joins a cluster with no live member,
  * renews this member's running marks, and notifies `$5` when the membership
  * changed. $1 replica, $2 ttl ms, $3 digest of the declared tasks, $4 their
- * JSON or null (when the caller believes the row has them), $5 channel.
+ * JSON or null (when the caller believes the row has them), $5 channel, $6 the
+ * tasks with a run in flight here (their marks are renewed, no other).
  * One row: gen, inserted (the row was missing: re-send the tasks when $4 was
  * null), others (JSON [[replica, digest], …] of the other live members).
  * A row inserted without its tasks (a member pruned while it was frozen)
@@ -35,7 +36,7 @@ export const heartbeatSql = (s: string): string => `WITH alive AS (
   RETURNING (xmax = 0) AS inserted
 ), renewed AS (
   UPDATE ${s}.running SET expires_at = now() + $2 * interval '1 millisecond'
-  WHERE replica = $1
+  WHERE replica = $1 AND task = ANY($6::text[])
 ), changed AS (
   SELECT NOT EXISTS (SELECT 1 FROM alive WHERE replica = $1 AND digest = $3)
     OR EXISTS (SELECT 1 FROM pruned) AS yes
@@ -130,9 +131,9 @@ export const runEndedSql = (s: string): string => `WITH gone AS (
 )
 SELECT count(pg_notify($3, $4 || task)) AS notified FROM gone WHERE task = ANY($5::text[])`;
 
-/** Keeps this replica's running marks alive (while it leaves). $1 replica, $2 ttl ms. */
+/** Keeps this replica's running marks alive (while it leaves). $1 replica, $2 ttl ms, $3 the tasks it runs. */
 export const renewRunningSql = (s: string): string =>
-  `UPDATE ${s}.running SET expires_at = now() + $2 * interval '1 millisecond' WHERE replica = $1`;
+  `UPDATE ${s}.running SET expires_at = now() + $2 * interval '1 millisecond' WHERE replica = $1 AND task = ANY($3::text[])`;
 
 /** Sends a cluster signal. $1 channel, $2 payload. */
 export const publishSql = (): string => `SELECT pg_notify($1, $2) AS notified`;
