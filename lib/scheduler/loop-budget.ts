@@ -7,6 +7,12 @@ type LoopBudgetHost = Pick<
 >;
 
 /**
+ * The receipt of a held run counted against a trigger that `reschedule` has
+ * replaced since: dropped later, it gives nothing back to the new trigger's count.
+ */
+export const UNCOUNTED: unique symbol = Symbol('uncounted');
+
+/**
  * `maxLoopCount`, and the receipts of triggers that count their own runs (an
  * `or` whose members have limits). A scheduled run counts from the moment its
  * due time fires and it is not skipped; a counted run that then does not run
@@ -39,6 +45,8 @@ export class LoopBudget {
    * the count had closed it or the trigger may now answer earlier.
    */
   refund(task: TaskState, receipt: unknown): void {
+    // Counted against a trigger `reschedule` replaced: nothing to give back.
+    if (receipt === UNCOUNTED) return;
     let reopen = this.giveBack(task, receipt);
     if (task.maxLoops !== null) {
       task.loops--;
@@ -49,7 +57,7 @@ export class LoopBudget {
 
   /** Hands a trigger back a due time that will not run; `true` if it had counted it. */
   giveBack(task: TaskState, receipt: unknown): boolean {
-    if (receipt === undefined) return false;
+    if (receipt === undefined || receipt === UNCOUNTED) return false;
     task.trigger.giveBack?.(receipt);
     return true;
   }

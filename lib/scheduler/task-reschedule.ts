@@ -6,8 +6,10 @@ import {
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import type { Trigger } from '../triggers/trigger';
+import type { Fifo } from './fifo';
+import { UNCOUNTED } from './loop-budget';
 import type { TaskDefinition } from './task-definition';
-import type { TaskState } from './task-state';
+import type { RunRequest, TaskState } from './task-state';
 
 /** The triggers `reschedule` accepts. */
 const RESCHEDULABLE = new Set(['every', 'at', 'cron', 'or']);
@@ -44,6 +46,7 @@ export function swapTrigger(
     trigger: { value: spec, enumerable: true },
   }) as TaskDefinition;
   const trigger = build(def);
+  uncountHeldRuns(task);
   task.def = def;
   task.trigger = trigger;
   const max = (spec as { maxLoopCount?: number }).maxLoopCount;
@@ -52,4 +55,32 @@ export function swapTrigger(
   task.exhausted = false;
   task.finished = false;
   task.cursor = NaN;
+}
+
+/**
+ * The old trigger's due times held to start later (buffered, waiting for a
+ * group slot, jittered, held while another replica runs the task) were
+ * counted against its `maxLoopCount`. They may still run; dropped, they must
+ * not give a count back to the new trigger, which counts from zero.
+ */
+function uncountHeldRuns(task: TaskState): void {
+  const mark = (request: RunRequest): void => {
+    if (request.task === task && request.waiter === null)
+      request.receipt = UNCOUNTED;
+  };
+  if (task.buffer !== null) revisit(task.buffer, mark);
+  if (task.waiting > 0) revisit(task.group.waiting, mark);
+  task.policies?.jittered.forEach((start) => (start.receipt = UNCOUNTED));
+  const held = task.claim?.held;
+  if (held != null)
+    for (let i = 0; i < held.length; i++)
+      held[i] = { ...held[i], receipt: UNCOUNTED };
+}
+
+/** Calls `visit` on each item of `fifo`, keeping them in order. */
+function revisit<T>(fifo: Fifo<T>, visit: (item: T) => void): void {
+  for (const item of fifo.drain()) {
+    visit(item);
+    fifo.push(item);
+  }
 }

@@ -258,4 +258,37 @@ describe('Scheduler.removeTask', () => {
     expect(ran).toEqual([60_000]);
     await scheduler.stop(0);
   });
+
+  it("should run a rescheduled task exactly its new maxLoopCount times when the old trigger's held runs are dropped later", async () => {
+    const { clock, scheduler } = setup();
+    const dues: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    scheduler.addTask(
+      task(
+        't',
+        { type: 'every', seconds: 1 },
+        async (ctx) => {
+          dues.push(ctx.scheduledAt.getTime() - T0);
+          if (dues.length === 1) await gate;
+        },
+        { overlap: 'bufferAll' },
+      ),
+    );
+    await scheduler.start();
+    await clock.advance(3_000); // the run of 1 s in flight, 2 s and 3 s buffered
+    scheduler.reschedule('t', {
+      type: 'every',
+      seconds: 10,
+      maxLoopCount: 2,
+    } as never);
+    scheduler.pause('t');
+    release(); // the run of 1 s ends: the buffered ones are dropped (paused)
+    await clock.advance(0);
+    scheduler.resume('t');
+    dues.length = 0;
+    await clock.advance(100_000);
+    expect(dues).toEqual([13_000, 23_000]);
+    await scheduler.stop(0);
+  });
 });
