@@ -351,11 +351,12 @@ export class PostgresCoordinator implements Coordinator {
     const declared = this.declared.get(task);
     const overlap = declared?.overlap ?? 'allow';
     const marks = this.membership.active && overlap !== 'allow';
-    // Unlike Redis, an end is not held back while a claim of the task is in
-    // flight: doing so broke catch-up 'all' in the cluster suite (not
-    // understood yet), so an end sent after a claim may still free its mark.
+    // As on Redis: the end of a run that comes while this claim is in flight
+    // waits for its answer, else it would free the mark the claim has just
+    // set for the next run.
+    if (marks) this.inFlight.claimSent(task);
     const answered = (won: boolean): void => {
-      if (marks && won) this.inFlight.claimWon(task);
+      if (marks && this.inFlight.claimAnswered(task, won)) this.freeMark(task);
     };
     const answer = await this.claims
       .claim(dueAt, {
