@@ -1,3 +1,4 @@
+import { SCHEDULE_TASK_PREFIX } from '../aioclock.constants';
 import { randomBytes } from 'node:crypto';
 import type { RedisCoordinatorClient } from './redis-client.interface';
 import { asFailure, type RedisBoundedCalls } from './redis-bounded-calls';
@@ -10,6 +11,7 @@ import {
   SCHEDULE_PAGE_SCRIPT,
   UPSERT_SCHEDULE_SCRIPT,
 } from './redis-schedule-store.scripts';
+import { RedisTaskKeys } from './redis-task-keys';
 import { scheduleContentKey } from './schedule-content';
 import type {
   ScheduleInput,
@@ -129,6 +131,25 @@ export class RedisScheduleStore implements ScheduleStore {
   }
 
   /**
+   * A removed schedule's task keeps no state or history (else names
+   * that come and go would grow Redis for good). Best effort: a key left
+   * behind is only garbage; the schedule is removed either way.
+   */
+  private async forgetTask(id: string): Promise<void> {
+    const keys = new RedisTaskKeys(this.options.keyPrefix);
+    const task = SCHEDULE_TASK_PREFIX + id;
+    // Its running mark, if any, expires by itself (a run may still be in flight).
+    await this.options.client
+      .eval(
+        "return redis.call('DEL', KEYS[1], KEYS[2])",
+        2,
+        keys.state(task),
+        keys.history(task),
+      )
+      .catch(() => undefined);
+  }
+
+  /**
    * Removes the schedule; resolves `true` when it existed.
    * @throws AioClockError (as a rejection) when Redis fails or gives no answer within `claimTimeoutMs`
    */
@@ -147,7 +168,10 @@ export class RedisScheduleStore implements ScheduleStore {
       ],
     );
     const removed = Number(reply) === 1;
-    if (removed) this.watchers.notify(id);
+    if (removed) {
+      this.watchers.notify(id);
+      await this.forgetTask(id);
+    }
     return removed;
   }
 

@@ -1,3 +1,4 @@
+import { SCHEDULE_TASK_PREFIX } from '../../aioclock.constants';
 import { randomBytes } from 'node:crypto';
 import type { AioClockError } from '../../errors/aioclock.error';
 import { canonicalJson } from '../schedule-content';
@@ -123,10 +124,12 @@ export class PostgresScheduleStore implements ScheduleStore {
    * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
    */
   async remove(id: string): Promise<boolean> {
+    // Its task's state and history go with it (names come and go).
     const [row] = await this.run(`remove schedule ${id}`, removeScheduleSql, [
       id,
       this.token,
       this.channel,
+      SCHEDULE_TASK_PREFIX + id,
     ]);
     const removed = Number(row.removed) > 0;
     if (removed) this.watchers.notify(id);

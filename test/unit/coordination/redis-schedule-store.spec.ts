@@ -109,7 +109,23 @@ describeWithRedis('RedisScheduleStore', () => {
       expect(await admin.zrange(store.handlerKey('Bills.send'), 0, -1)).toEqual(
         ['c-1'],
       );
+      // Its task's state and history go with it (names come and go).
+      const at = Date.UTC(2026, 0, 1);
+      a.recordRun('schedule:c-1', at, at, at + 5, 'failed', 'boom');
+      const taskKeys = await (async () => {
+        for (let i = 0; i < 200; i++) {
+          const found = await admin.keys(`${a.keyPrefix}:{schedule:c-1}:*`);
+          if (found.length >= 2) return found.sort();
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return [];
+      })();
+      expect(taskKeys).toEqual([
+        `${a.keyPrefix}:{schedule:c-1}:history`,
+        `${a.keyPrefix}:{schedule:c-1}:state`,
+      ]);
       await store.remove('c-1');
+      expect(await admin.keys(`${a.keyPrefix}:{schedule:c-1}:*`)).toEqual([]);
       expect(await admin.hlen(store.dataKey)).toBe(0);
       expect(await admin.zcard(store.idsKey)).toBe(0);
       expect(await admin.zcard(store.handlerKey('Bills.send'))).toBe(0);
