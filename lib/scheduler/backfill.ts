@@ -4,6 +4,7 @@ import {
   invalidBackfill,
   skipReasons,
 } from '../aioclock.messages';
+import type { ClaimAnswer } from '../coordination/coordinator.interface';
 import { InvalidBackfillError } from '../errors/invalid-backfill.error';
 import { isInstance } from '../errors/is-instance';
 import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
@@ -24,6 +25,20 @@ type BackfillHost = Pick<
   SchedulerInternals,
   'clock' | 'coordinator' | 'phase' | 'runRequested' | 'skip'
 >;
+
+/** A caught-up or backfilled due time whose claim was not won: skipped, saying why. */
+export function skipUnclaimed(
+  host: Pick<SchedulerInternals, 'skip'>,
+  task: TaskState,
+  due: number,
+  answer: ClaimAnswer,
+): void {
+  host.skip(
+    task,
+    due,
+    answer === 'busy' ? skipReasons.runningElsewhere : skipReasons.claimed,
+  );
+}
 
 /** A backfill run's waiter: `ctx.catchUp`, and whether the run happened. */
 export class BackfillWaiter implements RunWaiter {
@@ -150,13 +165,7 @@ export class Backfill {
         );
         if (host.phase !== 'running' || task.removed) break;
         if (answer !== true) {
-          host.skip(
-            task,
-            due,
-            answer === 'busy'
-              ? skipReasons.runningElsewhere
-              : skipReasons.claimed,
-          );
+          skipUnclaimed(host, task, due, answer);
           continue;
         }
       }

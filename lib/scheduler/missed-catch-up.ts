@@ -7,10 +7,9 @@ import {
   catchUpSummary,
   missedNotRecorded,
   missedReason,
-  skipReasons,
 } from '../aioclock.messages';
 import type { Trigger } from '../triggers/trigger';
-import { BackfillWaiter } from './backfill';
+import { BackfillWaiter, skipUnclaimed } from './backfill';
 import { missedDueTimes } from './missed-due-times';
 import type { SchedulerInternals } from './scheduler-internals';
 import type { TaskState } from './task-state';
@@ -219,13 +218,7 @@ export class MissedCatchUp {
         }
         if (host.phase !== 'running' || task.removed) return;
         if (answer !== true) {
-          host.skip(
-            task,
-            due,
-            answer === 'busy'
-              ? skipReasons.runningElsewhere
-              : skipReasons.claimed,
-          );
+          skipUnclaimed(host, task, due, answer);
           continue;
         }
         host.claims.coordinatorAnswered();
