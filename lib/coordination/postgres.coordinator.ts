@@ -351,12 +351,11 @@ export class PostgresCoordinator implements Coordinator {
     const declared = this.declared.get(task);
     const overlap = declared?.overlap ?? 'allow';
     const marks = this.membership.active && overlap !== 'allow';
-    // As on Redis: the end of a run that comes while this claim is in flight
-    // waits for its answer, else it would free the mark the claim has just
-    // set for the next run.
+    // As on Redis: an end during the claim waits (it would free the new mark).
     if (marks) this.inFlight.claimSent(task);
     const answered = (won: boolean): void => {
-      if (marks && this.inFlight.claimAnswered(task, won)) this.freeMark(task);
+      if (marks && this.inFlight.claimAnswered(task, won))
+        this.claims.runEnded(task);
     };
     const answer = await this.claims
       .claim(dueAt, {
@@ -380,11 +379,7 @@ export class PostgresCoordinator implements Coordinator {
    * `leaseTtlMs`.
    */
   runEnded(task: string): void {
-    if (this.inFlight.ended(task)) this.freeMark(task);
-  }
-
-  private freeMark(task: string): void {
-    this.claims.runEnded(task);
+    if (this.inFlight.ended(task)) this.claims.runEnded(task);
   }
 
   /**
