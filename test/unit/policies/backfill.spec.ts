@@ -80,6 +80,33 @@ const rows: RangeRow[] = [
   },
 ];
 
+/**
+ * A started scheduler with a per-minute @Cron task 'c' under a coordinator
+ * whose claims `answer` decides; `seen` gets each run's due time − T0.
+ */
+async function minuteCron(
+  answer: (task: string, due: number, catchUp?: boolean) => ClaimAnswer,
+) {
+  const fence: Coordinator = {
+    alignsToEpoch: true,
+    claim: (name, due, _period, catchUp) =>
+      Promise.resolve(answer(name, due, catchUp)),
+    lease: () => Promise.resolve(true),
+    release: () => Promise.resolve(),
+  };
+  const fixture = setup({ coordinator: fence });
+  const seen: number[] = [];
+  fixture.scheduler.addTask(
+    task(
+      'c',
+      { type: 'cron', cron: '* * * * *', tz: 'UTC' },
+      (ctx) => void seen.push(ctx.scheduledAt.getTime() - T0),
+    ),
+  );
+  await fixture.scheduler.start();
+  return { ...fixture, seen };
+}
+
 describe('backfill', () => {
   it.each(rows)(
     'should fire each due time in the range, oldest first: $title',
@@ -239,27 +266,12 @@ describe('backfill', () => {
 
   it('should not run again a due time another replica already claimed', async () => {
     const claimed = new Set<string>([`c@${T0 - 60_000}`]);
-    const fence: Coordinator = {
-      alignsToEpoch: true,
-      claim: (name, due) => {
-        const key = `${name}@${due}`;
-        const won = !claimed.has(key);
-        claimed.add(key);
-        return Promise.resolve(won);
-      },
-      lease: () => Promise.resolve(true),
-      release: () => Promise.resolve(),
-    };
-    const { scheduler, offsets } = setup({ coordinator: fence });
-    const seen: number[] = [];
-    scheduler.addTask(
-      task(
-        'c',
-        { type: 'cron', cron: '* * * * *', tz: 'UTC' },
-        (ctx) => void seen.push(ctx.scheduledAt.getTime() - T0),
-      ),
-    );
-    await scheduler.start();
+    const { scheduler, offsets, seen } = await minuteCron((name, due) => {
+      const key = `${name}@${due}`;
+      const won = !claimed.has(key);
+      claimed.add(key);
+      return won;
+    });
 
     await expect(scheduler.backfill('c', iso(-120_000), iso(0))).resolves.toBe(
       2,
@@ -277,25 +289,12 @@ describe('backfill', () => {
       [T0, true],
     ]);
     const asked: (boolean | undefined)[] = [];
-    const fence: Coordinator = {
-      alignsToEpoch: true,
-      claim: (_name, due, _period, catchUp) => {
+    const { scheduler, offsets, seen } = await minuteCron(
+      (_name, due, catchUp) => {
         asked.push(catchUp);
-        return Promise.resolve(answers.get(due) ?? false);
+        return answers.get(due) ?? false;
       },
-      lease: () => Promise.resolve(true),
-      release: () => Promise.resolve(),
-    };
-    const { scheduler, offsets } = setup({ coordinator: fence });
-    const seen: number[] = [];
-    scheduler.addTask(
-      task(
-        'c',
-        { type: 'cron', cron: '* * * * *', tz: 'UTC' },
-        (ctx) => void seen.push(ctx.scheduledAt.getTime() - T0),
-      ),
     );
-    await scheduler.start();
     asked.length = 0;
     await expect(scheduler.backfill('c', iso(-180_000), iso(0))).resolves.toBe(
       1,
