@@ -17,6 +17,22 @@ export const SYSTEM_CLOCK_MAX_WAIT_MS = 60_000;
 export const SYSTEM_CLOCK_FINAL_WAIT_MS = 10;
 
 /**
+ * A Node timeout wakes about a millisecond after its delay (it counts whole
+ * ms from the event loop's cached time). So the last millisecond of a wait is
+ * polled on `setImmediate` turns instead: a timer fires within a few µs of its
+ * target, at the cost of at most this long of polling (I/O still runs) —
+ * only for waits of `SYSTEM_CLOCK_POLLED_WAIT_MS` or more, so that polling
+ * stays under 2 % of the time even when due times come every few ms.
+ */
+export const SYSTEM_CLOCK_POLL_MS = 1;
+
+/** The shortest wait whose last millisecond is polled (see `SYSTEM_CLOCK_POLL_MS`). */
+export const SYSTEM_CLOCK_POLLED_WAIT_MS = 50;
+
+/** Polling that has not reached the target after this long (a faked `Date.now()`) waits by a timeout instead. */
+const POLL_LIMIT_MS = 3;
+
+/**
  * A timer whose target is still ahead by `Date.now()` fires anyway once this
  * much more than its delay (plus 0.1 % of it, for the slewing that NTP may do
  * meanwhile) has elapsed by the monotonic clock: the wall clock was stepped
@@ -39,6 +55,10 @@ export interface SystemClockOptions {
  */
 class SystemTimer {
   private timeout: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  /** `performance.now()` at the first and at the latest poll of the last millisecond; NaN when not polling. */
+  private pollStart = NaN;
+  private lastPoll = NaN;
   private done = false;
 
   constructor(
@@ -47,6 +67,8 @@ class SystemTimer {
     /** By `performance.now()`: when the timer fires even if `dueAt` is still ahead. */
     private readonly latestMono: number,
     private readonly unref: boolean,
+    /** Poll the last millisecond (a wait of `SYSTEM_CLOCK_POLLED_WAIT_MS` or more, until polling gives up). */
+    private polled: boolean,
   ) {}
 
   /** Waits for the rest of the delay, at most `SYSTEM_CLOCK_MAX_WAIT_MS` at a time. */
@@ -55,17 +77,21 @@ class SystemTimer {
       this.dueAt - now,
       this.latestMono - performance.now(),
     );
+    const polled = this.polled && remaining > 0;
+    if (polled && remaining <= SYSTEM_CLOCK_POLL_MS && this.poll()) return;
     // Linux lets a timeout of t ms fire up to t/1000 ms late (timer slack: a 1 s
     // wait wakes ~1 ms late). Wait for all but the last few ms, then for those:
-    // wake() re-arms for the rest.
+    // wake() re-arms for the rest, the last one polled.
     const delay =
       remaining > SYSTEM_CLOCK_MAX_WAIT_MS
         ? SYSTEM_CLOCK_MAX_WAIT_MS
         : remaining > 2 * SYSTEM_CLOCK_FINAL_WAIT_MS
           ? remaining - SYSTEM_CLOCK_FINAL_WAIT_MS
-          : remaining > 0
-            ? remaining
-            : 0;
+          : polled && remaining > SYSTEM_CLOCK_POLL_MS
+            ? remaining - SYSTEM_CLOCK_POLL_MS
+            : remaining > 0
+              ? remaining
+              : 0;
     // The extra argument avoids a closure per timer.
     this.timeout = setTimeout(
       wakeSystemTimer,
@@ -75,9 +101,29 @@ class SystemTimer {
     if (this.unref) this.timeout.unref();
   }
 
+  /**
+   * Waits for the next `setImmediate` turn; `false` (wait by timeouts from
+   * now on) once polling has gone on for `POLL_LIMIT_MS` (a `Date.now()` that
+   * a test froze), or when `performance.now()` does not move between turns
+   * (fake timers): polling would only spin there.
+   */
+  private poll(): boolean {
+    const mono = performance.now();
+    if (Number.isNaN(this.pollStart)) this.pollStart = mono;
+    else if (mono === this.lastPoll || mono - this.pollStart > POLL_LIMIT_MS) {
+      this.polled = false;
+      return false;
+    }
+    this.lastPoll = mono;
+    this.immediate = setImmediate(wakeSystemTimer, this);
+    if (this.unref) this.immediate.unref();
+    return true;
+  }
+
   /** Fires when the target instant has come by `Date.now()` (or the delay has elapsed after a step back), else waits again. */
   wake(): void {
     this.timeout = null;
+    this.immediate = null;
     if (this.done) return;
     const now = Date.now();
     // Node timers can wake a millisecond early by Date.now(), and a long wait
@@ -96,6 +142,10 @@ class SystemTimer {
     if (this.timeout !== null) {
       clearTimeout(this.timeout);
       this.timeout = null;
+    }
+    if (this.immediate !== null) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
     }
   }
 }
@@ -142,6 +192,7 @@ export class SystemClock extends Clock {
       now + delay,
       latestMono,
       this.unref,
+      delay >= SYSTEM_CLOCK_POLLED_WAIT_MS,
     );
     timer.arm(now);
     return timer;

@@ -1,6 +1,7 @@
 import {
   SystemClock,
   SYSTEM_CLOCK_MAX_WAIT_MS,
+  SYSTEM_CLOCK_POLLED_WAIT_MS,
 } from '../../../lib/clock/system-clock';
 
 const NODE_MAX_DELAY_MS = 2 ** 31 - 1;
@@ -39,6 +40,97 @@ describe('SystemClock', () => {
     );
 
     for (const lateness of results) expect(lateness).toBeGreaterThanOrEqual(0);
+  });
+
+  it('should never fire a wait whose last millisecond is polled before its target either', async () => {
+    const clock = new SystemClock();
+    const delay = SYSTEM_CLOCK_POLLED_WAIT_MS;
+    const results = await Promise.all(
+      [0, 1, 2].map(
+        (extra) =>
+          new Promise<number>((resolve) => {
+            const armedAt = Date.now();
+            clock.setTimer(
+              () => resolve(Date.now() - armedAt - delay - extra),
+              delay + extra,
+            );
+          }),
+      ),
+    );
+
+    for (const lateness of results) expect(lateness).toBeGreaterThanOrEqual(0);
+  });
+
+  it('should cancel a timer while it polls its last millisecond', async () => {
+    const clock = new SystemClock();
+    let fired = false;
+    const handle = clock.setTimer(
+      () => (fired = true),
+      SYSTEM_CLOCK_POLLED_WAIT_MS,
+    );
+    // Within the last millisecond or two: the wait is being polled, or about to be.
+    await new Promise((resolve) =>
+      setTimeout(resolve, SYSTEM_CLOCK_POLLED_WAIT_MS - 2),
+    );
+    clock.clearTimer(handle);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(fired).toBe(false);
+  });
+
+  it.each([
+    ['Date.now() and performance.now() both faked', []],
+    ['only Date.now() faked', ['performance' as const]],
+  ])(
+    'should fire a polled wait at its target under fake timers (%s)',
+    (_label, doNotFake) => {
+      jest.useFakeTimers({ now: new Date('2024-01-01T00:00:00Z'), doNotFake });
+      const clock = new SystemClock();
+      let fired = 0;
+      clock.setTimer(() => fired++, 1_000);
+
+      jest.advanceTimersByTime(999);
+      expect(fired).toBe(0);
+      jest.runAllTimers();
+      expect(fired).toBe(1);
+      expect(Date.now()).toBe(Date.parse('2024-01-01T00:00:01Z'));
+      expect(jest.getTimerCount()).toBe(0);
+    },
+  );
+
+  it('should stop polling when Date.now() stays a millisecond short of the target, and fire by elapsed time', async () => {
+    const clock = new SystemClock();
+    const delay = SYSTEM_CLOCK_POLLED_WAIT_MS;
+    const polls: number[] = [];
+    const setImmediateReal = global.setImmediate;
+    jest.spyOn(global, 'setImmediate').mockImplementation(((
+      callback: (timer: unknown) => void,
+      timer: unknown,
+    ) => {
+      polls.push(performance.now());
+      return setImmediateReal(callback, timer);
+    }) as typeof setImmediate);
+    const realNow = Date.now();
+    const started = performance.now();
+    // Time runs (by whole ms), then stops one ms before the target: a test
+    // that froze it. The first reading is the one the timer is armed with.
+    let armedAt: number | undefined;
+    jest.spyOn(Date, 'now').mockImplementation(() => {
+      const now = realNow + Math.floor(performance.now() - started);
+      armedAt ??= now;
+      return Math.min(now, armedAt + delay - 1);
+    });
+
+    await new Promise<void>((resolve) =>
+      clock.setTimer(() => resolve(), delay),
+    );
+    const waited = performance.now() - started;
+
+    // Fired by elapsed time (delay + step-back tolerance, ~100 ms more),
+    // having polled for a few ms only, not for all of that time.
+    expect(waited).toBeGreaterThanOrEqual(delay + 100);
+    expect(polls.length).toBeGreaterThan(0);
+    expect(polls[polls.length - 1] - polls[0]).toBeLessThan(50);
   });
 
   it('should run deferred calls, and cancel timers and deferred calls', async () => {
