@@ -29,8 +29,15 @@ export abstract class Clock {
   /**
    * Calls `callback` once, `delayMs` from now. Any delay works, including ones
    * beyond Node's 2^31-1 ms timer limit.
+   * @param precise fire as close to the target as the clock can, at some
+   *   cost (`SystemClock` polls the last millisecond): the scheduler's
+   *   due-time timer asks for it, timeouts and retries do not
    */
-  abstract setTimer(callback: () => void, delayMs: number): TimerHandle;
+  abstract setTimer(
+    callback: () => void,
+    delayMs: number,
+    precise?: boolean,
+  ): TimerHandle;
 
   /** Calls `callback` once after pending I/O, like `setImmediate`. */
   abstract defer(callback: () => void): TimerHandle;

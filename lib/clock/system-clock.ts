@@ -19,10 +19,10 @@ export const SYSTEM_CLOCK_FINAL_WAIT_MS = 10;
 /**
  * A Node timeout wakes about a millisecond after its delay (it counts whole
  * ms from the event loop's cached time). So the last millisecond of a wait is
- * polled on `setImmediate` turns instead: a timer fires within a few µs of its
- * target, at the cost of at most this long of polling (I/O still runs) —
- * only for waits of `SYSTEM_CLOCK_POLLED_WAIT_MS` or more, so that polling
- * stays under 2 % of the time even when due times come every few ms.
+ * polled on `setImmediate` turns instead: a `precise` timer fires within a few
+ * µs of its target, at the cost of at most this long of polling (I/O still
+ * runs) — only for waits of `SYSTEM_CLOCK_POLLED_WAIT_MS` or more, so that
+ * polling stays under 2 % of the time even when due times come every few ms.
  */
 export const SYSTEM_CLOCK_POLL_MS = 1;
 
@@ -181,7 +181,11 @@ export class SystemClock extends Clock {
   }
 
   /** @inheritdoc */
-  setTimer(callback: () => void, delayMs: number): TimerHandle {
+  setTimer(
+    callback: () => void,
+    delayMs: number,
+    precise = false,
+  ): TimerHandle {
     const now = Date.now();
     // NaN and negative delays mean "now"; Infinity means never (it re-arms every wait).
     const delay = delayMs > 0 ? delayMs : 0;
@@ -192,7 +196,7 @@ export class SystemClock extends Clock {
       now + delay,
       latestMono,
       this.unref,
-      delay >= SYSTEM_CLOCK_POLLED_WAIT_MS,
+      precise && delay >= SYSTEM_CLOCK_POLLED_WAIT_MS,
     );
     timer.arm(now);
     return timer;

@@ -169,6 +169,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
     this.timer = this.clock.setTimer(
       this.onTimerBound,
       due - this.clock.timestamp(),
+      true,
     );
   }
 

@@ -53,6 +53,7 @@ describe('SystemClock', () => {
             clock.setTimer(
               () => resolve(Date.now() - armedAt - delay - extra),
               delay + extra,
+              true,
             );
           }),
       ),
@@ -67,6 +68,7 @@ describe('SystemClock', () => {
     const handle = clock.setTimer(
       () => (fired = true),
       SYSTEM_CLOCK_POLLED_WAIT_MS,
+      true,
     );
     // Within the last millisecond or two: the wait is being polled, or about to be.
     await new Promise((resolve) =>
@@ -87,7 +89,7 @@ describe('SystemClock', () => {
       jest.useFakeTimers({ now: new Date('2024-01-01T00:00:00Z'), doNotFake });
       const clock = new SystemClock();
       let fired = 0;
-      clock.setTimer(() => fired++, 1_000);
+      clock.setTimer(() => fired++, 1_000, true);
 
       jest.advanceTimersByTime(999);
       expect(fired).toBe(0);
@@ -98,40 +100,46 @@ describe('SystemClock', () => {
     },
   );
 
-  it('should stop polling when Date.now() stays a millisecond short of the target, and fire by elapsed time', async () => {
-    const clock = new SystemClock();
-    const delay = SYSTEM_CLOCK_POLLED_WAIT_MS;
-    const polls: number[] = [];
-    const setImmediateReal = global.setImmediate;
-    jest.spyOn(global, 'setImmediate').mockImplementation(((
-      callback: (timer: unknown) => void,
-      timer: unknown,
-    ) => {
-      polls.push(performance.now());
-      return setImmediateReal(callback, timer);
-    }) as typeof setImmediate);
-    const realNow = Date.now();
-    const started = performance.now();
-    // Time runs (by whole ms), then stops one ms before the target: a test
-    // that froze it. The first reading is the one the timer is armed with.
-    let armedAt: number | undefined;
-    jest.spyOn(Date, 'now').mockImplementation(() => {
-      const now = realNow + Math.floor(performance.now() - started);
-      armedAt ??= now;
-      return Math.min(now, armedAt + delay - 1);
-    });
+  it.each([true, false])(
+    'should stop polling when Date.now() stays a millisecond short of the target, and fire by elapsed time (precise: %s; only a precise timer polls)',
+    async (precise) => {
+      const clock = new SystemClock();
+      const delay = SYSTEM_CLOCK_POLLED_WAIT_MS;
+      const polls: number[] = [];
+      const setImmediateReal = global.setImmediate;
+      jest.spyOn(global, 'setImmediate').mockImplementation(((
+        callback: (timer: unknown) => void,
+        timer: unknown,
+      ) => {
+        polls.push(performance.now());
+        return setImmediateReal(callback, timer);
+      }) as typeof setImmediate);
+      const realNow = Date.now();
+      const started = performance.now();
+      // Time runs (by whole ms), then stops one ms before the target: a test
+      // that froze it. The first reading is the one the timer is armed with.
+      let armedAt: number | undefined;
+      jest.spyOn(Date, 'now').mockImplementation(() => {
+        const now = realNow + Math.floor(performance.now() - started);
+        armedAt ??= now;
+        return Math.min(now, armedAt + delay - 1);
+      });
 
-    await new Promise<void>((resolve) =>
-      clock.setTimer(() => resolve(), delay),
-    );
-    const waited = performance.now() - started;
+      await new Promise<void>((resolve) =>
+        clock.setTimer(() => resolve(), delay, precise),
+      );
+      const waited = performance.now() - started;
 
-    // Fired by elapsed time (delay + step-back tolerance, ~100 ms more),
-    // having polled for a few ms only, not for all of that time.
-    expect(waited).toBeGreaterThanOrEqual(delay + 100);
-    expect(polls.length).toBeGreaterThan(0);
-    expect(polls[polls.length - 1] - polls[0]).toBeLessThan(50);
-  });
+      // Fired by elapsed time (delay + step-back tolerance, ~100 ms more),
+      // having polled for a few ms only, not for all of that time.
+      expect(waited).toBeGreaterThanOrEqual(delay + 100);
+      if (!precise) expect(polls).toEqual([]);
+      else {
+        expect(polls.length).toBeGreaterThan(0);
+        expect(polls[polls.length - 1] - polls[0]).toBeLessThan(50);
+      }
+    },
+  );
 
   it('should run deferred calls, and cancel timers and deferred calls', async () => {
     const clock = new SystemClock();
