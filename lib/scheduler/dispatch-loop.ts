@@ -205,8 +205,8 @@ export abstract class DispatchLoop implements SchedulerInternals {
         bucket !== null;
         bucket = this.queue.take(now)
       ) {
-        const { due, items } = bucket;
-        for (let i = 0; i < items.length; i++) {
+        const { due, size } = bucket;
+        for (let i = 0; i < size; i++) {
           const task = this.queue.dequeue(bucket, i);
           if (task === null) continue;
           // A run may have stopped the scheduler: fire nothing more (stopping
@@ -219,7 +219,8 @@ export abstract class DispatchLoop implements SchedulerInternals {
             this.logger.error(taskFailed(task.name, error), stackOf(error));
           }
         }
-        prefetchNextDue(items);
+        prefetchNextDue(bucket);
+        this.queue.release(bucket);
       }
     } finally {
       this.dispatching = false;

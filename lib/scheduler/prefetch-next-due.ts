@@ -1,6 +1,6 @@
 import type { Trigger } from '../triggers/trigger';
 import type { TaskState } from './task-state';
-import { NOT_QUEUED } from './timer-queue';
+import { type DueBucket, NOT_QUEUED } from './timer-queue';
 
 /**
  * Once the runs of a due time have started: asks each trigger for the due
@@ -12,10 +12,10 @@ import { NOT_QUEUED } from './timer-queue';
  * tasks; triggers that count their runs (`receipt`) are never asked ahead.
  * @param tasks the tasks of the due time just fired
  */
-export function prefetchNextDue(tasks: readonly TaskState[]): void {
+export function prefetchNextDue(tasks: DueBucket<TaskState>): void {
   let last: Trigger | null = null;
-  for (let i = 0; i < tasks.length; i++) {
-    const { trigger, queuedDue } = tasks[i];
+  for (let i = 0; i < tasks.size; i++) {
+    const { trigger, queuedDue } = tasks.item(i);
     if (trigger === last || queuedDue === NOT_QUEUED) continue;
     last = trigger;
     if (trigger.receipt !== undefined) continue;

@@ -13,16 +13,25 @@ export interface Queueable {
   queuedDue: number;
 }
 
-/** Every item due at one instant, in the order they were added. */
+/**
+ * Every item due at one instant, in the order they were added: entries
+ * `0 … size - 1` of `items` and `tokens`. A bucket is reused once all its
+ * entries have been dispatched (`TimerQueue.release`), arrays included: with
+ * 100 000 tasks due together, growing two fresh arrays to 100 000 entries at
+ * every due time made ~5 MB of large-object garbage per wake-up, and the
+ * old-generation marking it brought on ran in steps during the runs.
+ */
 export class DueBucket<T> {
   /** How many entries are still live; a bucket with none is dropped unseen. */
   live = 0;
   /** Out of the queue (fired, dropped or cleared): nothing may be added to it. */
   taken = false;
+  /** How many entries the bucket has (its arrays may be longer: reused). */
+  size = 1;
   // Made with their first entry, so the arrays are born holding objects (an
   // empty one starts as small-integer storage, and optimised code that finds
   // it in that state bails out on the first push).
-  readonly items: T[];
+  readonly items: (T | null)[];
   readonly tokens: number[];
 
   /**
@@ -31,7 +40,7 @@ export class DueBucket<T> {
    * @param token its queue token
    */
   constructor(
-    readonly due: number,
+    public due: number,
     item: T,
     token: number,
   ) {
@@ -39,12 +48,17 @@ export class DueBucket<T> {
     this.tokens = [token];
     this.live = 1;
   }
+
+  /** Entry `i` (below `size`). */
+  item(i: number): T {
+    return this.items[i] as T;
+  }
 }
 
 /** The bucket has `item`'s live entry (queued with `token`); searched from its newest. */
 function holds<T>(bucket: DueBucket<T>, item: T, token: number): boolean {
   const { items, tokens } = bucket;
-  for (let i = items.length - 1; i >= 0; i--)
+  for (let i = bucket.size - 1; i >= 0; i--)
     if (items[i] === item && tokens[i] === token) return true;
   return false;
 }
@@ -64,6 +78,8 @@ export class TimerQueue<T extends Queueable> {
   private lastAdded: DueBucket<T> | null = null;
   /** The last bucket `take` returned: its entries may not all be dequeued yet. */
   private taken: DueBucket<T> | null = null;
+  /** A bucket whose entries have all been dispatched, for `add` to reuse. */
+  private spare: DueBucket<T> | null = null;
   private count = 0;
 
   /** How many items are queued. */
@@ -81,7 +97,7 @@ export class TimerQueue<T extends Queueable> {
     if (bucket === null || bucket.due !== due || bucket.taken) {
       bucket = this.buckets.get(due) ?? null;
       if (bucket === null) {
-        bucket = new DueBucket<T>(due, item, token);
+        bucket = this.newBucket(due, item, token);
         this.buckets.set(due, bucket);
         this.push(bucket);
         this.lastAdded = bucket;
@@ -89,9 +105,41 @@ export class TimerQueue<T extends Queueable> {
       }
       this.lastAdded = bucket;
     }
-    bucket.items.push(item);
-    bucket.tokens.push(token);
+    const n = bucket.size;
+    if (n < bucket.items.length) {
+      bucket.items[n] = item;
+      bucket.tokens[n] = token;
+    } else {
+      bucket.items.push(item);
+      bucket.tokens.push(token);
+    }
+    bucket.size = n + 1;
     bucket.live++;
+  }
+
+  private newBucket(due: number, item: T, token: number): DueBucket<T> {
+    const bucket = this.spare;
+    if (bucket === null) return new DueBucket<T>(due, item, token);
+    this.spare = null;
+    bucket.due = due;
+    bucket.taken = false;
+    bucket.live = 1;
+    bucket.size = 1;
+    bucket.items[0] = item;
+    bucket.tokens[0] = token;
+    return bucket;
+  }
+
+  /**
+   * Every entry of `bucket` (from `take`) has been dequeued or passed over:
+   * it may be reused. Its references are cleared, so that it keeps no removed
+   * item alive.
+   */
+  release(bucket: DueBucket<T>): void {
+    if (bucket !== this.taken) return;
+    this.taken = null;
+    bucket.items.fill(null, 0, bucket.size);
+    this.spare = bucket;
   }
 
   /** Takes `item` out of the queue; a no-op when it is not queued. */
@@ -142,7 +190,7 @@ export class TimerQueue<T extends Queueable> {
 
   /** Entry `i` of a bucket from `take`, now dequeued; null when it was removed or queued again since. */
   dequeue(bucket: DueBucket<T>, i: number): T | null {
-    const item = bucket.items[i];
+    const item = bucket.items[i] as T;
     if (item.queueToken !== bucket.tokens[i]) return null;
     item.queuedDue = NOT_QUEUED;
     item.queueToken++;
@@ -156,11 +204,12 @@ export class TimerQueue<T extends Queueable> {
       this.taken === null ? this.heap : [...this.heap, this.taken];
     for (const bucket of buckets) {
       bucket.taken = true;
-      const { items, tokens } = bucket;
-      for (let i = 0; i < items.length; i++) {
-        if (items[i].queueToken !== tokens[i]) continue;
-        items[i].queuedDue = NOT_QUEUED;
-        items[i].queueToken++;
+      const { tokens } = bucket;
+      for (let i = 0; i < bucket.size; i++) {
+        const item = bucket.item(i);
+        if (item.queueToken !== tokens[i]) continue;
+        item.queuedDue = NOT_QUEUED;
+        item.queueToken++;
       }
     }
     this.taken = null;

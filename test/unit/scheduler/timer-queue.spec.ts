@@ -10,7 +10,8 @@ class Item implements Queueable {
   constructor(readonly id: number) {}
 }
 
-const ids = (items: Item[]): number[] => items.map((item) => item.id);
+const ids = (items: readonly (Item | null)[]): number[] =>
+  items.map((item) => item!.id);
 
 /** `take`, then every live entry dequeued, as the dispatch loop does: the bucket's items reduced to them. */
 function takeDue(queue: TimerQueue<Item>, now: number) {
@@ -18,11 +19,12 @@ function takeDue(queue: TimerQueue<Item>, now: number) {
   if (bucket === null) return null;
   const items = bucket.items;
   let live = 0;
-  for (let i = 0; i < items.length; i++) {
+  for (let i = 0; i < bucket.size; i++) {
     const item = queue.dequeue(bucket, i);
     if (item !== null) items[live++] = item;
   }
   items.length = live;
+  bucket.size = live;
   return bucket;
 }
 
@@ -82,6 +84,40 @@ describe('TimerQueue', () => {
     expect(queue.dequeue(bucket, 3)).toBe(d);
     expect(queue.size).toBe(1);
     expect(ids(takeDue(queue, 10)!.items)).toEqual([3]);
+    expect(queue.size).toBe(0);
+  });
+
+  it('should reuse a released bucket for a later due time, holding its new entries only and none of the old', () => {
+    const queue = new TimerQueue<Item>();
+    const items = [1, 2, 3, 4, 5].map((id) => new Item(id));
+    for (const item of items.slice(0, 4)) queue.add(item, 10);
+    const first = queue.take(10)!;
+    for (let i = 0; i < first.size; i++) queue.dequeue(first, i);
+    queue.release(first);
+    // The released bucket keeps no item alive.
+    expect(first.items.slice(0, 4)).toEqual([null, null, null, null]);
+
+    queue.add(items[4], 20);
+    queue.add(items[0], 20);
+    const second = takeDue(queue, 20)!;
+    expect(second).toBe(first); // reused, arrays included
+    expect([second.due, ids(second.items)]).toEqual([20, [5, 1]]);
+    expect(queue.size).toBe(0);
+  });
+
+  it('should count an item queued again at a released bucket’s due time in its new bucket only', () => {
+    const queue = new TimerQueue<Item>();
+    const [a, b] = [new Item(1), new Item(2)];
+    queue.add(a, 10);
+    queue.add(b, 10);
+    const bucket = queue.take(10)!;
+    expect(queue.dequeue(bucket, 0)).toBe(a);
+    queue.add(a, 10); // a run queues its task again for the same due time
+    expect(queue.dequeue(bucket, 1)).toBe(b);
+    queue.release(bucket);
+
+    queue.remove(a);
+    expect(queue.peekDue()).toBeNull();
     expect(queue.size).toBe(0);
   });
 
