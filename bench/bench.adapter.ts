@@ -25,6 +25,18 @@ export interface BenchAdapter {
     bootEnd: number,
   ): { ideal: IdealSchedule; badAnchors: number; notes: string[] };
 
+  /**
+   * The ideal schedule of the `cron` kind when the library's runs are matched
+   * by counting; without it, runs are matched by the due time they declare,
+   * on the whole seconds from the one the bootstrap ended in.
+   */
+  cronSchedule?(
+    app: INestApplicationContext,
+    spec: ScenarioSpec,
+    bootStart: number,
+    bootEnd: number,
+  ): { ideal: IdealSchedule; badAnchors: number; notes: string[] };
+
   /** Undoes any instrumentation installed by `prepare`. */
   dispose?(): void;
 }

@@ -82,8 +82,13 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
 
   let ideal: IdealSchedule;
   let badAnchors = 0;
-  if (spec.kind === 'cron') {
-    // `* * * * * *`: due at every whole second, whichever library.
+  if (spec.kind === 'cron' && adapter.cronSchedule) {
+    const schedule = adapter.cronSchedule(app, spec, bootStart, bootEnd);
+    ideal = schedule.ideal;
+    badAnchors = schedule.badAnchors;
+    notes.push(...schedule.notes);
+  } else if (spec.kind === 'cron') {
+    // `* * * * * *`: due at every whole second.
     const origin = new Float64Array(spec.n).fill(
       Math.floor(bootEnd / 1000) * 1000,
     );
