@@ -79,7 +79,10 @@ export const PG_CLAIM_BUSY = 3;
  * runs were made in the current generation is not claimed; one whose run is
  * in flight on another replica is 'busy' (not fenced: it did not run; counted
  * skipped unless held). Rows: task, answer (1 won, 3 busy); a task absent
- * from the rows lost.
+ * from the rows lost. The maxLoopCount check is made again on the task's
+ * state row when counting the run (`counted`): an upsert that waited for
+ * another replica's claim of another due time sees that claim's count there,
+ * where the statement's snapshot (`st`) does not.
  */
 export const claimBatchSql = (s: string): string => `WITH input AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $6::bigint[], $8::boolean[])
@@ -103,22 +106,26 @@ export const claimBatchSql = (s: string): string => `WITH input AS (
   RETURNING task
 ), counted AS (
   INSERT INTO ${s}.task_state AS t (task, runs, loops, gen, last_due, last_replica)
-  SELECT st.task, 1, st.loops + 1, (SELECT value FROM gen), $4, $5
+  SELECT st.task, 1, 1, (SELECT value FROM gen), $4, $5
   FROM st JOIN won USING (task) ORDER BY st.task
-  ON CONFLICT (task) DO UPDATE SET runs = t.runs + 1, loops = EXCLUDED.loops,
+  ON CONFLICT (task) DO UPDATE SET runs = t.runs + 1,
+    loops = CASE WHEN t.gen = EXCLUDED.gen THEN t.loops + 1 ELSE 1 END,
     gen = EXCLUDED.gen, last_due = GREATEST(t.last_due, EXCLUDED.last_due),
     last_replica = EXCLUDED.last_replica
+  WHERE t.gen <> EXCLUDED.gen OR NOT EXISTS (
+    SELECT 1 FROM input i WHERE i.task = t.task AND i.max_loops > 0 AND t.loops >= i.max_loops)
+  RETURNING t.task
 ), marked AS (
   INSERT INTO ${s}.running AS r (task, replica, expires_at)
   SELECT st.task, $5, now() + $7 * interval '1 millisecond'
-  FROM st JOIN won USING (task) WHERE st.marks ORDER BY st.task
+  FROM st JOIN counted USING (task) WHERE st.marks ORDER BY st.task
   ON CONFLICT (task) DO UPDATE SET replica = EXCLUDED.replica, expires_at = EXCLUDED.expires_at
   WHERE r.replica = EXCLUDED.replica OR r.expires_at <= now()
 ), skips AS (
   UPDATE ${s}.task_state SET skipped = skipped + 1
   WHERE task IN (SELECT task FROM busy WHERE NOT holds)
 )
-SELECT task, ${PG_CLAIM_WON} AS answer FROM won
+SELECT task, ${PG_CLAIM_WON} AS answer FROM counted
 UNION ALL SELECT task, ${PG_CLAIM_BUSY} FROM busy`;
 
 /**
