@@ -79,10 +79,15 @@ export const PG_CLAIM_BUSY = 3;
  * runs were made in the current generation is not claimed; one whose run is
  * in flight on another replica is 'busy' (not fenced: it did not run; counted
  * skipped unless held). Rows: task, answer (1 won, 3 busy); a task absent
- * from the rows lost. The maxLoopCount check is made again on the task's
- * state row when counting the run (`counted`): an upsert that waited for
- * another replica's claim of another due time sees that claim's count there,
- * where the statement's snapshot (`st`) does not.
+ * from the rows lost.
+ *
+ * What the statement's snapshot (`st`, `busy`) shows may be stale by the
+ * time a row lock is had: another replica's claim of another due time may
+ * commit meanwhile. So the two decisions are made again on the locked rows:
+ * a marking task takes its running mark first (`marked`; lost: 'busy') and
+ * only then its claim, and a run is counted against maxLoopCount on its
+ * task_state row (`counted`), in the newer of the two generations; only
+ * counted runs win.
  */
 export const claimBatchSql = (s: string): string => `WITH input AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $6::bigint[], $8::boolean[])
@@ -91,16 +96,29 @@ export const claimBatchSql = (s: string): string => `WITH input AS (
   SELECT value FROM ${s}.meta WHERE key = 'generation'
 ), st AS (
   SELECT i.task, i.max_loops, i.marks, i.ttl, i.holds,
-    COALESCE(CASE WHEN t.gen = (SELECT value FROM gen) THEN t.loops END, 0) AS loops
+    COALESCE(CASE WHEN t.gen = (SELECT value FROM gen) THEN t.loops END, 0) AS loops,
+    EXISTS (SELECT 1 FROM ${s}.claims c WHERE c.task = i.task AND c.due_at = $4) AS claimed
   FROM input i LEFT JOIN ${s}.task_state t ON t.task = i.task
 ), busy AS (
   SELECT st.task, st.holds FROM st JOIN ${s}.running r ON r.task = st.task
-  WHERE st.marks AND r.replica <> $5 AND r.expires_at > now()
-    AND NOT EXISTS (SELECT 1 FROM ${s}.claims c WHERE c.task = st.task AND c.due_at = $4)
+  WHERE st.marks AND r.replica <> $5 AND r.expires_at > now() AND NOT st.claimed
+), eligible AS (
+  SELECT * FROM st
+  WHERE (max_loops = 0 OR loops < max_loops) AND task NOT IN (SELECT task FROM busy)
+), marked AS (
+  INSERT INTO ${s}.running AS r (task, replica, expires_at)
+  SELECT task, $5, now() + $7 * interval '1 millisecond'
+  FROM eligible WHERE marks AND NOT claimed ORDER BY task
+  ON CONFLICT (task) DO UPDATE SET replica = EXCLUDED.replica, expires_at = EXCLUDED.expires_at
+  WHERE r.replica = EXCLUDED.replica OR r.expires_at <= now()
+  RETURNING r.task
+), outrun AS (
+  SELECT task, holds FROM eligible
+  WHERE marks AND NOT claimed AND task NOT IN (SELECT task FROM marked)
 ), won AS (
   INSERT INTO ${s}.claims (task, due_at, replica, expires_at)
-  SELECT task, $4, $5, now() + ttl * interval '1 millisecond' FROM st
-  WHERE (max_loops = 0 OR loops < max_loops) AND task NOT IN (SELECT task FROM busy)
+  SELECT task, $4, $5, now() + ttl * interval '1 millisecond' FROM eligible
+  WHERE NOT marks OR task IN (SELECT task FROM marked)
   ORDER BY task
   ON CONFLICT (task, due_at) DO NOTHING
   RETURNING task
@@ -109,24 +127,20 @@ export const claimBatchSql = (s: string): string => `WITH input AS (
   SELECT st.task, 1, 1, (SELECT value FROM gen), $4, $5
   FROM st JOIN won USING (task) ORDER BY st.task
   ON CONFLICT (task) DO UPDATE SET runs = t.runs + 1,
-    loops = CASE WHEN t.gen = EXCLUDED.gen THEN t.loops + 1 ELSE 1 END,
-    gen = EXCLUDED.gen, last_due = GREATEST(t.last_due, EXCLUDED.last_due),
+    loops = CASE WHEN t.gen >= EXCLUDED.gen THEN t.loops + 1 ELSE 1 END,
+    gen = GREATEST(t.gen, EXCLUDED.gen),
+    last_due = GREATEST(t.last_due, EXCLUDED.last_due),
     last_replica = EXCLUDED.last_replica
-  WHERE t.gen <> EXCLUDED.gen OR NOT EXISTS (
+  WHERE t.gen < EXCLUDED.gen OR NOT EXISTS (
     SELECT 1 FROM input i WHERE i.task = t.task AND i.max_loops > 0 AND t.loops >= i.max_loops)
   RETURNING t.task
-), marked AS (
-  INSERT INTO ${s}.running AS r (task, replica, expires_at)
-  SELECT st.task, $5, now() + $7 * interval '1 millisecond'
-  FROM st JOIN counted USING (task) WHERE st.marks ORDER BY st.task
-  ON CONFLICT (task) DO UPDATE SET replica = EXCLUDED.replica, expires_at = EXCLUDED.expires_at
-  WHERE r.replica = EXCLUDED.replica OR r.expires_at <= now()
 ), skips AS (
   UPDATE ${s}.task_state SET skipped = skipped + 1
-  WHERE task IN (SELECT task FROM busy WHERE NOT holds)
+  WHERE task IN (SELECT task FROM busy WHERE NOT holds UNION ALL SELECT task FROM outrun WHERE NOT holds)
 )
 SELECT task, ${PG_CLAIM_WON} AS answer FROM counted
-UNION ALL SELECT task, ${PG_CLAIM_BUSY} FROM busy`;
+UNION ALL SELECT task, ${PG_CLAIM_BUSY} FROM busy
+UNION ALL SELECT task, ${PG_CLAIM_BUSY} FROM outrun`;
 
 /**
  * This replica's runs of some tasks ended. $1 replica, $2 tasks, $3 channel,

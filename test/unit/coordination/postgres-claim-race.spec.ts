@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import {
   claimBatchSql,
+  PG_CLAIM_BUSY,
   PG_CLAIM_WON,
 } from '../../../lib/coordination/postgres/postgres-statements';
 import { postgresSchemaStatements } from '../../../lib/coordination/postgres/postgres-schema';
@@ -9,15 +10,16 @@ import {
   describeWithPostgres,
 } from '../../src/postgres/postgres-test-env';
 
-// Two replicas' claims of the same task at two different due times (overlap
-// 'allow': no running mark decides it), on a
+// Two replicas' claims of the same task at two different due times, on a
 // real PostgreSQL (PGlite has one connection: nothing runs concurrently
-// there). maxLoopCount must hold cluster-wide however the two interleave.
+// there). The first replica's claim is in an open transaction when the
+// second one's arrives, which has to wait for its rows: maxLoopCount, the
+// generation and the overlap marks must hold however the two interleave.
 
 const DUE = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 describeWithPostgres(
-  'claimBatchSql: maxLoopCount under concurrent claims (PostgreSQL)',
+  'claimBatchSql: concurrent claims of different due times (PostgreSQL)',
   () => {
     const schema = `claim_race_${process.pid}`;
     let first: Client;
@@ -38,20 +40,55 @@ describeWithPostgres(
       await second?.end();
     });
 
-    /** One replica's claim of `task` (maxLoopCount `maxLoops`) at `due`: won or not. */
-    async function claim(
+    /** One replica's claim of `task` (maxLoopCount `maxLoops`; `marks`: overlap ≠ 'allow') at `due`. */
+    async function answer(
       client: Client,
       task: string,
       maxLoops: number,
       due: number,
       replica: string,
-    ): Promise<boolean> {
+      marks = false,
+    ): Promise<'won' | 'busy' | 'lost'> {
       const { rows } = await client.query<{ task: string; answer: number }>(
         claimBatchSql(schema),
-        [[task], [maxLoops], [false], due, replica, [60_000], 60_000, [false]],
+        [[task], [maxLoops], [marks], due, replica, [60_000], 60_000, [false]],
       );
-      return rows.some((row) => Number(row.answer) === PG_CLAIM_WON);
+      const code = rows.length === 0 ? null : Number(rows[0].answer);
+      if (code === PG_CLAIM_WON) return 'won';
+      return code === PG_CLAIM_BUSY ? 'busy' : 'lost';
     }
+
+    /** Won or not (overlap 'allow': no running mark decides it). */
+    const claim = async (
+      client: Client,
+      task: string,
+      maxLoops: number,
+      due: number,
+      replica: string,
+    ): Promise<boolean> =>
+      (await answer(client, task, maxLoops, due, replica)) === 'won';
+
+    /** `first` runs `during` in an open transaction, and `then` (on `second`) starts before it commits. */
+    async function interleave<T>(
+      during: () => Promise<unknown>,
+      then: () => Promise<T>,
+    ): Promise<T> {
+      await first.query('BEGIN');
+      await during();
+      const waiting = then();
+      // Long enough for the second statement to reach the row lock.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await first.query('COMMIT');
+      return waiting;
+    }
+
+    const stateOf = async (task: string) =>
+      (
+        await first.query<{ loops: string; gen: string }>(
+          `SELECT loops::text, gen::text FROM ${schema}.task_state WHERE task = $1`,
+          [task],
+        )
+      ).rows[0];
 
     it.each([
       ['its first run', 1, 0],
@@ -64,22 +101,65 @@ describeWithPostgres(
           expect(
             await claim(first, task, maxLoops, DUE - 1_000 * (i + 10), 'a'),
           ).toBe(true);
-        // The first replica's claim is in an open transaction while the
-        // second one's arrives: it has to wait for the row and see its count.
-        await first.query('BEGIN');
-        expect(await claim(first, task, maxLoops, DUE, 'a')).toBe(true);
-        const secondClaim = claim(second, task, maxLoops, DUE + 1_000, 'b');
-        // Long enough for the second statement to reach the row lock.
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        await first.query('COMMIT');
 
-        expect(await secondClaim).toBe(false);
-        const { rows } = await first.query<{ loops: string }>(
-          `SELECT loops::text FROM ${schema}.task_state WHERE task = $1`,
-          [task],
+        const secondWon = await interleave(
+          async () =>
+            expect(await claim(first, task, maxLoops, DUE, 'a')).toBe(true),
+          () => claim(second, task, maxLoops, DUE + 1_000, 'b'),
         );
-        expect(rows[0].loops).toBe(String(maxLoops));
+
+        expect(secondWon).toBe(false);
+        expect((await stateOf(task)).loops).toBe(String(maxLoops));
       },
     );
+
+    it('should hold maxLoopCount in a generation bumped while the other replica’s claim waited', async () => {
+      const task = 'Jobs.generation';
+      // The second replica's claim reads generation g, then waits for the
+      // first one's claim of the task's first run in generation g + 1.
+      const secondWon = await interleave(
+        async () => {
+          await first.query(
+            `UPDATE ${schema}.meta SET value = value + 1 WHERE key = 'generation'`,
+          );
+          expect(await claim(first, task, 1, DUE, 'a')).toBe(true);
+        },
+        () => claim(second, task, 1, DUE + 1_000, 'b'),
+      );
+
+      expect(secondWon).toBe(false);
+      // The count stays in the new generation: no run after it either.
+      expect(await claim(first, task, 1, DUE + 2_000, 'a')).toBe(false);
+      const { rows } = await first.query<{ value: string }>(
+        `SELECT value::text FROM ${schema}.meta WHERE key = 'generation'`,
+      );
+      expect(await stateOf(task)).toEqual({ loops: '1', gen: rows[0].value });
+    });
+
+    it('should answer busy to a replica whose claim waited while the other replica took the running mark', async () => {
+      const task = 'Jobs.overlap';
+      const secondAnswer = await interleave(
+        async () =>
+          expect(await answer(first, task, 0, DUE, 'a', true)).toBe('won'),
+        () => answer(second, task, 0, DUE + 1_000, 'b', true),
+      );
+
+      expect(secondAnswer).toBe('busy');
+      const { rows: marks } = await first.query<{ replica: string }>(
+        `SELECT replica FROM ${schema}.running WHERE task = $1`,
+        [task],
+      );
+      expect(marks).toEqual([{ replica: 'a' }]);
+      // The busy due time is not fenced: it can be claimed once the run ends.
+      const { rows: claims } = await first.query<{ due_at: string }>(
+        `SELECT due_at::text FROM ${schema}.claims WHERE task = $1`,
+        [task],
+      );
+      expect(claims).toEqual([{ due_at: String(DUE) }]);
+      await first.query(`DELETE FROM ${schema}.running WHERE task = $1`, [
+        task,
+      ]);
+      expect(await answer(second, task, 0, DUE + 1_000, 'b', true)).toBe('won');
+    });
   },
 );
