@@ -14,7 +14,7 @@ import { guardedLogger } from './guarded-logger';
 import { LateCatchUp } from './late-catch-up';
 import { LoopBudget } from './loop-budget';
 import { OverlapPolicies } from './overlap-policies';
-import { RunContext } from './run-context';
+import { RunContext, RunTimes } from './run-context';
 import { prefetchNextDue } from './prefetch-next-due';
 import { RunList } from './run-list';
 import { RunPolicies } from './run-policies';
@@ -44,10 +44,9 @@ import { WallClockJumps } from './wall-clock-jumps';
  * The scheduler's hot path, on one class: timer → dispatch → fire → admit →
  * start → settle → end. Everything cold or rare (late catch-up, loop budget,
  * overlap policies, group line, claims, the forever loop, task completion)
- * is in its own file, built here once and seeing only a `Pick` of
- * `SchedulerInternals`. `Scheduler` adds setup, lifecycle (shutdown, warm-up)
- * and the registry's calls on top. Members without `private` are internal (the helpers' view),
- * not an API.
+ * is in its own file, seeing only a `Pick` of `SchedulerInternals`.
+ * `Scheduler` adds setup, lifecycle and the registry's calls on top.
+ * Members without `private` are internal (the helpers' view), not an API.
  */
 export abstract class DispatchLoop implements SchedulerInternals {
   readonly clock: Clock;
@@ -96,6 +95,8 @@ export abstract class DispatchLoop implements SchedulerInternals {
   protected dispatching = false;
   /** The clock reading the current dispatch pass's runs share. */
   private readonly passClock = new PassClock(this);
+  /** The times of the last run started, for the next one with the same. */
+  private times = new RunTimes(NaN, NaN);
   private readonly onTimerBound = (): void => this.onTimer();
 
   /** @param options clock, logger, coordinator */
@@ -230,11 +231,9 @@ export abstract class DispatchLoop implements SchedulerInternals {
   }
 
   /**
-   * A task's due time has come: catch up if late, count the run against
-   * `maxLoopCount`, queue the next due time unless that was the last run
-   * (so a due time that will never run is neither queued nor reported as
-   * scheduled), then run it (or skip it). The task is finished only once its
-   * last run has ended.
+   * A due time has come: catch up if late, count the run (`maxLoopCount`),
+   * queue the next due time unless this was the last run (a due time that
+   * will never run is neither queued nor reported), then run it or skip it.
    */
   private fireDue(task: TaskState, due: number, now: number): void {
     const trigger = task.trigger;
@@ -317,11 +316,13 @@ export abstract class DispatchLoop implements SchedulerInternals {
     task.runs++;
     task.lastRunAt = now;
     this.inFlight++;
+    let times = this.times;
+    if (times.scheduledMs !== due || times.startedMs !== now)
+      times = this.times = new RunTimes(due, now);
     const context = new RunContext(
       task.name,
       group.name,
-      due,
-      now,
+      times,
       this.replicaId,
     );
     if (waiter !== null && waiter.attempt !== undefined) {
