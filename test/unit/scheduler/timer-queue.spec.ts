@@ -28,6 +28,17 @@ function takeDue(queue: TimerQueue<Item>, now: number) {
   return bucket;
 }
 
+/** Items a and b due at 10, their bucket taken and a dequeued from it, as in the middle of a pass. */
+function twoDueTakenFirstDequeued() {
+  const queue = new TimerQueue<Item>();
+  const [a, b] = [new Item(1), new Item(2)];
+  queue.add(a, 10);
+  queue.add(b, 10);
+  const bucket = queue.take(10)!;
+  expect(queue.dequeue(bucket, 0)).toBe(a);
+  return { queue, a, b, bucket };
+}
+
 describe('TimerQueue', () => {
   it('should hand out buckets in due-time order, items of one due time in insertion order', () => {
     const queue = new TimerQueue<Item>();
@@ -106,12 +117,7 @@ describe('TimerQueue', () => {
   });
 
   it('should count an item queued again at a released bucket’s due time in its new bucket only', () => {
-    const queue = new TimerQueue<Item>();
-    const [a, b] = [new Item(1), new Item(2)];
-    queue.add(a, 10);
-    queue.add(b, 10);
-    const bucket = queue.take(10)!;
-    expect(queue.dequeue(bucket, 0)).toBe(a);
+    const { queue, a, b, bucket } = twoDueTakenFirstDequeued();
     queue.add(a, 10); // a run queues its task again for the same due time
     expect(queue.dequeue(bucket, 1)).toBe(b);
     queue.release(bucket);
@@ -122,12 +128,7 @@ describe('TimerQueue', () => {
   });
 
   it('should clear the entries of a bucket still being gone through', () => {
-    const queue = new TimerQueue<Item>();
-    const [a, b] = [new Item(1), new Item(2)];
-    queue.add(a, 10);
-    queue.add(b, 10);
-    const bucket = queue.take(10)!;
-    expect(queue.dequeue(bucket, 0)).toBe(a);
+    const { queue, b, bucket } = twoDueTakenFirstDequeued();
     queue.clear();
     expect(queue.dequeue(bucket, 1)).toBeNull();
     expect(b.queuedDue).toBe(NOT_QUEUED);
