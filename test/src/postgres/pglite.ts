@@ -103,3 +103,17 @@ export class PGliteDatabase implements PostgresCoordinatorPool {
     });
   }
 }
+
+/**
+ * One PGlite database for the suite it is called in: opened (and answering)
+ * before the first test, closed after the last. `onOpen` receives it.
+ */
+export function pgliteForSuite(onOpen: (db: PGliteDatabase) => void): void {
+  let db: PGliteDatabase | undefined;
+  beforeAll(async () => {
+    db = new PGliteDatabase();
+    await db.query('SELECT 1');
+    onOpen(db);
+  }, 180_000);
+  afterAll(() => db?.close());
+}

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import type { Coordinator } from '../../../lib/coordination/coordinator.interface';
 import { PostgresCoordinator } from '../../../lib/coordination/postgres.coordinator';
 import { RedisCoordinator } from '../../../lib/coordination/redis.coordinator';
-import { PGliteDatabase } from '../../src/postgres/pglite';
+import { PGliteDatabase, pgliteForSuite } from '../../src/postgres/pglite';
 import {
   describeWithRedis,
   REDIS_URL,
@@ -108,10 +108,7 @@ describe('PostgresCoordinator.declare on PGlite', () => {
   let tests = 0;
   const members: Member[] = [];
 
-  beforeAll(async () => {
-    db = new PGliteDatabase();
-    await db.query('SELECT 1');
-  }, 180_000);
+  pgliteForSuite((opened) => (db = opened));
 
   beforeEach(() => {
     schema = `declare_${++tests}`;
@@ -120,8 +117,6 @@ describe('PostgresCoordinator.declare on PGlite', () => {
   afterEach(async () => {
     await Promise.all(members.splice(0).map((m) => m.leave()));
   });
-
-  afterAll(() => db?.close());
 
   declareSuite((id) => {
     const member = new PostgresCoordinator({

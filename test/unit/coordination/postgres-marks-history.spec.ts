@@ -1,6 +1,6 @@
 import { PostgresCoordinator } from '../../../lib/coordination/postgres.coordinator';
 import type { PostgresCoordinatorPool } from '../../../lib/coordination/postgres/postgres-client.interface';
-import { PGliteDatabase } from '../../src/postgres/pglite';
+import { PGliteDatabase, pgliteForSuite } from '../../src/postgres/pglite';
 
 // Running marks (cluster-wide overlap) and history on PGlite:
 // - A mark is renewed by its replica's heartbeat only while a run of its task
@@ -34,11 +34,7 @@ class FlakyPool implements PostgresCoordinatorPool {
 
 describe('PostgresCoordinator running marks and history', () => {
   let db: PGliteDatabase;
-  beforeAll(async () => {
-    db = new PGliteDatabase();
-    await db.query('SELECT 1');
-  }, 180_000);
-  afterAll(() => db?.close());
+  pgliteForSuite((opened) => (db = opened));
 
   const expiry = async (schema: string): Promise<number> => {
     const { rows } = await db.query(

@@ -1,7 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { PostgresCoordinator } from '../../../lib/coordination/postgres.coordinator';
 import type { PostgresCoordinatorPool } from '../../../lib/coordination/postgres/postgres-client.interface';
-import { PGliteDatabase } from '../../src/postgres/pglite';
+import { PGliteDatabase, pgliteForSuite } from '../../src/postgres/pglite';
 import {
   DATABASE_URL,
   describeWithPostgres,
@@ -34,12 +34,7 @@ function pair(
 describe('PostgresScheduleStore on PGlite', () => {
   let db: PGliteDatabase;
 
-  beforeAll(async () => {
-    db = new PGliteDatabase();
-    await db.query('SELECT 1');
-  }, 180_000);
-
-  afterAll(() => db?.close());
+  pgliteForSuite((opened) => (db = opened));
 
   describeScheduleStore(
     'PGlite',

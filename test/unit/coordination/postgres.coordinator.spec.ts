@@ -11,7 +11,7 @@ import {
   postgresSchemaFile,
   postgresSchemaStatements,
 } from '../../../lib/coordination/postgres/postgres-schema';
-import { PGliteDatabase } from '../../src/postgres/pglite';
+import { PGliteDatabase, pgliteForSuite } from '../../src/postgres/pglite';
 
 // The SQL of PostgresCoordinator on PGlite (PostgreSQL compiled to WASM, in
 // process): several coordinators on one database stand for replicas. A
@@ -70,10 +70,7 @@ describe('PostgresCoordinator on PGlite', () => {
     return coordinator;
   };
 
-  beforeAll(async () => {
-    db = new PGliteDatabase();
-    await db.query('SELECT 1');
-  }, 180_000);
+  pgliteForSuite((opened) => (db = opened));
 
   beforeEach(() => {
     schema = `spec_${++tests}`;
@@ -84,8 +81,6 @@ describe('PostgresCoordinator on PGlite', () => {
     await Promise.all(made.map((c) => c.leave()));
     made.length = 0;
   });
-
-  afterAll(() => db?.close());
 
   it('should ship docs/postgres.sql as exactly the schema it creates', () => {
     const file = readFileSync(

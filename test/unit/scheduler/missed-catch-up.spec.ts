@@ -10,7 +10,7 @@ import { RedisCoordinator } from '../../../lib/coordination/redis.coordinator';
 import type { TaskContext } from '../../../lib/interfaces/task-context.interface';
 import type { TriggerSpec } from '../../../lib/interfaces/trigger-spec.interface';
 import type { TaskDefinition } from '../../../lib/scheduler/task-definition';
-import { PGliteDatabase } from '../../src/postgres/pglite';
+import { PGliteDatabase, pgliteForSuite } from '../../src/postgres/pglite';
 import {
   REDIS_URL,
   describeWithRedis,
@@ -314,12 +314,7 @@ describe('Catch-up and cluster counters on PostgreSQL (PGlite)', () => {
   let db: PGliteDatabase;
   let schemas = 0;
 
-  beforeAll(async () => {
-    db = new PGliteDatabase();
-    await db.query('SELECT 1');
-  }, 180_000);
-
-  afterAll(() => db?.close());
+  pgliteForSuite((opened) => (db = opened));
 
   catchUpSuite(() => {
     const schema = `catch_up_${++schemas}`;
