@@ -56,7 +56,7 @@ export interface SystemClockOptions {
 class SystemTimer {
   private timeout: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
-  /** `performance.now()` at the first and at the latest poll of the last millisecond; NaN when not polling. */
+  /** `performance.now()` at the first and at the latest poll of the last millisecond; NaN before the first. */
   private pollStart = NaN;
   private lastPoll = NaN;
   private done = false;

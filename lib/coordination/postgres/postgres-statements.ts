@@ -87,7 +87,8 @@ export const PG_CLAIM_BUSY = 3;
  * a marking task takes its running mark first (`marked`; lost: 'busy') and
  * only then its claim, and a run is counted against maxLoopCount on its
  * task_state row (`counted`), in the newer of the two generations; only
- * counted runs win.
+ * counted runs win. (A mark taken for a run the count then refuses, the
+ * task's last one having gone elsewhere meanwhile, expires by itself.)
  */
 export const claimBatchSql = (s: string): string => `WITH input AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $6::bigint[], $8::boolean[])
