@@ -117,6 +117,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
           ? this.clock.defer(callback)
           : null,
       (handle) => this.clock.clearTimer(handle as TimerHandle),
+      () => (this.queue.peekDue() ?? Infinity) - this.clock.timestamp(),
     );
     this.events = new TaskEvents(this.clock);
   }

@@ -6,9 +6,17 @@ export const HISTORY_KEEP = 100;
 const SMALL_RING = 8;
 /** Rings per slab: one allocation serves this many tasks. */
 const SMALL_RINGS_PER_SLAB = 2_048;
-const FULL_RINGS_PER_SLAB = 256;
+export const FULL_RINGS_PER_SLAB = 256;
 /** Full rings made ahead only when this many more will be needed soon (two slabs). */
 const GROW_AHEAD_MIN = 2 * FULL_RINGS_PER_SLAB;
+/**
+ * Slabs made ahead between two dispatch passes, at most (~64 MB). V8 answers
+ * every ~64 MB of new `ArrayBuffer` memory with a collection; one per gap
+ * ends long before the next due time, five in a row did not always.
+ */
+export const GROW_PER_GAP = 80;
+/** Slabs are made ahead only while the next due time is at least this far. */
+export const GROW_QUIET_MS = 400;
 /** Room for a pass's kept records at first (`RunHistory.laterTasks`). */
 const LATER_START = 256;
 
@@ -154,10 +162,13 @@ export class RunHistory {
    * Tasks started together fill their small rings together, so 100 000 of
    * them would all move on the same due time, allocating ~320 MB of slabs
    * there (a 1.1–1.4 s stall after that pass's runs). `endPass` has those
-   * slabs made ahead, one per deferred call, while the scheduler is idle.
+   * slabs made ahead, one per deferred call, while the scheduler is idle,
+   * at most `GROW_PER_GAP` between two passes.
    */
   private promotionsAhead = 0;
   private growing: unknown = null;
+  /** Slabs made ahead since the last pass (`GROW_PER_GAP`). */
+  private grownThisGap = 0;
 
   /**
    * @param replica this replica's id, written into every record
@@ -175,6 +186,8 @@ export class RunHistory {
      */
     private readonly defer: ((callback: () => void) => unknown) | null = null,
     private readonly cancel: ((handle: unknown) => void) | null = null,
+    /** Milliseconds to the next due time (`Infinity`: none). */
+    private readonly quietFor: () => number = () => Infinity,
   ) {
     if (ownerOf !== undefined) {
       this.owners = null;
@@ -224,6 +237,7 @@ export class RunHistory {
   endPass(): void {
     this.deferring = false;
     this.flush();
+    this.grownThisGap = 0;
     if (
       this.growing === null &&
       this.promotionsAhead - this.full.spare() >= GROW_AHEAD_MIN
@@ -242,9 +256,15 @@ export class RunHistory {
     this.growing = null;
   }
 
+  // One slab per call, so a due time never waits behind more than one; the
+  // rest waits for the next pass's end when this gap's share is made or the
+  // next due time is near (a promotion without a spare ring makes its own).
   private readonly growAhead = (): void => {
     this.growing = null;
+    if (this.grownThisGap >= GROW_PER_GAP || this.quietFor() < GROW_QUIET_MS)
+      return;
     this.full.grow();
+    this.grownThisGap++;
     if (this.promotionsAhead > this.full.spare())
       this.growing = this.defer?.(this.growAhead) ?? null;
   };

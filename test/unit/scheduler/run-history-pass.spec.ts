@@ -1,4 +1,9 @@
-import { RunHistory } from '../../../lib/scheduler/run-history';
+import {
+  FULL_RINGS_PER_SLAB,
+  GROW_PER_GAP,
+  GROW_QUIET_MS,
+  RunHistory,
+} from '../../../lib/scheduler/run-history';
 import { setup, task, T0 } from './scheduler.fixtures';
 
 // A dispatch pass writes its runs' history records once they have all started
@@ -55,7 +60,7 @@ describe('Run history: full rings made ahead', () => {
   const owners = (n: number) =>
     Array.from({ length: n }, (_, i) => ({ name: `t${i}`, historyRing: -1 }));
 
-  function history() {
+  function history(quietFor?: () => number) {
     const deferred: (() => void)[] = [];
     let cancelled = 0;
     const h = new RunHistory(
@@ -70,6 +75,7 @@ describe('Run history: full rings made ahead', () => {
         if (i >= 0) deferred.splice(i, 1);
         cancelled++;
       },
+      quietFor,
     );
     const runDeferred = () => {
       while (deferred.length > 0) deferred.shift()!();
@@ -116,5 +122,29 @@ describe('Run history: full rings made ahead', () => {
     many.h.stopGrowing();
     expect(many.deferred).toHaveLength(0);
     expect(many.cancelled()).toBe(1);
+  });
+
+  // Each ~64 MB of new ArrayBuffer memory costs a V8 collection: a gap between
+  // two passes makes at most GROW_PER_GAP slabs, and none near a due time.
+  it('should make at most GROW_PER_GAP slabs between two passes, and none while the next due time is near', () => {
+    let quiet = GROW_QUIET_MS - 1;
+    const { h, deferred, runDeferred } = history(() => quiet);
+    const tasks = owners((GROW_PER_GAP + 10) * FULL_RINGS_PER_SLAB);
+    for (let k = 1; k <= 4; k++) pass(h, tasks, k * 1_000);
+    expect(deferred).toHaveLength(1);
+    runDeferred();
+    // The next due time is near: nothing made, nothing asked again.
+    expect(h.fullRingsReady).toBe(0);
+    expect(deferred).toHaveLength(0);
+
+    quiet = GROW_QUIET_MS;
+    pass(h, tasks, 5_000);
+    runDeferred();
+    expect(h.fullRingsReady).toBe(GROW_PER_GAP * FULL_RINGS_PER_SLAB);
+    pass(h, tasks, 6_000);
+    runDeferred();
+    expect(h.fullRingsReady).toBeGreaterThanOrEqual(tasks.length);
+    for (let k = 7; k <= 9; k++) pass(h, tasks, k * 1_000);
+    expect(h.list('t0', 100)).toHaveLength(9);
   });
 });
