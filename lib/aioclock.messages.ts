@@ -319,6 +319,10 @@ export const backfillBody = (body: unknown): string =>
 export const taskRemoved = (name: string): string =>
   `Task ${name} was removed before this run could start`;
 
+/** A removed run-time task's durable state could not be deleted (an outage). */
+export const removedTaskNotForgotten = (name: string, cause: string): string =>
+  `Task ${name} was removed, but its state and history stay in the coordinator's store: ${cause}`;
+
 /** `reschedule` of a task that is not timed by every / at / cron / or. */
 export const cannotReschedule = (type: string): string =>
   `cannot reschedule a task whose trigger is ${type} (only every, at, cron and or tasks can be rescheduled)`;

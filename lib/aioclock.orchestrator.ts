@@ -15,7 +15,11 @@ import {
   DEFAULT_SHUTDOWN_TIMEOUT,
   processTimeZone,
 } from './aioclock.constants';
-import { forRootImportedTwice } from './aioclock.messages';
+import {
+  forRootImportedTwice,
+  removedTaskNotForgotten,
+} from './aioclock.messages';
+import { describeError } from './errors/describe-error';
 import { AioClockExplorer } from './aioclock.explorer';
 import { AIOCLOCK_OPTIONS } from './aioclock.module-definition';
 import { validateModuleOptions } from './options/module.options';
@@ -125,6 +129,27 @@ export class AioClockOrchestrator
           ),
         );
     });
+  }
+
+  /**
+   * A task added at run time was removed and has no run in flight here: a
+   * durable coordinator deletes its state and history, unless another replica
+   * still declares it. A failure is logged; the task is gone either way.
+   */
+  async forgetRemovedTask(name: string): Promise<void> {
+    if (this.leader !== this) return this.leader.forgetRemovedTask(name);
+    const coordinator = this.options.coordinator;
+    // Added again meanwhile: that state is the new task's.
+    if (!coordinator?.forgetTask || this.scheduler.tasks.has(name)) return;
+    try {
+      await coordinator.forgetTask(name);
+    } catch (error) {
+      try {
+        this.logger.warn(removedTaskNotForgotten(name, describeError(error)));
+      } catch {
+        // A broken app logger must not fail removeTask.
+      }
+    }
   }
 
   onModuleInit(): void {

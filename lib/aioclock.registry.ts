@@ -62,14 +62,22 @@ export class AioClockRegistry {
 
   /**
    * Removes a task (decorated or added): none of its runs starts after this
-   * call (a `runTask` still waiting for its turn rejects).
-   * @returns resolves once no run of it is in flight
+   * call (a `runTask` still waiting for its turn rejects). A task added with
+   * `addTask` also leaves a durable coordinator's store (its state and
+   * history), unless another replica still declares it.
+   * @returns resolves once no run of it is in flight (and its state is gone)
    * @throws (as a rejection) TaskNotFoundError
    */
   removeTask(name: string): Promise<void> {
-    const removed = this.orchestrator.scheduler.removeTask(name);
-    this.orchestrator.tasksChanged();
-    return removed;
+    const orchestrator = this.orchestrator;
+    const added =
+      orchestrator.scheduler.tasks.get(name)?.def.addedAtRunTime === true;
+    const removed = orchestrator.scheduler.removeTask(name);
+    orchestrator.tasksChanged();
+    // A decorated task comes back at the next start: its state stays.
+    return added
+      ? removed.then(() => orchestrator.forgetRemovedTask(name))
+      : removed;
   }
 
   /**

@@ -104,6 +104,14 @@ export interface Coordinator {
   /** Durable coordinators: the task's history from the store, newest first. */
   history?(task: string, limit: number): Promise<RunRecord[]>;
 
+  /**
+   * Durable coordinators: a task added at run time was removed and none of
+   * its runs is in flight here. Deletes its durable state and history unless
+   * another live member still declares it. Rejects on an outage.
+   * @returns whether it did
+   */
+  forgetTask?(task: string): Promise<boolean>;
+
   /** Durable coordinators: the replica owning `task`, null when none (yet). */
   ownerOf?(task: string): string | null;
 

@@ -6,13 +6,10 @@ import {
   claimTtlMs,
 } from './claim-expiry';
 import type { PostgresCoordinatorOptions } from './postgres-coordinator-options.interface';
-import { postgresNoAnswer } from '../aioclock.messages';
 import {
   asFailure,
   CallFailure,
-  describeError,
   describeInstant,
-  isConnectionError,
 } from './postgres/postgres-call-failure';
 import { resolvePostgresCoordinatorOptions } from '../options/postgres-coordinator.options';
 import type {
@@ -27,6 +24,7 @@ import { ClusterSignals, holdsBusyDueTimes } from './cluster-signals';
 import { OwnedTasks } from './owned-tasks';
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 import type { PostgresCoordinatorPool } from './postgres/postgres-client.interface';
+import { boundedQuery } from './postgres/postgres-bounded-query';
 import { PostgresHistory } from './postgres/postgres-history';
 import { PostgresMembership } from './postgres/postgres-membership';
 import { postgresSignalIo } from './postgres/postgres-signal-io';
@@ -410,6 +408,21 @@ export class PostgresCoordinator implements Coordinator {
   }
 
   /**
+   * Deletes a removed run-time task's state and history, unless another live
+   * member declares it (checked in the same statement).
+   * @returns whether it did
+   * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
+   */
+  async forgetTask(task: string): Promise<boolean> {
+    try {
+      await this.ensureSchema();
+      return await this.runs.forget(task);
+    } catch (error) {
+      throw asFailure(`forget the removed task ${task}`, error);
+    }
+  }
+
+  /**
    * The task's history, newest first: every replica's runs.
    * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
    */
@@ -461,38 +474,16 @@ export class PostgresCoordinator implements Coordinator {
     return claimTtlMs(periodMs);
   }
 
-  // One statement, bounded by claimTimeoutMs in real time (it measures the
-  // network, not the schedule). Rejects with a CallFailure naming the cause.
+  // Bounded by claimTimeoutMs (see `boundedQuery`).
   private query(
     text: string,
     values: unknown[],
     timeoutMs: number = this.claimTimeoutMs,
   ): Promise<Record<string, unknown>[]> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const failure = new CallFailure(postgresNoAnswer(timeoutMs));
-        this.unreachable = failure;
-        reject(failure);
-      }, timeoutMs);
-      let reply: Promise<{ rows: Record<string, unknown>[] }>;
-      try {
-        reply = this.pool.query(text, values);
-      } catch (error) {
-        reply = Promise.reject(error);
-      }
-      reply.then(
-        (result) => {
-          clearTimeout(timer);
-          this.unreachable = null;
-          resolve(result.rows);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          const failure = new CallFailure(describeError(error), error);
-          if (isConnectionError(error)) this.unreachable = failure;
-          reject(failure);
-        },
-      );
-    });
+    return boundedQuery(this.pool, text, values, timeoutMs, this.reachable);
   }
+
+  private readonly reachable = (failure: CallFailure | null): void => {
+    this.unreachable = failure;
+  };
 }

@@ -286,3 +286,11 @@ return last`);
 export const TASK_STATE_SCRIPT = new RedisScript(
   `return redis.call('HMGET', KEYS[1], 'runs', 'failures', 'skipped', 'consecutiveFailures', 'lastRunAt')`,
 );
+
+/**
+ * Forgets a removed task: its state hash and history list. KEYS: history
+ * list, state hash (one slot). Its claims, running mark and lease expire.
+ */
+export const FORGET_TASK_SCRIPT = new RedisScript(
+  `return redis.call('DEL', KEYS[1], KEYS[2])`,
+);

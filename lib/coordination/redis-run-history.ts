@@ -1,7 +1,7 @@
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 import type { RedisBoundedCalls } from './redis-bounded-calls';
 import { recordCounter } from './record-counters';
-import { HISTORY_SCRIPT } from './redis-cluster.scripts';
+import { FORGET_TASK_SCRIPT, HISTORY_SCRIPT } from './redis-cluster.scripts';
 import type { RedisCoordinatorClient } from './redis-client.interface';
 import type { RedisScriptBatch } from './redis-script-batch';
 import type { RedisCoordinator } from './redis.coordinator';
@@ -144,6 +144,20 @@ export class RedisRunHistory {
       this.send(this.keptTasks[i], record, 's', String(at));
     }
   };
+
+  /**
+   * Deletes the task's history and state, after the records already made
+   * (the batch keeps its order, so no record of it lands after the DEL).
+   */
+  forget(task: string): Promise<unknown> {
+    if (this.keptCount > 0) this.sendKept();
+    const keys = this.keys;
+    return this.batch.run(
+      FORGET_TASK_SCRIPT,
+      [keys.historyKey(task), keys.stateKey(task)],
+      [],
+    );
+  }
 
   /** See `RedisCoordinator.history`. */
   async read(task: string, limit: number): Promise<RunRecord[]> {

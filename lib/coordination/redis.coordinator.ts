@@ -382,6 +382,17 @@ export class RedisCoordinator implements Coordinator {
   }
 
   /**
+   * Deletes a removed run-time task's state and history, unless another live
+   * member declares it in this replica's view (or the view is stale).
+   * @returns whether it did
+   */
+  async forgetTask(task: string): Promise<boolean> {
+    if (this.membership.declaredElsewhere(task)) return false;
+    await this.runs.forget(task);
+    return true;
+  }
+
+  /**
    * Adds a run (or a skipped due time) to the task's history in Redis, in the
    * next batch. Never rejects: a record lost to an outage is only a record.
    * @param attempt the run's try, from 1 @default 1

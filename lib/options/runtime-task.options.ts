@@ -103,5 +103,6 @@ export function addedTaskDefinition(input: AddTaskOptions): TaskDefinition {
     group: group ?? DEFAULT_ADDED_TASK_GROUP,
     trigger: fromTrigger.spec,
     invoke: (ctx: TaskContext) => run(ctx),
+    addedAtRunTime: true,
   };
 }

@@ -34,6 +34,8 @@ export interface TaskDefinition extends Pick<
   overlap?: OverlapPolicy;
   /** @default true */
   enabled?: boolean;
+  /** Added with `registry.addTask`: removing it forgets its durable state. */
+  addedAtRunTime?: boolean;
 }
 
 /** A group of tasks: a Nest feature module. */

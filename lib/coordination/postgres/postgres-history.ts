@@ -3,7 +3,7 @@ import type {
   RunRecord,
 } from '../../interfaces/run-record.interface';
 import { recordCounter, type RecordCounter } from '../record-counters';
-import { recordRunsSql } from './postgres-statements';
+import { forgetTaskSql, recordRunsSql } from './postgres-statements';
 
 /** One run to add to a task's history. */
 interface PendingRecord {
@@ -27,6 +27,8 @@ interface PendingRecord {
  */
 export class PostgresHistory {
   private pending: PendingRecord[] = [];
+  /** The batch being written, if any. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly schema: string,
@@ -49,7 +51,11 @@ export class PostgresHistory {
     attempt = 1,
     catchUp = false,
   ): void {
-    if (this.pending.length === 0) setImmediate(() => void this.flush());
+    if (this.pending.length === 0)
+      setImmediate(() => {
+        // Every batch still in flight: `forget` waits for all of them.
+        this.writing = Promise.all([this.writing, this.flush()]).then(noop);
+      });
     this.pending.push({
       task,
       scheduledAt,
@@ -90,9 +96,25 @@ FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
     });
   }
 
+  /**
+   * Deletes a removed task's state and history (see `forgetTaskSql`): its
+   * records not yet written are dropped, the batch in flight lands first.
+   * @returns whether it did (false: another live member declares it)
+   */
+  async forget(task: string): Promise<boolean> {
+    this.pending = this.pending.filter((record) => record.task !== task);
+    await this.writing;
+    const rows = await this.query(forgetTaskSql(this.schema), [
+      task,
+      this.replicaId,
+    ]);
+    return rows[0]?.forgotten === true;
+  }
+
   private async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
+    if (batch.length === 0) return;
     const s = this.schema;
     try {
       await this.query(recordRunsSql(s), [
@@ -123,6 +145,8 @@ WHERE h.task = cut.task AND (h.scheduled_at, h.id) <= (cut.scheduled_at, cut.id)
     }
   }
 }
+
+function noop(): void {}
 
 function at(value: unknown): Date | null {
   return value === null || value === undefined ? null : new Date(Number(value));

@@ -264,3 +264,18 @@ ON CONFLICT (task) DO NOTHING`;
 /** A task's durable state. $1 task. */
 export const taskStateSql = (s: string): string =>
   `SELECT runs, loops, gen, skipped, last_due, last_replica FROM ${s}.task_state WHERE task = $1`;
+
+/**
+ * Forgets a removed task: its state row and history, unless a live member
+ * other than this one declares it. $1 task, $2 this replica. One row:
+ * forgotten. Its claims and running marks expire.
+ */
+export const forgetTaskSql = (s: string): string => `WITH kept AS (
+  SELECT 1 FROM ${s}.members
+  WHERE replica <> $2 AND expires_at > now() AND tasks ? $1
+), state AS (
+  DELETE FROM ${s}.task_state WHERE task = $1 AND NOT EXISTS (SELECT 1 FROM kept)
+), runs AS (
+  DELETE FROM ${s}.history WHERE task = $1 AND NOT EXISTS (SELECT 1 FROM kept)
+)
+SELECT NOT EXISTS (SELECT 1 FROM kept) AS forgotten`;

@@ -12,12 +12,14 @@ import {
 // Coordinator.declare: a member that joined replaces the tasks it declares
 // (run-time tasks, durable schedules), and every member's view follows.
 
-type Member = Coordinator & {
-  declare(tasks: { name: string; maxLoopCount: number | null }[]): void;
-  join(tasks: { name: string; maxLoopCount: number | null }[]): Promise<void>;
-  leave(): Promise<void>;
-  ownerOf(task: string): string | null;
-};
+type Member = Coordinator &
+  Required<Pick<Coordinator, 'recordRun' | 'history'>> & {
+    declare(tasks: { name: string; maxLoopCount: number | null }[]): void;
+    forgetTask(task: string): Promise<boolean>;
+    join(tasks: { name: string; maxLoopCount: number | null }[]): Promise<void>;
+    leave(): Promise<void>;
+    ownerOf(task: string): string | null;
+  };
 
 const refresh = (member: Member) =>
   (
@@ -70,6 +72,59 @@ function declareSuite(make: (id: string) => Member): void {
   });
 }
 
+/** Polls `check` every 10 ms for up to 3 s. */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 300 && !(await check()); i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/**
+ * forgetTask (a run-time task removed): its state and history go once no
+ * other live member declares it, and no record of it lands afterwards.
+ * @param stateOf whether the task's durable state exists in the store
+ */
+function forgetSuite(
+  make: (id: string) => Member,
+  stateOf: (task: string) => Promise<boolean>,
+): void {
+  it("should keep a removed task's state while another member declares it, then delete it, records made before included", async () => {
+    const a = make('member-a');
+    const b = make('member-b');
+    await a.join(declared('gone', 'stays'));
+    await b.join(declared('gone', 'stays'));
+    await refresh(a);
+    await refresh(b);
+    a.recordRun('gone', 1_000, 1_001, 1_001, 'failed', 'boom');
+    a.recordRun('stays', 1_000, 1_001, 1_001, 'failed', 'boom');
+    await eventually(async () => (await a.history('gone', 10)).length === 1);
+    expect(await stateOf('gone')).toBe(true);
+
+    a.declare(declared('stays'));
+    await refresh(a);
+    await refresh(b);
+    await expect(a.forgetTask('gone')).resolves.toBe(false);
+    expect(await b.history('gone', 10)).toHaveLength(1);
+    expect(await stateOf('gone')).toBe(true);
+
+    b.declare(declared('stays'));
+    await refresh(b);
+    await refresh(a);
+    await refresh(b);
+    // Made just before: a failure, then a success (kept for the batch).
+    b.recordRun('gone', 2_000, 2_001, 2_002, 'failed', 'late');
+    b.recordRun('gone', 3_000, 3_001, 3_001, 'succeeded', undefined);
+    await expect(b.forgetTask('gone')).resolves.toBe(true);
+    expect(await a.history('gone', 10)).toEqual([]);
+    expect(await stateOf('gone')).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await a.history('gone', 10)).toEqual([]);
+    expect(await stateOf('gone')).toBe(false);
+    // Another task's records are untouched.
+    expect(await a.history('stays', 10)).toHaveLength(1);
+    expect(await stateOf('stays')).toBe(true);
+  });
+}
+
 describeWithRedis('RedisCoordinator.declare', () => {
   const clients: Redis[] = [];
   const members: Member[] = [];
@@ -100,6 +155,27 @@ describeWithRedis('RedisCoordinator.declare', () => {
     members.push(member);
     return member;
   });
+
+  forgetSuite(
+    (id) => {
+      const client = new Redis(REDIS_URL);
+      clients.push(client);
+      const member = new RedisCoordinator({
+        client,
+        keyPrefix: prefix,
+        replicaId: id,
+        leaseTtlMs: 5_000,
+      }) as unknown as Member;
+      members.push(member);
+      return member;
+    },
+    async (task) => {
+      const admin = new Redis(REDIS_URL);
+      clients.push(admin);
+      const keys = new RedisCoordinator({ client: admin, keyPrefix: prefix });
+      return (await admin.exists(keys.stateKey(task))) === 1;
+    },
+  );
 });
 
 describe('PostgresCoordinator.declare on PGlite', () => {
@@ -128,4 +204,23 @@ describe('PostgresCoordinator.declare on PGlite', () => {
     members.push(member);
     return member;
   });
+
+  forgetSuite(
+    (id) => {
+      const member = new PostgresCoordinator({
+        pool: db,
+        schema,
+        replicaId: id,
+        leaseTtlMs: 5_000,
+      }) as unknown as Member;
+      members.push(member);
+      return member;
+    },
+    async (task) =>
+      (
+        await db.query(`SELECT 1 FROM ${schema}.task_state WHERE task = $1`, [
+          task,
+        ])
+      ).rows.length === 1,
+  );
 });
