@@ -4,6 +4,9 @@ import {
   WARM_UP_LEAD_MS,
   WARM_UP_MIN_TASKS,
   WARM_UP_ROUNDS,
+  WARM_UP_SHORT_LEAD_MS,
+  WARM_UP_SHORT_ROUNDS,
+  WARM_UP_SHORT_TASKS,
   WARM_UP_TASKS,
 } from './scheduler.constants';
 import type { SchedulerInternals } from './scheduler-internals';
@@ -96,13 +99,19 @@ export class DispatchWarmUp {
     warm.queue.clear();
   }
 
-  /** No-op copies of the first timed tasks, if the first due time is far enough. */
+  /**
+   * No-op copies of the first timed tasks, if the first due time is far
+   * enough; fewer of them, fewer times, if it is a little nearer.
+   */
   private afterStart(): void {
     this.handle = null;
     const host = this.host;
     const due = host.queue.peekDue();
     if (host.phase !== 'running' || due === null) return;
-    if (due - host.clock.timestamp() < WARM_UP_LEAD_MS) return;
+    const lead = due - host.clock.timestamp();
+    if (lead < WARM_UP_SHORT_LEAD_MS) return;
+    const short = lead < WARM_UP_LEAD_MS;
+    const count = short ? WARM_UP_SHORT_TASKS : WARM_UP_TASKS;
     // Only an optimisation: nothing in it may hurt the app.
     try {
       const defs: TaskDefinition[] = [];
@@ -115,9 +124,9 @@ export class DispatchWarmUp {
           index,
         );
         if (copy !== null) defs.push(copy);
-        if (defs.length === WARM_UP_TASKS) break;
+        if (defs.length === count) break;
       }
-      this.fire(defs, WARM_UP_ROUNDS);
+      this.fire(defs, short ? WARM_UP_SHORT_ROUNDS : WARM_UP_ROUNDS);
       for (const task of host.tasks.values())
         if (task.kind === 'timed') host.history.prepare(task);
     } catch (error) {

@@ -38,6 +38,18 @@ export const WARM_UP_ROUNDS = 8;
 export const WARM_UP_DELAY_MS = 20;
 /** See `WARM_UP_MIN_TASKS`. */
 export const WARM_UP_LEAD_MS = 150;
+/**
+ * A due time between `WARM_UP_SHORT_LEAD_MS` and `WARM_UP_LEAD_MS` away gets
+ * a short warm-up instead: `WARM_UP_SHORT_TASKS` copies fired
+ * `WARM_UP_SHORT_ROUNDS` times (~20 ms against ~55; 10 000 tasks' first due
+ * time then takes ~15 ms instead of ~40 unwarmed, and ~13 fully warmed).
+ * With `@Cron('* * * * * *')` about one start in six meets it.
+ */
+export const WARM_UP_SHORT_LEAD_MS = 60;
+/** See `WARM_UP_SHORT_LEAD_MS`. */
+export const WARM_UP_SHORT_TASKS = 500;
+/** See `WARM_UP_SHORT_LEAD_MS`. */
+export const WARM_UP_SHORT_ROUNDS = 5;
 
 /**
  * How many scheduled runs of one `overlap: 'allow'` task may wait for a slot

@@ -6,6 +6,9 @@ import {
   WARM_UP_LEAD_MS,
   WARM_UP_MIN_TASKS,
   WARM_UP_ROUNDS,
+  WARM_UP_SHORT_LEAD_MS,
+  WARM_UP_SHORT_ROUNDS,
+  WARM_UP_SHORT_TASKS,
   WARM_UP_TASKS,
 } from '../../../lib/scheduler/scheduler.constants';
 import type { TaskDefinition } from '../../../lib/scheduler/task-definition';
@@ -106,13 +109,32 @@ describe('Scheduler warm-up after start', () => {
     // The first due time comes 1 ms too soon after the warm-up's turn.
     const soon = many(WARM_UP_MIN_TASKS, {
       type: 'every',
-      seconds: (WARM_UP_DELAY_MS + WARM_UP_LEAD_MS - 1) / 1_000,
+      seconds: (WARM_UP_DELAY_MS + WARM_UP_SHORT_LEAD_MS - 1) / 1_000,
     });
     await soon.scheduler.start();
     await soon.clock.advance(WARM_UP_DELAY_MS);
     expect(soon.real.copies).toBe(0);
     await soon.scheduler.stop(0);
     expect(soon.clock.pendingTimers()).toBe(0);
+  });
+
+  it('should warm up shorter when the first due time is nearer than a full warm-up needs', async () => {
+    for (const leadMs of [WARM_UP_SHORT_LEAD_MS, WARM_UP_LEAD_MS - 1]) {
+      const near = many(WARM_UP_MIN_TASKS, {
+        type: 'every',
+        seconds: (WARM_UP_DELAY_MS + leadMs) / 1_000,
+      });
+      await near.scheduler.start();
+      await near.clock.advance(WARM_UP_DELAY_MS);
+      expect(near.real.copies).toBe(WARM_UP_SHORT_TASKS);
+      expect(near.real.copyRuns).toBe(
+        WARM_UP_SHORT_TASKS * WARM_UP_SHORT_ROUNDS,
+      );
+      expect(near.real.runs).toBe(0);
+      await near.clock.advance(leadMs);
+      expect(near.real.runs).toBe(WARM_UP_MIN_TASKS);
+      await near.scheduler.stop(0);
+    }
   });
 
   it('should log a failing warm-up and go on as if there had been none', async () => {
