@@ -64,6 +64,8 @@ export class ClusterSignals {
   private version = 0;
   private reading: Promise<void> | null = null;
   private readonly unwatchers: (() => void)[] = [];
+  /** Every pause or resume still being stored (`settled`). */
+  private storing: Promise<unknown> = Promise.resolve();
 
   /** @param io the backend's calls */
   constructor(private readonly io: ClusterSignalIo) {}
@@ -103,23 +105,41 @@ export class ClusterSignals {
   pause(task: string, reason: string): void {
     this.version++;
     this.paused.set(task, reason);
-    this.store(task, reason);
+    this.store(task, reason).catch(() => undefined);
   }
 
   /** Clears the task's pause everywhere. */
   resume(task: string): void {
     this.version++;
     this.paused.delete(task);
-    this.store(task, null);
+    this.store(task, null).catch(() => undefined);
+  }
+
+  /**
+   * Clears a forgotten task's pause everywhere, as `resume` does, once the
+   * pauses and resumes already made are stored; rejects when it fails.
+   */
+  async clear(task: string): Promise<void> {
+    await this.storing;
+    this.version++;
+    this.paused.delete(task);
+    await this.store(task, null);
+  }
+
+  /** Resolves once the pauses and resumes made so far are stored (or failed). */
+  settled(): Promise<unknown> {
+    return this.storing;
   }
 
   // A read that overlaps the write may miss it: bumping the version again
   // when the write is done makes such a read stale too.
-  private store(task: string, reason: string | null): void {
-    this.io
+  private store(task: string, reason: string | null): Promise<unknown> {
+    const stored = this.io
       .storePause(task, reason, encodeSignal('pause', task))
-      .catch(() => undefined)
       .finally(() => this.version++);
+    const settled = stored.catch(() => undefined);
+    this.storing = Promise.all([this.storing, settled]).then(noop);
+    return stored;
   }
 
   /**
@@ -167,3 +187,5 @@ export class ClusterSignals {
       if (!now.has(task)) listener.pauseChanged(task, null);
   }
 }
+
+function noop(): void {}

@@ -416,7 +416,11 @@ export class PostgresCoordinator implements Coordinator {
   async forgetTask(task: string): Promise<boolean> {
     try {
       await this.ensureSchema();
-      return await this.runs.forget(task);
+      // Claims and pauses in flight write the rows this deletes: they land first.
+      await Promise.all([this.claims.settled(), this.signals.settled()]);
+      if (!(await this.runs.forget(task))) return false;
+      await this.signals.clear(task);
+      return true;
     } catch (error) {
       throw asFailure(`forget the removed task ${task}`, error);
     }

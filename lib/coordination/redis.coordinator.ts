@@ -389,6 +389,8 @@ export class RedisCoordinator implements Coordinator {
   async forgetTask(task: string): Promise<boolean> {
     if (this.membership.declaredElsewhere(task)) return false;
     await this.runs.forget(task);
+    // A pause lives in a hash of its own; one being stored lands first.
+    await this.signals.clear(task);
     return true;
   }
 

@@ -46,9 +46,17 @@ export class PostgresClaimBatch {
   /** Running marks to drop before the next claims. */
   private ended = new Set<string>();
   private flushQueued = false;
+  /** Every batch sent and not yet answered (`settled`). */
+  private sending: Promise<unknown> = Promise.resolve();
 
   /** @param host the coordinator */
   constructor(private readonly host: PostgresClaimBatchHost) {}
+
+  /** Resolves once the claims queued so far are answered (or failed). */
+  async settled(): Promise<void> {
+    if (this.flushQueued) await new Promise((resolve) => setImmediate(resolve));
+    await this.sending;
+  }
 
   /** Queues a claim of the run due at `dueAt`; resolves with its answer. */
   claim(
@@ -76,7 +84,8 @@ export class PostgresClaimBatch {
     // of this turn also gathers claims that awaited a settled promise first.
     setImmediate(() => {
       this.flushQueued = false;
-      void this.flush();
+      // `then`: no chain of settled values kept from batch to batch.
+      this.sending = Promise.all([this.sending, this.flush()]).then(noop);
     });
   }
 
@@ -98,12 +107,14 @@ export class PostgresClaimBatch {
           ended.filter((task) => holdsBusyDueTimes(host.overlapOf(task))),
         ])
         .catch(() => undefined);
-    for (const [dueAt, claims] of batches) this.send(dueAt, claims);
+    await Promise.all(
+      [...batches].map(([dueAt, claims]) => this.send(dueAt, claims)),
+    );
   }
 
-  private send(dueAt: number, claims: PendingClaim[]): void {
+  private send(dueAt: number, claims: PendingClaim[]): Promise<void> {
     const host = this.host;
-    host
+    return host
       .query(claimBatchSql(host.schema), [
         claims.map((c) => c.task),
         claims.map((c) => c.maxLoops),
@@ -134,3 +145,5 @@ export class PostgresClaimBatch {
       );
   }
 }
+
+function noop(): void {}

@@ -16,6 +16,7 @@ type Member = Coordinator &
   Required<Pick<Coordinator, 'recordRun' | 'history'>> & {
     declare(tasks: { name: string; maxLoopCount: number | null }[]): void;
     forgetTask(task: string): Promise<boolean>;
+    pauseTask(task: string, reason: string): void;
     join(tasks: { name: string; maxLoopCount: number | null }[]): Promise<void>;
     leave(): Promise<void>;
     ownerOf(task: string): string | null;
@@ -86,6 +87,7 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
 function forgetSuite(
   make: (id: string) => Member,
   stateOf: (task: string) => Promise<boolean>,
+  pausedOf: (task: string) => Promise<boolean>,
 ): void {
   it("should keep a removed task's state while another member declares it, then delete it, records made before included", async () => {
     const a = make('member-a');
@@ -110,10 +112,16 @@ function forgetSuite(
     await refresh(b);
     await refresh(a);
     await refresh(b);
-    // Made just before: a failure, then a success (kept for the batch).
+    // Made just before: a failure, then a success (kept for the batch), and
+    // a pause (pauseOnFailure) still being stored.
     b.recordRun('gone', 2_000, 2_001, 2_002, 'failed', 'late');
     b.recordRun('gone', 3_000, 3_001, 3_001, 'succeeded', undefined);
+    b.pauseTask('gone', 'failed 1 time in a row');
+    b.pauseTask('stays', 'failed 1 time in a row');
     await expect(b.forgetTask('gone')).resolves.toBe(true);
+    // Its pause too: a task added again under the name must not start paused.
+    expect(await pausedOf('gone')).toBe(false);
+    expect(await pausedOf('stays')).toBe(true);
     expect(await a.history('gone', 10)).toEqual([]);
     expect(await stateOf('gone')).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -175,6 +183,11 @@ describeWithRedis('RedisCoordinator.declare', () => {
       const keys = new RedisCoordinator({ client: admin, keyPrefix: prefix });
       return (await admin.exists(keys.stateKey(task))) === 1;
     },
+    async (task) => {
+      const admin = new Redis(REDIS_URL);
+      clients.push(admin);
+      return (await admin.hexists(`${prefix}:{members}:paused`, task)) === 1;
+    },
   );
 });
 
@@ -222,5 +235,8 @@ describe('PostgresCoordinator.declare on PGlite', () => {
           task,
         ])
       ).rows.length === 1,
+    async (task) =>
+      (await db.query(`SELECT 1 FROM ${schema}.paused WHERE task = $1`, [task]))
+        .rows.length === 1,
   );
 });
