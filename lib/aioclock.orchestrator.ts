@@ -140,9 +140,10 @@ export class AioClockOrchestrator
     if (this.leader !== this) return this.leader.forgetRemovedTask(name);
     const coordinator = this.options.coordinator;
     // Added again meanwhile: that state is the new task's.
-    if (!coordinator?.forgetTask || this.scheduler.tasks.has(name)) return;
+    const scheduler = this.scheduler;
+    if (!coordinator?.forgetTask || scheduler.tasks.has(name)) return;
     try {
-      await coordinator.forgetTask(name);
+      await coordinator.forgetTask(name, () => !scheduler.tasks.has(name));
     } catch (error) {
       try {
         this.logger.warn(removedTaskNotForgotten(name, describeError(error)));

@@ -108,9 +108,11 @@ export interface Coordinator {
    * Durable coordinators: a task added at run time was removed and none of
    * its runs is in flight here. Deletes its durable state and history unless
    * another live member still declares it. Rejects on an outage.
+   * @param stillGone asked right before deleting: false when a task of that
+   *   name was added here again meanwhile (then nothing is deleted)
    * @returns whether it did
    */
-  forgetTask?(task: string): Promise<boolean>;
+  forgetTask?(task: string, stillGone?: () => boolean): Promise<boolean>;
 
   /** Durable coordinators: the replica owning `task`, null when none (yet). */
   ownerOf?(task: string): string | null;

@@ -413,12 +413,12 @@ export class PostgresCoordinator implements Coordinator {
    * @returns whether it did
    * @throws AioClockError (as a rejection) when PostgreSQL fails or gives no answer within `claimTimeoutMs`
    */
-  async forgetTask(task: string): Promise<boolean> {
+  async forgetTask(task: string, stillGone?: () => boolean): Promise<boolean> {
     try {
       await this.ensureSchema();
       // Claims and pauses in flight write the rows this deletes: they land first.
       await Promise.all([this.claims.settled(), this.signals.settled()]);
-      if (!(await this.runs.forget(task))) return false;
+      if (!(await this.runs.forget(task, stillGone))) return false;
       await this.signals.clear(task);
       return true;
     } catch (error) {

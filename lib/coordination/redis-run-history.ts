@@ -146,17 +146,21 @@ export class RedisRunHistory {
   };
 
   /**
-   * Deletes the task's history and state, after the records already made
-   * (the batch keeps its order, so no record of it lands after the DEL).
+   * Deletes the task's history and state once the records already made are
+   * answered: a NOSCRIPT retry of one would otherwise land after the DEL.
+   * @returns false when `stillGone` said no (nothing deleted)
    */
-  forget(task: string): Promise<unknown> {
+  async forget(task: string, stillGone?: () => boolean): Promise<boolean> {
     if (this.keptCount > 0) this.sendKept();
+    await this.batch.settled();
+    if (stillGone?.() === false) return false;
     const keys = this.keys;
-    return this.batch.run(
+    await this.batch.run(
       FORGET_TASK_SCRIPT,
       [keys.historyKey(task), keys.stateKey(task)],
       [],
     );
+    return true;
   }
 
   /** See `RedisCoordinator.history`. */

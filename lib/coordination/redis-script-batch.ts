@@ -37,6 +37,8 @@ export class RedisScriptBatch {
   private queued = false;
   /** Called at the flush, before sending: they add calls whose making waited. */
   private fills: (() => void)[] = [];
+  /** Every flush's calls, until they are answered (NOSCRIPT retries included). */
+  private sending: Promise<unknown> = Promise.resolve();
 
   /**
    * @param client the coordinator's client
@@ -79,6 +81,16 @@ export class RedisScriptBatch {
     this.fills.push(fill);
   }
 
+  /**
+   * Resolves once every call queued so far is answered (or failed): a call
+   * queued after it cannot overtake them, even through a NOSCRIPT retry.
+   */
+  async settled(): Promise<void> {
+    // The flush is a microtask queued before this one.
+    if (this.queued) await Promise.resolve();
+    await this.sending;
+  }
+
   private queue(): void {
     if (this.queued) return;
     this.queued = true;
@@ -101,17 +113,23 @@ export class RedisScriptBatch {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
+    let sent: Promise<unknown>;
     if (!this.pipelines || batch.length === 1) {
-      for (const item of batch)
-        this.send(() =>
-          item.script.run(this.client, item.keys, item.args),
-        ).then(item.resolve, item.reject);
-      return;
+      sent = Promise.all(
+        batch.map((item) =>
+          this.send(() =>
+            item.script.run(this.client, item.keys, item.args),
+          ).then(item.resolve, item.reject),
+        ),
+      );
+    } else {
+      sent = this.send(() => this.exec(segmentsOf(batch))).then(
+        (replies) => batch.forEach((item, i) => settle(item, replies[i])),
+        (error: unknown) => batch.forEach((item) => item.reject(error)),
+      );
     }
-    this.send(() => this.exec(segmentsOf(batch))).then(
-      (replies) => batch.forEach((item, i) => settle(item, replies[i])),
-      (error: unknown) => batch.forEach((item) => item.reject(error)),
-    );
+    // `then`: no chain of settled values kept from flush to flush.
+    this.sending = Promise.all([this.sending, sent]).then(ignore, ignore);
   }
 
   // One pipeline: a fused script per run of fusable calls, the others one

@@ -386,9 +386,9 @@ export class RedisCoordinator implements Coordinator {
    * member declares it in this replica's view (or the view is stale).
    * @returns whether it did
    */
-  async forgetTask(task: string): Promise<boolean> {
+  async forgetTask(task: string, stillGone?: () => boolean): Promise<boolean> {
     if (this.membership.declaredElsewhere(task)) return false;
-    await this.runs.forget(task);
+    if (!(await this.runs.forget(task, stillGone))) return false;
     // A pause lives in a hash of its own; one being stored lands first.
     await this.signals.clear(task);
     return true;

@@ -120,7 +120,11 @@ export class CoordinatorClaims {
   }
 
   private claimWon(task: TaskState, due: number, receipt: unknown): void {
-    if (!this.answered(task)) return;
+    if (!this.answered(task)) {
+      // The won claim took the running mark: a removed task gives it back.
+      if (task.removed) this.releaseMark(task);
+      return;
+    }
     this.coordinatorAnswered();
     this.host.runScheduled(task, due, receipt);
     this.host.maybeFinish(task);

@@ -130,8 +130,11 @@ export class MissedCatchUp {
     let missed = 0;
     for (const { task, before } of taken) {
       const after = last.get(task.name);
+      // Removed meanwhile: nothing of it runs or is recorded any more.
       const plan =
-        after === undefined ? null : this.plan(task, after, before, now);
+        after === undefined || task.removed
+          ? null
+          : this.plan(task, after, before, now);
       if (plan === null || plan.runs.length === 0) {
         this.busy.delete(task);
         if (plan !== null) missed += plan.missed;
@@ -216,7 +219,11 @@ export class MissedCatchUp {
           host.claims.coordinatorFailed(error);
           return;
         }
-        if (host.phase !== 'running' || task.removed) return;
+        if (host.phase !== 'running' || task.removed) {
+          // A won claim took the running mark: a removed task gives it back.
+          if (answer === true && task.removed) host.claims.releaseMark(task);
+          return;
+        }
         if (answer !== true) {
           skipUnclaimed(host, task, due, answer);
           continue;

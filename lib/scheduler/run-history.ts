@@ -15,8 +15,10 @@ const GROW_AHEAD_MIN = 2 * FULL_RINGS_PER_SLAB;
  * ends long before the next due time, five in a row did not always.
  */
 export const GROW_PER_GAP = 80;
-/** Slabs are made ahead only while the next due time is at least this far. */
+/** Slabs are made ahead freely only while the next due time is at least this far… */
 export const GROW_QUIET_MS = 400;
+/** …and nearer, at most this many between two passes (a task due every 100 ms must not stop them). */
+export const GROW_PER_SHORT_GAP = 4;
 /** Room for a pass's kept records at first (`RunHistory.laterTasks`). */
 const LATER_START = 256;
 
@@ -261,8 +263,9 @@ export class RunHistory {
   // next due time is near (a promotion without a spare ring makes its own).
   private readonly growAhead = (): void => {
     this.growing = null;
-    if (this.grownThisGap >= GROW_PER_GAP || this.quietFor() < GROW_QUIET_MS)
-      return;
+    const share =
+      this.quietFor() < GROW_QUIET_MS ? GROW_PER_SHORT_GAP : GROW_PER_GAP;
+    if (this.grownThisGap >= share) return;
     this.full.grow();
     this.grownThisGap++;
     if (this.promotionsAhead > this.full.spare())

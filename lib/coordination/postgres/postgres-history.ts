@@ -99,11 +99,13 @@ FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
   /**
    * Deletes a removed task's state and history (see `forgetTaskSql`): its
    * records not yet written are dropped, the batch in flight lands first.
-   * @returns whether it did (false: another live member declares it)
+   * @returns whether it did (false: another live member declares it, or
+   *   `stillGone` said no)
    */
-  async forget(task: string): Promise<boolean> {
+  async forget(task: string, stillGone?: () => boolean): Promise<boolean> {
     this.pending = this.pending.filter((record) => record.task !== task);
     await this.writing;
+    if (stillGone?.() === false) return false;
     const rows = await this.query(forgetTaskSql(this.schema), [
       task,
       this.replicaId,

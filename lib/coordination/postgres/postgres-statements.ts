@@ -272,7 +272,8 @@ export const taskStateSql = (s: string): string =>
  */
 export const forgetTaskSql = (s: string): string => `WITH kept AS (
   SELECT 1 FROM ${s}.members
-  WHERE replica <> $2 AND expires_at > now() AND tasks ? $1
+  WHERE replica <> $2 AND expires_at > now()
+    AND tasks @> jsonb_build_array($1::text)
 ), state AS (
   DELETE FROM ${s}.task_state WHERE task = $1 AND NOT EXISTS (SELECT 1 FROM kept)
 ), runs AS (

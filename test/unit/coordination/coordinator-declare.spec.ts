@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Coordinator } from '../../../lib/coordination/coordinator.interface';
 import { PostgresCoordinator } from '../../../lib/coordination/postgres.coordinator';
+import { FORGET_TASK_SCRIPT } from '../../../lib/coordination/redis-cluster.scripts';
 import { RedisCoordinator } from '../../../lib/coordination/redis.coordinator';
 import { PGliteDatabase, pgliteForSuite } from '../../src/postgres/pglite';
 import {
@@ -189,6 +190,40 @@ describeWithRedis('RedisCoordinator.declare', () => {
       return (await admin.hexists(`${prefix}:{members}:paused`, task)) === 1;
     },
   );
+});
+
+// After a restart or SCRIPT FLUSH a record's EVALSHA meets NOSCRIPT and is
+// sent again as EVAL once the reply is in: a DEL sent meanwhile must wait.
+describeWithRedis('RedisCoordinator.forgetTask after a script flush', () => {
+  it('should delete a record whose script Redis had to load again', async () => {
+    const prefix = `aioclock-test:forget:${randomBytes(4).toString('hex')}`;
+    const admin = new Redis(REDIS_URL);
+    const client = new Redis(REDIS_URL);
+    const member = new RedisCoordinator({
+      client,
+      keyPrefix: prefix,
+      replicaId: 'only',
+      leaseTtlMs: 5_000,
+    });
+    try {
+      await member.join([{ name: 'x', maxLoopCount: null }]);
+      member.declare([]);
+      await admin.script('FLUSH');
+      // The DEL's own script is cached (a forget ran since), the record's is not.
+      await admin.script('LOAD', FORGET_TASK_SCRIPT.source);
+      member.recordRun('x', 1_000, 1_001, 1_002, 'failed', 'boom');
+      await Promise.resolve();
+      await expect(member.forgetTask('x')).resolves.toBe(true);
+      expect(await admin.exists(member.historyKey('x'))).toBe(0);
+      expect(await admin.exists(member.stateKey('x'))).toBe(0);
+    } finally {
+      await member.leave();
+      const keys = await admin.keys(`${prefix}*`);
+      if (keys.length > 0) await admin.del(...keys);
+      client.disconnect();
+      admin.disconnect();
+    }
+  });
 });
 
 describe('PostgresCoordinator.declare on PGlite', () => {

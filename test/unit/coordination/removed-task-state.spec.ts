@@ -128,4 +128,36 @@ describe('removeTask and the durable store (PostgreSQL on PGlite)', () => {
     );
     expect(warnings).toContain('connection reset');
   });
+
+  it('should delete nothing when the name is added again while the store is forgetting it', async () => {
+    // The real database, but the batch of run records waits for a go: the
+    // forget waits for it, and the name is added again meanwhile.
+    let release: (() => void) | null = null;
+    const held: PostgresCoordinatorPool = {
+      query: (text: string, values?: unknown[]) =>
+        release === null && text.includes('WITH ORDINALITY')
+          ? new Promise<void>((resolve) => (release = resolve)).then(() =>
+              db.query(text, values),
+            )
+          : db.query(text, values),
+    };
+    const { registry, rows } = await start(held);
+    const add = () =>
+      registry.addTask({
+        name: 'tenant:9',
+        trigger: Every({ hours: 1 }),
+        run: () => undefined,
+      });
+    add();
+    await registry.runTask('tenant:9');
+    while (release === null)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    const removed = registry.removeTask('tenant:9');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    add();
+    (release as () => void)();
+    await removed;
+    expect(await rows('history', 'tenant:9')).toBe(1);
+    expect(await rows('task_state', 'tenant:9')).toBe(1);
+  });
 });
