@@ -152,32 +152,23 @@ describeWithRedis('RedisCoordinator.declare', () => {
     for (const client of clients.splice(0)) client.disconnect();
   });
 
-  declareSuite((id) => {
+  const member = (id: string): Member => {
     const client = new Redis(REDIS_URL);
     clients.push(client);
-    const member = new RedisCoordinator({
+    const made = new RedisCoordinator({
       client,
       keyPrefix: prefix,
       replicaId: id,
       leaseTtlMs: 5_000,
     }) as unknown as Member;
-    members.push(member);
-    return member;
-  });
+    members.push(made);
+    return made;
+  };
+
+  declareSuite(member);
 
   forgetSuite(
-    (id) => {
-      const client = new Redis(REDIS_URL);
-      clients.push(client);
-      const member = new RedisCoordinator({
-        client,
-        keyPrefix: prefix,
-        replicaId: id,
-        leaseTtlMs: 5_000,
-      }) as unknown as Member;
-      members.push(member);
-      return member;
-    },
+    member,
     async (task) => {
       const admin = new Redis(REDIS_URL);
       clients.push(admin);
@@ -242,28 +233,21 @@ describe('PostgresCoordinator.declare on PGlite', () => {
     await Promise.all(members.splice(0).map((m) => m.leave()));
   });
 
-  declareSuite((id) => {
-    const member = new PostgresCoordinator({
+  const member = (id: string): Member => {
+    const made = new PostgresCoordinator({
       pool: db,
       schema,
       replicaId: id,
       leaseTtlMs: 5_000,
     }) as unknown as Member;
-    members.push(member);
-    return member;
-  });
+    members.push(made);
+    return made;
+  };
+
+  declareSuite(member);
 
   forgetSuite(
-    (id) => {
-      const member = new PostgresCoordinator({
-        pool: db,
-        schema,
-        replicaId: id,
-        leaseTtlMs: 5_000,
-      }) as unknown as Member;
-      members.push(member);
-      return member;
-    },
+    member,
     async (task) =>
       (
         await db.query(`SELECT 1 FROM ${schema}.task_state WHERE task = $1`, [
