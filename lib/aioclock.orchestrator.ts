@@ -139,8 +139,8 @@ export class AioClockOrchestrator
   async forgetRemovedTask(name: string): Promise<void> {
     if (this.leader !== this) return this.leader.forgetRemovedTask(name);
     const coordinator = this.options.coordinator;
-    // Added again meanwhile: that state is the new task's.
     const scheduler = this.scheduler;
+    // Added again meanwhile (now or before the delete): the state is the new task's.
     if (!coordinator?.forgetTask || scheduler.tasks.has(name)) return;
     try {
       await coordinator.forgetTask(name, () => !scheduler.tasks.has(name));

@@ -65,7 +65,8 @@ export class AioClockRegistry {
    * call (a `runTask` still waiting for its turn rejects). A task added with
    * `addTask` also leaves a durable coordinator's store (its state and
    * history), unless another replica still declares it.
-   * @returns resolves once no run of it is in flight (and its state is gone)
+   * @returns resolves once no run of it is in flight (for an added task, also
+   *   once the store has forgotten it, or has logged why it could not)
    * @throws (as a rejection) TaskNotFoundError
    */
   removeTask(name: string): Promise<void> {
