@@ -1,4 +1,5 @@
 import type { ClusterListener } from './coordinator.interface';
+import { WritesInFlight } from './writes-in-flight';
 
 // A signal rides the membership channel (Redis PUBLISH, PostgreSQL NOTIFY)
 // whose other payloads are replica ids; the control character keeps the two
@@ -64,8 +65,8 @@ export class ClusterSignals {
   private version = 0;
   private reading: Promise<void> | null = null;
   private readonly unwatchers: (() => void)[] = [];
-  /** Every pause or resume still being stored (`settled`). */
-  private storing: Promise<unknown> = Promise.resolve();
+  /** Pauses and resumes still being stored (`settled`). */
+  private readonly storing = new WritesInFlight();
 
   /** @param io the backend's calls */
   constructor(private readonly io: ClusterSignalIo) {}
@@ -120,15 +121,15 @@ export class ClusterSignals {
    * pauses and resumes already made are stored; rejects when it fails.
    */
   async clear(task: string): Promise<void> {
-    await this.storing;
+    await this.storing.settled();
     this.version++;
     this.paused.delete(task);
     await this.store(task, null);
   }
 
   /** Resolves once the pauses and resumes made so far are stored (or failed). */
-  settled(): Promise<unknown> {
-    return this.storing;
+  settled(): Promise<void> {
+    return this.storing.settled();
   }
 
   // A read that overlaps the write may miss it: bumping the version again
@@ -137,8 +138,7 @@ export class ClusterSignals {
     const stored = this.io
       .storePause(task, reason, encodeSignal('pause', task))
       .finally(() => this.version++);
-    const settled = stored.catch(() => undefined);
-    this.storing = Promise.all([this.storing, settled]).then(noop);
+    this.storing.track(stored);
     return stored;
   }
 
@@ -187,5 +187,3 @@ export class ClusterSignals {
       if (!now.has(task)) listener.pauseChanged(task, null);
   }
 }
-
-function noop(): void {}

@@ -10,6 +10,7 @@ import {
   isFusable,
   unfuseReplies,
 } from './redis-fused-script';
+import { WritesInFlight } from './writes-in-flight';
 
 /** One script call waiting for the batch it joined. */
 interface PendingCall {
@@ -37,8 +38,8 @@ export class RedisScriptBatch {
   private queued = false;
   /** Called at the flush, before sending: they add calls whose making waited. */
   private fills: (() => void)[] = [];
-  /** Every flush's calls, until they are answered (NOSCRIPT retries included). */
-  private sending: Promise<unknown> = Promise.resolve();
+  /** Flushes whose calls are not all answered yet (NOSCRIPT retries included). */
+  private readonly sending = new WritesInFlight();
 
   /**
    * @param client the coordinator's client
@@ -88,7 +89,7 @@ export class RedisScriptBatch {
   async settled(): Promise<void> {
     // The flush is a microtask queued before this one.
     if (this.queued) await Promise.resolve();
-    await this.sending;
+    await this.sending.settled();
   }
 
   private queue(): void {
@@ -128,8 +129,7 @@ export class RedisScriptBatch {
         (error: unknown) => batch.forEach((item) => item.reject(error)),
       );
     }
-    // `then`: no chain of settled values kept from flush to flush.
-    this.sending = Promise.all([this.sending, sent]).then(ignore, ignore);
+    this.sending.track(sent);
   }
 
   // One pipeline: a fused script per run of fusable calls, the others one

@@ -3,6 +3,7 @@ import {
   WARM_UP_DELAY_MS,
   WARM_UP_LEAD_MS,
   WARM_UP_MIN_TASKS,
+  WARM_UP_RINGS_MARGIN_MS,
   WARM_UP_ROUNDS,
   WARM_UP_SHORT_LEAD_MS,
   WARM_UP_SHORT_ROUNDS,
@@ -132,7 +133,11 @@ export class DispatchWarmUp {
       for (const task of host.tasks.values()) {
         if (task.kind !== 'timed') continue;
         host.history.prepare(task);
-        if (++opened % 1_024 === 0 && host.clock.timestamp() > due - 5) break;
+        if (
+          ++opened % 1_024 === 0 &&
+          host.clock.timestamp() > due - WARM_UP_RINGS_MARGIN_MS
+        )
+          break;
       }
     } catch (error) {
       host.reportError(error);

@@ -50,6 +50,8 @@ export const WARM_UP_SHORT_LEAD_MS = 60;
 export const WARM_UP_SHORT_TASKS = 500;
 /** See `WARM_UP_SHORT_LEAD_MS`. */
 export const WARM_UP_SHORT_ROUNDS = 5;
+/** The warm-up stops opening history rings this long before the first due time. */
+export const WARM_UP_RINGS_MARGIN_MS = 5;
 
 /**
  * How many scheduled runs of one `overlap: 'allow'` task may wait for a slot

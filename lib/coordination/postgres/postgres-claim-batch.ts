@@ -6,6 +6,7 @@ import {
   PG_CLAIM_WON,
   runEndedSql,
 } from './postgres-statements';
+import { WritesInFlight } from '../writes-in-flight';
 
 // `encodeSignal('ended', task)` is this prefix and the task's name.
 const SIGNAL_ENDED_PREFIX = encodeSignal('ended', '');
@@ -46,8 +47,8 @@ export class PostgresClaimBatch {
   /** Running marks to drop before the next claims. */
   private ended = new Set<string>();
   private flushQueued = false;
-  /** Every batch sent and not yet answered (`settled`). */
-  private sending: Promise<unknown> = Promise.resolve();
+  /** Batches sent and not yet answered (`settled`). */
+  private readonly sending = new WritesInFlight();
 
   /** @param host the coordinator */
   constructor(private readonly host: PostgresClaimBatchHost) {}
@@ -55,7 +56,7 @@ export class PostgresClaimBatch {
   /** Resolves once the claims queued so far are answered (or failed). */
   async settled(): Promise<void> {
     if (this.flushQueued) await new Promise((resolve) => setImmediate(resolve));
-    await this.sending;
+    await this.sending.settled();
   }
 
   /** Queues a claim of the run due at `dueAt`; resolves with its answer. */
@@ -84,8 +85,7 @@ export class PostgresClaimBatch {
     // of this turn also gathers claims that awaited a settled promise first.
     setImmediate(() => {
       this.flushQueued = false;
-      // `then`: no chain of settled values kept from batch to batch.
-      this.sending = Promise.all([this.sending, this.flush()]).then(noop);
+      this.sending.track(this.flush());
     });
   }
 
@@ -145,5 +145,3 @@ export class PostgresClaimBatch {
       );
   }
 }
-
-function noop(): void {}

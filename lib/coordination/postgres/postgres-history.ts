@@ -4,6 +4,7 @@ import type {
 } from '../../interfaces/run-record.interface';
 import { recordCounter, type RecordCounter } from '../record-counters';
 import { forgetTaskSql, recordRunsSql } from './postgres-statements';
+import { WritesInFlight } from '../writes-in-flight';
 
 /** One run to add to a task's history. */
 interface PendingRecord {
@@ -27,8 +28,8 @@ interface PendingRecord {
  */
 export class PostgresHistory {
   private pending: PendingRecord[] = [];
-  /** The batch being written, if any. */
-  private writing: Promise<void> = Promise.resolve();
+  /** Batches being written (`forget` waits for them). */
+  private readonly writing = new WritesInFlight();
 
   constructor(
     private readonly schema: string,
@@ -52,10 +53,7 @@ export class PostgresHistory {
     catchUp = false,
   ): void {
     if (this.pending.length === 0)
-      setImmediate(() => {
-        // Every batch still in flight: `forget` waits for all of them.
-        this.writing = Promise.all([this.writing, this.flush()]).then(noop);
-      });
+      setImmediate(() => this.writing.track(this.flush()));
     this.pending.push({
       task,
       scheduledAt,
@@ -104,7 +102,7 @@ FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
    */
   async forget(task: string, stillGone?: () => boolean): Promise<boolean> {
     this.pending = this.pending.filter((record) => record.task !== task);
-    await this.writing;
+    await this.writing.settled();
     if (stillGone?.() === false) return false;
     const rows = await this.query(forgetTaskSql(this.schema), [
       task,
@@ -147,8 +145,6 @@ WHERE h.task = cut.task AND (h.scheduled_at, h.id) <= (cut.scheduled_at, cut.id)
     }
   }
 }
-
-function noop(): void {}
 
 function at(value: unknown): Date | null {
   return value === null || value === undefined ? null : new Date(Number(value));
