@@ -1,0 +1,108 @@
+/**
+ * The engine alone: the real `Scheduler` on a `VirtualClock`, without Nest,
+ * a timer or a child process, with N synchronous no-op tasks due every second.
+ * The methods sit on class prototypes, 100 per class, and are looked up late
+ * as the explorer's tasks are. Prints how long each dispatch pass took from
+ * the `advance` that fired it to its last run, for each of several processes
+ * in turn, so that the spread between processes of the same build shows.
+ * Not part of `npm run bench`.
+ * Usage: node dist-bench/bench/engine-pass.js [N] [passes] [processes]
+ */
+import { fork } from 'node:child_process';
+import { VirtualClock } from '../lib/clock/virtual-clock';
+import type { TaskContext } from '../lib/interfaces/task-context.interface';
+import { Scheduler } from '../lib/scheduler/scheduler';
+import type { TaskDefinition } from '../lib/scheduler/task-definition';
+import type { TriggerSpec } from '../lib/interfaces/trigger-spec.interface';
+
+type Method = (ctx: TaskContext) => unknown;
+
+const N = Number(process.argv[2]) || 100_000;
+const PASSES = Number(process.argv[3]) || 30;
+const PROCESSES = Number(process.argv[4]) || 6;
+/** The first passes run while V8 still compiles (no warm-up here): left out of the figures. */
+const SKIPPED = 3;
+const PER_CLASS = 100;
+
+/** As the explorer's task: the method is found at each call (`Reflect.get`). */
+class LateBoundTask implements TaskDefinition {
+  readonly group = 'bench';
+  constructor(
+    readonly name: string,
+    readonly trigger: TriggerSpec,
+    private readonly instance: object,
+    private readonly method: string,
+  ) {}
+
+  invoke(ctx: TaskContext): unknown {
+    const instance = this.instance;
+    return (Reflect.get(instance, this.method) as Method).call(instance, ctx);
+  }
+}
+
+async function measure(): Promise<number[]> {
+  const ranAt = new Float64Array(N);
+  const trigger: TriggerSpec = { type: 'every', seconds: 1 };
+  const tasks: LateBoundTask[] = [];
+  for (let first = 0; first < N; first += PER_CLASS) {
+    const cls = class {};
+    for (let i = first; i < Math.min(N, first + PER_CLASS); i++)
+      Object.defineProperty(cls.prototype, `t${i}`, {
+        value: function () {
+          ranAt[i] = performance.now();
+        },
+        writable: true,
+        configurable: true,
+      });
+    const instance = new cls();
+    // Names as discovery reads them (internalized property keys).
+    for (const method of Object.getOwnPropertyNames(cls.prototype))
+      if (method !== 'constructor')
+        tasks.push(
+          new LateBoundTask(`C${first}.${method}`, trigger, instance, method),
+        );
+  }
+  const clock = new VirtualClock(new Date(Date.UTC(2026, 0, 1)));
+  const scheduler = new Scheduler({
+    clock,
+    logger: { log() {}, warn() {}, error: (m: string) => console.error(m) },
+    timeZone: 'UTC',
+  });
+  for (const task of tasks) scheduler.addTask(task);
+  await scheduler.start();
+  const passes: number[] = [];
+  for (let p = 0; p < PASSES; p++) {
+    const before = performance.now();
+    await clock.advance(1000);
+    let last = 0;
+    for (let i = 0; i < N; i++) if (ranAt[i] > last) last = ranAt[i];
+    passes.push(last - before);
+  }
+  await scheduler.stop(100);
+  return passes;
+}
+
+const at = (sorted: number[], q: number): string =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))].toFixed(1);
+
+if (process.send) {
+  void measure().then((passes) => process.send!(passes));
+} else {
+  void (async () => {
+    console.log(
+      `${N} tasks, ${PASSES} passes per process (the first ${SKIPPED} left out), ms to the last run:`,
+    );
+    for (let p = 0; p < PROCESSES; p++) {
+      const passes = await new Promise<number[]>((resolve, reject) => {
+        const child = fork(__filename, process.argv.slice(2));
+        child.once('message', (m) => resolve(m as number[]));
+        child.once('error', reject);
+      });
+      const sorted = passes.slice(SKIPPED).sort((a, b) => a - b);
+      console.log(
+        `  process ${p + 1}: min ${at(sorted, 0)}, p25 ${at(sorted, 0.25)}, ` +
+          `median ${at(sorted, 0.5)}, max ${at(sorted, 1)}`,
+      );
+    }
+  })();
+}
