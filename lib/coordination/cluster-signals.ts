@@ -65,7 +65,7 @@ export class ClusterSignals {
   private version = 0;
   private reading: Promise<void> | null = null;
   private readonly unwatchers: (() => void)[] = [];
-  /** Pauses and resumes still being stored (`settled`). */
+  /** Pauses and resumes still being stored (`clear` waits for them). */
   private readonly storing = new WritesInFlight();
 
   /** @param io the backend's calls */
@@ -125,11 +125,6 @@ export class ClusterSignals {
     this.version++;
     this.paused.delete(task);
     await this.store(task, null);
-  }
-
-  /** Resolves once the pauses and resumes made so far are stored (or failed). */
-  settled(): Promise<void> {
-    return this.storing.settled();
   }
 
   // A read that overlaps the write may miss it: bumping the version again

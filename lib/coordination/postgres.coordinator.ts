@@ -416,8 +416,9 @@ export class PostgresCoordinator implements Coordinator {
   async forgetTask(task: string, stillGone?: () => boolean): Promise<boolean> {
     try {
       await this.ensureSchema();
-      // Claims and pauses in flight write the rows this deletes: they land first.
-      await Promise.all([this.claims.settled(), this.signals.settled()]);
+      // Claims in flight write the rows this deletes: they land first
+      // (`signals.clear` waits for the pauses in flight itself).
+      await this.claims.settled();
       if (!(await this.runs.forget(task, stillGone))) return false;
       await this.signals.clear(task);
       return true;
