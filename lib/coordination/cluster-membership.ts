@@ -86,18 +86,6 @@ export abstract class ClusterMembership {
     return this.owners.get(task);
   }
 
-  /**
-   * True when a live member other than this one declares `task` in the
-   * current view, or when the view may not be trusted.
-   */
-  declaredElsewhere(task: string): boolean {
-    if (!this.fresh) return true;
-    for (const member of this.known.values())
-      if (member.id !== this.base.replicaId && member.tasks.has(task))
-        return true;
-    return false;
-  }
-
   /** Every live member's id, in the current view. */
   get members(): string[] {
     return [...this.known.keys()];

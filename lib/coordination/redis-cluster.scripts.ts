@@ -100,6 +100,32 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[1])
 return 1`);
 
+/**
+ * Whether a live member other than the caller declares a task, read on the
+ * server's clock from the members and declared-tasks hashes (the heartbeat's
+ * keys): what `forgetTask` asks right before deleting, member or not.
+ * KEYS: members hash, declared-tasks hash. ARGV: caller's id, task name.
+ */
+export const DECLARED_ELSEWHERE_SCRIPT =
+  new RedisScript(`local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local exp = tonumber(string.match(all[i + 1], '^(%d+)'))
+  if all[i] ~= ARGV[1] and exp ~= nil and exp > now then
+    local json = redis.call('HGET', KEYS[2], all[i])
+    if json then
+      local ok, names = pcall(cjson.decode, json)
+      if ok and type(names) == 'table' then
+        for _, name in ipairs(names) do
+          if name == ARGV[2] then return 1 end
+        end
+      end
+    end
+  end
+end
+return 0`);
+
 /** The claim went to this replica. */
 export const CLAIM_WON = 1;
 /** Another replica holds the claim. */

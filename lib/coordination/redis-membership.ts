@@ -1,4 +1,5 @@
 import {
+  DECLARED_ELSEWHERE_SCRIPT,
   HEARTBEAT_SCRIPT,
   LEAVE_SCRIPT,
   type ClusterScriptClient,
@@ -88,6 +89,24 @@ export class RedisMembership extends ClusterMembership {
         [replicaId, this.channel],
       ),
     );
+  }
+
+  /**
+   * Whether a live member other than this replica declares `task`, read from
+   * Redis now rather than from the view: right for a replica that is no
+   * member (scheduling disabled, no view) and for a member whose view is stale.
+   * @throws what the bounded call threw
+   */
+  async declaredElsewhere(task: string): Promise<boolean> {
+    const { client, replicaId, send } = this.options;
+    const reply = await send(() =>
+      DECLARED_ELSEWHERE_SCRIPT.run(
+        client,
+        [this.membersKey, this.tasksKey],
+        [replicaId, task],
+      ),
+    );
+    return Number(reply) === 1;
   }
 
   protected async fetchTasks(ids: string[]): Promise<Map<string, string[]>> {

@@ -383,11 +383,12 @@ export class RedisCoordinator implements Coordinator {
 
   /**
    * Deletes a removed run-time task's state and history, unless another live
-   * member declares it in this replica's view (or the view is stale).
+   * member declares it (read from Redis right before, member or not).
    * @returns whether it did
+   * @throws what a bounded call threw (the orchestrator logs it as a warning)
    */
   async forgetTask(task: string, stillGone?: () => boolean): Promise<boolean> {
-    if (this.membership.declaredElsewhere(task)) return false;
+    if (await this.membership.declaredElsewhere(task)) return false;
     if (!(await this.runs.forget(task, stillGone))) return false;
     // A pause lives in a hash of its own; one being stored lands first.
     await this.signals.clear(task);

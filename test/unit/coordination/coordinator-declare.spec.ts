@@ -181,6 +181,45 @@ describeWithRedis('RedisCoordinator.declare', () => {
       return (await admin.hexists(`${prefix}:{members}:paused`, task)) === 1;
     },
   );
+
+  // A replica with scheduling disabled never joins, so it has no view of
+  // the members: it asks Redis whether a live member declares the task.
+  it('should let a replica that is no member forget a task no live member declares, and keep one a member declares', async () => {
+    const a = member('member-a');
+    const outsider = member('outsider');
+    await a.join(declared('gone', 'stays'));
+    a.recordRun('gone', 1_000, 1_001, 1_001, 'failed', 'boom');
+    a.recordRun('stays', 1_000, 1_001, 1_001, 'failed', 'boom');
+    await eventually(async () => (await a.history('gone', 10)).length === 1);
+
+    await expect(outsider.forgetTask('gone')).resolves.toBe(false);
+    expect(await outsider.history('gone', 10)).toHaveLength(1);
+
+    a.declare(declared('stays'));
+    await refresh(a);
+    await expect(outsider.forgetTask('gone')).resolves.toBe(true);
+    expect(await a.history('gone', 10)).toEqual([]);
+    expect(await a.history('stays', 10)).toHaveLength(1);
+  });
+
+  it('should count a member whose entry has expired as gone, whatever it declared', async () => {
+    const b = member('member-b');
+    await b.join(declared());
+    b.recordRun('gone', 1_000, 1_001, 1_001, 'failed', 'boom');
+    await eventually(async () => (await b.history('gone', 10)).length === 1);
+    // Another member's entries, as its heartbeat writes them: "expiresAt|digest".
+    const admin = new Redis(REDIS_URL);
+    clients.push(admin);
+    const [seconds] = await admin.time();
+    const serverNow = Number(seconds) * 1000;
+    await admin.hset(`${prefix}:{members}:tasks`, 'ghost', '["gone"]');
+    await admin.hset(`${prefix}:{members}`, 'ghost', `${serverNow + 60_000}|d`);
+    await expect(b.forgetTask('gone')).resolves.toBe(false);
+    // As if it had died: its entry expired on the server's clock.
+    await admin.hset(`${prefix}:{members}`, 'ghost', `${serverNow - 1}|d`);
+    await expect(b.forgetTask('gone')).resolves.toBe(true);
+    expect(await b.history('gone', 10)).toEqual([]);
+  });
 });
 
 // After a restart or SCRIPT FLUSH a record's EVALSHA meets NOSCRIPT and is
