@@ -32,6 +32,7 @@ import { postgresCreateSchemaStatement } from './postgres/postgres-schema';
 import { PostgresScheduleStore } from './postgres/postgres-schedule-store';
 import { PostgresTaskStates } from './postgres/postgres-task-states';
 import { PostgresClaimBatch } from './postgres/postgres-claim-batch';
+import { WritesInFlight } from './writes-in-flight';
 import {
   leaseSql,
   releaseSql,
@@ -92,6 +93,11 @@ export class PostgresCoordinator implements Coordinator {
   /** The last statement's failure, until a statement succeeds again. */
   private unreachable: CallFailure | null = null;
   private readonly signals: ClusterSignals;
+  /** Every statement's outcome; `answers`: `forgetTask` deletes after them. */
+  private readonly statements = {
+    reachable: (failure: CallFailure | null) => (this.unreachable = failure),
+    answers: new WritesInFlight(),
+  };
 
   /**
    * @param options the pool and settings; see `PostgresCoordinatorOptions`
@@ -114,6 +120,7 @@ export class PostgresCoordinator implements Coordinator {
       this.replicaId,
       this.historyKeep,
       (text, values) => this.query(text, values),
+      () => this.statements.answers.settled(),
     );
     this.membership = new PostgresMembership({
       pool: this.pool,
@@ -485,10 +492,6 @@ export class PostgresCoordinator implements Coordinator {
     values: unknown[],
     timeoutMs: number = this.claimTimeoutMs,
   ): Promise<Record<string, unknown>[]> {
-    return boundedQuery(this.pool, text, values, timeoutMs, this.reachable);
+    return boundedQuery(this.pool, text, values, timeoutMs, this.statements);
   }
-
-  private readonly reachable = (failure: CallFailure | null): void => {
-    this.unreachable = failure;
-  };
 }

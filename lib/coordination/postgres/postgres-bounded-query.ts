@@ -5,25 +5,42 @@ import {
   isConnectionError,
 } from './postgres-call-failure';
 import type { PostgresCoordinatorPool } from './postgres-client.interface';
+import type { WritesInFlight } from '../writes-in-flight';
+
+/** What a bounded statement tells its coordinator. */
+export interface StatementWatch {
+  /**
+   * Told of each outcome: `null` on an answer, the failure on no answer or a
+   * connection error (a statement's own error tells nothing).
+   */
+  reachable(failure: CallFailure | null): void;
+  /**
+   * Tracks the statement until PostgreSQL answers it, or for one more
+   * `timeoutMs` after the client gave up on it: given up on here, it may
+   * still commit there.
+   */
+  readonly answers: WritesInFlight;
+}
 
 /**
  * One statement, bounded by `timeoutMs` in real time (it measures the
  * network, not the schedule). Rejects with a CallFailure naming the cause.
- * @param reachable told of each outcome: `null` on an answer, the failure on
- *   no answer or a connection error (a statement's own error tells nothing)
  */
 export function boundedQuery(
   pool: PostgresCoordinatorPool,
   text: string,
   values: unknown[],
   timeoutMs: number,
-  reachable: (failure: CallFailure | null) => void,
+  watch: StatementWatch,
 ): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => {
+    let answered!: () => void;
+    watch.answers.track(new Promise<void>((done) => (answered = done)));
     const timer = setTimeout(() => {
       const failure = new CallFailure(postgresNoAnswer(timeoutMs));
-      reachable(failure);
+      watch.reachable(failure);
       reject(failure);
+      setTimeout(answered, timeoutMs).unref();
     }, timeoutMs);
     let reply: Promise<{ rows: Record<string, unknown>[] }>;
     try {
@@ -33,14 +50,16 @@ export function boundedQuery(
     }
     reply.then(
       (result) => {
+        answered();
         clearTimeout(timer);
-        reachable(null);
+        watch.reachable(null);
         resolve(result.rows);
       },
       (error: unknown) => {
+        answered();
         clearTimeout(timer);
         const failure = new CallFailure(describeError(error), error);
-        if (isConnectionError(error)) reachable(failure);
+        if (isConnectionError(error)) watch.reachable(failure);
         reject(failure);
       },
     );

@@ -39,6 +39,11 @@ export class PostgresHistory {
       text: string,
       values: unknown[],
     ) => Promise<Record<string, unknown>[]>,
+    /**
+     * Resolves once PostgreSQL has answered every statement sent so far, at
+     * most a bound after the client gave up on one (the coordinator's `answers`).
+     */
+    private readonly answered: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** Queues a record for the batch of this turn. */
@@ -96,13 +101,16 @@ FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
 
   /**
    * Deletes a removed task's state and history (see `forgetTaskSql`): its
-   * records not yet written are dropped, the batch in flight lands first.
+   * records not yet written are dropped, the batch in flight lands first,
+   * and so does every statement PostgreSQL has not answered yet.
    * @returns whether it did (false: another live member declares it, or
    *   `stillGone` said no)
    */
   async forget(task: string, stillGone?: () => boolean): Promise<boolean> {
     this.pending = this.pending.filter((record) => record.task !== task);
     await this.writing.settled();
+    // A batch given up on after `claimTimeoutMs` may still commit: after it.
+    await this.answered();
     if (stillGone?.() === false) return false;
     const rows = await this.query(forgetTaskSql(this.schema), [
       task,

@@ -38,6 +38,7 @@ describe('removeTask and the durable store (PostgreSQL on PGlite)', () => {
   async function start(
     pool: PostgresCoordinatorPool,
     logger = new CaptureLogger(),
+    claimTimeoutMs?: number,
   ) {
     const schema = `removed_${++schemas}`;
     const coordinator = new PostgresCoordinator({
@@ -45,6 +46,7 @@ describe('removeTask and the durable store (PostgreSQL on PGlite)', () => {
       schema,
       replicaId: 'only',
       leaseTtlMs: 5_000,
+      claimTimeoutMs,
     });
     app = await Test.createTestingModule({
       imports: [
@@ -127,6 +129,35 @@ describe('removeTask and the durable store (PostgreSQL on PGlite)', () => {
       "Task tenant:8 was removed, but its state and history stay in the coordinator's store: ",
     );
     expect(warnings).toContain('connection reset');
+  });
+
+  it('should delete the records of a batch that PostgreSQL runs after the client gave up on it', async () => {
+    // The real database, but the batch of run records reaches it 600 ms late:
+    // the client gives up after 400 ms (claimTimeoutMs), the database still
+    // runs it. The forget must delete after it, not before.
+    let sent = false;
+    const late: PostgresCoordinatorPool = {
+      query: (text: string, values?: unknown[]) => {
+        if (!text.includes('WITH ORDINALITY')) return db.query(text, values);
+        sent = true;
+        return new Promise((resolve) => setTimeout(resolve, 600)).then(() =>
+          db.query(text, values),
+        );
+      },
+    };
+    const { registry, rows } = await start(late, new CaptureLogger(), 400);
+    registry.addTask({
+      name: 'tenant:10',
+      trigger: Every({ hours: 1 }),
+      run: () => undefined,
+    });
+    await registry.runTask('tenant:10');
+    while (!sent) await new Promise((resolve) => setTimeout(resolve, 5));
+    await registry.removeTask('tenant:10');
+    // Past the late batch, however soon the removal resolved.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(await rows('history', 'tenant:10')).toBe(0);
+    expect(await rows('task_state', 'tenant:10')).toBe(0);
   });
 
   it('should delete nothing when the name is added again while the store is forgetting it', async () => {
