@@ -384,8 +384,7 @@ export class RedisCoordinator implements Coordinator {
   /**
    * Deletes a removed run-time task's state and history, unless another live
    * member declares it (read from Redis right before, member or not).
-   * @returns whether it did
-   * @throws what a bounded call threw (the orchestrator logs it as a warning)
+   * @returns whether it did; rejects with what a bounded call threw (logged)
    */
   async forgetTask(task: string, stillGone?: () => boolean): Promise<boolean> {
     if (await this.membership.declaredElsewhere(task)) return false;
