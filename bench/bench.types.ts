@@ -1,3 +1,5 @@
+import type { ProbeAround } from './memory-probe';
+
 /** The two libraries the benchmark compares. */
 export type LibraryName = 'nestjs-aioclock' | '@nestjs/schedule';
 
@@ -65,6 +67,12 @@ export interface ScenarioResult {
    * interprets: user code, not the scheduler): what a warm dispatch costs.
    */
   latenessWarm: LatenessSummary;
+  /**
+   * `MemoryProbe`'s walk timed in the parent just before the child started
+   * and just after it exited (set by run.ts): how fast this machine's caches
+   * answered around the measurement.
+   */
+  memoryProbeMs?: ProbeAround;
   /** Runs counted for due times inside the window. */
   runs: number;
   /** N × due times inside the window. */

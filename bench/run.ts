@@ -35,6 +35,7 @@ import {
   runFloor,
   runFloorPerDue,
 } from './floor';
+import { MemoryProbe } from './memory-probe';
 import { evaluateTargets } from './targets';
 import { renderTable } from './table';
 
@@ -184,10 +185,15 @@ async function main(): Promise<void> {
   const list = scenarios();
   const results: ScenarioResult[] = [];
   const failures: string[] = [];
+  // Timed in this process around each child, never while one measures (on 2
+  // cores the walk would compete with it for the core and the cache).
+  const probe = new MemoryProbe();
   for (const spec of list) {
     process.stderr.write(`bench: ${scenarioId(spec)} …`);
     try {
+      const before = probe.median();
       const result = await runChild(spec);
+      result.memoryProbeMs = { before, after: probe.median() };
       results.push(result);
       process.stderr.write(
         ` boot ${result.bootMs.toFixed(0)} ms, p99 ${result.lateness.p99.toFixed(1)} ms\n`,
@@ -313,12 +319,26 @@ async function main(): Promise<void> {
   }
 
   const targets = evaluateTargets(results, floor);
+  const probes = results
+    .flatMap((r) =>
+      r.memoryProbeMs ? [r.memoryProbeMs.before, r.memoryProbeMs.after] : [],
+    )
+    .sort((a, b) => a - b);
   const machine = {
     nproc: cpus().length,
     cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     loadAverage1m: { start: round2(loadAtStart), end: round2(loadavg()[0]) },
+    /** `MemoryProbe` around the scenarios: the same walk, so only the machine moves it. */
+    memoryProbeMs:
+      probes.length === 0
+        ? null
+        : {
+            min: probes[0],
+            median: probes[probes.length >> 1],
+            max: probes[probes.length - 1],
+          },
   };
   const versions = {
     '@nestjs/core': packageVersion('@nestjs/core'),
@@ -403,6 +423,9 @@ async function main(): Promise<void> {
   writeFileSync(file, JSON.stringify(output, null, 2) + '\n');
   process.stdout.write(
     `\n${machine.nproc} × ${machine.cpu}, node ${machine.node}, load average ${machine.loadAverage1m.start} → ${machine.loadAverage1m.end}; ` +
+      (machine.memoryProbeMs === null
+        ? ''
+        : `memory probe (a 2 MiB random walk, the same each time) ${machine.memoryProbeMs.min}–${machine.memoryProbeMs.max} ms, median ${machine.memoryProbeMs.median}; `) +
       `${output.totalSeconds} s; written to ${file.slice(repoRoot.length + 1)}\n`,
   );
   if (failures.length) process.exitCode = 1;

@@ -27,7 +27,11 @@ export function evaluateTargets(
   };
   // Without each method's first (cold) run: see `ScenarioResult.latenessWarm`.
   const warm = (r: ScenarioResult): string =>
-    ` (warm ${ms(r.latenessWarm.p99)} ms)`;
+    ` (warm ${ms(r.latenessWarm.p99)} ms` +
+    (r.memoryProbeMs
+      ? `; memory probe before / after it ${r.memoryProbeMs.before} / ${r.memoryProbeMs.after} ms`
+      : '') +
+    ')';
   const find = (scenario: string, n: number, library: string) =>
     results.find(
       (r) =>
