@@ -18,6 +18,7 @@ import { Scheduler } from '../lib/scheduler/scheduler';
 import type { TaskDefinition } from '../lib/scheduler/task-definition';
 import type { TriggerSpec } from '../lib/interfaces/trigger-spec.interface';
 import { correlation, MemoryProbe } from './memory-probe';
+import { median } from './stats';
 
 type Method = (ctx: TaskContext) => unknown;
 
@@ -118,23 +119,21 @@ if (process.send) {
           child.once('error', reject);
         },
       );
-      const sorted = passes.slice(SKIPPED).sort((a, b) => a - b);
+      const kept = passes.slice(SKIPPED);
+      const sorted = [...kept].sort((a, b) => a - b);
       let line =
         `  process ${p + 1}: min ${at(sorted, 0)}, p25 ${at(sorted, 0.25)}, ` +
         `median ${at(sorted, 0.5)}, max ${at(sorted, 1)}`;
       if (PROBE) {
-        const kept = probes.slice(SKIPPED);
-        const sortedProbes = [...kept].sort((a, b) => a - b);
-        allPasses.push(...passes.slice(SKIPPED));
-        allProbes.push(...kept);
-        medians.push([
-          sorted[sorted.length >> 1],
-          sortedProbes[sortedProbes.length >> 1],
-        ]);
+        const keptProbes = probes.slice(SKIPPED);
+        const sortedProbes = [...keptProbes].sort((a, b) => a - b);
+        allPasses.push(...kept);
+        allProbes.push(...keptProbes);
+        medians.push([median(kept), median(keptProbes)]);
         line +=
           `; probe median ${at(sortedProbes, 0.5)} ms ` +
           `(min ${at(sortedProbes, 0)}, max ${at(sortedProbes, 1)}), ` +
-          `r with passes ${correlation(passes.slice(SKIPPED), kept).toFixed(2)}`;
+          `r with passes ${correlation(kept, keptProbes).toFixed(2)}`;
       }
       console.log(line);
     }

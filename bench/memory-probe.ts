@@ -1,3 +1,5 @@
+import { median } from './stats';
+
 /**
  * A fixed amount of random memory access, to time next to the engine: one
  * walk of a random cycle through a 2 MiB `Int32Array` (larger than a core's
@@ -49,8 +51,7 @@ export class MemoryProbe {
   median(walks = 3): number {
     const times: number[] = [];
     for (let i = 0; i < walks; i++) times.push(this.time());
-    times.sort((a, b) => a - b);
-    return Math.round(times[walks >> 1] * 100) / 100;
+    return Math.round(median(times) * 100) / 100;
   }
 }
 
@@ -92,10 +93,7 @@ if (require.main === module) {
   const tick = (): void => {
     const second = Math.floor((Date.now() - start) / 1000);
     if (second >= seconds) {
-      const medians = perSecond.map((times) => {
-        const sorted = [...times].sort((a, b) => a - b);
-        return sorted[sorted.length >> 1].toFixed(1);
-      });
+      const medians = perSecond.map((times) => median(times).toFixed(1));
       console.log(
         `memory probe, median ms of each second: ${medians.join(' ')}`,
       );

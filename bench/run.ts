@@ -36,6 +36,7 @@ import {
   runFloorPerDue,
 } from './floor';
 import { MemoryProbe } from './memory-probe';
+import { percentile } from './stats';
 import { evaluateTargets } from './targets';
 import { renderTable } from './table';
 
@@ -336,7 +337,7 @@ async function main(): Promise<void> {
         ? null
         : {
             min: probes[0],
-            median: probes[probes.length >> 1],
+            median: percentile(probes, 50),
             max: probes[probes.length - 1],
           },
   };

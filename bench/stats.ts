@@ -7,6 +7,14 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
+/** The median (nearest rank) of the values, which are left as they are. */
+export function median(values: readonly number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
 /** min / p50 / p99 / max / mean of the samples (sorted in place). */
 export function summarize(samples: Float64Array): LatenessSummary {
   samples.sort();
