@@ -116,6 +116,18 @@ export const forRootImportedTwice = (): string =>
 export const methodsOnly = (decorator: string): string =>
   `@${decorator} decorates methods only`;
 
+/** A trigger decorator on a static method or a symbol-named one: discovery reaches neither. */
+export const instanceMethodsOnly = (decorator: string): string =>
+  `@${decorator} decorates instance methods with a string name only (Nest calls methods of the instances it builds, found by name)`;
+
+/** A decorator's params naming a key the decorator sets itself (`type`, an `or`'s `triggers`). */
+export const reservedParameter = (
+  decorator: string,
+  parameter: string,
+  value: unknown,
+): string =>
+  `${decorator}() sets "${parameter}" itself; it is not a parameter (got ${describeValue(value)})`;
+
 export const taskFailed = (task: string, error: unknown): string =>
   `Task ${task} failed: ${describeError(error)}`;
 

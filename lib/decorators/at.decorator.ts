@@ -1,6 +1,10 @@
 import type { AtParams } from '../interfaces/trigger-params.interface';
 import type { TaskOptions } from '../interfaces/task-options.interface';
-import { createTaskDecorator, type TaskDecorator } from './task-decorator';
+import {
+  createTaskDecorator,
+  paramsProblem,
+  type TaskDecorator,
+} from './task-decorator';
 
 /**
  * Runs the method at a wall-clock time in a zone, every day or on one weekday.
@@ -12,5 +16,15 @@ export function At(
   params: AtParams = {},
   options?: TaskOptions,
 ): TaskDecorator {
-  return createTaskDecorator('At', { type: 'at', ...params }, options);
+  return createTaskDecorator(
+    'At',
+    { ...params, type: 'at' },
+    options,
+    paramsProblem(
+      'At',
+      params,
+      ['type'],
+      'an object like { hour: 9, minute: 30 }',
+    ),
+  );
 }

@@ -1,6 +1,10 @@
 import type { CronParams } from '../interfaces/trigger-params.interface';
 import type { TaskOptions } from '../interfaces/task-options.interface';
-import { createTaskDecorator, type TaskDecorator } from './task-decorator';
+import {
+  createTaskDecorator,
+  paramsProblem,
+  type TaskDecorator,
+} from './task-decorator';
 
 /**
  * Runs the method at the next match of a cron expression, strictly after now.
@@ -19,5 +23,15 @@ export function Cron(
     expression !== null &&
     !Array.isArray(expression);
   const params = isParams ? expression : { cron: expression as string };
-  return createTaskDecorator('Cron', { type: 'cron', ...params }, options);
+  return createTaskDecorator(
+    'Cron',
+    { ...params, type: 'cron' },
+    options,
+    paramsProblem(
+      'Cron',
+      params,
+      ['type'],
+      "an expression like '0 9 * * *' or { cron: '0 9 * * *' }",
+    ),
+  );
 }

@@ -1,6 +1,10 @@
 import type { EveryParams } from '../interfaces/trigger-params.interface';
 import type { TaskOptions } from '../interfaces/task-options.interface';
-import { createTaskDecorator, type TaskDecorator } from './task-decorator';
+import {
+  createTaskDecorator,
+  paramsProblem,
+  type TaskDecorator,
+} from './task-decorator';
 
 /**
  * Runs the method every interval, at a fixed rate: run k is due at
@@ -13,5 +17,15 @@ export function Every(
   params: EveryParams,
   options?: TaskOptions,
 ): TaskDecorator {
-  return createTaskDecorator('Every', { type: 'every', ...params }, options);
+  return createTaskDecorator(
+    'Every',
+    { ...params, type: 'every' },
+    options,
+    paramsProblem(
+      'Every',
+      params,
+      ['type'],
+      'an object of interval units like { seconds: 30 }',
+    ),
+  );
 }

@@ -1,6 +1,10 @@
 import type { ForeverParams } from '../interfaces/trigger-params.interface';
 import type { TaskOptions } from '../interfaces/task-options.interface';
-import { createTaskDecorator, type TaskDecorator } from './task-decorator';
+import {
+  createTaskDecorator,
+  paramsProblem,
+  type TaskDecorator,
+} from './task-decorator';
 
 /**
  * Runs the method back to back for as long as the app runs, yielding to the
@@ -14,7 +18,13 @@ export function Forever(
 ): TaskDecorator {
   return createTaskDecorator(
     'Forever',
-    { type: 'forever', ...params },
+    { ...params, type: 'forever' },
     options,
+    paramsProblem(
+      'Forever',
+      params,
+      ['type'],
+      'an object like { maxLoopCount: 3 }',
+    ),
   );
 }

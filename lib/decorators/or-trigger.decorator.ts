@@ -1,5 +1,4 @@
 import {
-  inTask,
   invalidParameter,
   memberHasOptions,
   notATriggerMember,
@@ -10,10 +9,9 @@ import type { TaskOptions } from '../interfaces/task-options.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import {
   createTaskDecorator,
-  taskLabel,
+  paramsProblem,
   type TaskDecorator,
 } from './task-decorator';
-import { NO_TASK_OPTIONS } from './task-metadata';
 
 /**
  * Runs the method whenever any member fires. Each member keeps its own
@@ -65,23 +63,20 @@ export function OrTrigger(
   }
   // The spec is checked as a whole (empty list, nested members) when applied.
   const spec = {
+    ...params,
     type: 'or',
     triggers: members ?? (triggers as unknown as TriggerSpec[]),
-    ...params,
   } as TriggerSpec;
-  const decorator = createTaskDecorator('OrTrigger', spec, options);
-  if (!problem) return decorator;
-  const failing = ((target: object, key: string | symbol) => {
-    throw new InvalidTriggerError(
-      inTask(taskLabel(target, key), problem.message),
-      problem.parameter,
-      problem.value,
-    );
-  }) as unknown as TaskDecorator;
-  Object.defineProperties(failing, {
-    spec: { value: spec, enumerable: true },
-    options: { value: options ?? NO_TASK_OPTIONS, enumerable: true },
-    decoratorName: { value: 'OrTrigger', enumerable: true },
-  });
-  return failing;
+  return createTaskDecorator(
+    'OrTrigger',
+    spec,
+    options,
+    problem ??
+      paramsProblem(
+        'OrTrigger',
+        params,
+        ['type', 'triggers'],
+        'an object like { maxLoopCount: 3 }',
+      ),
+  );
 }

@@ -1,5 +1,10 @@
 import { AIOCLOCK_SCHEDULE_HANDLER } from '../aioclock.constants';
-import { inTask, invalidParameter, methodsOnly } from '../aioclock.messages';
+import {
+  inTask,
+  instanceMethodsOnly,
+  invalidParameter,
+  methodsOnly,
+} from '../aioclock.messages';
 import { AioClockError } from '../errors/aioclock.error';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import { taskLabel } from './task-decorator';
@@ -22,6 +27,10 @@ export function ScheduleHandler(name?: string): MethodDecorator {
     const label = taskLabel(target, key);
     if (typeof descriptor?.value !== 'function')
       throw new AioClockError(inTask(label, methodsOnly('ScheduleHandler')));
+    if (typeof target === 'function' || typeof key === 'symbol')
+      throw new AioClockError(
+        inTask(label, instanceMethodsOnly('ScheduleHandler')),
+      );
     if (name !== undefined && (typeof name !== 'string' || name.trim() === ''))
       throw new InvalidTriggerError(
         inTask(label, invalidParameter('name', name, 'a non-empty string')),

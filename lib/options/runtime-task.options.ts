@@ -4,7 +4,11 @@ import {
   reservedTaskName,
   rescheduleWithOptions,
 } from '../aioclock.messages';
-import type { TaskDecorator } from '../decorators/task-decorator';
+import {
+  decoratorProblem,
+  prefixed,
+  type TaskDecorator,
+} from '../decorators/task-decorator';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import type { AddTaskOptions } from '../interfaces/runtime-task.interface';
 import type { TaskContext } from '../interfaces/task-context.interface';
@@ -46,11 +50,20 @@ export const ADD_TASK_OPTION_TABLE: OptionTable<AddTaskOptions> = {
     new InvalidTriggerError(message, option, value),
 };
 
-/** A trigger given as a decorator's result or as a spec, as a spec. */
-export function triggerSpecOf(trigger: TaskDecorator | TriggerSpec): {
+/**
+ * A trigger given as a decorator's result or as a spec, as a spec.
+ * @param owner the task or schedule it is for, named by the error
+ * @throws InvalidTriggerError when the decorator was given arguments it cannot take
+ */
+export function triggerSpecOf(
+  trigger: TaskDecorator | TriggerSpec,
+  owner: string,
+): {
   spec: TriggerSpec;
   options: TaskOptions;
 } {
+  const problem = decoratorProblem(trigger);
+  if (problem !== undefined) throw prefixed(owner, problem);
   if (typeof trigger === 'function')
     return { spec: trigger.spec, options: trigger.options ?? {} };
   return { spec: trigger, options: {} };
@@ -65,7 +78,7 @@ export function rescheduleSpecOf(
   task: string,
   trigger: TaskDecorator | TriggerSpec,
 ): TriggerSpec {
-  const { spec, options } = triggerSpecOf(trigger);
+  const { spec, options } = triggerSpecOf(trigger, task);
   const keys = Object.keys(options);
   if (keys.length > 0)
     throw new InvalidTriggerError(
@@ -93,7 +106,7 @@ export function addedTaskDefinition(input: AddTaskOptions): TaskDefinition {
       input.name,
     );
   const { name: _name, trigger, run, group, ...given } = input;
-  const fromTrigger = triggerSpecOf(trigger);
+  const fromTrigger = triggerSpecOf(trigger, input.name);
   const options: TaskOptions = { ...fromTrigger.options, ...given };
   delete options.name;
   validateTaskOptions(input.name, options);

@@ -98,7 +98,7 @@ export function scheduleInputOf(raw: UpsertScheduleOptions): ScheduleInput {
       id,
     );
   // An object from here on: its id was read and checked above.
-  const fromTrigger = triggerSpecOf(raw.trigger);
+  const fromTrigger = triggerSpecOf(raw.trigger, label);
   // A decorator's options (`Every({ seconds: 5 }, { enabled: false })`) apply
   // as the same fields given beside the trigger would; those win.
   const { name: carriedName, ...carried } = fromTrigger.options;
