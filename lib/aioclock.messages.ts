@@ -25,8 +25,9 @@ export const unknownParameter = (
 export const inTask = (task: string, message: string): string =>
   `${task}: ${message}`;
 
-export const taskNotFound = (name: string): string =>
-  `No task named "${name}" is registered`;
+/** Any value: the registry's callers may pass a non-string name (a Symbol would throw in a template). */
+export const taskNotFound = (name: unknown): string =>
+  `No task named ${formatValue(name)} is registered`;
 
 export const taskTimedOut = (name: string, timeoutMs: number): string =>
   `Task ${name} timed out after ${timeoutMs} ms`;
@@ -194,8 +195,8 @@ export const taskNameTaken = (name: string): string =>
   `Duplicate task name "${name}": a task with this name is already registered; give one of them another name with { name: '...' }`;
 
 /** `pauseGroup` / `resumeGroup` with a name no task uses. */
-export const groupNotFound = (group: string): string =>
-  `No group named "${group}" is registered`;
+export const groupNotFound = (group: unknown): string =>
+  `No group named ${formatValue(group)} is registered`;
 
 /** `runTask` refused because a run is going and the overlap policy drops new ones. */
 export const taskBusy = (name: string, overlap: string): string =>
@@ -266,9 +267,13 @@ export const crossSiteRequest = (): string =>
 export const dashboardLocalHistory = (cause: string): string =>
   `The cluster's run history cannot be read (${cause}); showing this replica's own runs`;
 
+/** How messages about `registry.getHistory`'s arguments name the call. */
+export const historyQueryOwner = (task: unknown): string =>
+  `getHistory(${formatValue(task)})`;
+
 /** A bad `limit` given to `registry.getHistory`. */
-export const invalidHistoryLimit = (task: string, limit: unknown): string =>
-  `getHistory(${JSON.stringify(task)}): invalid limit: ${formatValue(limit)} (expected a whole number >= 0, or Infinity)`;
+export const invalidHistoryLimit = (task: unknown, limit: unknown): string =>
+  `${historyQueryOwner(task)}: invalid limit: ${formatValue(limit)} (expected a whole number >= 0, or Infinity)`;
 
 // --- run policies (lib/scheduler/run-policies.ts and its helpers) ---
 
@@ -353,6 +358,14 @@ export const scheduleNotFound = (id: string): string =>
 /** A schedule id that is no string of 1–200 characters without control characters. */
 export const invalidScheduleId = (id: unknown, max: number): string =>
   `invalid schedule id: ${formatValue(id)} (expected a string of 1–${max} characters without control characters)`;
+
+/** An id with a lone surrogate: stores keep it as U+FFFD, which would merge it with other ids. */
+export const scheduleIdNotUnicode = (id: string): string =>
+  `invalid schedule id: ${formatValue(id)} (expected well-formed Unicode: an unpaired surrogate is stored as U+FFFD, which would merge this id with others)`;
+
+/** `upsertSchedule`'s argument threw while it was read (a getter, a Proxy). */
+export const scheduleUnreadable = (schedule: string, error: unknown): string =>
+  `${schedule}: could not be read: ${describeError(error)} (expected plain data: no getter or Proxy that throws)`;
 
 /** A payload JSON cannot carry as it is. */
 export const payloadNotJson = (

@@ -7,8 +7,9 @@ import type {
   HistoryQuery,
   RunRecord,
 } from './interfaces/run-record.interface';
-import { AioClockError } from './errors/aioclock.error';
-import { invalidHistoryLimit } from './aioclock.messages';
+import { historyQueryOwner } from './aioclock.messages';
+import { checkOptions } from './options/option-rules';
+import { HISTORY_QUERY_TABLE } from './options/query.options';
 import type { ClockJump } from './interfaces/clock-jump.interface';
 import type { AddTaskOptions } from './interfaces/runtime-task.interface';
 import type {
@@ -228,17 +229,12 @@ export class AioClockRegistry {
    * @throws TaskNotFoundError
    */
   getHistory(name: string, query: HistoryQuery = {}): Promise<RunRecord[]> {
-    const limit = query.limit ?? Infinity;
-    if (
-      typeof limit !== 'number' ||
-      !(Number.isInteger(limit) || limit === Infinity) ||
-      limit < 0
-    )
-      return Promise.reject(
-        new AioClockError(invalidHistoryLimit(name, limit)),
-      );
     try {
-      return this.orchestrator.scheduler.getHistory(name, limit);
+      checkOptions(historyQueryOwner(name), query, HISTORY_QUERY_TABLE);
+      return this.orchestrator.scheduler.getHistory(
+        name,
+        query?.limit ?? Infinity,
+      );
     } catch (error) {
       return Promise.reject(error);
     }

@@ -5,9 +5,12 @@ import {
   payloadTooLarge,
   scheduleLabel,
   scheduleTriggerKind,
+  scheduleIdNotUnicode,
   scheduleTriggerName,
+  scheduleUnreadable,
 } from '../aioclock.messages';
 import type { ScheduleInput } from '../coordination/schedule-store.interface';
+import { AioClockError } from '../errors/aioclock.error';
 import { InvalidScheduleError } from '../errors/invalid-schedule.error';
 import type { UpsertScheduleOptions } from '../interfaces/schedule.interface';
 import type { TaskOptions } from '../interfaces/task-options.interface';
@@ -40,6 +43,9 @@ export const SCHEDULE_PAGE_DEFAULT = 100;
 const SCHEDULE_TRIGGERS = new Set(['every', 'at', 'cron', 'or']);
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+/** A lone surrogate: PostgreSQL and Redis store both kinds as U+FFFD, so two ids would become one. */
+const UNPAIRED_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The `TaskOptions` a schedule takes beside its own fields (catchUp and later ones included). */
 const SCHEDULE_TASK_RULES = Object.fromEntries(
@@ -84,6 +90,25 @@ export const SCHEDULE_OPTION_TABLE: OptionTable<UpsertScheduleOptions> = {
  * @throws InvalidScheduleError naming the schedule id, the field and the bad value
  */
 export function scheduleInputOf(raw: UpsertScheduleOptions): ScheduleInput {
+  try {
+    return readScheduleInput(raw);
+  } catch (error) {
+    if (error instanceof AioClockError) throw error;
+    let id: unknown;
+    try {
+      id = (raw as { id?: unknown } | null)?.id;
+    } catch {
+      // The id itself is what threw.
+    }
+    throw new InvalidScheduleError(
+      scheduleUnreadable(scheduleLabel(id), error),
+      'schedule',
+      undefined,
+    );
+  }
+}
+
+function readScheduleInput(raw: UpsertScheduleOptions): ScheduleInput {
   const id = (raw as { id?: unknown } | null)?.id;
   const label = scheduleLabel(id);
   if (
@@ -97,6 +122,8 @@ export function scheduleInputOf(raw: UpsertScheduleOptions): ScheduleInput {
       'id',
       id,
     );
+  if (UNPAIRED_SURROGATE.test(id))
+    throw new InvalidScheduleError(scheduleIdNotUnicode(id), 'id', id);
   // An object from here on: its id was read and checked above.
   const fromTrigger = triggerSpecOf(raw.trigger, label);
   // A decorator's options (`Every({ seconds: 5 }, { enabled: false })`) apply

@@ -1,5 +1,4 @@
 import {
-  invalidScheduleLimit,
   scheduleHandlerNotHere,
   scheduleLabel,
   unknownScheduleHandler,
@@ -13,9 +12,10 @@ import type {
   SchedulePage,
   UpsertScheduleOptions,
 } from '../interfaces/schedule.interface';
+import { checkOptions } from '../options/option-rules';
+import { SCHEDULE_QUERY_TABLE } from '../options/query.options';
 import {
   SCHEDULE_PAGE_DEFAULT,
-  SCHEDULE_PAGE_MAX,
   scheduleInputOf,
 } from '../options/schedule.options';
 import type { Scheduler } from '../scheduler/scheduler';
@@ -108,17 +108,12 @@ export class ScheduleCommands {
 
   /** `registry.listSchedules`. @throws InvalidScheduleError for a bad limit */
   async list(query: ScheduleQuery = {}): Promise<SchedulePage> {
-    const limit = query.limit ?? SCHEDULE_PAGE_DEFAULT;
-    if (!Number.isInteger(limit) || limit < 1 || limit > SCHEDULE_PAGE_MAX)
-      throw new InvalidScheduleError(
-        invalidScheduleLimit(limit, SCHEDULE_PAGE_MAX),
-        'limit',
-        limit,
-      );
+    checkOptions('listSchedules', query, SCHEDULE_QUERY_TABLE);
+    const limit = query?.limit ?? SCHEDULE_PAGE_DEFAULT;
     const { schedules } = this.options;
     const page = await schedules.store.list({
-      handler: query.handler,
-      cursor: query.cursor ?? null,
+      handler: query?.handler,
+      cursor: query?.cursor ?? null,
       limit,
     });
     return { items: await schedules.infos(page.items), cursor: page.cursor };
