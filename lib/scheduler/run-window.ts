@@ -14,6 +14,7 @@ export class RunWindow implements Trigger {
     from: number,
     now: number,
   ) => { due: number; passed: number };
+  readonly rebase?: (jump: number, now: number) => number | null;
 
   /**
    * @param inner the task's own trigger
@@ -29,6 +30,10 @@ export class RunWindow implements Trigger {
     if (inner.receipt !== undefined) {
       this.receipt = (due) => inner.receipt!(due);
       this.giveBack = (receipt) => inner.giveBack?.(receipt);
+    }
+    if (inner.rebase !== undefined) {
+      const rebase = inner.rebase.bind(inner);
+      this.rebase = (jump, now) => this.clip(rebase(jump, now));
     }
     // The late catch-up's arithmetic jump, stopped at `end`.
     if (inner.lastAtOrBefore !== undefined) {
@@ -62,6 +67,8 @@ export class RunWindow implements Trigger {
       due = inner.lastAtOrBefore(due, this.start).due;
     }
     if (due === null || due >= this.start) return this.clipEnd(due);
+    if (inner.skipBefore !== undefined)
+      return this.clipEnd(inner.skipBefore(this.start));
     if (inner.lastAtOrBefore === undefined && inner.receipt === undefined)
       // `at` and `cron` answer the first due time strictly after any instant:
       // one call, where stepping took seconds for a `startAt` weeks ahead.

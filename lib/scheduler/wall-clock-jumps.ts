@@ -63,6 +63,9 @@ export class WallClockJumps {
       if (type === 'every' && !aligned) {
         due = queued + jump;
         if (!Number.isNaN(task.cursor)) task.cursor += jump;
+      } else if (task.trigger.rebase !== undefined) {
+        // An `or`: its members move one by one, each keeping its count.
+        due = task.trigger.rebase(jump, now);
       } else if (jump < 0 && type !== 'once') {
         // Triggers that count their runs (`receipt`) would lose the count.
         if (task.trigger.receipt !== undefined) continue;

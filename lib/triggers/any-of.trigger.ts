@@ -1,3 +1,5 @@
+import { EveryTrigger } from './every.trigger';
+import { OnceTrigger } from './once.trigger';
 import type { Trigger } from './trigger';
 
 /** One member of an `or`: its trigger, its own run limit and its progress. */
@@ -87,6 +89,48 @@ export class AnyOfTrigger implements Trigger {
     if (owners !== null) {
       this.lastDue = previous;
       this.lastOwners = owners;
+    }
+    return this.earliest();
+  }
+
+  /**
+   * The system clock stepped by `jump` ms (< 0: back) and reads `now`: each
+   * member's pending due time moves as that kind's alone would (see
+   * `WallClockJumps`), its count kept: an unaligned `every` keeps its phase,
+   * shifted by the step; after a step back, the wall-clock kinds start again
+   * from `now`; `once` stays. Returns the earliest pending one.
+   */
+  rebase(jump: number, now: number): number | null {
+    for (let index = 0; index < this.members.length; index++) {
+      const trigger = this.members[index].trigger;
+      const state = this.states[index];
+      if (state.due === null) continue;
+      if (trigger instanceof EveryTrigger && !trigger.alignToEpoch) {
+        state.due += jump;
+        if (state.last !== null) state.last += jump;
+      } else if (jump < 0 && !(trigger instanceof OnceTrigger))
+        state.due = trigger.first(now);
+    }
+    // Due times asked about before a step back lie ahead now: a member
+    // resuming after a `giveBack` must not pass over them.
+    if (jump < 0 && this.cursor > now) this.cursor = now;
+    this.lastDue = NaN;
+    this.lastOwners = [];
+    return this.earliest();
+  }
+
+  /** Each member's pending due time moves to its first one at or after `start`; none is counted. */
+  skipBefore(start: number): number | null {
+    for (let index = 0; index < this.members.length; index++) {
+      const trigger = this.members[index].trigger;
+      const state = this.states[index];
+      if (state.due === null || state.due >= start) continue;
+      if (trigger.lastAtOrBefore !== undefined)
+        state.due = trigger.next(
+          trigger.lastAtOrBefore(state.due, start - 1).due,
+        );
+      // `at` and `cron` answer the first due time strictly after any instant.
+      else state.due = trigger.next(start - 1);
     }
     return this.earliest();
   }

@@ -43,6 +43,21 @@ export interface Trigger {
    * (the ones passed meanwhile are not fired); `next` may then answer earlier.
    */
   giveBack?(receipt: unknown): void;
+
+  /**
+   * Optional, for triggers that keep pending due times of their own (an
+   * `or`): the system clock stepped by `jump` ms (< 0: back) and now reads
+   * `now`. Moves them as the scheduler moves a plain trigger's, keeping any
+   * counts, and returns the earliest.
+   */
+  rebase?(jump: number, now: number): number | null;
+
+  /**
+   * Optional, for triggers `next` would have to step through one due time at
+   * a time (an `or`): the first due time at or after `start`, without
+   * stepping and without counting the ones passed (they do not exist).
+   */
+  skipBefore?(start: number): number | null;
 }
 
 /** What `createTrigger` needs besides the spec. */
