@@ -129,6 +129,15 @@ export const reservedParameter = (
 ): string =>
   `${decorator}() sets "${parameter}" itself; it is not a parameter (got ${describeValue(value)})`;
 
+/** `registry.addTask` of a startup or shutdown task once that moment has passed. */
+export const lifecycleTaskTooLate = (
+  task: string,
+  kind: 'startup' | 'shutdown',
+): string =>
+  kind === 'startup'
+    ? `${task}: a startup trigger added after the scheduler started would never run (startup tasks run once, before the others); use Once() to run it now`
+    : `${task}: a shutdown trigger added while the scheduler shuts down would never run`;
+
 export const taskFailed = (task: string, error: unknown): string =>
   `Task ${task} failed: ${describeError(error)}`;
 

@@ -1,7 +1,12 @@
 import type { Observable } from 'rxjs';
-import { groupNotFound, taskNameTaken } from '../aioclock.messages';
+import {
+  groupNotFound,
+  lifecycleTaskTooLate,
+  taskNameTaken,
+} from '../aioclock.messages';
 import type { ClusterTaskState } from '../coordination/coordinator.interface';
 import { AioClockError } from '../errors/aioclock.error';
+import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import { SchedulerStoppingError } from '../errors/scheduler-stopping.error';
 import { TaskNotFoundError } from '../errors/task-not-found.error';
 import type { TaskEvent } from '../interfaces/task-event.interface';
@@ -87,6 +92,16 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
       throw new AioClockError(taskNameTaken(def.name));
     const kind = kindOf(def.trigger.type);
     const trigger = this.triggers.of(def, kind);
+    if (
+      (kind === 'startup' && this.phase !== 'idle') ||
+      (kind === 'shutdown' &&
+        (this.phase === 'stopping' || this.phase === 'stopped'))
+    )
+      throw new InvalidTriggerError(
+        lifecycleTaskTooLate(def.name, kind),
+        'trigger',
+        def.trigger,
+      );
     const group = this.groupState(def.group);
     const task = new TaskState(def, group, trigger, kind);
     task.policies = TaskPolicies.of(def);

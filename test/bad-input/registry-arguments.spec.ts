@@ -3,6 +3,9 @@ import {
   AioClockRegistry,
   Every,
   InvalidScheduleError,
+  InvalidTriggerError,
+  OnStartUp,
+  Once,
   TaskNotFoundError,
 } from '../../lib';
 import { createTestApp, type TestApp } from '../src/create-app';
@@ -169,5 +172,30 @@ describe('upsertSchedule arguments that throw when read', () => {
         trigger: Every({ seconds: 1 }),
       }),
     ).resolves.toMatchObject({ id: 'ok-\uD83D\uDE00' });
+  });
+});
+
+describe('registry.addTask of a lifecycle task too late', () => {
+  it('should refuse a startup trigger after bootstrap, naming the task, and point to Once()', async () => {
+    let runs = 0;
+    const error = errorOf(() =>
+      registry.addTask({
+        name: 'late.startup',
+        trigger: OnStartUp(),
+        run: () => void runs++,
+      }),
+    );
+    expect(error).toBeInstanceOf(InvalidTriggerError);
+    expect(error.message).toBe(
+      'late.startup: a startup trigger added after the scheduler started would never run (startup tasks run once, before the others); use Once() to run it now',
+    );
+    expect(() => registry.getTask('late.startup')).toThrow(TaskNotFoundError);
+    registry.addTask({
+      name: 'late.once',
+      trigger: Once(),
+      run: () => void runs++,
+    });
+    await test.clock.advance(1_000);
+    expect(runs).toBe(1);
   });
 });
