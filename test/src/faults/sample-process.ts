@@ -24,11 +24,23 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** The entry point of `npm run sample:replicas`. */
+export const SAMPLE_REPLICAS_MAIN = join(
+  ROOT,
+  'dist-sample',
+  'sample',
+  'src',
+  'main-replicas.js',
+);
+
 /** Compiles the sample unless dist-sample is newer than every source under sample/src and lib. */
 export function compileSample(): void {
   let built = 0;
   try {
-    built = statSync(SAMPLE_MAIN).mtimeMs;
+    built = Math.min(
+      statSync(SAMPLE_MAIN).mtimeMs,
+      statSync(SAMPLE_REPLICAS_MAIN).mtimeMs,
+    );
   } catch {
     // Not built yet.
   }
