@@ -37,7 +37,10 @@ export interface ScheduleInfo extends ScheduleTaskOptions {
   /** ISO instant, or null. */
   endAt: string | null;
   enabled: boolean;
+  /** Paused by `pauseSchedule`, or by its own `pauseOnFailure` (then `pausedReason` says why). */
   paused: boolean;
+  /** Why its `pauseOnFailure` paused it, while it stays paused; `resumeSchedule` resumes it. */
+  pausedReason?: string;
   /** The store's revision: bumped on every change. */
   revision: number;
   /** When it last changed (the store's clock). */

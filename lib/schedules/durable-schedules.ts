@@ -189,7 +189,7 @@ export class DurableSchedules {
       task = this.options.scheduler.getTask(name);
     const owner =
       task?.owner ?? this.options.coordinator?.ownerOf?.(name) ?? null;
-    return {
+    const info: ScheduleInfo = {
       ...(schedule.options as object),
       id: schedule.id,
       handler: schedule.handler,
@@ -198,7 +198,8 @@ export class DurableSchedules {
       startAt: schedule.startAt,
       endAt: schedule.endAt,
       enabled: schedule.enabled,
-      paused: schedule.paused,
+      // `pauseOnFailure` pauses the task, not the stored schedule.
+      paused: schedule.paused || task?.paused === true,
       revision: schedule.revision,
       updatedAt: new Date(schedule.updatedAt),
       nextRunAt: task?.nextRunAt ?? null,
@@ -208,6 +209,19 @@ export class DurableSchedules {
       owner,
       noHandler: !this.handlers.has(schedule.handler) && owner === null,
     };
+    if (task?.pausedReason !== undefined) info.pausedReason = task.pausedReason;
+    return info;
+  }
+
+  /**
+   * `resumeSchedule`: a schedule its own `pauseOnFailure` paused is resumed
+   * too (the store never saw that pause, so `apply` finds nothing to change).
+   */
+  resumePausedByPolicy(id: string): void {
+    const name = scheduleTaskName(id);
+    const scheduler = this.options.scheduler;
+    if (this.applied.has(id) && scheduler.tasks.get(name)?.paused === true)
+      scheduler.resume(name);
   }
 
   /**

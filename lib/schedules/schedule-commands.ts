@@ -125,6 +125,7 @@ export class ScheduleCommands {
     const schedule = await schedules.store.setPaused(id, paused);
     if (schedule === null) throw new ScheduleNotFoundError(id);
     schedules.apply(id, schedule);
+    if (!paused) schedules.resumePausedByPolicy(id);
     return schedules.info(schedule);
   }
 
