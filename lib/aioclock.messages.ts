@@ -138,6 +138,18 @@ export const lifecycleTaskTooLate = (
     ? `${task}: a startup trigger added after the scheduler started would never run (startup tasks run once, before the others); use Once() to run it now`
     : `${task}: a shutdown trigger added while the scheduler shuts down would never run`;
 
+/** A task option that would do nothing for the task's trigger kind. */
+export const optionNotForTrigger = (
+  task: string,
+  option: string,
+  triggerType: string,
+): string =>
+  `${task}: option "${option}" does not apply to a ${triggerType} task (${
+    triggerType === 'forever'
+      ? 'it loops, with no due times'
+      : `it runs once at ${triggerType}`
+  }); remove it`;
+
 export const taskFailed = (task: string, error: unknown): string =>
   `Task ${task} failed: ${describeError(error)}`;
 

@@ -126,7 +126,7 @@ export function createTaskDecorator(
     } catch (error) {
       throw prefixed(task, error);
     }
-    validateTaskOptions(task, options);
+    validateTaskOptions(task, options, spec.type);
     setTaskMetadata(target, key, metadata);
     return descriptor;
   }) as TaskDecorator;

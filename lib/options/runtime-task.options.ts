@@ -109,7 +109,7 @@ export function addedTaskDefinition(input: AddTaskOptions): TaskDefinition {
   const fromTrigger = triggerSpecOf(trigger, input.name);
   const options: TaskOptions = { ...fromTrigger.options, ...given };
   delete options.name;
-  validateTaskOptions(input.name, options);
+  validateTaskOptions(input.name, options, fromTrigger.spec?.type);
   return {
     ...options,
     name: input.name,

@@ -114,7 +114,9 @@ function readScheduleInput(raw: UpsertScheduleOptions): ScheduleInput {
   if (
     typeof id !== 'string' ||
     id.length === 0 ||
-    id.length > SCHEDULE_ID_MAX_LENGTH ||
+    // Characters, as API.md counts them: an emoji is one, not two UTF-16 units.
+    (id.length > SCHEDULE_ID_MAX_LENGTH &&
+      [...id].length > SCHEDULE_ID_MAX_LENGTH) ||
     CONTROL_CHARACTERS.test(id)
   )
     throw new InvalidScheduleError(

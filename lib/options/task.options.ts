@@ -7,7 +7,7 @@ import {
   OVERLAP_POLICIES,
   SCHEDULE_TASK_PREFIX,
 } from '../aioclock.constants';
-import { invalidOption } from '../aioclock.messages';
+import { invalidOption, optionNotForTrigger } from '../aioclock.messages';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
 import type {
   RetryBackoffOptions,
@@ -38,12 +38,35 @@ export const TASK_OPTION_DEFAULTS = {
 } as const;
 
 /**
+ * Options that act on due times, for the trigger kinds that have none: a
+ * `@Forever` loop, and the startup and shutdown tasks that run once at a
+ * moment of the app's life. Given there they would do nothing, so they are
+ * refused rather than silently ignored.
+ */
+const DUE_TIME_OPTIONS = [
+  'startAt',
+  'endAt',
+  'jitter',
+  'retry',
+  'catchUp',
+  'catchUpWindow',
+] as const satisfies readonly (keyof TaskOptions)[];
+const OPTIONS_WITHOUT_DUE_TIMES: Readonly<
+  Record<string, readonly (keyof TaskOptions)[] | undefined>
+> = {
+  forever: DUE_TIME_OPTIONS,
+  startup: [...DUE_TIME_OPTIONS, 'pauseOnFailure'],
+  shutdown: [...DUE_TIME_OPTIONS, 'pauseOnFailure'],
+};
+
+/**
  * An ISO 8601 date, or date and time with an optional offset (what
- * `toISOString()` and `JSON` write). `Date.parse` alone takes far more and
+ * `toISOString()` and `JSON` write; up to nanoseconds, as Python's
+ * `isoformat()`, PostgreSQL and Go write, kept to the ms). `Date.parse` alone takes far more and
  * makes up dates: 'foo 12' is 1 Dec 2001, '2025-02-30' is 2 March.
  */
 const ISO_DATE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
 
 /** Epoch ms of a `startAt` / `endAt` value, NaN when it is no valid Date or ISO 8601 string. */
 export function dateOptionMs(value: unknown): number {
@@ -161,8 +184,18 @@ export const TASK_OPTION_TABLE: OptionTable<TaskOptions> = {
 export function validateTaskOptions(
   task: string,
   options: TaskOptions | undefined,
+  triggerType?: unknown,
 ): void {
   checkOptions(task, options, TASK_OPTION_TABLE);
+  const unused = OPTIONS_WITHOUT_DUE_TIMES[triggerType as string];
+  if (unused !== undefined && options !== undefined)
+    for (const option of unused)
+      if (options[option] !== undefined)
+        throw new InvalidTriggerError(
+          optionNotForTrigger(task, option, triggerType as string),
+          option,
+          options[option],
+        );
   const retry = options?.retry;
   if (retry === undefined) return;
   checkOptions(task, retry, RETRY_OPTION_TABLE);

@@ -6,6 +6,8 @@ import {
   Every,
   Forever,
   InvalidTriggerError,
+  OnShutDown,
+  OnStartUp,
   OrTrigger,
   ScheduleHandler,
   type TaskDecorator,
@@ -194,4 +196,67 @@ describe('methods discovery cannot reach', () => {
       expect(error.message).toContain(`Tasks.Symbol(tick): @${name}`);
     },
   );
+});
+
+describe('options that act on due times, on a task that has none', () => {
+  it.each([
+    [
+      'Forever',
+      () => Forever({}, { endAt: '2024-01-01T00:00:00Z' }),
+      'endAt',
+      'a forever task (it loops, with no due times)',
+    ],
+    [
+      'Forever',
+      () => Forever({}, { retry: { attempts: 3 } }),
+      'retry',
+      'a forever task',
+    ],
+    [
+      'OnStartUp',
+      () => OnStartUp({ jitter: 5_000 }),
+      'jitter',
+      'a startup task (it runs once at startup)',
+    ],
+    [
+      'OnShutDown',
+      () => OnShutDown({ pauseOnFailure: 2 }),
+      'pauseOnFailure',
+      'a shutdown task',
+    ],
+  ] as const)(
+    'should reject @%s with %s, naming the method and the option',
+    (_name, decorator, option, kind) => {
+      const error = errorOf(() => decorate(decorator()));
+      expect(error).toBeInstanceOf(InvalidTriggerError);
+      expect(error.message).toContain(
+        `Tasks.run: option "${option}" does not apply to ${kind}`,
+      );
+    },
+  );
+
+  it('should reject them from registry.addTask too, and keep them on timed tasks', async () => {
+    const { app } = await createTestApp(reportsApp(), '2024-03-31T08:00:00Z');
+    const registry = app.get(AioClockRegistry);
+    const error = errorOf(() =>
+      registry.addTask({
+        name: 'loop',
+        trigger: Forever(),
+        run: () => undefined,
+        startAt: '2030-01-01',
+      }),
+    );
+    expect(error).toBeInstanceOf(InvalidTriggerError);
+    expect(error.message).toContain('loop: option "startAt" does not apply');
+    expect(
+      registry.addTask({
+        name: 'timed',
+        trigger: Every({ seconds: 1 }),
+        run: () => undefined,
+        startAt: '2030-01-01',
+        retry: { attempts: 2 },
+      }).name,
+    ).toBe('timed');
+    await app.close();
+  });
 });

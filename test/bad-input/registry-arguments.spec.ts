@@ -199,3 +199,43 @@ describe('registry.addTask of a lifecycle task too late', () => {
     expect(runs).toBe(1);
   });
 });
+
+describe('what the contract counts as valid', () => {
+  it('should count a schedule id in characters: 200 emoji fit, 201 do not', async () => {
+    const emoji = '\u{1F600}';
+    await expect(
+      registry.upsertSchedule({
+        id: emoji.repeat(200),
+        handler: 'reports.send',
+        trigger: Every({ seconds: 1 }),
+      }),
+    ).resolves.toMatchObject({ id: emoji.repeat(200) });
+    await expect(
+      registry.upsertSchedule({
+        id: emoji.repeat(201),
+        handler: 'reports.send',
+        trigger: Every({ seconds: 1 }),
+      }),
+    ).rejects.toThrow(/^invalid schedule id: .*1–200 characters/);
+  });
+
+  it('should take ISO 8601 instants with up to nine fraction digits, kept to the ms', async () => {
+    const info = await registry.upsertSchedule({
+      id: 'iso',
+      handler: 'reports.send',
+      trigger: Every({ seconds: 1 }),
+      startAt: '2030-01-01T00:00:00.123456Z',
+      endAt: '2030-01-01T01:00:00.123456789+01:00',
+    });
+    expect(info.startAt).toBe('2030-01-01T00:00:00.123Z');
+    expect(info.endAt).toBe('2030-01-01T00:00:00.123Z');
+    await expect(
+      registry.upsertSchedule({
+        id: 'iso-bad',
+        handler: 'reports.send',
+        trigger: Every({ seconds: 1 }),
+        startAt: '2030-01-01T00:00:00.1234567890Z',
+      }),
+    ).rejects.toThrow(/startAt/);
+  });
+});
