@@ -12,6 +12,7 @@ import {
   ScheduleHandler,
   type TaskDecorator,
 } from '../../lib';
+import { errorOf } from '../src/error-of';
 import { createTestApp } from '../src/create-app';
 import { reportsApp } from '../src/schedules/schedules.fixtures';
 
@@ -28,15 +29,6 @@ function decorate(decorator: MethodDecorator): void {
   }
   const descriptor = Object.getOwnPropertyDescriptor(Tasks.prototype, 'run')!;
   Reflect.decorate([decorator], Tasks.prototype, 'run', descriptor);
-}
-
-function errorOf(act: () => unknown): Error {
-  try {
-    act();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
 }
 
 const reservedRows: {

@@ -8,6 +8,7 @@ import {
   Once,
   TaskNotFoundError,
 } from '../../lib';
+import { errorOf } from '../src/error-of';
 import { createTestApp, type TestApp } from '../src/create-app';
 import { reportsApp } from '../src/schedules/schedules.fixtures';
 
@@ -29,15 +30,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await test.app.close();
 });
-
-function errorOf(act: () => unknown): Error {
-  try {
-    act();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('registry names that are not strings', () => {
   const names: [string, unknown, string][] = [
