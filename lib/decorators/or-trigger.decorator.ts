@@ -9,6 +9,7 @@ import type { TaskOptions } from '../interfaces/task-options.interface';
 import type { TriggerSpec } from '../interfaces/trigger-spec.interface';
 import {
   createTaskDecorator,
+  decoratorProblem,
   paramsProblem,
   type TaskDecorator,
 } from './task-decorator';
@@ -49,6 +50,13 @@ export function OrTrigger(
           notATriggerMember(index, member),
           `triggers[${index}]`,
           member,
+        );
+      } else if (decoratorProblem(member) !== undefined) {
+        const memberProblem = decoratorProblem(member)!;
+        problem = new InvalidTriggerError(
+          `triggers[${index}]: ${memberProblem.message}`,
+          `triggers[${index}]`,
+          memberProblem.value,
         );
       } else if (member.options && Object.keys(member.options).length > 0) {
         problem = new InvalidTriggerError(

@@ -57,6 +57,11 @@ const reservedRows: {
     fragments: ['Forever()', '"type"', '"every"'],
   },
   {
+    title: 'OrTrigger([Every({ type: "forever", seconds: 1 })])',
+    decorator: () => OrTrigger([Every(any({ type: 'forever', seconds: 1 }))]),
+    fragments: ['triggers[0]: Every()', '"type"', '"forever"'],
+  },
+  {
     title: 'OrTrigger([...], { triggers: [] })',
     decorator: () => OrTrigger([Every({ seconds: 1 })], any({ triggers: [] })),
     fragments: ['OrTrigger()', '"triggers"'],
