@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AIOCLOCK_GROUP_OPTIONS } from './aioclock.constants';
+import { AioClockEarlyInitModule } from './aioclock-early-init.module';
 import { AioClockExplorer } from './aioclock.explorer';
 import { AioClockFeatureModule } from './aioclock-feature.module';
 import {
@@ -20,7 +21,7 @@ import type { GroupOptions } from './interfaces/group-options.interface';
  * found and scheduled, each feature module forming a group.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, AioClockEarlyInitModule],
   providers: [
     { provide: Clock, useClass: SystemClock },
     AioClockExplorer,

@@ -48,13 +48,18 @@ export class AioClockOrchestrator
   /** A member of a durable coordinator's cluster (joined, not left). */
   private member = false;
   private redeclaring = false;
+  /** `prepare` has run. */
+  private prepared = false;
+  /** As given; `forRootAsync`'s factory may have returned `undefined` (the defaults, as `forRoot()`). */
+  private readonly options: AioClockOptions;
 
   constructor(
-    @Inject(AIOCLOCK_OPTIONS) private readonly options: AioClockOptions,
+    @Inject(AIOCLOCK_OPTIONS) options: AioClockOptions | undefined,
     private readonly clock: Clock,
     private readonly explorer: AioClockExplorer,
     private readonly modules: ModulesContainer,
   ) {
+    this.options = options === undefined ? {} : options;
     // Nest runs a global module's hooks first on init and last on shutdown, so
     // @OnStartUp tasks would run before other modules' onApplicationBootstrap
     // (a database not yet connected). Placed below the root instead, AioClock
@@ -154,6 +159,17 @@ export class AioClockOrchestrator
   }
 
   onModuleInit(): void {
+    this.prepare();
+  }
+
+  /**
+   * Elects the instance that schedules (when forRoot is imported more than
+   * once) and, on it, registers the app's decorated tasks and groups. Once,
+   * at the first of `AioClockEarlyInit.onModuleInit` and this module's own.
+   */
+  prepare(): void {
+    if (this.prepared) return;
+    this.prepared = true;
     // With several forRoot imports, the root module's own one schedules
     // (Nest adds the root right after its internal core module).
     const hosts = this.hosts();
