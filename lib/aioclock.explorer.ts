@@ -9,6 +9,7 @@ import {
 import {
   duplicateScheduleHandler,
   duplicateTaskName,
+  forFeatureImportedTwice,
   groupOptionsClash,
   requestScopedTask,
 } from './aioclock.messages';
@@ -358,7 +359,7 @@ export class AioClockExplorer {
     groups: Map<string, GroupDefinition>,
   ): GroupDefinition {
     const moduleName = host?.metatype?.name ?? 'default';
-    const options = host ? this.featureOptions(host) : undefined;
+    const options = host ? this.featureOptions(host, moduleName) : undefined;
     if (options)
       validateGroupOptions(
         `AioClockModule.forFeature() in ${moduleName}`,
@@ -401,12 +402,35 @@ export class AioClockExplorer {
   /** Group name → the module that first defined it, for `groupOf`'s clash error. */
   private readonly groupModules = new Map<string, string>();
 
-  private featureOptions(host: Module): GroupOptions | undefined {
+  /** The module's forFeature options; imported twice, they must be the same (one would be dropped). */
+  private featureOptions(
+    host: Module,
+    moduleName: string,
+  ): GroupOptions | undefined {
+    let found: GroupOptions | undefined;
     for (const imported of host.imports) {
       if (imported?.metatype !== AioClockFeatureModule) continue;
-      const wrapper = imported.providers.get(AIOCLOCK_GROUP_OPTIONS);
-      if (wrapper) return wrapper.instance as GroupOptions;
+      const options = imported.providers.get(AIOCLOCK_GROUP_OPTIONS)
+        ?.instance as GroupOptions | undefined;
+      if (options === undefined) continue;
+      if (found !== undefined && !sameGroupOptions(found, options))
+        throw new AioClockError(
+          forFeatureImportedTwice(moduleName, found, options),
+        );
+      found ??= options;
     }
-    return undefined;
+    return found;
   }
+}
+
+/** The same group options, key by key (`undefined` and absent alike). */
+function sameGroupOptions(a: GroupOptions, b: GroupOptions): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys)
+    if (
+      (a as Record<string, unknown>)[key] !==
+      (b as Record<string, unknown>)[key]
+    )
+      return false;
+  return true;
 }

@@ -117,6 +117,14 @@ export const forRootImportedTwice = (): string =>
 export const methodsOnly = (decorator: string): string =>
   `@${decorator} decorates methods only`;
 
+/** One module importing `forFeature` twice with different options. */
+export const forFeatureImportedTwice = (
+  moduleName: string,
+  first: unknown,
+  second: unknown,
+): string =>
+  `${moduleName} imports AioClockModule.forFeature() twice with different options (${formatValue(first)} and ${formatValue(second)}); a module forms one group: give its options once`;
+
 /** A trigger decorator on a static method or a symbol-named one: discovery reaches neither. */
 export const instanceMethodsOnly = (decorator: string): string =>
   `@${decorator} decorates instance methods with a string name only (Nest calls methods of the instances it builds, found by name)`;

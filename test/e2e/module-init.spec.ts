@@ -1,5 +1,10 @@
 import { Injectable, Module, type OnModuleInit } from '@nestjs/common';
-import { AioClockModule, AioClockRegistry, Every } from '../../lib';
+import {
+  AioClockError,
+  AioClockModule,
+  AioClockRegistry,
+  Every,
+} from '../../lib';
 import { createTestApp } from '../src/create-app';
 
 @Injectable()
@@ -48,6 +53,42 @@ describe('AioClockModule at init', () => {
     });
     await clock.advance(5_000);
     expect(app.get(Jobs).runs).toBe(1);
+    await app.close();
+  });
+
+  it('should refuse one module importing forFeature twice with different options, naming both', async () => {
+    @Module({
+      imports: [
+        AioClockModule.forFeature({ name: 'reports', concurrency: 1 }),
+        AioClockModule.forFeature({ name: 'billing', timeout: 5_000 }),
+      ],
+      providers: [Jobs],
+    })
+    class Reports {}
+    const init = createTestApp({
+      imports: [AioClockModule.forRoot({ timeZone: 'UTC' }), Reports],
+    });
+    await expect(init).rejects.toBeInstanceOf(AioClockError);
+    await expect(init).rejects.toThrow(
+      'Reports imports AioClockModule.forFeature() twice with different options ({"name":"reports","concurrency":1} and {"name":"billing","timeout":5000})',
+    );
+  });
+
+  it('should take the same forFeature options imported twice', async () => {
+    @Module({
+      imports: [
+        AioClockModule.forFeature({ name: 'reports' }),
+        AioClockModule.forFeature({ name: 'reports' }),
+      ],
+      providers: [Jobs],
+    })
+    class Reports {}
+    const { app } = await createTestApp({
+      imports: [AioClockModule.forRoot({ timeZone: 'UTC' }), Reports],
+    });
+    expect(app.get(AioClockRegistry).getTask('Jobs.tick').group).toBe(
+      'reports',
+    );
     await app.close();
   });
 });
