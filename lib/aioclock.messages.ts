@@ -125,6 +125,10 @@ export const forFeatureImportedTwice = (
 ): string =>
   `${moduleName} imports AioClockModule.forFeature() twice with different options (${formatValue(first)} and ${formatValue(second)}); a module forms one group: give its options once`;
 
+/** HTTP: a task route asked to change a durable schedule's task. */
+export const scheduleTaskRoute = (task: string, route: string): string =>
+  `${formatValue(task)} is a durable schedule's task: use ${route} instead`;
+
 /** A trigger decorator on a static method or a symbol-named one: discovery reaches neither. */
 export const instanceMethodsOnly = (decorator: string): string =>
   `@${decorator} decorates instance methods with a string name only (Nest calls methods of the instances it builds, found by name)`;

@@ -21,7 +21,9 @@ import {
   crossSiteRequest,
   dashboardLocalHistory,
   invalidOption,
+  scheduleTaskRoute,
 } from '../aioclock.messages';
+import { SCHEDULE_TASK_PREFIX } from '../aioclock.constants';
 import { AioClockRegistry } from '../aioclock.registry';
 import { Clock } from '../clock/clock';
 import { describeValue } from '../errors/describe-error';
@@ -223,7 +225,7 @@ export function createAioClockHttpController(
       try {
         return { name, result: jsonSafe(await this.registry.runTask(name)) };
       } catch (error) {
-        if (error instanceof TaskNotFoundError)
+        if (error instanceof TaskNotFoundError && error.taskName === name)
           throw new NotFoundException(error.message);
         // Only the scheduler's own refusal of THIS run (a task may rethrow
         // another task's refusal: that is its failure, a 500).
@@ -304,6 +306,12 @@ export function createAioClockHttpController(
     ): TaskInfo {
       refuseCrossSite(fetchSite, origin, host);
       this.find(name);
+      // A schedule's pause lives in its store, shared by the replicas: pausing
+      // its task here alone would make the two disagree.
+      if (name.startsWith(SCHEDULE_TASK_PREFIX))
+        throw new NotFoundException(
+          scheduleTaskRoute(name, `schedules/:id/${action}`),
+        );
       this.registry[action](name);
       return this.registry.getTask(name);
     }

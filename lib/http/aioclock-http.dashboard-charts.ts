@@ -31,7 +31,7 @@ export const CHARTS_SCRIPT = String.raw`
   var SVG_NS = 'http://www.w3.org/2000/svg';
   var CHART_W = ${CHART_W}, CHART_H = ${CHART_H};
   // Open history lists: task name -> { records, error } (records null while loading).
-  var histories = {};
+  var histories = Object.create(null);
 
   function svg(tag, attrs, text) {
     var node = document.createElementNS(SVG_NS, tag);

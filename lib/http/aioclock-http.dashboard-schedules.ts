@@ -93,6 +93,12 @@ export const SCHEDULES_SCRIPT = String.raw`
       return getJson(base + page + '&handler=' + encodeURIComponent(q));
     });
   }
+  // The server's clock (a test app may run on a VirtualClock), moved on by
+  // the time elapsed here since the overview said what it was.
+  function serverNow() {
+    return state.data ? Date.parse(state.data.now) + (Date.now() - state.loadedAt) : Date.now();
+  }
+
   function loadSchedules(now) {
     return fetchSchedules().then(function (r) {
       if (!r.res.ok) throw new Error(describeFailure(r.res, r.body));
@@ -126,17 +132,17 @@ export const SCHEDULES_SCRIPT = String.raw`
         });
       })
       .catch(function (e) { toast(false, id, e.message); })
-      .then(function () { delete sched.busy[key]; return loadSchedules(Date.now()); });
+      .then(function () { delete sched.busy[key]; return loadSchedules(serverNow()); });
   }
   function searchSchedules() {
     sched.query = byId('s-search').value.trim(); sched.cursor = null; sched.pages = 1;
-    loadSchedules(Date.now());
+    loadSchedules(serverNow());
   }
   byId('s-go').addEventListener('click', searchSchedules);
   byId('s-search').addEventListener('keydown', function (e) { if (e.key === 'Enter') searchSchedules(); });
   byId('s-next').addEventListener('click', function () {
     if (!sched.next) return;
-    sched.cursor = sched.next; sched.pages++; loadSchedules(Date.now());
+    sched.cursor = sched.next; sched.pages++; loadSchedules(serverNow());
   });
-  byId('s-first').addEventListener('click', function () { sched.cursor = null; sched.pages = 1; loadSchedules(Date.now()); });
+  byId('s-first').addEventListener('click', function () { sched.cursor = null; sched.pages = 1; loadSchedules(serverNow()); });
 `;

@@ -107,7 +107,7 @@ const SCRIPT = String.raw`
   // Origin + path, never a relative URL: opened as http://user:key@host/aioclock,
   // relative URLs keep the credentials and fetch() refuses them.
   var base = location.origin + location.pathname.replace(/\/+$/, '') + '/';
-  var state = { data: null, timer: null, busy: {} };
+  var state = { data: null, loadedAt: 0, timer: null, busy: {} };
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -250,7 +250,7 @@ ${CHARTS_SCRIPT}
       return !filter || t.name.toLowerCase().indexOf(filter) >= 0 || t.group.toLowerCase().indexOf(filter) >= 0;
     });
     var groups = [];
-    var byGroup = {};
+    var byGroup = Object.create(null);
     tasks.forEach(function (t) {
       if (!Object.prototype.hasOwnProperty.call(byGroup, t.group)) { byGroup[t.group] = []; groups.push(t.group); }
       byGroup[t.group].push(t);
@@ -320,6 +320,7 @@ ${CHARTS_SCRIPT}
         return res.json().catch(function () { return null; }).then(function (body) {
           if (!res.ok) throw new Error(describeFailure(res, body));
           state.data = body;
+          state.loadedAt = Date.now();
           banner(body && body.historyNotice ? body.historyNotice : null);
           render();
           reloadHistories();

@@ -18,7 +18,11 @@ import {
   Type,
   UseGuards,
 } from '@nestjs/common';
-import { scheduleBody, scheduleNotFound } from '../aioclock.messages';
+import {
+  scheduleBody,
+  scheduleLabel,
+  scheduleNotFound,
+} from '../aioclock.messages';
 import { AioClockRegistry } from '../aioclock.registry';
 import { InvalidScheduleError } from '../errors/invalid-schedule.error';
 import { InvalidTriggerError } from '../errors/invalid-trigger.error';
@@ -30,6 +34,7 @@ import type {
   SchedulePage,
   UpsertScheduleOptions,
 } from '../interfaces/schedule.interface';
+import { scheduleTaskName } from '../schedules/durable-schedules';
 import { jsonSafe, refuseCrossSite } from './aioclock-http.controller';
 import { errorMessage } from './aioclock-http.history';
 
@@ -171,14 +176,18 @@ export function createAioClockSchedulesController(
       try {
         return { id, result: jsonSafe(await this.registry.runSchedule(id)) };
       } catch (error) {
-        if (error instanceof ScheduleNotFoundError)
+        // Only the refusals of THIS run: a handler may throw another
+        // schedule's or task's refusal, and that is its failure, a 500.
+        const task = scheduleTaskName(id);
+        if (error instanceof ScheduleNotFoundError && error.scheduleId === id)
           throw new NotFoundException(error.message);
         if (
-          error instanceof InvalidScheduleError ||
-          error instanceof TaskBusyError
+          (error instanceof InvalidScheduleError &&
+            error.message.startsWith(`${scheduleLabel(id)}: `)) ||
+          (error instanceof TaskBusyError && error.taskName === task)
         )
           throw new HttpException(error.message, HttpStatus.CONFLICT);
-        if (error instanceof SchedulerStoppingError)
+        if (error instanceof SchedulerStoppingError && error.taskName === task)
           throw new HttpException(
             error.message,
             HttpStatus.SERVICE_UNAVAILABLE,

@@ -21,8 +21,13 @@ export const HTTP_OPTION_DEFAULTS = {
 /** The rules of `AioClockHttpOptions`. */
 export const HTTP_OPTION_TABLE: OptionTable<AioClockHttpOptions> = {
   rules: {
+    // Plain segments only: Nest reads `:`, `*`, `(` and the like as route
+    // syntax (a raw PathError at init, or routes nothing can reach).
     path: (value) =>
-      typeof value === 'string' ? undefined : "a string such as 'aioclock'",
+      typeof value === 'string' &&
+      value.split('/').every((segment) => /^[A-Za-z0-9._~-]*$/.test(segment))
+        ? undefined
+        : "a URL path of plain segments (letters, digits, '.', '_', '~', '-') such as 'aioclock' or 'admin/clock'",
     guards: (value) =>
       Array.isArray(value) && value.every(Boolean)
         ? undefined

@@ -3,8 +3,8 @@ import { AioClockError } from '../errors/aioclock.error';
 import { InvalidScheduleError } from '../errors/invalid-schedule.error';
 import type { HistoryQuery } from '../interfaces/run-record.interface';
 import type { ScheduleQuery } from '../interfaces/schedule.interface';
-import { nonEmptyString, type OptionTable } from './option-rules';
-import { SCHEDULE_PAGE_MAX } from './schedule.options';
+import type { OptionTable } from './option-rules';
+import { CONTROL_CHARACTERS, SCHEDULE_PAGE_MAX } from './schedule.options';
 
 /** `registry.getHistory`'s query; its owner is `historyQueryOwner(name)`. */
 export const HISTORY_QUERY_TABLE: OptionTable<HistoryQuery> = {
@@ -22,9 +22,16 @@ export const HISTORY_QUERY_TABLE: OptionTable<HistoryQuery> = {
 /** `registry.listSchedules`'s query (and `GET /schedules`'s, whose bad query is a 400). */
 export const SCHEDULE_QUERY_TABLE: OptionTable<ScheduleQuery> = {
   rules: {
-    handler: nonEmptyString,
+    // No control character: PostgreSQL refuses a NUL in text.
+    handler: (value) =>
+      typeof value === 'string' &&
+      value.trim() !== '' &&
+      !CONTROL_CHARACTERS.test(value)
+        ? undefined
+        : 'a non-empty string without control characters',
     cursor: (value) =>
-      value === null || typeof value === 'string'
+      value === null ||
+      (typeof value === 'string' && !CONTROL_CHARACTERS.test(value))
         ? undefined
         : 'a string from the previous page, or null',
     limit: (value) =>

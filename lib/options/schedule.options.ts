@@ -41,8 +41,9 @@ export const SCHEDULE_PAGE_DEFAULT = 100;
 
 /** Triggers a durable schedule takes (at the top and inside an `or`). */
 const SCHEDULE_TRIGGERS = new Set(['every', 'at', 'cron', 'or']);
+/** What no schedule id (nor a query naming one) may hold. */
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 /** A lone surrogate: PostgreSQL and Redis store both kinds as U+FFFD, so two ids would become one. */
 const UNPAIRED_SURROGATE =
   /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -83,6 +84,25 @@ export const SCHEDULE_OPTION_TABLE: OptionTable<UpsertScheduleOptions> = {
     new InvalidScheduleError(message, option, value),
 };
 
+/** 1–200 characters (an emoji is one, not two UTF-16 units), no control character. */
+function wellShapedId(id: unknown): id is string {
+  return (
+    typeof id === 'string' &&
+    id.length > 0 &&
+    (id.length <= SCHEDULE_ID_MAX_LENGTH ||
+      [...id].length <= SCHEDULE_ID_MAX_LENGTH) &&
+    !CONTROL_CHARACTERS.test(id)
+  );
+}
+
+/**
+ * An id `upsertSchedule` would take: any other names no schedule, so a
+ * lookup answers "none" without asking the store (PostgreSQL refuses a NUL).
+ */
+export function isScheduleId(id: unknown): id is string {
+  return wellShapedId(id) && !UNPAIRED_SURROGATE.test(id);
+}
+
 /**
  * Checks `upsertSchedule`'s argument and turns it into what the store keeps
  * (JSON only). The trigger's parameters are checked by the caller (it knows
@@ -111,14 +131,7 @@ export function scheduleInputOf(raw: UpsertScheduleOptions): ScheduleInput {
 function readScheduleInput(raw: UpsertScheduleOptions): ScheduleInput {
   const id = (raw as { id?: unknown } | null)?.id;
   const label = scheduleLabel(id);
-  if (
-    typeof id !== 'string' ||
-    id.length === 0 ||
-    // Characters, as API.md counts them: an emoji is one, not two UTF-16 units.
-    (id.length > SCHEDULE_ID_MAX_LENGTH &&
-      [...id].length > SCHEDULE_ID_MAX_LENGTH) ||
-    CONTROL_CHARACTERS.test(id)
-  )
+  if (!wellShapedId(id))
     throw new InvalidScheduleError(
       invalidScheduleId(id, SCHEDULE_ID_MAX_LENGTH),
       'id',

@@ -15,6 +15,7 @@ import type {
 import { checkOptions } from '../options/option-rules';
 import { SCHEDULE_QUERY_TABLE } from '../options/query.options';
 import {
+  isScheduleId,
   SCHEDULE_PAGE_DEFAULT,
   scheduleInputOf,
 } from '../options/schedule.options';
@@ -93,6 +94,7 @@ export class ScheduleCommands {
 
   /** `registry.removeSchedule`: `true` when it existed. */
   async remove(id: string): Promise<boolean> {
+    if (!isScheduleId(id)) return false;
     const { schedules } = this.options;
     const removed = await schedules.store.remove(id);
     schedules.apply(id, null);
@@ -101,6 +103,7 @@ export class ScheduleCommands {
 
   /** `registry.getSchedule`. */
   async get(id: string): Promise<ScheduleInfo | null> {
+    if (!isScheduleId(id)) return null;
     const schedule = await this.options.schedules.store.get(id);
     if (schedule === null) return null;
     return (await this.options.schedules.infos([schedule]))[0];
@@ -121,6 +124,7 @@ export class ScheduleCommands {
 
   /** `registry.pauseSchedule` / `resumeSchedule`. @throws ScheduleNotFoundError */
   async setPaused(id: string, paused: boolean): Promise<ScheduleInfo> {
+    if (!isScheduleId(id)) throw new ScheduleNotFoundError(id);
     const { schedules } = this.options;
     const schedule = await schedules.store.setPaused(id, paused);
     if (schedule === null) throw new ScheduleNotFoundError(id);
@@ -135,6 +139,7 @@ export class ScheduleCommands {
    * @throws ScheduleNotFoundError, InvalidScheduleError when this replica does not declare its handler
    */
   async run(id: string): Promise<unknown> {
+    if (!isScheduleId(id)) throw new ScheduleNotFoundError(id);
     const { schedules, scheduler } = this.options;
     const schedule: StoredSchedule | null = await schedules.store.get(id);
     if (schedule === null) throw new ScheduleNotFoundError(id);
