@@ -45,6 +45,14 @@ export class AioClockRegistry {
   }
 
   /**
+   * Every task the scheduler runs, durable schedules' own tasks
+   * (`schedule:<id>`) included: what a health check watches.
+   */
+  getAllTasks(): TaskInfo[] {
+    return this.orchestrator.scheduler.getTasks();
+  }
+
+  /**
    * Adds a task at run time, in this process (functions do not travel
    * between replicas); validated like a decorator. Under a durable
    * coordinator it is declared to the cluster, owned and fenced like a

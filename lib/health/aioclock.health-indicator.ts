@@ -124,7 +124,8 @@ export class AioClockHealthIndicator
     const { overdueMarginMs: margin, failureThreshold: threshold } =
       resolveHealthOptions(options);
     const now = this.clock.timestamp();
-    const tasks = this.registry.getTasks();
+    // Durable schedules run as tasks too, and can stall or fail like them.
+    const tasks = this.registry.getAllTasks();
 
     const overdue: OverdueTask[] = [];
     const failing: FailingTask[] = [];
@@ -154,6 +155,13 @@ export class AioClockHealthIndicator
           lastError: streak.lastError,
         });
       }
+    }
+
+    // A task removed at run time leaves no streak behind.
+    if (this.streaks.size > tasks.length) {
+      const names = new Set(tasks.map((task) => task.name));
+      for (const name of this.streaks.keys())
+        if (!names.has(name)) this.streaks.delete(name);
     }
 
     const details: AioClockHealthDetails = {

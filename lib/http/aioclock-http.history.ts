@@ -57,7 +57,8 @@ export function errorMessage(error: unknown): string {
 /**
  * Keeps a bounded ring of recent outcomes per task by listening to
  * `AioClockRegistry.events$`, for the dashboard's timeline. Memory is bounded
- * by the number of registered tasks times `historySize`.
+ * by the number of registered tasks times `historySize`: the rings of tasks
+ * removed at run time are dropped whenever the map has doubled.
  */
 @Injectable()
 export class AioClockRunHistory implements OnModuleInit, OnApplicationShutdown {
@@ -71,6 +72,8 @@ export class AioClockRunHistory implements OnModuleInit, OnApplicationShutdown {
   // Keyed by name and due time, so overlapping runs ('allow') get their own durations.
   private readonly startedAt = new Map<string, number>();
   private subscription?: Subscription;
+  /** The map size at which removed tasks are looked for next. */
+  private pruneAt = PRUNE_MIN;
 
   constructor(
     private readonly registry: AioClockRegistry,
@@ -148,8 +151,24 @@ export class AioClockRunHistory implements OnModuleInit, OnApplicationShutdown {
 
   private push(name: string, entry: RunRecord): void {
     let ring = this.recent.get(name);
-    if (!ring) this.recent.set(name, (ring = []));
+    if (!ring) {
+      this.recent.set(name, (ring = []));
+      if (this.recent.size >= this.pruneAt) this.prune();
+    }
     ring.push(entry);
     if (ring.length > this.size) ring.splice(0, ring.length - this.size);
   }
+
+  /** Drops what is kept for tasks no longer registered; next time at twice the size left. */
+  private prune(): void {
+    const names = new Set(this.registry.getAllTasks().map((task) => task.name));
+    for (const name of this.recent.keys())
+      if (!names.has(name)) this.recent.delete(name);
+    for (const name of this.lastErrors.keys())
+      if (!names.has(name)) this.lastErrors.delete(name);
+    this.pruneAt = Math.max(PRUNE_MIN, this.recent.size * 2);
+  }
 }
+
+/** Below this many tasks the history never looks for removed ones. */
+const PRUNE_MIN = 64;
