@@ -4,7 +4,7 @@ import { invalidPostgresCoordinatorOption } from '../aioclock.messages';
 import type { PostgresCoordinatorOptions } from '../coordination/postgres.coordinator';
 import {
   POSTGRES_DEFAULT_SCHEMA,
-  POSTGRES_SCHEMA_PATTERN,
+  isPostgresSchemaName,
 } from '../coordination/postgres/postgres-schema';
 import { AioClockError } from '../errors/aioclock.error';
 import {
@@ -66,9 +66,9 @@ export const POSTGRES_COORDINATOR_OPTION_TABLE: OptionTable<PostgresCoordinatorO
           ? undefined
           : 'a pg Pool or anything with its query(text, values) (e.g. PGlite)',
       schema: (value) =>
-        typeof value === 'string' && POSTGRES_SCHEMA_PATTERN.test(value)
+        isPostgresSchemaName(value)
           ? undefined
-          : 'a lower-case SQL identifier: letters, digits, _ (at most 63)',
+          : "a lower-case SQL identifier: letters, digits, _ (at most 45), neither a reserved word such as 'order' nor starting with pg_",
       replicaId: nonEmptyString,
       claimTimeoutMs: (value) =>
         isMs(value) && value > 0 && 2 * value <= TIMER_LIMIT_MS

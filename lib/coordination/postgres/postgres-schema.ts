@@ -8,8 +8,43 @@ export const POSTGRES_DEFAULT_SCHEMA = 'aioclock';
 /** Key of the advisory lock that serialises schema creation across replicas. */
 export const POSTGRES_SCHEMA_LOCK_KEY = 4_612_393_217;
 
-/** A schema name the coordinator accepts: a plain lower-case identifier. */
-export const POSTGRES_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+/**
+ * A schema name's shape: a plain lower-case identifier of at most 45
+ * characters, so that its notification channels (`<schema>_schedules_changed`)
+ * stay within PostgreSQL's 63.
+ */
+export const POSTGRES_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,44}$/;
+
+/**
+ * Words PostgreSQL reserves, which an unquoted schema name cannot be
+ * (`pg_get_keywords()`, categories R and T, PostgreSQL 15, and 16's
+ * `system_user`).
+ */
+const RESERVED_WORDS = new Set(
+  (
+    'all analyse analyze and any array as asc asymmetric authorization binary ' +
+    'both case cast check collate collation column concurrently constraint ' +
+    'create cross current_catalog current_date current_role current_schema ' +
+    'current_time current_timestamp current_user default deferrable desc ' +
+    'distinct do else end except false fetch for foreign freeze from full ' +
+    'grant group having ilike in initially inner intersect into is isnull ' +
+    'join lateral leading left like limit localtime localtimestamp natural ' +
+    'not notnull null offset on only or order outer overlaps placing primary ' +
+    'references returning right select session_user similar some symmetric ' +
+    'system_user table tablesample then to trailing true union unique user ' +
+    'using variadic verbose when where window with'
+  ).split(' '),
+);
+
+/** A schema name every statement can use unquoted: the pattern, no reserved word, no `pg_` (PostgreSQL's own). */
+export function isPostgresSchemaName(name: unknown): name is string {
+  return (
+    typeof name === 'string' &&
+    POSTGRES_SCHEMA_PATTERN.test(name) &&
+    !RESERVED_WORDS.has(name) &&
+    !name.startsWith('pg_')
+  );
+}
 
 /**
  * The statements creating every table in `schema` when missing.

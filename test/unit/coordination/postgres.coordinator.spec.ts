@@ -381,6 +381,14 @@ describe('PostgresCoordinator on PGlite', () => {
       'PostgresCoordinator: invalid pool: an object',
     ],
     [{ schema: 'Bad-Name' }, 'PostgresCoordinator: invalid schema: "Bad-Name"'],
+    // Each would pass a plain identifier pattern and then break every statement.
+    [{ schema: 'order' }, 'PostgresCoordinator: invalid schema: "order"'],
+    [
+      { schema: 'pg_aioclock' },
+      'PostgresCoordinator: invalid schema: "pg_aioclock"',
+    ],
+    // Its channel `<schema>_schedules_changed` would pass PostgreSQL's 63.
+    [{ schema: 'a'.repeat(46) }, 'PostgresCoordinator: invalid schema: "aaaa'],
     [
       { heartbeatMs: 500 },
       'PostgresCoordinator: invalid heartbeatMs: 500 (expected a number of ms >= 1000 and <= leaseTtlMs / 3 (3333))',
