@@ -11,6 +11,7 @@ import {
   SCHEDULE_PAGE_SCRIPT,
   UPSERT_SCHEDULE_SCRIPT,
 } from './redis-schedule-store.scripts';
+import { redisPausedKey } from './redis-signal-io';
 import { RedisTaskKeys } from './redis-task-keys';
 import { scheduleContentKey } from './schedule-content';
 import type {
@@ -145,6 +146,16 @@ export class RedisScheduleStore implements ScheduleStore {
         2,
         keys.state(task),
         keys.history(task),
+      )
+      .catch(() => undefined);
+    // A pause by its pauseOnFailure too: a schedule made again with this id
+    // starts afresh (its slot differs from the task's keys: a call of its own).
+    await this.options.client
+      .eval(
+        "return redis.call('HDEL', KEYS[1], ARGV[1])",
+        1,
+        redisPausedKey(this.options.keyPrefix),
+        task,
       )
       .catch(() => undefined);
   }

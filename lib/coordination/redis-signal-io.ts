@@ -6,6 +6,11 @@ import {
   PUBLISH_SCRIPT,
 } from './redis-cluster.scripts';
 
+/** The hash of the tasks paused cluster-wide (task → reason). */
+export function redisPausedKey(keyPrefix: string): string {
+  return `${keyPrefix}:{members}:paused`;
+}
+
 /**
  * The Redis calls of `ClusterSignals`: signals go on the membership channel,
  * paused tasks live in one hash, `<prefix>:{members}:paused` (task → reason).
@@ -18,7 +23,7 @@ export function redisSignalIo(
   keyPrefix: string,
   channel: string,
 ): ClusterSignalIo {
-  const pausedKey = `${keyPrefix}:{members}:paused`;
+  const pausedKey = redisPausedKey(keyPrefix);
   return {
     publish: (payload) =>
       send(() => PUBLISH_SCRIPT.run(client, [], [channel, payload])),

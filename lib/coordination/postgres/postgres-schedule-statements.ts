@@ -70,13 +70,15 @@ SELECT ${READ}, true AS changed, (SELECT n FROM notified) AS notified FROM up
 UNION ALL
 SELECT *, false, 0 FROM current`;
 
-/** Removes a schedule with its task's state and history. $1 id, $2 token, $3 channel, $4 its task's name. One row: removed (0 or 1). */
+/** Removes a schedule with its task's state, history and pause (a schedule made again with its id starts afresh). $1 id, $2 token, $3 channel, $4 its task's name. One row: removed (0 or 1). */
 export const removeScheduleSql = (s: string): string => `WITH up AS (
   DELETE FROM ${s}.schedules WHERE id = $1 RETURNING id
 ), state AS (
   DELETE FROM ${s}.task_state WHERE task = $4 AND EXISTS (SELECT 1 FROM up)
 ), runs AS (
   DELETE FROM ${s}.history WHERE task = $4 AND EXISTS (SELECT 1 FROM up)
+), pause AS (
+  DELETE FROM ${s}.paused WHERE task = $4 AND EXISTS (SELECT 1 FROM up)
 ), ${logChange(s, '$2', '$3')}
 SELECT (SELECT count(*) FROM up) AS removed, (SELECT n FROM notified) AS notified`;
 

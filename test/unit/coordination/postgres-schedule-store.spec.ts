@@ -50,25 +50,31 @@ describe('PostgresScheduleStore on PGlite', () => {
     { loadAllCount: 1_100, watchWithinMs: 10_000 },
   );
 
-  it("should forget a removed schedule's task state and history (names come and go)", async () => {
+  it("should forget a removed schedule's task state, history and pause (names come and go)", async () => {
     const { a, schema } = pair([db, db], 20_000);
     await a.schedules.upsert(scheduleInput('gone'));
     const task = 'schedule:gone';
     const at = Date.UTC(2026, 0, 1);
     a.recordRun(task, at, at, at + 5, 'failed', 'boom');
+    // Paused by its pauseOnFailure: a schedule made again with the id must not inherit it.
+    await db.query(
+      `INSERT INTO ${schema}.paused (task, reason) VALUES ($1, 'failed')`,
+      [task],
+    );
     const rows = async () =>
       Number(
         (
           await db.query(
             `SELECT (SELECT count(*) FROM ${schema}.history WHERE task = $1) +
-               (SELECT count(*) FROM ${schema}.task_state WHERE task = $1) AS n`,
+               (SELECT count(*) FROM ${schema}.task_state WHERE task = $1) +
+               (SELECT count(*) FROM ${schema}.paused WHERE task = $1) AS n`,
             [task],
           )
         ).rows[0].n,
       );
-    for (let i = 0; i < 200 && (await rows()) < 2; i++)
+    for (let i = 0; i < 200 && (await rows()) < 3; i++)
       await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(await rows()).toBe(2);
+    expect(await rows()).toBe(3);
     await expect(a.schedules.remove('gone')).resolves.toBe(true);
     expect(await rows()).toBe(0);
   });

@@ -124,8 +124,12 @@ describeWithRedis('RedisScheduleStore', () => {
         `${a.keyPrefix}:{schedule:c-1}:history`,
         `${a.keyPrefix}:{schedule:c-1}:state`,
       ]);
+      // And a pause by its pauseOnFailure: the id made again starts afresh.
+      const paused = `${a.keyPrefix}:{members}:paused`;
+      await admin.hset(paused, 'schedule:c-1', 'failed', 'other', 'kept');
       await store.remove('c-1');
       expect(await admin.keys(`${a.keyPrefix}:{schedule:c-1}:*`)).toEqual([]);
+      expect(await admin.hgetall(paused)).toEqual({ other: 'kept' });
       expect(await admin.hlen(store.dataKey)).toBe(0);
       expect(await admin.zcard(store.idsKey)).toBe(0);
       expect(await admin.zcard(store.handlerKey('Bills.send'))).toBe(0);
