@@ -112,7 +112,17 @@ export class PostgresClaimBatch {
     );
   }
 
-  private send(dueAt: number, claims: PendingClaim[]): Promise<void> {
+  private send(dueAt: number, queued: PendingClaim[]): Promise<void> {
+    // One row per task: a second claim of the same due time (two backfills
+    // at once) would fail the whole statement; it loses to the first.
+    const claims: PendingClaim[] = [];
+    const tasks = new Set<string>();
+    for (const claim of queued)
+      if (tasks.has(claim.task)) claim.resolve(false);
+      else {
+        tasks.add(claim.task);
+        claims.push(claim);
+      }
     const host = this.host;
     return host
       .query(claimBatchSql(host.schema), [

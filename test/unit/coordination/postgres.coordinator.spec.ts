@@ -141,6 +141,19 @@ describe('PostgresCoordinator on PGlite', () => {
     await expect(a.claim('Jobs.t0', DUE, 1_000)).resolves.toBe(false);
   });
 
+  it('should answer one of two claims of a task for one due time in one turn, the others of the turn unharmed', async () => {
+    // Two backfills of one range at once: the statement refused both rows before.
+    const a = replica('a');
+    await a.ensureSchema();
+    const answers = await Promise.all([
+      a.claim('Jobs.t0', DUE, 60_000),
+      a.claim('Jobs.t0', DUE, 60_000, true),
+      a.claim('Jobs.t1', DUE, 60_000),
+    ]);
+    expect(answers[2]).toBe(true);
+    expect([answers[0], answers[1]].sort()).toEqual([false, true]);
+  });
+
   it('should send ONE claim statement per due time and replica, however many tasks are due', async () => {
     const a = replica('a');
     await a.join(tasks(200));
