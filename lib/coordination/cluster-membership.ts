@@ -99,7 +99,9 @@ export abstract class ClusterMembership {
   async join(tasks: readonly string[]): Promise<void> {
     this.setDeclared(tasks);
     this.joined = true;
-    await this.startListening();
+    // A server that accepts connections and never answers must not hold the
+    // app's bootstrap: past a heartbeat, the heartbeats make up for LISTEN.
+    await atMost(Promise.resolve(this.startListening()), this.base.heartbeatMs);
     await this.refresh().catch(() => undefined);
     this.armHeartbeat();
   }
@@ -295,4 +297,15 @@ export function declaredTaskNames(value: unknown): string[] {
   return Array.isArray(parsed)
     ? parsed.filter((task): task is string => typeof task === 'string')
     : [];
+}
+
+/** Waits for `promise`, but no longer than `ms` (its outcome is then ignored). */
+function atMost(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise.catch(() => undefined), expiry]).finally(() =>
+    clearTimeout(timer),
+  );
 }

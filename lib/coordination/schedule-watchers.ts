@@ -151,8 +151,15 @@ export class ScheduleWatchers {
   // reconnect. One read; the log only when it is ahead of what was heard.
   private async checkLog(): Promise<void> {
     const epoch = this.epoch;
-    // Not live yet, or (re)subscribing: the replay that follows covers it.
-    if (this.buffered !== null) return;
+    // Not live: a subscription that never comes (a pool without LISTEN, a
+    // server that stopped answering) must not keep the log unread. Replay it
+    // now; the replay when the subscription is live covers what follows.
+    if (this.buffered !== null) {
+      const done = this.syncing.then(() => this.replay(epoch));
+      this.syncing = done.catch(() => undefined);
+      await done;
+      return;
+    }
     const last = await this.source.lastSeq();
     const heard = await this.highWater;
     if (epoch !== this.epoch || this.buffered !== null) return;

@@ -81,4 +81,19 @@ describe('ScheduleWatchers', () => {
     expect(heard).toEqual(['after']);
     stop();
   });
+
+  it('should read the log on its resync period when the subscription never goes live (a pool without LISTEN)', async () => {
+    const source = new FlakyLog();
+    source.failFirstRead = false;
+    const watchers = new ScheduleWatchers('me', source, 0, 20);
+    const heard: string[] = [];
+    const stop = watchers.add((id) => heard.push(id));
+    await settle();
+    source.change('c-1');
+    // No live(): the messages never come.
+    for (let i = 0; i < 50 && heard.length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toEqual(['c-1']);
+    stop();
+  });
 });
