@@ -5,6 +5,7 @@ import {
 } from '../aioclock.messages';
 import type { ClaimAnswer } from '../coordination/coordinator.interface';
 import { ClusterOverlap } from './cluster-overlap';
+import { dropsDueRun } from './overlap-policies';
 import type { SchedulerInternals } from './scheduler-internals';
 import { stackOf } from './run-outcome';
 import type { TaskState } from './task-state';
@@ -58,6 +59,13 @@ export class CoordinatorClaims {
     periodMs: number | null,
     receipt: unknown,
   ): void {
+    // Busy here, and its policy drops this due time: it runs nowhere (the
+    // cluster counts the task as running here). Not claimed: a won claim
+    // would count it as one of the cluster's `maxLoopCount` runs.
+    if (dropsDueRun(task)) {
+      this.host.runScheduled(task, due, receipt);
+      return;
+    }
     task.claim!.pending++;
     // Behind held due times, without a claim: they start in order.
     if (this.held.holding(task)) {

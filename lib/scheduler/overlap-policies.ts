@@ -31,6 +31,19 @@ type OverlapPoliciesHost = Pick<
  * the policy drops it, its count is given back. A requested one (`runTask`)
  * carries a waiter, which is rejected with `TaskBusyError` when dropped.
  */
+/**
+ * The task is busy here and its policy would drop a scheduled run due now:
+ * `skip`, or `bufferOne` with its one run already waiting (`whenBusy`).
+ */
+export function dropsDueRun(task: TaskState): boolean {
+  if (!task.busy) return false;
+  return (
+    task.overlap === 'skip' ||
+    (task.overlap === 'bufferOne' &&
+      (task.waiting > 0 || (task.buffer !== null && task.buffer.length > 0)))
+  );
+}
+
 export class OverlapPolicies {
   /** @param host the scheduler */
   constructor(private readonly host: OverlapPoliciesHost) {}

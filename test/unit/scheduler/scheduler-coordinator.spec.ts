@@ -53,6 +53,39 @@ function replicas(count: number) {
 }
 
 describe('Scheduler with a coordinator', () => {
+  it.each(['skip', 'bufferOne'] as const)(
+    'should not claim a due time its %s policy drops while the task runs here (a won claim counts as a run)',
+    async (overlap) => {
+      const { clock, store, nodes } = replicas(1);
+      const [{ scheduler }] = nodes;
+      let runs = 0;
+      let release: (() => void) | null = null;
+      scheduler.addTask(
+        task(
+          'slow',
+          { type: 'every', seconds: 1, maxLoopCount: 3 } as never,
+          () => {
+            runs++;
+            // The first run overruns the next two due times.
+            if (runs === 1)
+              return new Promise<void>((resolve) => (release = resolve));
+            return undefined;
+          },
+          { overlap },
+        ),
+      );
+      await scheduler.start();
+      await clock.advance(3_200);
+      release!();
+      await clock.advance(5_000);
+      expect(runs).toBe(3);
+      // Only the due times that ran (or waited to run) were claimed.
+      expect(store.asked).toHaveLength(3);
+      expect(scheduler.getTask('slow').finished).toBe(true);
+      await scheduler.stop(0);
+    },
+  );
+
   it('should run each due run on exactly one replica, the others reporting it claimed elsewhere', async () => {
     const { clock, store, nodes } = replicas(2);
     const ran: string[] = [];
