@@ -65,6 +65,8 @@ export class ClusterSignals {
   private version = 0;
   private reading: Promise<void> | null = null;
   private readonly unwatchers: (() => void)[] = [];
+  /** Pauses (reason) and resumes (null) made here that the backend has not taken yet. */
+  private readonly unsaved = new Map<string, string | null>();
   /** Pauses and resumes still being stored (`clear` waits for them). */
   private readonly storing = new WritesInFlight();
 
@@ -106,14 +108,26 @@ export class ClusterSignals {
   pause(task: string, reason: string): void {
     this.version++;
     this.paused.set(task, reason);
-    this.store(task, reason).catch(() => undefined);
+    this.save(task, reason);
   }
 
   /** Clears the task's pause everywhere. */
   resume(task: string): void {
     this.version++;
     this.paused.delete(task);
-    this.store(task, null).catch(() => undefined);
+    this.save(task, null);
+  }
+
+  // A pause or resume the backend has not taken yet (an outage) holds here
+  // over what reads say, and is stored again at each refresh until it is.
+  private save(task: string, reason: string | null): void {
+    this.unsaved.set(task, reason);
+    this.store(task, reason).then(
+      () => {
+        if (this.unsaved.get(task) === reason) this.unsaved.delete(task);
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -124,6 +138,7 @@ export class ClusterSignals {
     await this.storing.settled();
     this.version++;
     this.paused.delete(task);
+    this.unsaved.delete(task);
     await this.store(task, null);
   }
 
@@ -155,6 +170,7 @@ export class ClusterSignals {
   /** Reads the paused tasks and tells the scheduler what changed (one read at a time). */
   refresh(): void {
     if (this.listener === null || this.reading !== null) return;
+    for (const [task, reason] of this.unsaved) this.save(task, reason);
     const version = this.version;
     this.reading = this.io
       .readPaused()
@@ -162,7 +178,11 @@ export class ClusterSignals {
         (entries) => {
           // A pause or resume made here meanwhile is newer than this read.
           if (version !== this.version) return;
-          this.apply(new Map(entries));
+          const now = new Map(entries);
+          for (const [task, reason] of this.unsaved)
+            if (reason === null) now.delete(task);
+            else now.set(task, reason);
+          this.apply(now);
         },
         () => undefined,
       )
