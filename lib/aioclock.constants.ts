@@ -3,6 +3,8 @@ export const AIOCLOCK_TASK = 'aioclock:task';
 
 /** Injection token of the group options a feature module gives `AioClockModule.forFeature`. */
 export const AIOCLOCK_GROUP_OPTIONS = 'aioclock:group-options';
+/** Provider of each `forRoot`/`forRootAsync` import: a symbol telling that import apart from the others. */
+export const AIOCLOCK_IMPORT_ID = 'aioclock:import-id';
 
 /** Logger context of every line the module writes. */
 export const AIOCLOCK_LOGGER_CONTEXT = 'AioClock';

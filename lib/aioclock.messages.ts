@@ -111,7 +111,7 @@ export const beyondTimerLimit = (limitMs: number): string =>
 
 /** Two `AioClockModule.forRoot()` imports: which one schedules. */
 export const forRootImportedTwice = (): string =>
-  'AioClockModule.forRoot() is imported more than once; the import closest to the root module schedules every task with its options, the others are ignored';
+  "AioClockModule.forRoot() is imported more than once; the root module's own import (else the first one Nest registers) schedules every task with its options, the others are ignored";
 
 /** A trigger decorator put on something that is not a method. */
 export const methodsOnly = (decorator: string): string =>

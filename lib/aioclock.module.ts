@@ -1,6 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { AIOCLOCK_GROUP_OPTIONS } from './aioclock.constants';
+import {
+  AIOCLOCK_GROUP_OPTIONS,
+  AIOCLOCK_IMPORT_ID,
+} from './aioclock.constants';
 import { AioClockEarlyInitModule } from './aioclock-early-init.module';
 import { AioClockExplorer } from './aioclock.explorer';
 import { AioClockFeatureModule } from './aioclock-feature.module';
@@ -36,7 +39,7 @@ export class AioClockModule extends AioClockConfigurableModule {
    * @param options `timeZone`, `enabled`, `shutdownTimeout`, `coordinator`
    */
   static forRoot(options: typeof AIOCLOCK_OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    return withImportId(super.forRoot(options));
   }
 
   /**
@@ -45,7 +48,7 @@ export class AioClockModule extends AioClockConfigurableModule {
    * @param options `imports`, `inject`, `useFactory`
    */
   static forRootAsync(options: AioClockAsyncOptions): DynamicModule {
-    return super.forRootAsync(options);
+    return withImportId(super.forRootAsync(options));
   }
 
   /**
@@ -58,4 +61,19 @@ export class AioClockModule extends AioClockConfigurableModule {
       providers: [{ provide: AIOCLOCK_GROUP_OPTIONS, useValue: group }],
     };
   }
+}
+
+/**
+ * Marks one forRoot import, so that with several the one the root module
+ * declares can be told apart (all are global: Nest lists every global module
+ * among every module's imports).
+ */
+function withImportId(module: DynamicModule): DynamicModule {
+  return {
+    ...module,
+    providers: [
+      ...(module.providers ?? []),
+      { provide: AIOCLOCK_IMPORT_ID, useValue: Symbol('AioClockModule') },
+    ],
+  };
 }

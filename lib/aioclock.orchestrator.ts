@@ -9,6 +9,7 @@ import {
 import { ModulesContainer } from '@nestjs/core';
 import type { Module } from '@nestjs/core/injector/module';
 import {
+  AIOCLOCK_IMPORT_ID,
   AIOCLOCK_LOGGER_CONTEXT,
   DEFAULT_ENABLED,
   DEFAULT_OPEN_TELEMETRY,
@@ -174,7 +175,11 @@ export class AioClockOrchestrator
     // (Nest adds the root right after its internal core module).
     const hosts = this.hosts();
     const root = [...this.modules.values()][1];
-    const leading = hosts.find((host) => root?.imports.has(host)) ?? hosts[0];
+    const declared = rootImportIds(root);
+    const leading =
+      hosts.find((host) =>
+        declared.has(host.providers.get(AIOCLOCK_IMPORT_ID)?.instance),
+      ) ?? hosts[0];
     const leader = leading?.providers.get(AioClockOrchestrator)?.instance;
     this.leader = leader instanceof AioClockOrchestrator ? leader : this;
     if (this.leader !== this) {
@@ -221,4 +226,26 @@ export class AioClockOrchestrator
       );
     }
   }
+}
+
+/**
+ * The ids of the forRoot imports the root module itself declares (its
+ * `@Module` metadata, not the global modules Nest adds to its imports).
+ */
+function rootImportIds(root: Module | undefined): Set<unknown> {
+  const ids = new Set<unknown>();
+  const metatype = root?.metatype;
+  if (typeof metatype !== 'function') return ids;
+  const declared = Reflect.getMetadata('imports', metatype) as unknown;
+  if (!Array.isArray(declared)) return ids;
+  for (const imported of declared) {
+    const providers = (imported as { providers?: unknown } | null)?.providers;
+    if (!Array.isArray(providers)) continue;
+    for (const provider of providers as {
+      provide?: unknown;
+      useValue?: unknown;
+    }[])
+      if (provider?.provide === AIOCLOCK_IMPORT_ID) ids.add(provider.useValue);
+  }
+  return ids;
 }

@@ -91,4 +91,28 @@ describe('AioClockModule at init', () => {
     );
     await app.close();
   });
+
+  it.each(['first', 'last'])(
+    'should schedule with the root module’s own forRoot when a feature module imports another, listed %s',
+    async (position) => {
+      @Module({
+        imports: [AioClockModule.forRoot({ enabled: false })],
+        providers: [Jobs],
+      })
+      class FeatureWithItsOwnForRoot {}
+      const root = AioClockModule.forRoot({ timeZone: 'UTC', enabled: true });
+      const { app, clock, logger } = await createTestApp({
+        imports:
+          position === 'first'
+            ? [root, FeatureWithItsOwnForRoot]
+            : [FeatureWithItsOwnForRoot, root],
+      });
+      await clock.advance(5_000);
+      expect(app.get(Jobs).runs).toBe(1);
+      expect(logger.aioclock('warn').map((e) => e.message)).toContain(
+        "AioClockModule.forRoot() is imported more than once; the root module's own import (else the first one Nest registers) schedules every task with its options, the others are ignored",
+      );
+      await app.close();
+    },
+  );
 });
