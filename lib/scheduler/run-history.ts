@@ -54,33 +54,36 @@ const OUTCOME_CODE: Readonly<Record<RunOutcome, number>> = {
 };
 
 /**
- * Rings of one capacity in Float64Arrays shared by `RINGS_PER_SLAB` tasks.
- * A ring is a header (next position + size × 256) then `capacity` records
- * of 4 numbers: scheduledAt, startedAt, finishedAt, and the outcome code +
- * CATCH_UP_BIT + attempt × 256. A write touches the header and one record.
+ * Rings of one capacity in Float64Arrays shared by `perSlab` tasks. A slab
+ * holds its rings' headers first (next position + size × 256, one number a
+ * ring), then their records position by position: record k of every ring,
+ * then record k + 1… A record is 4 numbers: scheduledAt, startedAt,
+ * finishedAt, and the outcome code + CATCH_UP_BIT + attempt × 256. Tasks
+ * started together write the same position together, so a pass's records go
+ * to a few sequential streams instead of two scattered cache lines each.
  */
 class RingTier {
   /** Born holding objects, as `RunHistory.laterTasks` is, for the same reason. */
   private readonly slabs: Float64Array[] = emptyObjectArray();
   private used = 0;
   private readonly free: number[] = [];
-  /** Numbers per ring. */
-  readonly stride: number;
+  /** Numbers per slab. */
+  private readonly slabSize: number;
 
   constructor(
     readonly capacity: number,
     private readonly perSlab: number,
   ) {
-    this.stride = 1 + capacity * 4;
+    this.slabSize = perSlab * (1 + capacity * 4);
   }
 
   allocate(): number {
     const ring = this.free.pop() ?? this.used++;
     if (ring === this.slabs.length * this.perSlab)
-      this.slabs.push(new Float64Array(this.perSlab * this.stride));
+      this.slabs.push(new Float64Array(this.slabSize));
     // Also a fresh slab's first write to this ring's page: the page fault
     // (~1 µs) happens here, where `prepare` can take it ahead of a due time.
-    this.slabOf(ring)[this.base(ring)] = 0;
+    this.slabOf(ring)[this.header(ring)] = 0;
     return ring;
   }
 
@@ -98,7 +101,7 @@ class RingTier {
    * and on this kind of VM its page faults cost ~1.3 ms.
    */
   grow(): void {
-    const slab = new Float64Array(this.perSlab * this.stride);
+    const slab = new Float64Array(this.slabSize);
     for (let i = 0; i < slab.length; i += 512) slab[i] = 0;
     this.slabs.push(slab);
   }
@@ -108,8 +111,14 @@ class RingTier {
   }
 
   /** Where the ring's header is in its slab. */
-  base(ring: number): number {
-    return (ring % this.perSlab) * this.stride;
+  header(ring: number): number {
+    return ring % this.perSlab;
+  }
+
+  /** Where the ring's record at `position` starts in its slab. */
+  record(ring: number, position: number): number {
+    const perSlab = this.perSlab;
+    return perSlab + (position * perSlab + (ring % perSlab)) * 4;
   }
 }
 
@@ -340,19 +349,19 @@ export class RunHistory {
     if (ref < 0) ref = this.open(task);
     else if ((ref & 1) === 0) {
       const ring = ref >>> 1;
-      if (this.small.slabOf(ring)[this.small.base(ring)] >> 8 === SMALL_RING)
+      if (this.small.slabOf(ring)[this.small.header(ring)] >> 8 === SMALL_RING)
         ref = this.promote(task, ring);
     }
     const tier = (ref & 1) === 1 ? this.full : this.small;
     const ring = ref >>> 1;
     const slab = tier.slabOf(ring);
-    const base = tier.base(ring);
+    const head = tier.header(ring);
     const capacity = tier.capacity;
     // Integer ops: a double's % would be a float modulo on the hot path.
-    const header = slab[base] | 0;
+    const header = slab[head] | 0;
     const position = header & 0xff;
     const size = header >> 8;
-    const at = base + 1 + position * 4;
+    const at = tier.record(ring, position);
     slab[at] = scheduledAt;
     slab[at + 1] = startedAt;
     slab[at + 2] = finishedAt;
@@ -360,7 +369,7 @@ export class RunHistory {
       OUTCOME_CODE[outcome] +
       (catchUp ? CATCH_UP_BIT : 0) +
       (attempt < MAX_ATTEMPT ? attempt : MAX_ATTEMPT) * 256;
-    slab[base] =
+    slab[head] =
       (position + 1 === capacity ? 0 : position + 1) |
       ((size < capacity ? size + 1 : size) << 8);
     if (size + 1 === SMALL_RING / 2 && (ref & 1) === 0) this.promotionsAhead++;
@@ -382,15 +391,15 @@ export class RunHistory {
     const tier = (ref & 1) === 1 ? this.full : this.small;
     const ring = ref >>> 1;
     const slab = tier.slabOf(ring);
-    const base = tier.base(ring);
+    const head = tier.header(ring);
     const capacity = tier.capacity;
-    const next = slab[base] & 0xff;
-    const size = slab[base] >> 8;
+    const next = slab[head] & 0xff;
+    const size = slab[head] >> 8;
     const texts = this.errors.get(task);
     const records: RunRecord[] = [];
     for (let i = 1; i <= size && records.length < limit; i++) {
       const position = (next - i + capacity * 2) % capacity;
-      const at = base + 1 + position * 4;
+      const at = tier.record(ring, position);
       const started = slab[at + 1];
       const finished = slab[at + 2];
       const code = slab[at + 3] & 0xff;
@@ -417,7 +426,7 @@ export class RunHistory {
     const ref = task.historyRing;
     if (ref >= 0 && (ref & 1) === 0) {
       const ring = ref >>> 1;
-      const size = this.small.slabOf(ring)[this.small.base(ring)] >> 8;
+      const size = this.small.slabOf(ring)[this.small.header(ring)] >> 8;
       if (size >= SMALL_RING / 2) this.promotionsAhead--;
     }
     if (ref >= 0) ((ref & 1) === 1 ? this.full : this.small).release(ref >>> 1);
@@ -446,12 +455,14 @@ export class RunHistory {
   // order, to the start of a full ring.
   private promote(task: HistoryOwner, smallRing: number): number {
     const from = this.small.slabOf(smallRing);
-    const src = this.small.base(smallRing) + 1;
     const ring = this.full.allocate();
     const to = this.full.slabOf(ring);
-    const base = this.full.base(ring);
-    to.set(from.subarray(src, src + SMALL_RING * 4), base + 1);
-    to[base] = SMALL_RING | (SMALL_RING << 8);
+    for (let position = 0; position < SMALL_RING; position++) {
+      const src = this.small.record(smallRing, position);
+      const dst = this.full.record(ring, position);
+      for (let i = 0; i < 4; i++) to[dst + i] = from[src + i];
+    }
+    to[this.full.header(ring)] = SMALL_RING | (SMALL_RING << 8);
     this.small.release(smallRing);
     this.promotionsAhead--;
     task.historyRing = ring * 2 + 1;
