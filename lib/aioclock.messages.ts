@@ -209,6 +209,10 @@ export const postgresCoordinationFailed = (
 export const postgresNoAnswer = (timeoutMs: number): string =>
   `no answer within ${timeoutMs} ms`;
 
+/** The cause when no pool connection came in time: the statement was kept back. */
+export const postgresNoConnection = (timeoutMs: number): string =>
+  `no pool connection within ${timeoutMs} ms (not sent)`;
+
 /** A bad `PostgresCoordinator` option. */
 export const invalidPostgresCoordinatorOption = (
   option: string,

@@ -16,7 +16,8 @@ export interface PostgresCoordinatorOptions {
   schema?: string;
   /**
    * Milliseconds a statement may take, waiting for a connection included;
-   * after that it rejects and the run counts as failed.
+   * after that it rejects and the run counts as failed. One still waiting
+   * for a `pg` Pool's connection then is never sent.
    * @default 1000
    */
   claimTimeoutMs?: number;

@@ -1,10 +1,14 @@
-import { postgresNoAnswer } from '../../aioclock.messages';
+import {
+  postgresNoAnswer,
+  postgresNoConnection,
+} from '../../aioclock.messages';
 import {
   CallFailure,
   describeError,
   isConnectionError,
 } from './postgres-call-failure';
 import type { PostgresCoordinatorPool } from './postgres-client.interface';
+import { sendUnlessLate } from './postgres-checkout';
 import type { WritesInFlight } from '../writes-in-flight';
 
 /** What a bounded statement tells its coordinator. */
@@ -25,6 +29,8 @@ export interface StatementWatch {
 /**
  * One statement, bounded by `timeoutMs` in real time (it measures the
  * network, not the schedule). Rejects with a CallFailure naming the cause.
+ * Still waiting for a pool connection then, it is never sent: sent late, a
+ * claim would record a run that never happened.
  */
 export function boundedQuery(
   pool: PostgresCoordinatorPool,
@@ -36,22 +42,25 @@ export function boundedQuery(
   return new Promise((resolve, reject) => {
     let answered!: () => void;
     watch.answers.track(new Promise<void>((done) => (answered = done)));
+    let sent = false;
+    let late = false;
     const timer = setTimeout(() => {
-      const failure = new CallFailure(postgresNoAnswer(timeoutMs));
+      late = true;
+      const failure = new CallFailure(
+        sent ? postgresNoAnswer(timeoutMs) : postgresNoConnection(timeoutMs),
+      );
       watch.reachable(failure);
       reject(failure);
-      setTimeout(answered, timeoutMs).unref();
+      // Sent, it may still commit there; never sent, it never will.
+      if (sent) setTimeout(answered, timeoutMs).unref();
+      else answered();
     }, timeoutMs);
-    let reply: Promise<{ rows: Record<string, unknown>[] }>;
-    try {
-      reply = pool.query(text, values);
-    } catch (error) {
-      reply = Promise.reject(error);
-    }
-    reply.then(
+    sendUnlessLate(pool, text, values, () => (sent = !late)).then(
       (result) => {
         answered();
         clearTimeout(timer);
+        // Kept back (late): no answer, nothing learnt of the server.
+        if (result === null) return;
         watch.reachable(null);
         resolve(result.rows);
       },
