@@ -23,6 +23,7 @@ import {
   parseScheduleChange,
   ScheduleWatchers,
   type ScheduleChange,
+  type ScheduleWatchBase,
 } from './schedule-watchers';
 
 /** Schedules read per script call by `list` and `loadAll` (Lua's `unpack` limit is ~8 000). */
@@ -299,9 +300,10 @@ export class RedisScheduleStore implements ScheduleStore {
   // The base of a new watch: sent at once, unbounded, so a connection still
   // connecting queues it ahead of this client's later writes instead of
   // timing out (the replay would then start from a later change).
-  private async watchBase(): Promise<number> {
+  private async watchBase(): Promise<ScheduleWatchBase> {
     const [seq] = await this.options.client.hmget(this.metaKey, 'seq');
-    return Number(seq ?? 0);
+    // Numbered and logged in one script: every number up to it is logged.
+    return { seq: Number(seq ?? 0) };
   }
 
   private async changesSince(seq: number): Promise<ScheduleChange[] | null> {

@@ -5,12 +5,26 @@ export interface ScheduleChange {
   id: string;
 }
 
+/**
+ * Where a watch begins: the newest logged change and, on a backend whose
+ * sequence numbers may commit out of order, which of the `backfill` numbers
+ * up to it were logged by then, read at once (one snapshot).
+ */
+export interface ScheduleWatchBase {
+  seq: number;
+  /** Numbers in (seq − backfill, seq] already logged; absent: every number up to seq was. */
+  logged?: readonly number[];
+}
+
 /** What a durable store's backend offers `ScheduleWatchers`. */
 export interface ScheduleChangeSource {
   /** The newest logged change's sequence number (0 when none). */
   lastSeq(): Promise<number>;
-  /** As `lastSeq`, read when a watch begins, without a deadline when the backend can queue it. @default lastSeq */
-  firstSeq?(): Promise<number>;
+  /**
+   * Read when a watch begins, without a deadline when the backend can queue
+   * it. @default `{ seq: lastSeq() }`
+   */
+  firstSeq?(backfill: number): Promise<ScheduleWatchBase>;
   /**
    * The logged changes with a sequence number above `seq`, in any order;
    * null when the log no longer reaches back that far.
@@ -39,8 +53,10 @@ const REMEMBERED = 10_000;
  * first listener and closes with the last. Messages sent while it was not
  * live (before it was established, or during a reconnect) are replayed from
  * the backend's change log once it is, from the last change this replica
- * heard (or the one before the first `watch`), so a replica misses no change
- * — after a gap longer than the log, every stored id is told. While the
+ * heard (or the one before the first `watch`; `backfill` numbers back on a
+ * backend whose numbers commit out of order, past those logged before the
+ * watch), so a replica misses no change — after a gap longer than the log,
+ * every stored id is told. While the
  * subscription is live, every `resyncMs` one read of the last change number
  * tells whether a notice was lost anyway (`ScheduleResync`); the log is
  * replayed then. This store's own changes are told at once by `notify` and
@@ -56,7 +72,7 @@ export class ScheduleWatchers {
   /** Bumped on close: callbacks of an older subscription are ignored. */
   private epoch = 0;
   private highWater: Promise<number> | number = 0;
-  /** The last change before the first listener: never replayed (-1: unknown yet). */
+  /** No replay goes below it: the first listener's base, less the backfill when it says what was logged (-1: unknown yet). */
   private floor = -1;
   private readonly heard = new Set<number>();
   private buffered: ScheduleChange[] | null = null;
@@ -116,9 +132,20 @@ export class ScheduleWatchers {
     this.buffered = [];
     // Read before subscribing: changes after this point are replayed.
     this.floor = -1;
-    this.highWater = (this.source.firstSeq ?? this.source.lastSeq)
-      .call(this.source)
-      .catch(() => -1);
+    const base =
+      this.source.firstSeq?.(this.backfill) ??
+      this.source.lastSeq().then((seq): ScheduleWatchBase => ({ seq }));
+    this.highWater = base.then(
+      ({ seq, logged }) => {
+        if (epoch !== this.epoch || logged === undefined) return seq;
+        // A lower number may commit after this read, as after a reconnect:
+        // the first replay goes back as far, past the numbers logged by then.
+        for (const before of logged) this.heard.add(before);
+        this.floor = Math.max(0, seq - this.backfill);
+        return seq;
+      },
+      () => -1,
+    );
     this.close = this.source.subscribe(
       (change) => {
         if (epoch !== this.epoch) return;

@@ -121,6 +121,16 @@ export const lastScheduleChangeSql = (s: string): string =>
   `SELECT COALESCE(max(seq), 0) AS seq FROM ${s}.schedule_changes`;
 
 /**
+ * Where a watch begins, in one snapshot: the newest change's sequence number
+ * (0 when none), and the numbers logged above it less $1 (comma-separated),
+ * since a lower number may still commit.
+ */
+export const scheduleWatchBaseSql = (s: string): string =>
+  `WITH last AS (SELECT COALESCE(max(seq), 0) AS seq FROM ${s}.schedule_changes)
+SELECT last.seq, (SELECT string_agg(c.seq::text, ',') FROM ${s}.schedule_changes c
+  WHERE c.seq > last.seq - $1) AS logged FROM last`;
+
+/**
  * The changes after $1, and whether the log was pruned past it (gap). Rows:
  * seq, token, id; or one row with gap = true and no seq.
  */

@@ -11,6 +11,7 @@ import {
   parseScheduleChange,
   ScheduleWatchers,
   type ScheduleChange,
+  type ScheduleWatchBase,
 } from '../schedule-watchers';
 import type {
   PostgresCoordinatorPool,
@@ -23,6 +24,7 @@ import {
   removeScheduleSql,
   schedulePageSql,
   scheduleChangesSql,
+  scheduleWatchBaseSql,
   upsertScheduleSql,
 } from './postgres-schedule-statements';
 import { watchBases } from '../watch-bases';
@@ -76,7 +78,8 @@ export class PostgresScheduleStore implements ScheduleStore {
       {
         lastSeq: () => this.lastSeq(),
         // Statements of this process on the channel wait for it (see WatchBases).
-        firstSeq: () => watchBases.track(this.channel, () => this.lastSeq()),
+        firstSeq: (backfill) =>
+          watchBases.track(this.channel, () => this.watchBase(backfill)),
         changesSince: (seq) => this.changesSince(seq),
         allIds: () => this.allIds(),
         subscribe: (onChange, onLive) => this.listen(onChange, onLive),
@@ -258,6 +261,19 @@ export class PostgresScheduleStore implements ScheduleStore {
       [],
     );
     return Number(row.seq);
+  }
+
+  private async watchBase(backfill: number): Promise<ScheduleWatchBase> {
+    const [row] = await this.run(
+      'read the schedule change log',
+      scheduleWatchBaseSql,
+      [backfill],
+    );
+    const logged = row.logged === null ? '' : String(row.logged);
+    return {
+      seq: Number(row.seq),
+      logged: logged === '' ? [] : logged.split(',').map(Number),
+    };
   }
 
   private async run(

@@ -1,4 +1,6 @@
-import { Pool, type PoolClient } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
+import { canonicalJson } from '../../../lib/coordination/schedule-content';
+import { upsertScheduleSql } from '../../../lib/coordination/postgres/postgres-schedule-statements';
 import { PostgresCoordinator } from '../../../lib/coordination/postgres.coordinator';
 import type { PostgresCoordinatorPool } from '../../../lib/coordination/postgres/postgres-client.interface';
 import { PGliteDatabase, pgliteForSuite } from '../../src/postgres/pglite';
@@ -209,7 +211,70 @@ describeWithPostgres('PostgresScheduleStore on PostgreSQL', () => {
       await pools[0].query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     }
   });
+  it("should tell a replica's first watch of a change numbered below its first read that commits after it, and of none before", async () => {
+    const pools: [Pool, Pool] = [pool(), pool()];
+    // b's LISTEN waits for the test: the late change commits between b's
+    // first read of the log and its LISTEN, so only the replay can find it.
+    let letListen!: () => void;
+    holdListen(pools[1], new Promise<void>((go) => (letListen = go)));
+    const { a, b, schema } = pair(pools);
+    await Promise.all([a.schedules.get('warm-up'), b.schedules.get('warm-up')]);
+    const slow = new Client({ connectionString: DATABASE_URL });
+    await slow.connect();
+    let stop = (): void => undefined;
+    try {
+      // A writer slower to commit takes its sequence number first.
+      await slow.query('BEGIN');
+      const late = scheduleInput('late');
+      await slow.query(upsertScheduleSql(schema), [
+        late.id,
+        late.handler,
+        canonicalJson(late.trigger),
+        canonicalJson(late.payload),
+        canonicalJson(late.options),
+        late.startAt,
+        late.endAt,
+        late.enabled,
+        'slow-writer',
+        b.schedules.channel,
+      ]);
+      await a.schedules.upsert(scheduleInput('early'));
+      const heard: string[] = [];
+      stop = b.schedules.watch((id) => heard.push(id));
+      // b's statements wait for its first read (WatchBases): it was made.
+      await b.schedules.get('warm-up');
+      await slow.query('COMMIT');
+      letListen();
+      await a.schedules.upsert(scheduleInput('marker'));
+      await until(() => heard.includes('marker'));
+      expect(heard).toEqual(['late', 'marker']);
+    } finally {
+      stop();
+      await slow.end();
+      await pools[0].query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    }
+  });
 });
+
+/** Holds every `LISTEN` sent on a client of `pool` until `released` settles. */
+function holdListen(pool: Pool, released: Promise<void>): void {
+  const held = new WeakSet<PoolClient>();
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { connect: unknown }).connect = (...args: unknown[]) => {
+    // pool.query connects with a callback: left alone.
+    if (args.length > 0) return connect(...args);
+    return (connect() as Promise<PoolClient>).then((client) => {
+      if (held.has(client)) return client;
+      held.add(client);
+      const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+      (client as unknown as { query: unknown }).query = (...a: unknown[]) =>
+        typeof a[0] === 'string' && a[0].startsWith('LISTEN ')
+          ? released.then(() => query(...a))
+          : query(...a);
+      return client;
+    });
+  };
+}
 
 async function until(condition: () => boolean, withinMs = 10_000) {
   const deadline = Date.now() + withinMs;
