@@ -137,11 +137,16 @@ export class ScheduleWatchers {
       this.source.lastSeq().then((seq): ScheduleWatchBase => ({ seq }));
     this.highWater = base.then(
       ({ seq, logged }) => {
-        if (epoch !== this.epoch || logged === undefined) return seq;
-        // A lower number may commit after this read, as after a reconnect:
-        // the first replay goes back as far, past the numbers logged by then.
-        for (const before of logged) this.heard.add(before);
-        this.floor = Math.max(0, seq - this.backfill);
+        if (epoch !== this.epoch) return seq;
+        if (logged !== undefined) {
+          // A lower number may commit after this read, as after a reconnect:
+          // the first replay goes back as far, past the numbers logged by then.
+          for (const before of logged) this.heard.add(before);
+          this.floor = Math.max(0, seq - this.backfill);
+        }
+        // A number from here: each change delivered raises it (nothing is
+        // delivered before, every delivery follows a replay that awaits this).
+        this.highWater = seq;
         return seq;
       },
       () => -1,

@@ -12,9 +12,14 @@ class FlakyLog implements ScheduleChangeSource {
   readonly log: ScheduleChange[] = [];
   ids = new Set<string>();
   failFirstRead = true;
+  /** The `seq` of each replay asked for, and how many times the last number was read. */
+  readonly replays: number[] = [];
+  lastReads = 0;
   private onLive: (() => void) | null = null;
+  private onChange: ((change: ScheduleChange) => void) | null = null;
 
   lastSeq(): Promise<number> {
+    this.lastReads++;
     if (this.failFirstRead) {
       this.failFirstRead = false;
       return Promise.reject(new Error('no answer within 1000 ms'));
@@ -23,6 +28,7 @@ class FlakyLog implements ScheduleChangeSource {
   }
 
   changesSince(seq: number): Promise<ScheduleChange[] | null> {
+    this.replays.push(seq);
     return Promise.resolve(this.log.filter((change) => change.seq > seq));
   }
 
@@ -31,9 +37,10 @@ class FlakyLog implements ScheduleChangeSource {
   }
 
   subscribe(
-    _onChange: (change: ScheduleChange) => void,
+    onChange: (change: ScheduleChange) => void,
     onLive: () => void,
   ): () => void {
+    this.onChange = onChange;
     this.onLive = onLive;
     return () => undefined;
   }
@@ -42,6 +49,12 @@ class FlakyLog implements ScheduleChangeSource {
   change(id: string): void {
     this.ids.add(id);
     this.log.push({ seq: this.log.length + 1, token: 'other', id });
+  }
+
+  /** Another replica's change, whose message this one gets. */
+  announce(id: string): void {
+    this.change(id);
+    this.onChange?.(this.log[this.log.length - 1]);
   }
 
   live(): void {
@@ -93,6 +106,26 @@ describe('ScheduleWatchers', () => {
     // No live(): the messages never come.
     for (let i = 0; i < 50 && heard.length === 0; i++)
       await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toEqual(['c-1']);
+    stop();
+  });
+
+  it('should check the log on its resync period against the last change it heard, not its first read', async () => {
+    const source = new FlakyLog();
+    source.failFirstRead = false;
+    const watchers = new ScheduleWatchers('me', source, 0, 20);
+    const heard: string[] = [];
+    const stop = watchers.add((id) => heard.push(id));
+    source.live();
+    await settle();
+    source.announce('c-1');
+    expect(heard).toEqual(['c-1']);
+    const replays = source.replays.length;
+    // Three resync periods: the log is not ahead of what was heard.
+    const reads = source.lastReads;
+    while (source.lastReads < reads + 3)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(source.replays.slice(replays)).toEqual([]);
     expect(heard).toEqual(['c-1']);
     stop();
   });
