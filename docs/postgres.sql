@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS aioclock.task_state (
   failures bigint NOT NULL DEFAULT 0,
   consecutive_failures bigint NOT NULL DEFAULT 0,
   last_run_at bigint,
-  caught_up bigint
+  caught_up bigint,
+  failed_run_streak bigint NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS aioclock.running (
   task text PRIMARY KEY,

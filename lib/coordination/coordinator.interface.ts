@@ -101,6 +101,15 @@ export interface Coordinator {
     catchUp?: boolean,
   ): void;
 
+  /**
+   * Durable coordinators: a run of `task` failed for good (`pauseOnFailure`:
+   * after its retries, not cancelled). Counts it in the store's streak of
+   * such runs after the records made so far — a success's record ends the
+   * streak, `resumeTask` clears it — and resolves to the streak with it, so
+   * every replica's runs count. Rejects when the store cannot count it.
+   */
+  countFailedRun?(task: string): Promise<number>;
+
   /** Durable coordinators: the task's history from the store, newest first. */
   history?(task: string, limit: number): Promise<RunRecord[]>;
 
@@ -185,7 +194,10 @@ export interface Coordinator {
    */
   pauseTask?(task: string, reason: string): void;
 
-  /** Durable coordinators: `task` was resumed; every replica is told. Never throws. */
+  /**
+   * Durable coordinators: `task` was resumed; every replica is told, and the
+   * streak `countFailedRun` counts starts from zero. Never throws.
+   */
   resumeTask?(task: string): void;
 
   /**

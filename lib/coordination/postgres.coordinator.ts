@@ -414,6 +414,12 @@ export class PostgresCoordinator implements Coordinator {
     );
   }
 
+  /** See `Coordinator.countFailedRun`: in this turn's statement, after the records. */
+  countFailedRun(task: string): Promise<number> {
+    if (this.schemaDone) return this.runs.countFailedRun(task);
+    return Promise.reject(new Error('the schema is not ready yet'));
+  }
+
   /**
    * Deletes a removed run-time task's state and history, unless another live
    * member declares it (checked in the same statement).
@@ -478,10 +484,7 @@ export class PostgresCoordinator implements Coordinator {
     }
   }
 
-  /**
-   * How long a claim lives: twice the period, at least a minute and at most a
-   * day; an hour when the period is unknown.
-   */
+  /** How long a claim lives (ms): twice the period, at least a minute, at most a day; an hour when unknown. */
   claimTtl(periodMs: number | null): number {
     return claimTtlMs(periodMs);
   }

@@ -258,7 +258,8 @@ return 0`);
  * round trip.
  * KEYS: history list, state hash. ARGV: record JSON, how many to keep, what
  * it counts ('f' a failed try: failures and consecutiveFailures + 1; 's' a
- * success: consecutiveFailures 0; 'k' a skipped due time; '' nothing), the
+ * success: consecutiveFailures 0, failedRunStreak gone; 'k' a skipped due
+ * time; '' nothing), the
  * run's start (epoch ms; '' when it did not run), kept in lastRunAt when later,
  * the length at which the list is trimmed back to how many to keep (a
  * little over it: one LTRIM per few records instead of one per record).
@@ -274,6 +275,7 @@ if ARGV[3] == 'f' then
 elseif ARGV[3] == 's' then
   set[#set + 1] = 'consecutiveFailures'
   set[#set + 1] = 0
+  redis.call('HDEL', KEYS[2], 'failedRunStreak')
 elseif ARGV[3] == 'k' then
   redis.call('HINCRBY', KEYS[2], 'skipped', 1)
 end
@@ -286,6 +288,19 @@ if ARGV[4] ~= '' then
 end
 if #set > 0 then redis.call('HSET', KEYS[2], unpack(set)) end
 return 1`);
+
+/**
+ * A run failed for good (`pauseOnFailure`): one more in the task's streak of
+ * such runs, which a success's record ends. KEYS: state hash. Returns the streak.
+ */
+export const FAILED_RUN_SCRIPT = new RedisScript(
+  `return redis.call('HINCRBY', KEYS[1], 'failedRunStreak', 1)`,
+);
+
+/** The task was resumed: its streak of failed runs starts afresh. KEYS: state hash. */
+export const STREAK_RESET_SCRIPT = new RedisScript(
+  `return redis.call('HDEL', KEYS[1], 'failedRunStreak')`,
+);
 
 /**
  * Catch-up on taking a task over: reads the latest due time fired (or

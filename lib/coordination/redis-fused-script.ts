@@ -2,6 +2,7 @@ import {
   CLAIM_AHEAD_RELEASE_SCRIPT,
   CLAIM_AHEAD_SCRIPT,
   CLAIM_SCRIPT,
+  FAILED_RUN_SCRIPT,
   HISTORY_SCRIPT,
   PUBLISH_SCRIPT,
   RedisScript,
@@ -26,6 +27,7 @@ const FUSABLE: readonly RedisScript[] = [
   PUBLISH_SCRIPT,
   CLAIM_AHEAD_SCRIPT,
   CLAIM_AHEAD_RELEASE_SCRIPT,
+  FAILED_RUN_SCRIPT,
 ];
 
 /** At most this many calls per fused script: one script blocks Redis while it runs. */

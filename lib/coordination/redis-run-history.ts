@@ -1,7 +1,11 @@
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 import type { RedisBoundedCalls } from './redis-bounded-calls';
 import { recordCounter } from './record-counters';
-import { FORGET_TASK_SCRIPT, HISTORY_SCRIPT } from './redis-cluster.scripts';
+import {
+  FAILED_RUN_SCRIPT,
+  FORGET_TASK_SCRIPT,
+  HISTORY_SCRIPT,
+} from './redis-cluster.scripts';
 import type { RedisCoordinatorClient } from './redis-client.interface';
 import type { RedisScriptBatch } from './redis-script-batch';
 import type { RedisCoordinator } from './redis.coordinator';
@@ -27,7 +31,8 @@ interface StoredRecord {
  * The cluster's run history in Redis: a capped list per task that every
  * replica appends to (in its next script batch) and `getHistory` reads. The
  * same script counts the record in the task's state (failures, the failure
- * streak, skips, the latest start).
+ * streak, skips, the latest start); `pauseOnFailure`'s streak of failed runs
+ * is counted there too, in the same batch.
  */
 export class RedisRunHistory {
   /**
@@ -93,6 +98,17 @@ export class RedisRunHistory {
       recordCounter(outcome, error),
       stored.b === null ? '' : String(stored.b),
     );
+  }
+
+  /** See `Coordinator.countFailedRun`: in the next batch, after the records made so far. */
+  async countFailedRun(task: string): Promise<number> {
+    if (this.keptCount > 0) this.sendKept();
+    const streak = await this.batch.run(
+      FAILED_RUN_SCRIPT,
+      [this.keys.stateKey(task)],
+      [],
+    );
+    return Number(streak);
   }
 
   private send(

@@ -139,14 +139,14 @@ export class RedisCoordinator implements Coordinator {
       onViewChanged: () => this.owned.viewChanged(this.declared.keys()),
       onSignal: (payload) => this.signals.received(payload),
     });
+    this.keys = new RedisTaskKeys(keyPrefix);
     this.signals = new ClusterSignals(
-      redisSignalIo(client, send, keyPrefix, this.membership.channel),
+      redisSignalIo(client, send, this.keys, this.membership.channel),
     );
     this.owned = new OwnedTasks(replicaId, (task) =>
       this.membership.ownerOf(task),
     );
     this.batch = new RedisScriptBatch(client, send);
-    this.keys = new RedisTaskKeys(keyPrefix);
     this.claims = new RedisClaims({
       replicaId,
       leaseTtlMs,
@@ -396,9 +396,7 @@ export class RedisCoordinator implements Coordinator {
 
   /**
    * Adds a run (or a skipped due time) to the task's history in Redis, in the
-   * next batch. Never rejects: a record lost to an outage is only a record.
-   * @param attempt the run's try, from 1 @default 1
-   * @param catchUp a run of a passed due time (`backfill`) @default false
+   * next batch (see `Coordinator.recordRun`). Never rejects.
    */
   recordRun(
     task: string,
@@ -420,6 +418,11 @@ export class RedisCoordinator implements Coordinator {
       attempt,
       catchUp,
     );
+  }
+
+  /** See `Coordinator.countFailedRun`: in the next batch, after the records. */
+  countFailedRun(task: string): Promise<number> {
+    return this.runs.countFailedRun(task);
   }
 
   /**
@@ -488,12 +491,7 @@ export class RedisCoordinator implements Coordinator {
     return this.keys.lease(task);
   }
 
-  /**
-   * How long a claim lives: twice the period, at least a minute and at most a
-   * day; an hour when the period is unknown.
-   * @param periodMs the task's distance between runs, or null when unknown
-   * @returns the expiry in ms
-   */
+  /** How long a claim lives (ms): twice the period, at least a minute, at most a day; an hour when unknown. */
   claimTtl(periodMs: number | null): number {
     return claimTtlMs(periodMs);
   }

@@ -270,9 +270,42 @@ export class RunPolicies {
     task.running--;
   }
 
-  /** A run failed for good: `pauseOnFailure` may pause the task now (logged once). */
+  /**
+   * A run failed for good: `pauseOnFailure` may pause the task (logged once).
+   * A task the cluster shares is counted in the store, where the runs other
+   * replicas made before it moved here count too: it pauses on the answer,
+   * or on this process's count when the store does not give one.
+   */
   private failedForGood(task: TaskState, error: unknown): void {
-    const reason = task.policies!.pause?.failed(task.name, error) ?? null;
+    const pause = task.policies!.pause;
+    if (pause === null) return;
+    const coordinator = this.host.coordinator;
+    if (task.claim === null || coordinator?.countFailedRun === undefined) {
+      this.pauseFor(task, pause.failed(task.name, error));
+      return;
+    }
+    const answered = (streak: number | null) => {
+      // Answered after the task was removed (or replaced): nothing to pause.
+      if (this.host.tasks.get(task.name) !== task) return;
+      try {
+        this.pauseFor(
+          task,
+          streak === null
+            ? pause.failed(task.name, error)
+            : pause.counted(task.name, streak, error),
+        );
+      } catch (thrown) {
+        this.host.reportError(thrown);
+      }
+    };
+    coordinator.countFailedRun(task.name).then(
+      (streak) => answered(Number.isFinite(streak) ? streak : null),
+      () => answered(null),
+    );
+  }
+
+  /** Pauses the task for `reason` (everywhere, under a durable coordinator); nothing when null. */
+  private pauseFor(task: TaskState, reason: string | null): void {
     if (reason === null) return;
     task.paused = true;
     this.host.forever.stop(task);

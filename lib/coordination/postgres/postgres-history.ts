@@ -16,8 +16,14 @@ interface PendingRecord {
   error: string | null;
   attempt: number;
   catchUp: boolean;
-  counter: RecordCounter;
+  /** 'F': no record, a run failed for good (`countFailedRun`). */
+  counter: RecordCounter | 'F';
+  /** An 'F' entry's caller, told the streak once the batch is written. */
+  streak?: { resolve(streak: number): void; reject(error: unknown): void };
 }
+
+/** Why an 'F' entry got no streak back. */
+const NOT_COUNTED = 'the failed run was not counted';
 
 /**
  * The run history of PostgresCoordinator: records of one turn go as one
@@ -57,9 +63,7 @@ export class PostgresHistory {
     attempt = 1,
     catchUp = false,
   ): void {
-    if (this.pending.length === 0)
-      setImmediate(() => this.writing.track(this.flush()));
-    this.pending.push({
+    this.push({
       task,
       scheduledAt,
       startedAt: Number.isNaN(startedAt) ? null : startedAt,
@@ -71,6 +75,33 @@ export class PostgresHistory {
       catchUp,
       counter: recordCounter(outcome, error),
     });
+  }
+
+  /**
+   * See `Coordinator.countFailedRun`: counted by this turn's batch, after
+   * the records queued before it; resolves to the task's streak after it.
+   */
+  countFailedRun(task: string): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.push({
+        task,
+        scheduledAt: 0,
+        startedAt: null,
+        finishedAt: null,
+        outcome: 'failed',
+        error: null,
+        attempt: 1,
+        catchUp: false,
+        counter: 'F',
+        streak: { resolve, reject },
+      }),
+    );
+  }
+
+  private push(record: PendingRecord): void {
+    if (this.pending.length === 0)
+      setImmediate(() => this.writing.track(this.flush()));
+    this.pending.push(record);
   }
 
   /** The task's last `limit` records (at most `keep`), newest first. */
@@ -107,6 +138,8 @@ FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
    *   `stillGone` said no)
    */
   async forget(task: string, stillGone?: () => boolean): Promise<boolean> {
+    for (const record of this.pending)
+      if (record.task === task) record.streak?.reject(new Error(NOT_COUNTED));
     this.pending = this.pending.filter((record) => record.task !== task);
     await this.writing.settled();
     // A batch given up on after `claimTimeoutMs` may still commit: after it.
@@ -125,7 +158,7 @@ FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
     if (batch.length === 0) return;
     const s = this.schema;
     try {
-      await this.query(recordRunsSql(s), [
+      const rows = await this.query(recordRunsSql(s), [
         batch.map((r) => r.task),
         batch.map((r) => r.scheduledAt),
         batch.map((r) => r.startedAt),
@@ -137,6 +170,7 @@ FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
         batch.map((r) => r.catchUp),
         batch.map((r) => r.counter),
       ]);
+      tellStreaks(batch, rows);
       // Each written task keeps its `keep` newest due times (replicas'
       // batches arrive in any order, so "newest" is by due time, not by id).
       await this.query(
@@ -148,9 +182,28 @@ FROM ${s}.history WHERE task = $1 ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
 WHERE h.task = cut.task AND (h.scheduled_at, h.id) <= (cut.scheduled_at, cut.id)`,
         [[...new Set(batch.map((r) => r.task))], this.keep],
       );
-    } catch {
+    } catch (error) {
       // Lost with the outage; the runs themselves were fenced.
+      for (const record of batch) record.streak?.reject(error);
     }
+  }
+}
+
+/** Tells each 'F' entry of a written batch its task's streak (`recordRunsSql`'s rows). */
+function tellStreaks(
+  batch: readonly PendingRecord[],
+  rows: readonly Record<string, unknown>[],
+): void {
+  let streaks: Map<string, number> | null = null;
+  for (const record of batch) {
+    if (record.streak === undefined) continue;
+    streaks ??= new Map(
+      rows.map((row) => [String(row.task), Number(row.failed_run_streak)]),
+    );
+    const streak = streaks.get(record.task);
+    // No row: another replica created the task's row meanwhile (not counted).
+    if (streak === undefined) record.streak.reject(new Error(NOT_COUNTED));
+    else record.streak.resolve(streak);
   }
 }
 

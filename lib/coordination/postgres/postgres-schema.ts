@@ -77,7 +77,8 @@ export function postgresSchemaStatements(schema: string): string[] {
 )`,
     `CREATE INDEX IF NOT EXISTS claims_expires_at ON ${s}.claims (expires_at)`,
     // Durable state per task; loops counts the runs of generation gen
-    // (maxLoopCount); caught_up: catch-up handled the due times up to it.
+    // (maxLoopCount); caught_up: catch-up handled the due times up to it;
+    // failed_run_streak: runs failed for good in a row (pauseOnFailure).
     `CREATE TABLE IF NOT EXISTS ${s}.task_state (
   task text PRIMARY KEY,
   runs bigint NOT NULL DEFAULT 0,
@@ -89,7 +90,8 @@ export function postgresSchemaStatements(schema: string): string[] {
   failures bigint NOT NULL DEFAULT 0,
   consecutive_failures bigint NOT NULL DEFAULT 0,
   last_run_at bigint,
-  caught_up bigint
+  caught_up bigint,
+  failed_run_streak bigint NOT NULL DEFAULT 0
 )`,
     // A run of the task in flight on this replica (cluster-wide overlap).
     `CREATE TABLE IF NOT EXISTS ${s}.running (

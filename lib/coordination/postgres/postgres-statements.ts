@@ -168,9 +168,15 @@ export const pauseSql = (s: string): string => `WITH stored AS (
 )
 SELECT count(pg_notify($3, $4)) AS notified FROM stored`;
 
-/** Clears a task's cluster-wide pause and tells the others. $1 task, $2 channel, $3 payload. */
+/**
+ * Clears a task's cluster-wide pause and its streak of failed runs, and
+ * tells the others. $1 task, $2 channel, $3 payload.
+ */
 export const resumeSql = (s: string): string => `WITH cleared AS (
   DELETE FROM ${s}.paused WHERE task = $1
+), reset AS (
+  UPDATE ${s}.task_state SET failed_run_streak = 0
+  WHERE task = $1 AND failed_run_streak <> 0
 )
 SELECT pg_notify($2, $3) AS notified`;
 
@@ -221,8 +227,10 @@ FROM ${s}.task_state WHERE task = ANY($1::text[])`;
  * One turn's history records, and what they add to their tasks' counters,
  * in ONE statement: $1..$6 task, scheduled_at, started_at, finished_at,
  * outcome, error of each record; $7 replica; $8 attempt, $9 catch_up, $10
- * the counter each moves ('f' failed try, 's' success, 'k' skipped, '').
- * A success ends the task's failure streak; failures after it start a new one.
+ * the counter each moves ('f' failed try, 's' success, 'k' skipped, '';
+ * 'F' no record: a run failed for good, `pauseOnFailure`'s streak + 1).
+ * A success ends the task's failure streaks; failures after it start new ones.
+ * Rows: task, failed_run_streak — of the tasks with an 'F', after the batch.
  */
 export const recordRunsSql = (s: string): string => `WITH r AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],
@@ -231,19 +239,25 @@ export const recordRunsSql = (s: string): string => `WITH r AS (
       error, attempt, catch_up, counter, ord)
 ), ins AS (
   INSERT INTO ${s}.history (task, scheduled_at, started_at, finished_at, outcome, error, replica, attempt, catch_up)
-  SELECT task, scheduled_at, started_at, finished_at, outcome, error, $7, attempt, catch_up FROM r
+  SELECT task, scheduled_at, started_at, finished_at, outcome, error, $7, attempt, catch_up
+  FROM r WHERE counter <> 'F'
 ), per AS (
   SELECT task,
     count(*) FILTER (WHERE counter = 'f') AS failures,
     count(*) FILTER (WHERE counter = 'k') AS skipped,
+    count(*) FILTER (WHERE counter = 'F') AS finals,
     max(ord) FILTER (WHERE counter = 's') AS last_ok,
     max(started_at) AS last_run_at
   FROM r GROUP BY task
 ), counted AS (
   SELECT per.*, (SELECT count(*) FROM r WHERE r.task = per.task
-    AND r.counter = 'f' AND r.ord > COALESCE(per.last_ok, 0)) AS streak
+    AND r.counter = 'f' AND r.ord > COALESCE(per.last_ok, 0)) AS streak,
+    CASE WHEN finals = 0 THEN 0 ELSE (SELECT count(*) FROM r
+      WHERE r.task = per.task AND r.counter = 'F'
+      AND r.ord > COALESCE(per.last_ok, 0)) END AS run_streak
   FROM per
-  WHERE failures > 0 OR skipped > 0 OR last_ok IS NOT NULL OR last_run_at IS NOT NULL
+  WHERE failures > 0 OR skipped > 0 OR finals > 0 OR last_ok IS NOT NULL
+    OR last_run_at IS NOT NULL
 ), locked AS (
   SELECT task FROM ${s}.task_state WHERE task IN (SELECT task FROM counted)
   ORDER BY task FOR UPDATE
@@ -252,14 +266,23 @@ export const recordRunsSql = (s: string): string => `WITH r AS (
     skipped = t.skipped + c.skipped,
     consecutive_failures = CASE WHEN c.last_ok IS NULL
       THEN t.consecutive_failures + c.streak ELSE c.streak END,
+    failed_run_streak = CASE WHEN c.last_ok IS NULL
+      THEN t.failed_run_streak + c.run_streak ELSE c.run_streak END,
     last_run_at = GREATEST(t.last_run_at, c.last_run_at)
   FROM counted c JOIN locked USING (task) WHERE t.task = c.task
-  RETURNING t.task
+  RETURNING t.task, t.failed_run_streak, c.finals
+), inserted AS (
+  INSERT INTO ${s}.task_state (task, failures, skipped, consecutive_failures,
+    failed_run_streak, last_run_at)
+  SELECT task, failures, skipped, streak, run_streak, last_run_at FROM counted
+  WHERE task NOT IN (SELECT task FROM updated) ORDER BY task
+  ON CONFLICT (task) DO NOTHING
+  RETURNING task, failed_run_streak
 )
-INSERT INTO ${s}.task_state (task, failures, skipped, consecutive_failures, last_run_at)
-SELECT task, failures, skipped, streak, last_run_at FROM counted
-WHERE task NOT IN (SELECT task FROM updated) ORDER BY task
-ON CONFLICT (task) DO NOTHING`;
+SELECT task, failed_run_streak FROM updated WHERE finals > 0
+UNION ALL
+SELECT task, failed_run_streak FROM inserted
+WHERE task IN (SELECT task FROM counted WHERE finals > 0)`;
 
 /** A task's durable state. $1 task. */
 export const taskStateSql = (s: string): string =>

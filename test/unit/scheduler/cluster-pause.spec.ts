@@ -90,3 +90,35 @@ describe('pauseOnFailure under a durable coordinator', () => {
     await Promise.all(nodes.map((node) => node.scheduler.stop(0)));
   });
 });
+
+describe('pauseOnFailure when the store does not count the failed run', () => {
+  it("should pause on this process's own count while countFailedRun rejects", async () => {
+    const clock = new VirtualClock(new Date(T0 + 300));
+    const store = new PauseStore();
+    const coordinator: Coordinator = {
+      ...store.replica('r0'),
+      countFailedRun: () => Promise.reject(new Error('unreachable')),
+    };
+    const runs: number[] = [];
+    const node = setup({ clock, coordinator });
+    node.scheduler.addTask(
+      task(
+        'flaky',
+        { type: 'every', seconds: 1 },
+        (ctx) => {
+          runs.push(ctx.scheduledAt.getTime() - T0);
+          throw new Error('down');
+        },
+        { pauseOnFailure: 2 },
+      ),
+    );
+    await node.scheduler.start();
+    await clock.advance(3_000);
+    expect(runs).toEqual([1_000, 2_000]);
+    expect(node.scheduler.getTask('flaky').pausedReason).toContain(
+      'after 2 consecutive failed runs',
+    );
+    expect(store.paused.get('flaky')).toContain('flaky');
+    await node.scheduler.stop(0);
+  });
+});
