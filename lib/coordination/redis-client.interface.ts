@@ -39,6 +39,8 @@ export interface RedisCoordinatorClient {
   duplicate?(): RedisCoordinatorSubscriber;
   /** `true` on an ioredis `Cluster`, whose pipelines must stay on one node. */
   readonly isCluster?: boolean;
+  /** ioredis's options: their `db` (a number) names the pub/sub channels' database (`redis-channels.ts`). */
+  readonly options?: unknown;
 }
 
 /** The pipeline calls `RedisCoordinator` batches its claims with. */

@@ -5,6 +5,7 @@ import {
   type ClusterScriptClient,
 } from './redis-cluster.scripts';
 import type { RedisCoordinatorSubscriber as Subscriber } from './redis-client.interface';
+import { redisChannel } from './redis-channels';
 import {
   ClusterMembership,
   declaredTaskNames,
@@ -38,7 +39,7 @@ export class RedisMembership extends ClusterMembership {
   private readonly membersKey: string;
   private readonly tasksKey: string;
   private readonly generationKey: string;
-  /** The channel of membership changes (and of `cluster-signals.ts`). */
+  /** The channel of membership changes (and of `cluster-signals.ts`), per database. */
   readonly channel: string;
   private subscriber: Subscriber | null = null;
 
@@ -48,7 +49,7 @@ export class RedisMembership extends ClusterMembership {
     this.membersKey = base;
     this.tasksKey = `${base}:tasks`;
     this.generationKey = `${base}:generation`;
-    this.channel = `${base}:changed`;
+    this.channel = redisChannel(options.client, `${base}:changed`);
   }
 
   protected async beat(

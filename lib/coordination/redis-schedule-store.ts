@@ -1,6 +1,7 @@
 import { SCHEDULE_TASK_PREFIX } from '../aioclock.constants';
 import { randomBytes } from 'node:crypto';
 import type { RedisCoordinatorClient } from './redis-client.interface';
+import { redisChannel } from './redis-channels';
 import { asFailure, type RedisBoundedCalls } from './redis-bounded-calls';
 import type { RedisScript } from './redis-cluster.scripts';
 import type { RedisScriptBatch } from './redis-script-batch';
@@ -58,7 +59,7 @@ export class RedisScheduleStore implements ScheduleStore {
   readonly dataKey: string;
   /** The sorted set of every id (score 0: ordered by id). */
   readonly idsKey: string;
-  /** The pub/sub channel announcing each change as "<seq>:<token>:<id>". */
+  /** The pub/sub channel announcing each change as "<seq>:<token>:<id>" (per database: `redis-channels.ts`). */
   readonly channel: string;
   /** The hash holding the last change's sequence number (`seq`). */
   readonly metaKey: string;
@@ -74,7 +75,7 @@ export class RedisScheduleStore implements ScheduleStore {
     this.dataKey = `${base}:data`;
     this.idsKey = `${base}:ids`;
     this.handlerKeyBase = `${base}:handler:`;
-    this.channel = `${base}:changed`;
+    this.channel = redisChannel(options.client, `${base}:changed`);
     this.metaKey = `${base}:meta`;
     this.logKey = `${base}:changes`;
     this.watchers = new ScheduleWatchers(
