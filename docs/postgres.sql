@@ -36,6 +36,15 @@ CREATE TABLE IF NOT EXISTS aioclock.task_state (
   caught_up bigint,
   failed_run_streak bigint NOT NULL DEFAULT 0
 );
+DO $column$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute
+    WHERE attrelid = 'aioclock.task_state'::regclass
+      AND attname = 'failed_run_streak' AND NOT attisdropped) THEN
+    ALTER TABLE aioclock.task_state ADD COLUMN failed_run_streak bigint NOT NULL DEFAULT 0;
+  END IF;
+END
+$column$;
 CREATE TABLE IF NOT EXISTS aioclock.running (
   task text PRIMARY KEY,
   replica text NOT NULL,

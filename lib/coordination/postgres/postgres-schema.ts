@@ -93,6 +93,17 @@ export function postgresSchemaStatements(schema: string): string[] {
   caught_up bigint,
   failed_run_streak bigint NOT NULL DEFAULT 0
 )`,
+    // A table made before failed_run_streak (1 Dec 2026) gets it. Checked
+    // first: ALTER TABLE locks the table out even when IF NOT EXISTS finds it.
+    `DO $column$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute
+    WHERE attrelid = '${s}.task_state'::regclass
+      AND attname = 'failed_run_streak' AND NOT attisdropped) THEN
+    ALTER TABLE ${s}.task_state ADD COLUMN failed_run_streak bigint NOT NULL DEFAULT 0;
+  END IF;
+END
+$column$`,
     // A run of the task in flight on this replica (cluster-wide overlap).
     `CREATE TABLE IF NOT EXISTS ${s}.running (
   task text PRIMARY KEY,

@@ -97,6 +97,25 @@ describe('PostgresCoordinator on PGlite', () => {
     expect(pool.count('DO $aioclock$')).toBe(0);
   });
 
+  it('should add failed_run_streak to a task_state table made before it, once', async () => {
+    // task_state as it was made before 1 Dec 2026, with a row in it.
+    await db.exec(`CREATE SCHEMA ${schema};
+CREATE TABLE ${schema}.task_state (
+  task text PRIMARY KEY, runs bigint NOT NULL DEFAULT 0, loops bigint NOT NULL DEFAULT 0,
+  gen bigint NOT NULL DEFAULT 0, skipped bigint NOT NULL DEFAULT 0, last_due bigint,
+  last_replica text, failures bigint NOT NULL DEFAULT 0,
+  consecutive_failures bigint NOT NULL DEFAULT 0, last_run_at bigint, caught_up bigint);
+INSERT INTO ${schema}.task_state (task, runs) VALUES ('Jobs.t0', 3);`);
+    const a = replica('a');
+    await a.ensureSchema();
+    await a.ensureSchema();
+    const { rows } = await db.query(
+      `SELECT runs::int AS runs, failed_run_streak::int AS streak FROM ${schema}.task_state`,
+    );
+    expect(rows).toEqual([{ runs: 3, streak: 0 }]);
+    await expect(a.countFailedRun('Jobs.t0')).resolves.toBe(1);
+  });
+
   it('should name the task and the missing table when createSchema: false finds none', async () => {
     const a = replica('a', { createSchema: false });
     await expect(a.claim('Jobs.t0', DUE, 1_000)).rejects.toThrow(
