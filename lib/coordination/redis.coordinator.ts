@@ -18,6 +18,7 @@ import type {
   DeclaredTask,
 } from './coordinator.interface';
 import { LEAVING_RUNS_MAX_MS } from './runs-in-flight';
+import { DeclaredClaims } from './declared-claims';
 import { ClusterSignals } from './cluster-signals';
 import { OwnedTasks } from './owned-tasks';
 import { RedisTaskStates } from './redis-task-states';
@@ -92,10 +93,7 @@ export class RedisCoordinator implements Coordinator {
   private readonly owned: OwnedTasks;
   private readonly states: RedisTaskStates;
   /** Each declared task's maxLoopCount (0: none) and overlap, sent with its claims. */
-  private readonly declared = new Map<
-    string,
-    { maxLoops: number; overlap: string }
-  >();
+  private readonly declared = new DeclaredClaims();
   private readonly keys: RedisTaskKeys;
   private readonly claims: RedisClaims;
   private readonly signals: ClusterSignals;
@@ -186,21 +184,12 @@ export class RedisCoordinator implements Coordinator {
    * @param tasks the timed tasks this replica schedules
    */
   async join(tasks: readonly DeclaredTask[]): Promise<void> {
-    for (const task of tasks)
-      this.declared.set(task.name, {
-        maxLoops: task.maxLoopCount ?? 0,
-        overlap: task.overlap ?? 'skip',
-      });
+    this.declared.add(tasks);
     await this.membership.join(tasks.map((task) => task.name));
   }
   /** Replaces the declared tasks (run-time tasks, durable schedules); the others learn of it at once. */
   declare(tasks: readonly DeclaredTask[]): void {
-    this.declared.clear();
-    for (const { name, maxLoopCount, overlap } of tasks)
-      this.declared.set(name, {
-        maxLoops: maxLoopCount ?? 0,
-        overlap: overlap ?? 'skip',
-      });
+    this.declared.replace(tasks);
     this.claims.ahead?.keepOnly(this.declared);
     this.membership.redeclare(tasks.map((task) => task.name));
   }
