@@ -7,7 +7,22 @@ import { WritesInFlight } from './writes-in-flight';
 const MARK = '\u0001';
 
 /** What a signal asks of the replicas that receive it. */
-export type ClusterSignalKind = 'cancel' | 'pause' | 'ended';
+export type ClusterSignalKind = 'cancel' | 'pause' | 'ended' | FenceSignalKind;
+
+/**
+ * The signals about fences taken ahead (Redis, `redis-fence-revokes.ts`):
+ * `revoke` asks the holder of a task's fence to give it back, `unfenced`
+ * says it did.
+ */
+export type FenceSignalKind = 'revoke' | 'unfenced';
+
+const KINDS: ReadonlySet<string> = new Set<ClusterSignalKind>([
+  'cancel',
+  'pause',
+  'ended',
+  'revoke',
+  'unfenced',
+]);
 
 /** The payload of one signal about `task`. */
 export function encodeSignal(kind: ClusterSignalKind, task: string): string {
@@ -22,8 +37,8 @@ export function decodeSignal(
   const end = payload.indexOf(MARK, 1);
   if (end < 0) return null;
   const kind = payload.slice(1, end);
-  if (kind !== 'cancel' && kind !== 'pause' && kind !== 'ended') return null;
-  return { kind, task: payload.slice(end + 1) };
+  if (!KINDS.has(kind)) return null;
+  return { kind: kind as ClusterSignalKind, task: payload.slice(end + 1) };
 }
 
 /** Whether a busy due time of a task with this `overlap` is held for later, not skipped. */
@@ -70,8 +85,14 @@ export class ClusterSignals {
   /** Pauses and resumes still being stored (`clear` waits for them). */
   private readonly storing = new WritesInFlight();
 
-  /** @param io the backend's calls */
-  constructor(private readonly io: ClusterSignalIo) {}
+  /**
+   * @param io the backend's calls
+   * @param fences where the signals about fences taken ahead go (none: ignored)
+   */
+  constructor(
+    private readonly io: ClusterSignalIo,
+    private readonly fences?: (kind: FenceSignalKind, task: string) => void,
+  ) {}
 
   /** True while a scheduler listens (between its start and the end of its stop). */
   get watching(): boolean {
@@ -159,6 +180,11 @@ export class ClusterSignals {
   received(payload: string): boolean {
     const signal = decodeSignal(payload);
     if (signal === null) return false;
+    // The coordinator's own business, whether a scheduler listens or not.
+    if (signal.kind === 'revoke' || signal.kind === 'unfenced') {
+      this.fences?.(signal.kind, signal.task);
+      return true;
+    }
     const listener = this.listener;
     if (listener === null) return true;
     if (signal.kind === 'cancel') listener.cancelRequested(signal.task);

@@ -1,3 +1,4 @@
+import { encodeSignal } from './cluster-signals';
 import {
   CLAIM_AHEAD_RELEASE_SCRIPT,
   CLAIM_AHEAD_SCRIPT,
@@ -28,6 +29,8 @@ export interface RedisClaimsAheadHost {
   readonly batch: RedisScriptBatch;
   /** True while the membership view may be trusted (self-fencing). */
   fresh(): boolean;
+  /** The membership's channel (a revoked fence given back is announced on it). */
+  channel(): string;
 }
 
 /**
@@ -50,6 +53,14 @@ export interface RedisClaimsAheadHost {
  * within a heartbeat of its last claim, so inside the time its tasks wait
  * for a new owner anyway. A fence is never taken over: a run could already
  * have started on it.
+ *
+ * Why overlap holds across replicas: a fence is refused while another
+ * replica's run of the task is in flight, and a claim elsewhere that would
+ * start one while the fence holds revokes it (`CLAIM_SCRIPT`) and waits
+ * (`redis-fence-revokes.ts`): told, the holder gives the fence back unused
+ * and claims that due time as usual when it comes, which then finds the
+ * other run busy; had it started on the fence already, its confirmation
+ * takes the running key and the waiting claim is busy instead.
  */
 export class RedisClaimsAhead {
   private readonly held = new Map<string, AheadClaim>();
@@ -96,6 +107,7 @@ export class RedisClaimsAhead {
             host.replicaId,
             periodMs + CLAIM_AHEAD_LATE_MS + host.claimTimeoutMs,
             overlap,
+            next,
           ],
         )
         .then(
@@ -184,6 +196,16 @@ export class RedisClaimsAhead {
     await Promise.all(releases);
   }
 
+  /**
+   * Another replica revoked the fence of `task` (it would start a run of the
+   * task): given back unused, so its due time is claimed as usual. One whose
+   * run has started is not held any more: its confirmation decides.
+   */
+  revoke(task: string): void {
+    const entry = this.held.get(task);
+    if (entry !== undefined) void this.release(task, entry);
+  }
+
   /** Gives back the fences of tasks no longer in `declared`. */
   keepOnly(declared: ReadonlyMap<string, unknown>): void {
     this.fenceWaiting();
@@ -206,8 +228,13 @@ export class RedisClaimsAhead {
     return host.batch
       .run(
         CLAIM_AHEAD_RELEASE_SCRIPT,
-        [host.keys.claim(task, entry.due)],
-        [host.replicaId],
+        [host.keys.claim(task, entry.due), host.keys.ahead(task)],
+        [
+          host.replicaId,
+          entry.due,
+          host.channel(),
+          encodeSignal('unfenced', task),
+        ],
       )
       .catch(() => undefined);
   }

@@ -1,5 +1,9 @@
 import { claimTtlMs } from './claim-expiry';
-import { encodeSignal, holdsBusyDueTimes } from './cluster-signals';
+import {
+  encodeSignal,
+  type FenceSignalKind,
+  holdsBusyDueTimes,
+} from './cluster-signals';
 import type { ClaimAnswer } from './coordinator.interface';
 import { asFailure, describeInstant } from './redis-bounded-calls';
 import {
@@ -13,6 +17,7 @@ import {
   RedisClaimsAhead,
   type RedisClaimsAheadHost,
 } from './redis-claims-ahead';
+import { isClaimWait, RedisFenceRevokes } from './redis-fence-revokes';
 import { RunsInFlight } from './runs-in-flight';
 
 /** What a member's claims need of its coordinator. */
@@ -24,8 +29,6 @@ export interface RedisClaimsHost extends RedisClaimsAheadHost {
   ownerOf(task: string): string | undefined;
   /** The membership's generation (what maxLoopCount counts within). */
   generation(): number;
-  /** The membership's channel (ended runs are signalled on it). */
-  channel(): string;
   /** A declared task's maxLoopCount (0: none) and overlap. */
   declared(task: string): { maxLoops: number; overlap: string } | undefined;
 }
@@ -41,10 +44,19 @@ export class RedisClaims {
   readonly inFlight = new RunsInFlight();
   /** Fences taken ahead; null when the coordinator does not fence ahead. */
   readonly ahead: RedisClaimsAhead | null;
+  /** Claims waiting for another member's fence ahead they revoked. */
+  private readonly revokes: RedisFenceRevokes;
 
   /** @param host the coordinator */
   constructor(private readonly host: RedisClaimsHost) {
     this.ahead = host.claimAhead ? new RedisClaimsAhead(host) : null;
+    this.revokes = new RedisFenceRevokes(host);
+  }
+
+  /** A signal about a fence taken ahead (`redis-fence-revokes.ts`). */
+  fenceSignal(kind: FenceSignalKind, task: string): void {
+    if (kind === 'revoke') this.ahead?.revoke(task);
+    else this.revokes.unfenced(task);
   }
 
   /** See `RedisCoordinator.claim`: a member's claim. */
@@ -146,29 +158,31 @@ export class RedisClaims {
         this.freeRunning(task);
     };
     const maxLoops = declared?.maxLoops ?? 0;
-    return host.batch
-      .run(
-        CLAIM_SCRIPT,
-        this.claimKeys(task, dueAt),
-        this.claimArgs(dueAt, periodMs, maxLoops, overlap),
-      )
-      .then(
-        (reply): ClaimAnswer => {
-          answered(reply === CLAIM_WON);
-          if (reply === CLAIM_BUSY) return 'busy';
-          if (reply !== CLAIM_WON) return false;
-          if (!catchUp)
-            this.ahead?.after(task, dueAt, periodMs, overlap, maxLoops);
-          return true;
-        },
-        (error: unknown) => {
-          answered(false);
-          throw asFailure(
-            `claim ${task} due at ${describeInstant(dueAt)}`,
-            error,
-          );
-        },
-      );
+    const keys = this.claimKeys(task, dueAt);
+    const args = this.claimArgs(dueAt, periodMs, maxLoops, overlap);
+    const decided = (reply: unknown): ClaimAnswer => {
+      answered(reply === CLAIM_WON);
+      if (reply === CLAIM_BUSY) return 'busy';
+      if (reply !== CLAIM_WON) return false;
+      if (!catchUp) this.ahead?.after(task, dueAt, periodMs, overlap, maxLoops);
+      return true;
+    };
+    const failed = (error: unknown): never => {
+      answered(false);
+      throw asFailure(`claim ${task} due at ${describeInstant(dueAt)}`, error);
+    };
+    return host.batch.run(CLAIM_SCRIPT, keys, args).then(
+      (reply) =>
+        // Another member's fence ahead was revoked: asked again once it is gone.
+        isClaimWait(reply)
+          ? this.revokes
+              .settle(task, reply, () =>
+                host.batch.run(CLAIM_SCRIPT, keys, [...args, '2']),
+              )
+              .then(decided, failed)
+          : decided(reply),
+      failed,
+    );
   }
 
   /** See `RedisCoordinator.runEnded`. */

@@ -134,15 +134,18 @@ export const CLAIM_TAKEN = 0;
 export const CLAIM_FINISHED = 2;
 /** A run of the task is in flight on another replica (cluster-wide overlap). */
 export const CLAIM_BUSY = 3;
+/** The claim must wait: another member holds a fence ahead it revoked (`CLAIM_SCRIPT`). */
+export const CLAIM_WAIT = 4;
 
 /**
  * The per-due-time fence, the task's durable state and its cluster-wide
  * overlap, in one step on the task's slot.
  * KEYS: claim key, state hash, running key. ARGV: replica id, claim ttl
  * (ms), due (epoch ms), maxLoopCount (0 = none), membership generation,
- * overlap ('allow' or another policy), running ttl (ms), '1' to confirm a
- * fence this replica took ahead (`CLAIM_AHEAD_SCRIPT`: no loop or busy check,
- * 0 when the fence is not its own any more).
+ * overlap ('allow' or another policy), running ttl (ms), mode: '' a claim,
+ * '1' to confirm a fence this replica took ahead (`CLAIM_AHEAD_SCRIPT`: no
+ * loop or busy check, since its run has started; 0 when the fence is not its
+ * own any more), '2' to finish a claim that answered `CLAIM_WAIT`.
  * State fields: runs (all time), loops + gen (runs since the cluster last
  * started from no members, which is what maxLoopCount counts), skipped,
  * lastDue (the latest due time claimed: a catch-up of an older one leaves
@@ -152,16 +155,36 @@ export const CLAIM_BUSY = 3;
  * claim busy (its own are left to the local overlap policy). A busy due time
  * is not fenced (its key, set first, is taken back): it did not run (yet: the buffering policies hold it and
  * claim it again later, so only 'skip' counts it skipped).
+ * A fence another member took ahead (the task's ahead key, `<due>|<id>`, on
+ * the same slot as the running key) starts its run without asking Redis,
+ * so a claim that marks a run must not start while it may: it revokes the
+ * fence (`!<due>|<id>`; its holder, told, gives it back unused) and answers
+ * {`CLAIM_WAIT`, ms the fence may still live}, holding the running key; asked
+ * again (mode '2') once the fence is given back, confirmed or expired, it
+ * wins if it still holds the running key, else it is busy: the holder had
+ * started on its fence and its confirmation took the running key.
  */
 export const CLAIM_SCRIPT =
   new RedisScript(`local st = redis.call('HMGET', KEYS[2], 'gen', 'loops', 'lastDue', 'runs')
 local max = tonumber(ARGV[4])
 local loops = 0
 if st[1] == ARGV[5] then loops = tonumber(st[2] or '0') end
+local ahead = string.sub(KEYS[3], 1, -8) .. 'ahead'
 if ARGV[8] == '1' then
   if redis.call('GET', KEYS[1]) ~= ARGV[1] .. '|ahead' then return 0 end
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  local mine = ARGV[3] .. '|' .. ARGV[1]
+  local p = redis.call('GET', ahead)
+  if p == mine or p == '!' .. mine then redis.call('DEL', ahead) end
   if ARGV[6] ~= 'allow' then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[7]) end
+elseif ARGV[8] == '2' then
+  if redis.call('GET', KEYS[3]) ~= ARGV[1] then
+    if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+    if ARGV[6] == 'skip' then redis.call('HINCRBY', KEYS[2], 'skipped', 1) end
+    return 3
+  end
+  local p = redis.call('GET', ahead)
+  if p and string.sub(p, 1, 1) == '!' then return {4, redis.call('PTTL', ahead)} end
 else
   if max > 0 and loops >= max then return 2 end
   if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
@@ -173,6 +196,12 @@ else
       return 3
     end
     redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[7])
+    local p = redis.call('GET', ahead)
+    if p and string.match(p, '^!?%-?%d+|(.*)$') ~= ARGV[1] then
+      local ttl = redis.call('PTTL', ahead)
+      if string.sub(p, 1, 1) ~= '!' then redis.call('SET', ahead, '!' .. p, 'PX', ttl) end
+      return {4, ttl}
+    end
   end
 end
 local last = ARGV[3]
@@ -182,29 +211,47 @@ return 1`);
 
 /**
  * Fences a due time ahead of it (claims sent ahead, `redis-claims-ahead.ts`):
- * the fence holds `<id>|ahead` for ARGV[2] ms and nothing else is written;
- * the claim script confirms it (ARGV[8] '1') when the run starts. Refused
+ * the fence holds `<id>|ahead` for ARGV[2] ms and nothing else is written
+ * but, unless ARGV[3] is 'allow', the task's ahead key (`<due>|<id>`, as
+ * long), where a claim that marks a run elsewhere finds it (`CLAIM_SCRIPT`);
+ * the claim script confirms it (mode '1') when the run starts. Refused
  * while a run of the task is in flight on another replica (unless ARGV[3]
  * is 'allow').
- * KEYS: claim key, running key. ARGV: replica id, ttl (ms), overlap.
+ * KEYS: claim key, running key. ARGV: replica id, ttl (ms), overlap, due.
  * Returns 1 when fenced, 0 when the due time is fenced already, 3 when busy.
  */
 export const CLAIM_AHEAD_SCRIPT = new RedisScript(`if ARGV[3] ~= 'allow' then
   local holder = redis.call('GET', KEYS[2])
   if holder and holder ~= ARGV[1] then return 3 end
 end
-if redis.call('SET', KEYS[1], ARGV[1] .. '|ahead', 'PX', ARGV[2], 'NX') then return 1 end
+if redis.call('SET', KEYS[1], ARGV[1] .. '|ahead', 'PX', ARGV[2], 'NX') then
+  if ARGV[3] ~= 'allow' then
+    redis.call('SET', string.sub(KEYS[2], 1, -8) .. 'ahead', ARGV[4] .. '|' .. ARGV[1], 'PX', ARGV[2])
+  end
+  return 1
+end
 return 0`);
 
 /**
- * Gives back a fence taken ahead and not used (the replica leaves, or the
- * task is no longer declared here). KEYS: claim key. ARGV: replica id.
+ * Gives back a fence taken ahead and not used (the replica leaves, the task
+ * is no longer declared here, or another replica revoked it), with its ahead
+ * key; a revoked one is announced (ARGV[4] on channel ARGV[3]), so the claim
+ * waiting for it goes on at once.
+ * KEYS: claim key, ahead key. ARGV: replica id, due, channel, payload.
  */
-export const CLAIM_AHEAD_RELEASE_SCRIPT =
-  new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] .. '|ahead' then
-  return redis.call('DEL', KEYS[1])
+export const CLAIM_AHEAD_RELEASE_SCRIPT = new RedisScript(`local gone = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] .. '|ahead' then
+  gone = redis.call('DEL', KEYS[1])
 end
-return 0`);
+local mine = ARGV[2] .. '|' .. ARGV[1]
+local p = redis.call('GET', KEYS[2])
+if p == mine then
+  redis.call('DEL', KEYS[2])
+elseif p == '!' .. mine then
+  redis.call('DEL', KEYS[2])
+  redis.call('PUBLISH', ARGV[3], ARGV[4])
+end
+return gone`);
 
 /**
  * The replica's last run of a task ended: frees the task's running key if

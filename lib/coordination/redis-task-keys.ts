@@ -21,6 +21,15 @@ export class RedisTaskKeys {
     return `${this.base(task)}:running`;
   }
 
+  /**
+   * The fence a member took ahead for the task (`<due>|<id>`, `!` first once
+   * revoked): `<prefix>:{<task>}:ahead`. The claim scripts derive it from
+   * the running key (one key less per claim): keep the two side by side.
+   */
+  ahead(task: string): string {
+    return `${this.base(task)}:ahead`;
+  }
+
   /** The task's durable state (a hash): `<prefix>:{<task>}:state`. */
   state(task: string): string {
     return `${this.base(task)}:state`;

@@ -140,6 +140,7 @@ export class RedisCoordinator implements Coordinator {
     this.keys = new RedisTaskKeys(keyPrefix);
     this.signals = new ClusterSignals(
       redisSignalIo(client, send, this.keys, this.membership.channel),
+      (kind, task) => this.claims.fenceSignal(kind, task),
     );
     this.owned = new OwnedTasks(replicaId, (task) =>
       this.membership.ownerOf(task),
