@@ -8,6 +8,13 @@ export interface DeclaredTask {
   maxLoopCount: number | null;
   /** The task's overlap policy; `'allow'` tasks do not mark their runs in flight. @default 'skip' */
   overlap?: string;
+  /**
+   * When `reschedule` last gave the task a trigger here (epoch ms): its
+   * `maxLoopCount` counts the cluster's runs due from then, from zero, and
+   * nothing held ahead for the old trigger runs under the new one. Unset:
+   * never rescheduled here.
+   */
+  loopsFrom?: number;
 }
 
 /**

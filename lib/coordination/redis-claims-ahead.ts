@@ -197,13 +197,21 @@ export class RedisClaimsAhead {
   }
 
   /**
-   * Another replica revoked the fence of `task` (it would start a run of the
-   * task): given back unused, so its due time is claimed as usual. One whose
-   * run has started is not held any more: its confirmation decides.
+   * Gives back unused the fence held for `task`, so its due time is claimed
+   * as usual: another replica revoked it (it would start a run of the task),
+   * or the task was rescheduled here (its count restarts; the old trigger's
+   * due time must not run unchecked). One whose run has started is not held
+   * any more: its confirmation decides.
    */
-  revoke(task: string): void {
+  giveBack(task: string): void {
     const entry = this.held.get(task);
     if (entry !== undefined) void this.release(task, entry);
+    if (this.waiting.includes(task)) {
+      const w = this.waiting;
+      this.waiting = [];
+      for (let i = 0; i < w.length; i += 5)
+        if (w[i] !== task) this.waiting.push(...w.slice(i, i + 5));
+    }
   }
 
   /** Gives back the fences of tasks no longer in `declared`. */

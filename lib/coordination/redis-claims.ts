@@ -5,6 +5,7 @@ import {
   holdsBusyDueTimes,
 } from './cluster-signals';
 import type { ClaimAnswer } from './coordinator.interface';
+import type { DeclaredClaim } from './declared-claims';
 import { asFailure, describeInstant } from './redis-bounded-calls';
 import {
   CLAIM_BUSY,
@@ -29,8 +30,8 @@ export interface RedisClaimsHost extends RedisClaimsAheadHost {
   ownerOf(task: string): string | undefined;
   /** The membership's generation (what maxLoopCount counts within). */
   generation(): number;
-  /** A declared task's maxLoopCount (0: none) and overlap. */
-  declared(task: string): { maxLoops: number; overlap: string } | undefined;
+  /** A declared task's maxLoopCount (0: none), overlap and count start. */
+  declared(task: string): DeclaredClaim | undefined;
 }
 
 /**
@@ -55,7 +56,7 @@ export class RedisClaims {
 
   /** A signal about a fence taken ahead (`redis-fence-revokes.ts`). */
   fenceSignal(kind: FenceSignalKind, task: string): void {
-    if (kind === 'revoke') this.ahead?.revoke(task);
+    if (kind === 'revoke') this.ahead?.giveBack(task);
     else this.revokes.unfenced(task);
   }
 
@@ -97,10 +98,11 @@ export class RedisClaims {
     const declared = host.declared(task);
     const overlap = declared?.overlap ?? 'allow';
     if (overlap !== 'allow') this.inFlight.claimWon(task);
-    host.batch.post(CLAIM_SCRIPT, this.claimKeys(task, dueAt), [
-      ...this.claimArgs(dueAt, periodMs, declared?.maxLoops ?? 0, overlap),
-      '1',
-    ]);
+    host.batch.post(
+      CLAIM_SCRIPT,
+      this.claimKeys(task, dueAt),
+      this.claimArgs(dueAt, periodMs, declared, overlap, '1'),
+    );
     // The chain stops where ownership moved: the new owner claims the next one.
     if (host.ownerOf(task) === host.replicaId)
       this.ahead!.afterPass(
@@ -118,22 +120,32 @@ export class RedisClaims {
     return [keys.claim(task, dueAt), keys.state(task), keys.running(task)];
   }
 
+  /**
+   * The claim script's ARGV; the count's start and the mode only when
+   * needed (one claim of thousands of a due time sends neither).
+   * @param mode '' a claim, '1' a confirmation, '2' a claim asked again
+   */
   private claimArgs(
     dueAt: number,
     periodMs: number | null,
-    maxLoops: number,
+    declared: DeclaredClaim | undefined,
     overlap: string,
+    mode: '' | '1' | '2' = '',
   ): (string | number)[] {
     const host = this.host;
-    return [
+    const args: (string | number)[] = [
       host.replicaId,
       claimTtlMs(periodMs),
       dueAt,
-      maxLoops,
+      declared?.maxLoops ?? 0,
       host.generation(),
       overlap,
       host.leaseTtlMs,
     ];
+    const loopsFrom = declared?.loopsFrom ?? 0;
+    if (loopsFrom !== 0 || mode !== '') args.push(loopsFrom);
+    if (mode !== '') args.push(mode);
+    return args;
   }
 
   private claimNow(
@@ -159,7 +171,7 @@ export class RedisClaims {
     };
     const maxLoops = declared?.maxLoops ?? 0;
     const keys = this.claimKeys(task, dueAt);
-    const args = this.claimArgs(dueAt, periodMs, maxLoops, overlap);
+    const args = this.claimArgs(dueAt, periodMs, declared, overlap);
     const decided = (reply: unknown): ClaimAnswer => {
       answered(reply === CLAIM_WON);
       if (reply === CLAIM_BUSY) return 'busy';
@@ -177,7 +189,11 @@ export class RedisClaims {
         isClaimWait(reply)
           ? this.revokes
               .settle(task, reply, () =>
-                host.batch.run(CLAIM_SCRIPT, keys, [...args, '2']),
+                host.batch.run(
+                  CLAIM_SCRIPT,
+                  keys,
+                  this.claimArgs(dueAt, periodMs, declared, overlap, '2'),
+                ),
               )
               .then(decided, failed)
           : decided(reply),

@@ -142,12 +142,17 @@ export const CLAIM_WAIT = 4;
  * overlap, in one step on the task's slot.
  * KEYS: claim key, state hash, running key. ARGV: replica id, claim ttl
  * (ms), due (epoch ms), maxLoopCount (0 = none), membership generation,
- * overlap ('allow' or another policy), running ttl (ms), mode: '' a claim,
- * '1' to confirm a fence this replica took ahead (`CLAIM_AHEAD_SCRIPT`: no
- * loop or busy check, since its run has started; 0 when the fence is not its
- * own any more), '2' to finish a claim that answered `CLAIM_WAIT`.
+ * overlap ('allow' or another policy), running ttl (ms), and when needed:
+ * the count's start (epoch ms, 0 = none: see loopsFrom) and the mode: '' a
+ * claim, '1' to confirm a fence this replica took ahead
+ * (`CLAIM_AHEAD_SCRIPT`: no loop or busy check, since its run has started;
+ * 0 when the fence is not its own any more), '2' to finish a claim that
+ * answered `CLAIM_WAIT`.
  * State fields: runs (all time), loops + gen (runs since the cluster last
- * started from no members, which is what maxLoopCount counts), skipped,
+ * started from no members, which is what maxLoopCount counts), loopsFrom
+ * (set by `reschedule`: loops restart from zero when a claim brings a later
+ * start, and count only due times from it; an older trigger's due time,
+ * held to start later, neither counts nor is refused), skipped,
  * lastDue (the latest due time claimed: a catch-up of an older one leaves
  * it), lastReplica. The running key holds the replica id while a run of
  * the task is in flight there (renewed with its heartbeats, deleted when its
@@ -165,19 +170,25 @@ export const CLAIM_WAIT = 4;
  * started on its fence and its confirmation took the running key.
  */
 export const CLAIM_SCRIPT =
-  new RedisScript(`local st = redis.call('HMGET', KEYS[2], 'gen', 'loops', 'lastDue', 'runs')
+  new RedisScript(`local st = redis.call('HMGET', KEYS[2], 'gen', 'loops', 'lastDue', 'runs', 'loopsFrom')
 local max = tonumber(ARGV[4])
+local from = st[5]
 local loops = 0
-if st[1] == ARGV[5] then loops = tonumber(st[2] or '0') end
+if ARGV[8] and tonumber(ARGV[8]) > tonumber(from or '0') then
+  from = ARGV[8]
+elseif st[1] == ARGV[5] then
+  loops = tonumber(st[2] or '0')
+end
+local counts = not from or tonumber(ARGV[3]) >= tonumber(from)
 local ahead = string.sub(KEYS[3], 1, -8) .. 'ahead'
-if ARGV[8] == '1' then
+if ARGV[9] == '1' then
   if redis.call('GET', KEYS[1]) ~= ARGV[1] .. '|ahead' then return 0 end
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   local mine = ARGV[3] .. '|' .. ARGV[1]
   local p = redis.call('GET', ahead)
   if p == mine or p == '!' .. mine then redis.call('DEL', ahead) end
   if ARGV[6] ~= 'allow' then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[7]) end
-elseif ARGV[8] == '2' then
+elseif ARGV[9] == '2' then
   if redis.call('GET', KEYS[3]) ~= ARGV[1] then
     if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
     if ARGV[6] == 'skip' then redis.call('HINCRBY', KEYS[2], 'skipped', 1) end
@@ -186,7 +197,7 @@ elseif ARGV[8] == '2' then
   local p = redis.call('GET', ahead)
   if p and string.sub(p, 1, 1) == '!' then return {4, redis.call('PTTL', ahead)} end
 else
-  if max > 0 and loops >= max then return 2 end
+  if counts and max > 0 and loops >= max then return 2 end
   if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
   if ARGV[6] ~= 'allow' then
     local holder = redis.call('GET', KEYS[3])
@@ -204,9 +215,15 @@ else
     end
   end
 end
+if counts then loops = loops + 1 end
 local last = ARGV[3]
 if st[3] and tonumber(st[3]) > tonumber(last) then last = st[3] end
-redis.call('HSET', KEYS[2], 'runs', tonumber(st[4] or '0') + 1, 'loops', loops + 1, 'gen', ARGV[5], 'lastDue', last, 'lastReplica', ARGV[1])
+local set = {'runs', tonumber(st[4] or '0') + 1, 'loops', loops, 'gen', ARGV[5], 'lastDue', last, 'lastReplica', ARGV[1]}
+if from then
+  set[#set + 1] = 'loopsFrom'
+  set[#set + 1] = from
+end
+redis.call('HSET', KEYS[2], unpack(set))
 return 1`);
 
 /**

@@ -92,7 +92,7 @@ export class RedisCoordinator implements Coordinator {
   private readonly runs: RedisRunHistory;
   private readonly owned: OwnedTasks;
   private readonly states: RedisTaskStates;
-  /** Each declared task's maxLoopCount (0: none) and overlap, sent with its claims. */
+  /** Each declared task's maxLoopCount (0: none), overlap and count start, sent with its claims. */
   private readonly declared = new DeclaredClaims();
   private readonly keys: RedisTaskKeys;
   private readonly claims: RedisClaims;
@@ -190,7 +190,9 @@ export class RedisCoordinator implements Coordinator {
   }
   /** Replaces the declared tasks (run-time tasks, durable schedules); the others learn of it at once. */
   declare(tasks: readonly DeclaredTask[]): void {
-    this.declared.replace(tasks);
+    // A fence taken ahead for an old trigger does not run under the new one.
+    for (const task of this.declared.replace(tasks))
+      this.claims.ahead?.giveBack(task);
     this.claims.ahead?.keepOnly(this.declared);
     this.membership.redeclare(tasks.map((task) => task.name));
   }

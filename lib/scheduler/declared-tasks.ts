@@ -20,11 +20,13 @@ export function declaredTasks(
   for (const task of tasks) {
     if (!TIMED_TRIGGERS.has(task.def.trigger.type) || !isEnabled(task))
       continue;
-    declared.push({
+    const entry: DeclaredTask = {
       name: task.name,
       maxLoopCount: task.maxLoops,
       overlap: task.overlap,
-    });
+    };
+    if (task.loopsFrom !== 0) entry.loopsFrom = task.loopsFrom;
+    declared.push(entry);
   }
   return declared;
 }

@@ -152,10 +152,11 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
    */
   reschedule(name: string, spec: TriggerSpec): TaskInfo {
     const task = this.taskState(name);
-    swapTrigger(task, spec, (def) => this.triggers.of(def, 'timed'));
+    const now = this.clock.timestamp();
+    swapTrigger(task, spec, (def) => this.triggers.of(def, 'timed'), now);
     this.unqueue(task);
     if (this.coordinator !== undefined) task.claim ??= new ClaimState();
-    if (this.phase === 'running') this.schedule(task, this.clock.timestamp());
+    if (this.phase === 'running') this.schedule(task, now);
     return this.getTask(name);
   }
 

@@ -185,6 +185,11 @@ export class TaskState implements Queueable {
    * or run by another replica. A held one that is dropped is given back.
    */
   loops = 0;
+  /**
+   * When `reschedule` last gave it a trigger (epoch ms; 0: never): a durable
+   * coordinator counts `maxLoops` over the cluster's runs due from then.
+   */
+  loopsFrom = 0;
   failures = 0;
   skipped = 0;
   /** The one waiting request when overlap is not `allow` (for `cancelOther`). */
