@@ -9,6 +9,7 @@ import type { DeclaredClaim } from './declared-claims';
 import { asFailure, describeInstant } from './redis-bounded-calls';
 import {
   CLAIM_BUSY,
+  CLAIM_GIVE_UP_SCRIPT,
   CLAIM_SCRIPT,
   CLAIM_WON,
   RUN_ENDED_SCRIPT,
@@ -18,7 +19,11 @@ import {
   RedisClaimsAhead,
   type RedisClaimsAheadHost,
 } from './redis-claims-ahead';
-import { isClaimWait, RedisFenceRevokes } from './redis-fence-revokes';
+import {
+  CLAIM_GIVEN_UP,
+  isClaimWait,
+  RedisFenceRevokes,
+} from './redis-fence-revokes';
 import { RunsInFlight } from './runs-in-flight';
 
 /** What a member's claims need of its coordinator. */
@@ -52,6 +57,11 @@ export class RedisClaims {
   constructor(private readonly host: RedisClaimsHost) {
     this.ahead = host.claimAhead ? new RedisClaimsAhead(host) : null;
     this.revokes = new RedisFenceRevokes(host);
+  }
+
+  /** The member leaves: claims waiting for another member's fence give up. */
+  stopWaiting(): void {
+    this.revokes.stop();
   }
 
   /** A signal about a fence taken ahead (`redis-fence-revokes.ts`). */
@@ -195,10 +205,35 @@ export class RedisClaims {
                   this.claimArgs(dueAt, periodMs, declared, overlap, '2'),
                 ),
               )
-              .then(decided, failed)
+              .then(
+                (settled) =>
+                  settled === CLAIM_GIVEN_UP
+                    ? this.giveUp(task, keys, answered)
+                    : decided(settled),
+                failed,
+              )
           : decided(reply),
       failed,
     );
+  }
+
+  /**
+   * A claim that waited on another member's fence, given up as its member
+   * leaves: no run, and the due time and the running key it took go back.
+   */
+  private giveUp(
+    task: string,
+    keys: string[],
+    answered: (won: boolean) => void,
+  ): false {
+    answered(false);
+    const host = this.host;
+    host.batch.post(
+      CLAIM_GIVE_UP_SCRIPT,
+      [keys[0], keys[2]],
+      [host.replicaId, this.inFlight.has(task) ? '1' : ''],
+    );
+    return false;
   }
 
   /** See `RedisCoordinator.runEnded`. */

@@ -285,6 +285,18 @@ end
 return 0`);
 
 /** Publishes ARGV[2] on channel ARGV[1] (a cluster signal). */
+/**
+ * Gives up a claim that waited on another member's fence (its member
+ * leaves): its due time's fence and, unless a run of the task is still in
+ * flight here, the running key it took, so the next owner can claim both.
+ * KEYS: claim key, running key. ARGV: replica id, '1' to keep the running key.
+ */
+export const CLAIM_GIVE_UP_SCRIPT = new RedisScript(
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+if ARGV[2] ~= '1' and redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return 0`,
+);
+
 export const PUBLISH_SCRIPT = new RedisScript(
   `return redis.call('PUBLISH', ARGV[1], ARGV[2])`,
 );

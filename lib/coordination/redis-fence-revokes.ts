@@ -16,6 +16,9 @@ export interface RedisFenceRevokesHost {
   channel(): string;
 }
 
+/** What `settle` answers for a claim given up because its member leaves (`stop`). */
+export const CLAIM_GIVEN_UP = Symbol('claim given up');
+
 /** True for a claim script's `{CLAIM_WAIT, ms}` answer. */
 export function isClaimWait(reply: unknown): reply is [number, number] {
   return Array.isArray(reply) && reply[0] === CLAIM_WAIT;
@@ -35,6 +38,8 @@ export function isClaimWait(reply: unknown): reply is [number, number] {
 export class RedisFenceRevokes {
   /** Per task, the claims waiting for its fence to go. */
   private readonly waiting = new Map<string, Set<() => void>>();
+  /** The member leaves: no claim waits any more. */
+  private stopped = false;
 
   /** @param host the coordinator */
   constructor(private readonly host: RedisFenceRevokesHost) {}
@@ -42,7 +47,8 @@ export class RedisFenceRevokes {
   /**
    * Follows a claim's answer: while it is `{CLAIM_WAIT, ms}`, asks the holder
    * to give the fence of `task` back, waits, and asks again (`again`).
-   * @returns the first answer that is not a wait
+   * @returns the first answer that is not a wait, or `CLAIM_GIVEN_UP` once
+   *   the member leaves (its run must not start then)
    */
   async settle(
     task: string,
@@ -50,15 +56,25 @@ export class RedisFenceRevokes {
     again: () => Promise<unknown>,
   ): Promise<unknown> {
     while (isClaimWait(reply)) {
+      if (this.stopped) return CLAIM_GIVEN_UP;
       this.host.batch.post(
         PUBLISH_SCRIPT,
         [],
         [this.host.channel(), encodeSignal('revoke', task)],
       );
       await this.wait(task, reply[1]);
+      if (this.stopped) return CLAIM_GIVEN_UP;
       reply = await again();
     }
     return reply;
+  }
+
+  /** The member leaves: every waiting claim gives up now, and any later one at once. */
+  stop(): void {
+    this.stopped = true;
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const waiters of waiting) for (const done of waiters) done();
   }
 
   /** The holder of `task`'s fence gave it back: its waiting claims ask again now. */

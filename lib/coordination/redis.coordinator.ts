@@ -203,7 +203,9 @@ export class RedisCoordinator implements Coordinator {
    * (`REDIS_HANDOFF_MS`, at most `heartbeatMs`) so no due time falls between.
    */
   async leave(): Promise<void> {
-    // Fences taken ahead go back first, so the next owners can claim them.
+    // Claims waiting on another member's fence give up (no run starts on a
+    // replica that left); fences taken ahead go back, so the next owners can claim them.
+    this.claims.stopWaiting();
     await this.claims.ahead?.releaseAll();
     return this.membership
       .leave(

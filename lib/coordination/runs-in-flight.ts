@@ -46,6 +46,11 @@ export class RunsInFlight {
     return left === 0 && this.endDeferred.delete(task) && this.delete(task);
   }
 
+  /** A run of `task` holds its mark here. */
+  has(task: string): boolean {
+    return this.tasks.has(task);
+  }
+
   /** A claim not announced with `claimSent` marked a run of `task` here. */
   claimWon(task: string): void {
     this.tasks.add(task);

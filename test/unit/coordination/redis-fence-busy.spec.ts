@@ -173,5 +173,37 @@ describeWithRedis(
         await scheduler.stop(1_000);
       }
     });
+
+    it('should give up a claim waiting on a fence when its member leaves, and give its keys back', async () => {
+      const b = cluster.member('b');
+      await b.join(TASKS);
+      const task = TASKS[0].name;
+      const admin = cluster.admin;
+      // A member that died (x) holds the task's next due time fenced ahead:
+      // nobody will give it back, so a claim waits for the fence's life.
+      const ahead = b.runningKey(task).replace(/running$/, 'ahead');
+      await admin.set(b.claimKey(task, 11_000), 'x|ahead', 'PX', 1_500);
+      await admin.set(ahead, '11000|x', 'PX', 1_500);
+      // b catches up an earlier due time, then leaves while its claim waits.
+      let settled = false;
+      const claim = b.claim(task, 9_000, 1_000, true).finally(() => {
+        settled = true;
+      });
+      const until = async (check: () => Promise<boolean>) => {
+        for (let i = 0; i < 200 && !(await check()); i++)
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(await check()).toBe(true);
+      };
+      await until(async () => (await admin.get(ahead)) === '!11000|x');
+      expect(settled).toBe(false);
+      await b.leave();
+      // No run starts on a replica that left; its due time and mark go back.
+      await expect(claim).resolves.toBe(false);
+      await until(
+        async () =>
+          (await admin.exists(b.claimKey(task, 9_000))) === 0 &&
+          (await admin.exists(b.runningKey(task))) === 0,
+      );
+    });
   },
 );
