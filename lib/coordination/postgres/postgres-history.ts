@@ -189,21 +189,29 @@ WHERE h.task = cut.task AND (h.scheduled_at, h.id) <= (cut.scheduled_at, cut.id)
   }
 }
 
-/** Tells each 'F' entry of a written batch its task's streak (`recordRunsSql`'s rows). */
+/**
+ * Tells each 'F' entry of a written batch its task's streak with it, in
+ * batch order, as the store counted it: from the task's streak before the
+ * batch (`recordRunsSql`'s rows), a success ('s') ending it.
+ */
 function tellStreaks(
   batch: readonly PendingRecord[],
   rows: readonly Record<string, unknown>[],
 ): void {
   let streaks: Map<string, number> | null = null;
   for (const record of batch) {
-    if (record.streak === undefined) continue;
+    if (record.counter !== 's' && record.streak === undefined) continue;
     streaks ??= new Map(
-      rows.map((row) => [String(row.task), Number(row.failed_run_streak)]),
+      rows.map((row) => [String(row.task), Number(row.streak_before)]),
     );
     const streak = streaks.get(record.task);
-    // No row: another replica created the task's row meanwhile (not counted).
-    if (streak === undefined) record.streak.reject(new Error(NOT_COUNTED));
-    else record.streak.resolve(streak);
+    // No row: no 'F' of the task, or another replica created its row meanwhile (not counted).
+    if (streak === undefined) record.streak?.reject(new Error(NOT_COUNTED));
+    else if (record.counter === 's') streaks.set(record.task, 0);
+    else {
+      streaks.set(record.task, streak + 1);
+      record.streak!.resolve(streak + 1);
+    }
   }
 }
 

@@ -230,7 +230,8 @@ FROM ${s}.task_state WHERE task = ANY($1::text[])`;
  * the counter each moves ('f' failed try, 's' success, 'k' skipped, '';
  * 'F' no record: a run failed for good, `pauseOnFailure`'s streak + 1).
  * A success ends the task's failure streaks; failures after it start new ones.
- * Rows: task, failed_run_streak — of the tasks with an 'F', after the batch.
+ * Rows: task, streak_before — the failed_run_streak of the tasks with an 'F'
+ * before the batch (0 for a row it created), so each 'F' learns its own.
  */
 export const recordRunsSql = (s: string): string => `WITH r AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],
@@ -259,8 +260,8 @@ export const recordRunsSql = (s: string): string => `WITH r AS (
   WHERE failures > 0 OR skipped > 0 OR finals > 0 OR last_ok IS NOT NULL
     OR last_run_at IS NOT NULL
 ), locked AS (
-  SELECT task FROM ${s}.task_state WHERE task IN (SELECT task FROM counted)
-  ORDER BY task FOR UPDATE
+  SELECT task, failed_run_streak AS streak_before FROM ${s}.task_state
+  WHERE task IN (SELECT task FROM counted) ORDER BY task FOR UPDATE
 ), updated AS (
   UPDATE ${s}.task_state t SET failures = t.failures + c.failures,
     skipped = t.skipped + c.skipped,
@@ -270,18 +271,18 @@ export const recordRunsSql = (s: string): string => `WITH r AS (
       THEN t.failed_run_streak + c.run_streak ELSE c.run_streak END,
     last_run_at = GREATEST(t.last_run_at, c.last_run_at)
   FROM counted c JOIN locked USING (task) WHERE t.task = c.task
-  RETURNING t.task, t.failed_run_streak, c.finals
+  RETURNING t.task, locked.streak_before, c.finals
 ), inserted AS (
   INSERT INTO ${s}.task_state (task, failures, skipped, consecutive_failures,
     failed_run_streak, last_run_at)
   SELECT task, failures, skipped, streak, run_streak, last_run_at FROM counted
   WHERE task NOT IN (SELECT task FROM updated) ORDER BY task
   ON CONFLICT (task) DO NOTHING
-  RETURNING task, failed_run_streak
+  RETURNING task
 )
-SELECT task, failed_run_streak FROM updated WHERE finals > 0
+SELECT task, streak_before FROM updated WHERE finals > 0
 UNION ALL
-SELECT task, failed_run_streak FROM inserted
+SELECT task, 0 FROM inserted
 WHERE task IN (SELECT task FROM counted WHERE finals > 0)`;
 
 /** A task's durable state. $1 task. */

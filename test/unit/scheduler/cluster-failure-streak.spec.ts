@@ -166,6 +166,28 @@ const streakSuite = (makeStore: () => Promise<Store>) => () => {
     }
     expect(a.scheduler.getTask(NAME).paused).toBe(false);
   });
+
+  it('should tell each failed run of one turn the streak with it, a success of the same turn after it included', async () => {
+    const coordinator = store.member('a');
+    stops.push(() => coordinator.leave());
+    await coordinator.join!([
+      { name: NAME, maxLoopCount: null, overlap: 'allow' },
+    ]);
+    // Runs of an `overlap: 'allow'` task ending together: one failed for
+    // good, another failed for good, then one succeeded, then one failed.
+    const first = coordinator.countFailedRun!(NAME);
+    const second = coordinator.countFailedRun!(NAME);
+    coordinator.recordRun!(
+      NAME,
+      START,
+      START,
+      START + 10,
+      'succeeded',
+      undefined,
+    );
+    const third = coordinator.countFailedRun!(NAME);
+    expect(await Promise.all([first, second, third])).toEqual([1, 2, 1]);
+  });
 };
 
 describe('pauseOnFailure over the cluster on PostgreSQL (PGlite)', () => {
