@@ -334,7 +334,7 @@ return 0`);
  * round trip.
  * KEYS: history list, state hash. ARGV: record JSON, how many to keep, what
  * it counts ('f' a failed try: failures and consecutiveFailures + 1; 's' a
- * success: consecutiveFailures 0, failedRunStreak gone; 'k' a skipped due
+ * success: consecutiveFailures and failedRunStreak 0, in the one HSET; 'k' a skipped due
  * time; '' nothing), the
  * run's start (epoch ms; '' when it did not run), kept in lastRunAt when later,
  * the length at which the list is trimmed back to how many to keep (a
@@ -351,7 +351,8 @@ if ARGV[3] == 'f' then
 elseif ARGV[3] == 's' then
   set[#set + 1] = 'consecutiveFailures'
   set[#set + 1] = 0
-  redis.call('HDEL', KEYS[2], 'failedRunStreak')
+  set[#set + 1] = 'failedRunStreak'
+  set[#set + 1] = 0
 elseif ARGV[3] == 'k' then
   redis.call('HINCRBY', KEYS[2], 'skipped', 1)
 end
