@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS aioclock.task_state (
   consecutive_failures bigint NOT NULL DEFAULT 0,
   last_run_at bigint,
   caught_up bigint,
-  failed_run_streak bigint NOT NULL DEFAULT 0
+  failed_run_streak bigint NOT NULL DEFAULT 0,
+  loops_from bigint NOT NULL DEFAULT 0
 );
 DO $column$
 BEGIN
@@ -42,6 +43,15 @@ BEGIN
     WHERE attrelid = 'aioclock.task_state'::regclass
       AND attname = 'failed_run_streak' AND NOT attisdropped) THEN
     ALTER TABLE aioclock.task_state ADD COLUMN failed_run_streak bigint NOT NULL DEFAULT 0;
+  END IF;
+END
+$column$;
+DO $column$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute
+    WHERE attrelid = 'aioclock.task_state'::regclass
+      AND attname = 'loops_from' AND NOT attisdropped) THEN
+    ALTER TABLE aioclock.task_state ADD COLUMN loops_from bigint NOT NULL DEFAULT 0;
   END IF;
 END
 $column$;

@@ -22,6 +22,7 @@ import type {
 import { LEAVING_RUNS_MAX_MS, RunsInFlight } from './runs-in-flight';
 import { ClusterSignals, holdsBusyDueTimes } from './cluster-signals';
 import { OwnedTasks } from './owned-tasks';
+import { DeclaredClaims } from './declared-claims';
 import type { RunOutcome, RunRecord } from '../interfaces/run-record.interface';
 import type { PostgresCoordinatorPool } from './postgres/postgres-client.interface';
 import { boundedQuery } from './postgres/postgres-bounded-query';
@@ -83,10 +84,8 @@ export class PostgresCoordinator implements Coordinator {
   private readonly states: PostgresTaskStates;
   private schemaReady: Promise<void> | null = null;
   private schemaDone = false;
-  private readonly declared = new Map<
-    string,
-    { maxLoops: number; overlap: string }
-  >();
+  /** Each declared task's maxLoopCount (0: none), overlap and count start, sent with its claims. */
+  private readonly declared = new DeclaredClaims();
   /** Tasks this replica holds the running mark of. */
   private readonly inFlight = new RunsInFlight();
   private readonly claims: PostgresClaimBatch;
@@ -199,22 +198,14 @@ export class PostgresCoordinator implements Coordinator {
    * @param tasks the timed tasks this replica schedules
    */
   async join(tasks: readonly DeclaredTask[]): Promise<void> {
-    for (const task of tasks)
-      this.declared.set(task.name, {
-        maxLoops: task.maxLoopCount ?? 0,
-        overlap: task.overlap ?? 'skip',
-      });
+    this.declared.add(tasks);
     await this.ensureSchema().catch(() => undefined);
     await this.membership.join(tasks.map((task) => task.name));
   }
   /** Replaces the declared tasks (run-time tasks, durable schedules); the others learn of it at once. */
   declare(tasks: readonly DeclaredTask[]): void {
-    this.declared.clear();
-    for (const { name, maxLoopCount, overlap } of tasks)
-      this.declared.set(name, {
-        maxLoops: maxLoopCount ?? 0,
-        overlap: overlap ?? 'skip',
-      });
+    // Claims carry each task's count start; no fence is taken ahead here.
+    this.declared.replace(tasks);
     this.membership.redeclare(tasks.map((task) => task.name));
   }
 
@@ -366,6 +357,7 @@ export class PostgresCoordinator implements Coordinator {
       .claim(dueAt, {
         task,
         maxLoops: declared?.maxLoops ?? 0,
+        loopsFrom: declared?.loopsFrom ?? 0,
         marks,
         holds: holdsBusyDueTimes(overlap),
         ttl: this.claimTtl(periodMs),

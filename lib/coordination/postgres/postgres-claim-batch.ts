@@ -15,6 +15,8 @@ const SIGNAL_ENDED_PREFIX = encodeSignal('ended', '');
 export interface PendingClaim {
   task: string;
   maxLoops: number;
+  /** The task's count starts with the due times from then (`reschedule`, epoch ms); 0: the generation's. */
+  loopsFrom: number;
   marks: boolean;
   /** A busy answer is held for later (bufferOne, bufferAll, cancelOther), not skipped. */
   holds: boolean;
@@ -134,6 +136,7 @@ export class PostgresClaimBatch {
         claims.map((c) => c.ttl),
         host.leaseTtlMs,
         claims.map((c) => c.holds),
+        claims.map((c) => c.loopsFrom),
       ])
       .then(
         (rows) => {

@@ -77,8 +77,9 @@ export function postgresSchemaStatements(schema: string): string[] {
 )`,
     `CREATE INDEX IF NOT EXISTS claims_expires_at ON ${s}.claims (expires_at)`,
     // Durable state per task; loops counts the runs of generation gen
-    // (maxLoopCount); caught_up: catch-up handled the due times up to it;
-    // failed_run_streak: runs failed for good in a row (pauseOnFailure).
+    // (maxLoopCount) due from loops_from (reschedule; 0: none); caught_up:
+    // catch-up handled the due times up to it; failed_run_streak: runs
+    // failed for good in a row (pauseOnFailure).
     `CREATE TABLE IF NOT EXISTS ${s}.task_state (
   task text PRIMARY KEY,
   runs bigint NOT NULL DEFAULT 0,
@@ -91,19 +92,13 @@ export function postgresSchemaStatements(schema: string): string[] {
   consecutive_failures bigint NOT NULL DEFAULT 0,
   last_run_at bigint,
   caught_up bigint,
-  failed_run_streak bigint NOT NULL DEFAULT 0
+  failed_run_streak bigint NOT NULL DEFAULT 0,
+  loops_from bigint NOT NULL DEFAULT 0
 )`,
-    // A table made before failed_run_streak (1 Dec 2026) gets it. Checked
-    // first: ALTER TABLE locks the table out even when IF NOT EXISTS finds it.
-    `DO $column$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_attribute
-    WHERE attrelid = '${s}.task_state'::regclass
-      AND attname = 'failed_run_streak' AND NOT attisdropped) THEN
-    ALTER TABLE ${s}.task_state ADD COLUMN failed_run_streak bigint NOT NULL DEFAULT 0;
-  END IF;
-END
-$column$`,
+    // A table made before failed_run_streak or loops_from (both 1 Dec
+    // 2026) gets them.
+    addedColumn(s, 'task_state', 'failed_run_streak'),
+    addedColumn(s, 'task_state', 'loops_from'),
     // A run of the task in flight on this replica (cluster-wide overlap).
     `CREATE TABLE IF NOT EXISTS ${s}.running (
   task text PRIMARY KEY,
@@ -191,6 +186,23 @@ ${postgresSchemaStatements(schema)
   .join('\n')}
 COMMIT;
 `;
+}
+
+/**
+ * Adds a `bigint NOT NULL DEFAULT 0` column to a table made before it.
+ * Checked first: ALTER TABLE locks the table out even when IF NOT EXISTS
+ * finds the column.
+ */
+function addedColumn(s: string, table: string, column: string): string {
+  return `DO $column$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute
+    WHERE attrelid = '${s}.${table}'::regclass
+      AND attname = '${column}' AND NOT attisdropped) THEN
+    ALTER TABLE ${s}.${table} ADD COLUMN ${column} bigint NOT NULL DEFAULT 0;
+  END IF;
+END
+$column$`;
 }
 
 function dollarQuote(text: string): string {

@@ -75,11 +75,17 @@ export const PG_CLAIM_BUSY = 3;
  * whether each marks its runs in flight (overlap ≠ 'allow'), $4 the due time
  * (epoch ms), $5 replica, $6 each claim's ttl (ms), $7 the running mark's ttl
  * (ms), $8 whether each holds a busy due time for later (bufferOne,
- * bufferAll, cancelOther) instead of skipping it. A task whose maxLoopCount
- * runs were made in the current generation is not claimed; one whose run is
- * in flight on another replica is 'busy' (not fenced: it did not run; counted
+ * bufferAll, cancelOther) instead of skipping it, $9 when each one's count
+ * starts (`reschedule`, epoch ms; 0 = none). A task whose maxLoopCount runs
+ * were made in the current generation is not claimed; one whose run is in
+ * flight on another replica is 'busy' (not fenced: it did not run; counted
  * skipped unless held). Rows: task, answer (1 won, 3 busy); a task absent
  * from the rows lost.
+ *
+ * `loops_from` (`reschedule`): a claim bringing a later start than the
+ * stored one restarts `loops` from zero and stores it; from then on only due
+ * times from it count. An older trigger's due time, held to start later,
+ * neither counts nor is refused (as a held run in one process).
  *
  * What the statement's snapshot (`st`, `busy`) shows may be stale by the
  * time a row lock is had: another replica's claim of another due time may
@@ -87,25 +93,28 @@ export const PG_CLAIM_BUSY = 3;
  * a marking task takes its running mark first (`marked`; lost: 'busy') and
  * only then its claim, and a run is counted against maxLoopCount on its
  * task_state row (`counted`), in the newer of the two generations; only
- * counted runs win. (A mark taken for a run the count then refuses, the
- * task's last one having gone elsewhere meanwhile, expires by itself.)
+ * counted runs win; the restart too is decided on the locked row. (A mark
+ * taken for a run the count then refuses, the task's last one having gone
+ * elsewhere meanwhile, expires by itself.)
  */
 export const claimBatchSql = (s: string): string => `WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $6::bigint[], $8::boolean[])
-    AS i(task, max_loops, marks, ttl, holds)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $6::bigint[], $8::boolean[], $9::bigint[])
+    AS i(task, max_loops, marks, ttl, holds, loops_from)
 ), gen AS (
   SELECT value FROM ${s}.meta WHERE key = 'generation'
 ), st AS (
-  SELECT i.task, i.max_loops, i.marks, i.ttl, i.holds,
-    COALESCE(CASE WHEN t.gen = (SELECT value FROM gen) THEN t.loops END, 0) AS loops,
-    EXISTS (SELECT 1 FROM ${s}.claims c WHERE c.task = i.task AND c.due_at = $4) AS claimed
+  SELECT i.task, i.max_loops, i.marks, i.ttl, i.holds, i.loops_from,
+    CASE WHEN i.loops_from > COALESCE(t.loops_from, 0) THEN 0
+      ELSE COALESCE(CASE WHEN t.gen = (SELECT value FROM gen) THEN t.loops END, 0) END AS loops,
+    EXISTS (SELECT 1 FROM ${s}.claims c WHERE c.task = i.task AND c.due_at = $4) AS claimed,
+    $4 >= GREATEST(i.loops_from, COALESCE(t.loops_from, 0)) AS counts
   FROM input i LEFT JOIN ${s}.task_state t ON t.task = i.task
 ), busy AS (
   SELECT st.task, st.holds FROM st JOIN ${s}.running r ON r.task = st.task
   WHERE st.marks AND r.replica <> $5 AND r.expires_at > now() AND NOT st.claimed
 ), eligible AS (
   SELECT * FROM st
-  WHERE (max_loops = 0 OR loops < max_loops) AND task NOT IN (SELECT task FROM busy)
+  WHERE (NOT counts OR max_loops = 0 OR loops < max_loops) AND task NOT IN (SELECT task FROM busy)
 ), marked AS (
   INSERT INTO ${s}.running AS r (task, replica, expires_at)
   SELECT task, $5, now() + $7 * interval '1 millisecond'
@@ -124,16 +133,21 @@ export const claimBatchSql = (s: string): string => `WITH input AS (
   ON CONFLICT (task, due_at) DO NOTHING
   RETURNING task
 ), counted AS (
-  INSERT INTO ${s}.task_state AS t (task, runs, loops, gen, last_due, last_replica)
-  SELECT st.task, 1, 1, (SELECT value FROM gen), $4, $5
+  INSERT INTO ${s}.task_state AS t (task, runs, loops, gen, last_due, last_replica, loops_from)
+  SELECT st.task, 1, CASE WHEN $4 >= st.loops_from THEN 1 ELSE 0 END,
+    (SELECT value FROM gen), $4, $5, st.loops_from
   FROM st JOIN won USING (task) ORDER BY st.task
   ON CONFLICT (task) DO UPDATE SET runs = t.runs + 1,
-    loops = CASE WHEN t.gen >= EXCLUDED.gen THEN t.loops + 1 ELSE 1 END,
+    loops = CASE WHEN EXCLUDED.loops_from <= t.loops_from AND t.gen >= EXCLUDED.gen
+        THEN t.loops ELSE 0 END
+      + CASE WHEN $4 >= GREATEST(t.loops_from, EXCLUDED.loops_from) THEN 1 ELSE 0 END,
     gen = GREATEST(t.gen, EXCLUDED.gen),
+    loops_from = GREATEST(t.loops_from, EXCLUDED.loops_from),
     last_due = GREATEST(t.last_due, EXCLUDED.last_due),
     last_replica = EXCLUDED.last_replica
-  WHERE t.gen < EXCLUDED.gen OR NOT EXISTS (
-    SELECT 1 FROM input i WHERE i.task = t.task AND i.max_loops > 0 AND t.loops >= i.max_loops)
+  WHERE t.gen < EXCLUDED.gen OR EXCLUDED.loops_from > t.loops_from OR $4 < t.loops_from
+    OR NOT EXISTS (SELECT 1 FROM input i
+      WHERE i.task = t.task AND i.max_loops > 0 AND t.loops >= i.max_loops)
   RETURNING t.task
 ), skips AS (
   UPDATE ${s}.task_state SET skipped = skipped + 1

@@ -19,6 +19,7 @@ describe('PostgresClaimBatch.settled', () => {
     const claimed = batch.claim(1_000, {
       task: 'a',
       maxLoops: 0,
+      loopsFrom: 0,
       marks: false,
       holds: false,
       ttl: 60_000,

@@ -40,7 +40,10 @@ describeWithPostgres(
       await second?.end();
     });
 
-    /** One replica's claim of `task` (maxLoopCount `maxLoops`; `marks`: overlap ≠ 'allow') at `due`. */
+    /**
+     * One replica's claim of `task` (maxLoopCount `maxLoops`; `marks`:
+     * overlap ≠ 'allow'; `loopsFrom`: rescheduled then) at `due`.
+     */
     async function answer(
       client: Client,
       task: string,
@@ -48,10 +51,21 @@ describeWithPostgres(
       due: number,
       replica: string,
       marks = false,
+      loopsFrom = 0,
     ): Promise<'won' | 'busy' | 'lost'> {
       const { rows } = await client.query<{ task: string; answer: number }>(
         claimBatchSql(schema),
-        [[task], [maxLoops], [marks], due, replica, [60_000], 60_000, [false]],
+        [
+          [task],
+          [maxLoops],
+          [marks],
+          due,
+          replica,
+          [60_000],
+          60_000,
+          [false],
+          [loopsFrom],
+        ],
       );
       const code = rows.length === 0 ? null : Number(rows[0].answer);
       if (code === PG_CLAIM_WON) return 'won';
@@ -65,8 +79,10 @@ describeWithPostgres(
       maxLoops: number,
       due: number,
       replica: string,
+      loopsFrom = 0,
     ): Promise<boolean> =>
-      (await answer(client, task, maxLoops, due, replica)) === 'won';
+      (await answer(client, task, maxLoops, due, replica, false, loopsFrom)) ===
+      'won';
 
     /** `first` runs `during` in an open transaction, and `then` (on `second`) starts before it commits. */
     async function interleave<T>(
@@ -134,6 +150,28 @@ describeWithPostgres(
         `SELECT value::text FROM ${schema}.meta WHERE key = 'generation'`,
       );
       expect(await stateOf(task)).toEqual({ loops: '1', gen: rows[0].value });
+    });
+
+    it('should restart the count once when two replicas that rescheduled at the same moment claim at once', async () => {
+      const task = 'Jobs.rescheduled';
+      expect(await claim(first, task, 1, DUE - 10_000, 'a')).toBe(true);
+      expect(await claim(first, task, 1, DUE - 9_000, 'a')).toBe(false);
+      // Both read the spent count of the old trigger; the second one's claim
+      // waits for the first one's, which restarts the count and takes the
+      // new trigger's only run.
+      const from = DUE - 5_000;
+      const secondWon = await interleave(
+        async () =>
+          expect(await claim(first, task, 1, DUE, 'a', from)).toBe(true),
+        () => claim(second, task, 1, DUE + 1_000, 'b', from),
+      );
+
+      expect(secondWon).toBe(false);
+      expect((await stateOf(task)).loops).toBe('1');
+      // Rescheduled again later: the count restarts again.
+      expect(await claim(second, task, 1, DUE + 3_000, 'b', DUE + 2_000)).toBe(
+        true,
+      );
     });
 
     it('should answer busy to a replica whose claim waited while the other replica took the running mark', async () => {

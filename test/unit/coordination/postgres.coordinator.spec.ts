@@ -116,6 +116,38 @@ INSERT INTO ${schema}.task_state (task, runs) VALUES ('Jobs.t0', 3);`);
     await expect(a.countFailedRun('Jobs.t0')).resolves.toBe(1);
   });
 
+  it('should add loops_from to a task_state table made before it, once, and restart the count with it', async () => {
+    // task_state as it was made before loops_from (1 Dec 2026), with a task
+    // that made its 2 runs (maxLoopCount 2).
+    await db.exec(`CREATE SCHEMA ${schema};
+CREATE TABLE ${schema}.task_state (
+  task text PRIMARY KEY, runs bigint NOT NULL DEFAULT 0, loops bigint NOT NULL DEFAULT 0,
+  gen bigint NOT NULL DEFAULT 0, skipped bigint NOT NULL DEFAULT 0, last_due bigint,
+  last_replica text, failures bigint NOT NULL DEFAULT 0,
+  consecutive_failures bigint NOT NULL DEFAULT 0, last_run_at bigint, caught_up bigint,
+  failed_run_streak bigint NOT NULL DEFAULT 0);
+INSERT INTO ${schema}.task_state (task, runs, loops) VALUES ('Jobs.t0', 2, 2);`);
+    const a = replica('a');
+    await a.ensureSchema();
+    await a.ensureSchema();
+    const state = async () =>
+      (
+        await db.query(
+          `SELECT runs::int AS runs, loops::int AS loops, loops_from::text AS from FROM ${schema}.task_state`,
+        )
+      ).rows;
+    expect(await state()).toEqual([{ runs: 2, loops: 2, from: '0' }]);
+    await a.join(tasks(1, 2));
+    // ... in the generation the join began.
+    await db.query(
+      `UPDATE ${schema}.task_state SET gen = (SELECT value FROM ${schema}.meta WHERE key = 'generation')`,
+    );
+    await expect(a.claim('Jobs.t0', DUE, 1_000)).resolves.toBe(false);
+    a.declare([{ name: 'Jobs.t0', maxLoopCount: 2, loopsFrom: DUE }]);
+    await expect(a.claim('Jobs.t0', DUE + 1_000, 1_000)).resolves.toBe(true);
+    expect(await state()).toEqual([{ runs: 3, loops: 1, from: String(DUE) }]);
+  });
+
   it('should name the task and the missing table when createSchema: false finds none', async () => {
     const a = replica('a', { createSchema: false });
     await expect(a.claim('Jobs.t0', DUE, 1_000)).rejects.toThrow(
