@@ -25,7 +25,8 @@ export function declaredTasks(
       maxLoopCount: task.maxLoops,
       overlap: task.overlap,
     };
-    if (task.loopsFrom !== 0) entry.loopsFrom = task.loopsFrom;
+    const loopsFrom = task.claim?.loopsFrom ?? 0;
+    if (loopsFrom !== 0) entry.loopsFrom = loopsFrom;
     declared.push(entry);
   }
   return declared;

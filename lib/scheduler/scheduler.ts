@@ -153,9 +153,11 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
   reschedule(name: string, spec: TriggerSpec): TaskInfo {
     const task = this.taskState(name);
     const now = this.clock.timestamp();
-    swapTrigger(task, spec, (def) => this.triggers.of(def, 'timed'), now);
+    swapTrigger(task, spec, (def) => this.triggers.of(def, 'timed'));
     this.unqueue(task);
-    if (this.coordinator !== undefined) task.claim ??= new ClaimState();
+    // The cluster's maxLoopCount counts the runs due from now.
+    if (this.coordinator !== undefined)
+      (task.claim ??= new ClaimState()).loopsFrom = now;
     if (this.phase === 'running') this.schedule(task, now);
     return this.getTask(name);
   }

@@ -17,18 +17,16 @@ const RESCHEDULE_EXPECTED = 'an every, at, cron or or trigger';
 
 /**
  * `reschedule`: gives a timed task a new trigger, as if it had just been
- * added: the new trigger's `maxLoopCount` counts from zero (under a durable
- * coordinator, the cluster's runs due from `now`), and the caller queues its
- * first due time from now. Runs in flight go on; counters stay.
+ * added: the new trigger's `maxLoopCount` counts from zero (under a
+ * coordinator, the caller sets `ClaimState.loopsFrom`), and the caller queues
+ * its first due time from now. Runs in flight go on; counters stay.
  * @param build validates the new definition's trigger and makes it
- * @param now the scheduler's time (epoch ms)
  * @throws InvalidTriggerError naming the task, for a task that is not timed or a trigger of another kind
  */
 export function swapTrigger(
   task: TaskState,
   spec: TriggerSpec,
   build: (def: TaskDefinition) => Trigger,
-  now: number,
 ): void {
   const current = task.def.trigger.type;
   if (task.kind !== 'timed' || current === 'once')
@@ -55,7 +53,6 @@ export function swapTrigger(
   const max = (spec as { maxLoopCount?: number }).maxLoopCount;
   task.maxLoops = typeof max === 'number' ? max : null;
   task.loops = 0;
-  task.loopsFrom = now;
   task.exhausted = false;
   task.finished = false;
   task.cursor = NaN;

@@ -119,6 +119,11 @@ export class ClaimState {
   retry: TimerHandle | null = null;
   /** A claim of the oldest held due time is in flight. */
   claiming = false;
+  /**
+   * When `reschedule` last gave the task a trigger (epoch ms; 0: never): the
+   * coordinator counts `maxLoops` over the cluster's runs due from then.
+   */
+  loopsFrom = 0;
 }
 
 /** A due time held while its task runs on another replica. */
@@ -185,11 +190,6 @@ export class TaskState implements Queueable {
    * or run by another replica. A held one that is dropped is given back.
    */
   loops = 0;
-  /**
-   * When `reschedule` last gave it a trigger (epoch ms; 0: never): a durable
-   * coordinator counts `maxLoops` over the cluster's runs due from then.
-   */
-  loopsFrom = 0;
   failures = 0;
   skipped = 0;
   /** The one waiting request when overlap is not `allow` (for `cancelOther`). */
