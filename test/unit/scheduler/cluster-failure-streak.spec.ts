@@ -1,24 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
-import { Pool } from 'pg';
 import { VirtualClock } from '../../../lib/clock/virtual-clock';
 import type {
   Coordinator,
   DeclaredTask,
 } from '../../../lib/coordination/coordinator.interface';
-import { PostgresCoordinator } from '../../../lib/coordination/postgres.coordinator';
-import { RedisCoordinator } from '../../../lib/coordination/redis.coordinator';
 import { assignOwners } from '../../../lib/coordination/rendezvous-ownership';
 import type { TaskContext } from '../../../lib/interfaces/task-context.interface';
 import { PGliteDatabase, pgliteForSuite } from '../../src/postgres/pglite';
+import { describeWithPostgres } from '../../src/postgres/postgres-test-env';
 import {
-  DATABASE_URL,
-  describeWithPostgres,
-} from '../../src/postgres/postgres-test-env';
-import {
-  REDIS_URL,
-  describeWithRedis,
-} from '../../src/replicas/redis-test-env';
+  pgliteStore,
+  postgresStore,
+  redisStore,
+} from '../../src/replicas/durable-stores';
+import { describeWithRedis } from '../../src/replicas/redis-test-env';
 import { setup, task } from './scheduler.fixtures';
 
 // pauseOnFailure under a durable coordinator counts the cluster's failed runs
@@ -196,71 +190,17 @@ describe('pauseOnFailure over the cluster on PostgreSQL (PGlite)', () => {
 
   pgliteForSuite((opened) => (db = opened));
 
-  streakSuite(() => {
-    const schema = `failure_streak_${++schemas}`;
-    return Promise.resolve({
-      member: (replicaId: string) =>
-        new PostgresCoordinator({
-          pool: db,
-          schema,
-          replicaId,
-          leaseTtlMs: 5_000,
-        }),
-      close: () => Promise.resolve(),
-    });
-  })();
+  streakSuite(() =>
+    Promise.resolve(pgliteStore(db, `failure_streak_${++schemas}`)),
+  )();
 });
 
 describeWithPostgres(
   'pauseOnFailure over the cluster on PostgreSQL',
-  streakSuite(() => {
-    const schema = `failure_streak_${randomBytes(4).toString('hex')}`;
-    const pools: Pool[] = [];
-    return Promise.resolve({
-      member: (replicaId: string) => {
-        const pool = new Pool({ connectionString: DATABASE_URL, max: 4 });
-        pool.on('error', () => undefined);
-        pools.push(pool);
-        return new PostgresCoordinator({
-          pool,
-          schema,
-          replicaId,
-          leaseTtlMs: 5_000,
-        });
-      },
-      async close() {
-        await pools[0]?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await Promise.all(pools.map((pool) => pool.end()));
-      },
-    });
-  }),
+  streakSuite(() => Promise.resolve(postgresStore('failure_streak'))),
 );
 
 describeWithRedis(
   'pauseOnFailure over the cluster on Redis',
-  streakSuite(() => {
-    const keyPrefix = `aioclock-failure-streak-${randomBytes(4).toString('hex')}`;
-    const clients: Redis[] = [];
-    return Promise.resolve({
-      member: (replicaId: string) => {
-        const client = new Redis(REDIS_URL);
-        clients.push(client);
-        return new RedisCoordinator({
-          client,
-          keyPrefix,
-          replicaId,
-          leaseTtlMs: 3_000,
-          heartbeatMs: 1_000,
-        });
-      },
-      async close() {
-        const admin = clients[0];
-        if (admin !== undefined) {
-          const keys = await admin.keys(`${keyPrefix}:*`);
-          if (keys.length > 0) await admin.del(...keys);
-        }
-        await Promise.all(clients.map((client) => client.quit()));
-      },
-    });
-  }),
+  streakSuite(() => Promise.resolve(redisStore('aioclock-failure-streak'))),
 );

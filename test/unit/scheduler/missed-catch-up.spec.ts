@@ -1,20 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import { VirtualClock } from '../../../lib/clock/virtual-clock';
 import type {
   Coordinator,
   DeclaredTask,
 } from '../../../lib/coordination/coordinator.interface';
-import { PostgresCoordinator } from '../../../lib/coordination/postgres.coordinator';
-import { RedisCoordinator } from '../../../lib/coordination/redis.coordinator';
 import type { TaskContext } from '../../../lib/interfaces/task-context.interface';
 import type { TriggerSpec } from '../../../lib/interfaces/trigger-spec.interface';
 import type { TaskDefinition } from '../../../lib/scheduler/task-definition';
 import { PGliteDatabase, pgliteForSuite } from '../../src/postgres/pglite';
-import {
-  REDIS_URL,
-  describeWithRedis,
-} from '../../src/replicas/redis-test-env';
+import { pgliteStore, redisStore } from '../../src/replicas/durable-stores';
+import { describeWithRedis } from '../../src/replicas/redis-test-env';
 import { assignOwners } from '../../../lib/coordination/rendezvous-ownership';
 import { deferred, setup, task } from './scheduler.fixtures';
 
@@ -316,46 +310,12 @@ describe('Catch-up and cluster counters on PostgreSQL (PGlite)', () => {
 
   pgliteForSuite((opened) => (db = opened));
 
-  catchUpSuite(() => {
-    const schema = `catch_up_${++schemas}`;
-    return Promise.resolve({
-      member: (replicaId: string) =>
-        new PostgresCoordinator({
-          pool: db,
-          schema,
-          replicaId,
-          leaseTtlMs: 5_000,
-        }),
-      close: () => Promise.resolve(),
-    });
-  })();
+  catchUpSuite(() =>
+    Promise.resolve(pgliteStore(db, `catch_up_${++schemas}`)),
+  )();
 });
 
 describeWithRedis(
   'Catch-up and cluster counters on Redis',
-  catchUpSuite(() => {
-    const keyPrefix = `aioclock-catch-up-${randomBytes(4).toString('hex')}`;
-    const clients: Redis[] = [];
-    return Promise.resolve({
-      member: (replicaId: string) => {
-        const client = new Redis(REDIS_URL);
-        clients.push(client);
-        return new RedisCoordinator({
-          client,
-          keyPrefix,
-          replicaId,
-          leaseTtlMs: 3_000,
-          heartbeatMs: 1_000,
-        });
-      },
-      async close() {
-        const admin = clients[0];
-        if (admin !== undefined) {
-          const keys = await admin.keys(`${keyPrefix}:*`);
-          if (keys.length > 0) await admin.del(...keys);
-        }
-        await Promise.all(clients.map((client) => client.quit()));
-      },
-    });
-  }),
+  catchUpSuite(() => Promise.resolve(redisStore('aioclock-catch-up'))),
 );
