@@ -82,6 +82,8 @@ export class ClusterSignals {
   private readonly unwatchers: (() => void)[] = [];
   /** Pauses (reason) and resumes (null) made here that the backend has not taken yet. */
   private readonly unsaved = new Map<string, string | null>();
+  /** The last pause or resume sent to the backend (settled: the next may go). */
+  private lastWrite: Promise<unknown> = Promise.resolve();
   /** Pauses and resumes still being stored (`clear` waits for them). */
   private readonly storing = new WritesInFlight();
 
@@ -163,12 +165,15 @@ export class ClusterSignals {
     await this.store(task, null);
   }
 
-  // A read that overlaps the write may miss it: bumping the version again
-  // when the write is done makes such a read stale too.
+  // One write at a time, in the order made: on a pool of connections a
+  // resume sent while its pause is in flight could commit first, leaving the
+  // task paused. A read that overlaps the write may miss it: bumping the
+  // version again when the write is done makes such a read stale too.
   private store(task: string, reason: string | null): Promise<unknown> {
-    const stored = this.io
-      .storePause(task, reason, encodeSignal('pause', task))
+    const stored = this.lastWrite
+      .then(() => this.io.storePause(task, reason, encodeSignal('pause', task)))
       .finally(() => this.version++);
+    this.lastWrite = stored.catch(() => undefined);
     this.storing.track(stored);
     return stored;
   }

@@ -75,3 +75,34 @@ describe('ClusterSignals during an outage', () => {
     expect(store.stored.has('Jobs.p')).toBe(false);
   });
 });
+
+describe('ClusterSignals on a pool of connections', () => {
+  it('should store a resume made while its pause is being written after it, never beside it', async () => {
+    // Each write lands when the test says: on a pool, the later one could
+    // commit first and leave the task paused after its resume.
+    const landed: (string | null)[] = [];
+    const pending: (() => void)[] = [];
+    const io: ClusterSignalIo = {
+      publish: () => Promise.resolve(),
+      storePause: (_task, reason) =>
+        new Promise((resolve) =>
+          pending.push(() => {
+            landed.push(reason);
+            resolve(undefined);
+          }),
+        ),
+      readPaused: () => Promise.resolve([]),
+    };
+    const signals = new ClusterSignals(io);
+    signals.pause('Jobs.p', 'failed 3 times');
+    signals.resume('Jobs.p');
+    await settle();
+    expect(pending).toHaveLength(1); // the resume waits for the pause's write
+    pending.shift()!();
+    await settle();
+    expect(pending).toHaveLength(1);
+    pending.shift()!();
+    await settle();
+    expect(landed).toEqual(['failed 3 times', null]);
+  });
+});
