@@ -96,7 +96,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
   /** The clock reading the current dispatch pass's runs share. */
   private readonly passClock = new PassClock(this);
   /** The times of the last run started, for the next one with the same. */
-  private times = new RunTimes(NaN, NaN);
+  private times = new RunTimes(NaN, NaN, '');
   private readonly onTimerBound = (): void => this.onTimer();
 
   /** @param options clock, logger, coordinator */
@@ -318,18 +318,17 @@ export abstract class DispatchLoop implements SchedulerInternals {
     task.lastRunAt = now;
     this.inFlight++;
     let times = this.times;
-    if (times.scheduledMs !== due || times.startedMs !== now)
-      times = this.times = new RunTimes(due, now);
-    const context = new RunContext(
-      task.name,
-      group.name,
-      times,
-      this.replicaId,
-    );
-    if (waiter !== null && waiter.attempt !== undefined) {
-      context.attempt = waiter.attempt;
-      context.catchUp = waiter.catchUp === true;
-    }
+    if (waiter !== null && waiter.attempt !== undefined)
+      times = new RunTimes(
+        due,
+        now,
+        this.replicaId,
+        waiter.attempt,
+        waiter.catchUp === true,
+      );
+    else if (times.scheduledMs !== due || times.startedMs !== now)
+      times = this.times = new RunTimes(due, now, this.replicaId);
+    const context = new RunContext(task, times);
     // cancelOther aborts the run in flight, even from inside its synchronous part.
     const cancellable =
       task.overlap === 'cancelOther'
