@@ -36,6 +36,7 @@ import {
   type TaskState,
 } from './task-state';
 import { TaskCompletion } from './task-completion';
+import { TaskTimes } from './task-times';
 import { TaskRemovals } from './task-removals';
 import { TimerQueue } from './timer-queue';
 import { WallClockJumps } from './wall-clock-jumps';
@@ -58,6 +59,8 @@ export abstract class DispatchLoop implements SchedulerInternals {
   readonly history: RunHistory;
   readonly events: TaskEvents;
   readonly tasks = new Map<string, TaskState>();
+  /** Every task's queued due time, cursor and latest start (`TaskState`'s). */
+  readonly taskTimes = new TaskTimes();
   readonly groups = new Map<string, GroupState>();
   readonly queue = new TimerQueue<TaskState>();
   readonly active = new RunList();
@@ -248,12 +251,14 @@ export abstract class DispatchLoop implements SchedulerInternals {
     const receipt = trigger.receipt?.(fire);
 
     const paused = task.isPaused;
-    if (!paused) this.budget.reserve(task);
-    else if (this.budget.giveBack(task, receipt)) next = trigger.next(fire);
+    if (!paused) {
+      if (task.special) this.budget.reserve(task);
+    } else if (this.budget.giveBack(task, receipt)) next = trigger.next(fire);
     if (next === null) this.exhaust(task);
     else if (!task.exhausted) this.enqueue(task, next);
 
     if (paused) this.skip(task, fire, skipReasons.paused);
+    else if (!task.special) this.runScheduled(task, fire, receipt);
     else if (task.policies !== null && task.policies.jitterMs > 0)
       this.runPolicies.startJittered(
         task,
@@ -331,7 +336,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
     const context = new RunContext(task, times);
     // cancelOther aborts the run in flight, even from inside its synchronous part.
     const cancellable =
-      task.overlap === 'cancelOther'
+      task.special && task.overlap === 'cancelOther'
         ? (task.current = new Run(task, context, waiter, due))
         : null;
     if (this.events.observed)
@@ -436,7 +441,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
     task.running--;
     task.group.active--;
     this.inFlight--;
-    if (task.claim !== null) this.claims.releaseMark(task);
+    if (task.special && task.claim !== null) this.claims.releaseMark(task);
     if (run === null) return;
     run.done = true;
     if (task.current === run) task.current = null;
@@ -451,7 +456,8 @@ export abstract class DispatchLoop implements SchedulerInternals {
     finishedMs: number,
   ): void {
     this.recorder.succeeded(task, due, waiter, startedMs, finishedMs);
-    if (task.policies !== null) this.runPolicies.succeeded(task);
+    if (task.special && task.policies !== null)
+      this.runPolicies.succeeded(task);
     try {
       // The waiter first: nothing reported after it can leave it hanging.
       if (waiter !== null) waiter.resolve(value);
@@ -469,8 +475,9 @@ export abstract class DispatchLoop implements SchedulerInternals {
     if (
       !this.afterRuns.draining &&
       task.group.waiting.length === 0 &&
-      (task.buffer === null || task.buffer.length === 0) &&
-      task.forever === null
+      (!task.special ||
+        ((task.buffer === null || task.buffer.length === 0) &&
+          task.forever === null))
     ) {
       // Nothing waits behind this run (the usual case): only the bookkeeping.
       this.maybeFinish(task);

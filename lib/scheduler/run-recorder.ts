@@ -33,7 +33,11 @@ export class RunRecorder {
   ): void {
     // A scheduled run that ended at once, on this replica only: its record
     // may wait for the end of the dispatch pass (`RunHistory.addLater`).
-    if (waiter === null && task.claim === null && startedMs === finishedMs)
+    if (
+      waiter === null &&
+      (!task.special || task.claim === null) &&
+      startedMs === finishedMs
+    )
       this.host.history.addLater(task, due, startedMs);
     else
       this.record(

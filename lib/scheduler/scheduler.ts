@@ -103,7 +103,7 @@ export class Scheduler extends DispatchLoop implements WarmUpTarget {
         def.trigger,
       );
     const group = this.groupState(def.group);
-    const task = new TaskState(def, group, trigger, kind);
+    const task = new TaskState(def, group, trigger, kind, this.taskTimes);
     task.policies = TaskPolicies.of(def);
     if (
       this.coordinator !== undefined &&

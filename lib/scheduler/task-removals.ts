@@ -54,6 +54,7 @@ export class TaskRemovals {
   /** The removed task's last run ended (from `maybeFinish`): its records go, who waits wakes. */
   drained(task: TaskState): void {
     this.host.history.forget(task);
+    task.releaseTimes();
     const waiters = this.waiting.get(task);
     if (waiters === undefined) return;
     this.waiting.delete(task);

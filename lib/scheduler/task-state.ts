@@ -7,7 +7,8 @@ import { Fifo } from './fifo';
 import type { RunContext } from './run-context';
 import type { TaskPolicies } from './task-policies';
 import type { GroupDefinition, TaskDefinition } from './task-definition';
-import { NOT_QUEUED, type Queueable } from './timer-queue';
+import type { Queueable } from './timer-queue';
+import type { TaskTimes } from './task-times';
 
 /** How the scheduler drives a task. */
 export type TaskKind = 'timed' | 'forever' | 'startup' | 'shutdown';
@@ -142,43 +143,43 @@ export interface HeldDue {
 export class TaskState implements Queueable {
   // The fields a run reads come first, in about the order it reads them: V8
   // lays fields out in the order they are first set, so those reads fall on
-  // three of the object's four cache lines, the cold fields on the last.
+  // the object's first two cache lines. What only some tasks have (a loop
+  // budget, run policies, a claim, a buffer, a forever loop, `cancelOther`)
+  // is read behind one flag, `special`, so a plain task's run never loads
+  // the lines those fields are on.
   queueToken = 0;
-  queuedDue = NOT_QUEUED;
+  /** Where its queued due time, cursor and latest start are (`TaskTimes`). */
+  private times: TaskTimes;
+  private slot: number;
   /** Its trigger (`reschedule` swaps it). */
   trigger: Trigger;
-  // Times are numbers, never null (NaN for "none"): number-only fields are
-  // updated in place; a `number | null` one allocates on every write, once
-  // per run for each of 10 000 tasks.
-  /** The latest due time fired (the last `previous` given to `trigger.next`); NaN before the first. */
-  cursor = NaN;
   paused = false;
   readonly group: GroupState;
-  /** The trigger's `maxLoopCount`; `reschedule` replaces it with the new trigger's. */
-  maxLoops: number | null;
   /** No due time is left to schedule. */
   exhausted = false;
-  /** Its run policies (retry, jitter, pauseOnFailure); `null` for most tasks. */
-  policies: TaskPolicies | null = null;
-  /** Under a coordinator, for a task whose scheduled runs are claimed; else `null`. */
-  claim: ClaimState | null = null;
+  /**
+   * It has a loop budget, run policies, a claim, a buffer, a forever loop or
+   * the `cancelOther` policy: the run path's rarer branches apply. Kept up
+   * to date by the setters of those fields.
+   */
+  special = false;
   /** Runs in flight. */
   running = 0;
   /** Runs waiting for a group slot. */
   waiting = 0;
-  /** Its overlap policy; read on every run, so kept here, not behind the definition's getters. */
-  readonly overlap: OverlapPolicy;
   /** Its definition (`reschedule` swaps it for one with the new trigger). */
   def: TaskDefinition;
   runs = 0;
-  /** When the latest run started, epoch ms; NaN before the first. */
-  lastRunAt = NaN;
-  /** Runs held back by `bufferOne` / `bufferAll` / `cancelOther`; created on first use. */
-  buffer: Fifo<RunRequest> | null = null;
+
+  // Read by rarer paths only (or behind `special`).
+  /** Its overlap policy; read when a run finds the task busy. */
+  readonly overlap: OverlapPolicy;
   /** `forever` tasks only. */
   readonly forever: ForeverState | null;
-
-  // Read by rarer paths only.
+  #maxLoops: number | null = null;
+  #policies: TaskPolicies | null = null;
+  #claim: ClaimState | null = null;
+  #buffer: Fifo<RunRequest> | null = null;
   readonly kind: TaskKind;
   finished = false;
   /** `removeTask` took it out: nothing of it may start any more. */
@@ -202,21 +203,111 @@ export class TaskState implements Queueable {
    * @param group its group
    * @param trigger its trigger
    * @param kind how the scheduler drives it
+   * @param times the scheduler's table of task times (a slot is taken there)
    */
   constructor(
     def: TaskDefinition,
     group: GroupState,
     trigger: Trigger,
     kind: TaskKind,
+    times: TaskTimes,
   ) {
+    this.times = times;
+    this.slot = times.allocate();
     this.trigger = trigger;
     this.group = group;
-    const max = (def.trigger as { maxLoopCount?: number }).maxLoopCount;
-    this.maxLoops = typeof max === 'number' ? max : null;
-    this.overlap = def.overlap ?? DEFAULT_OVERLAP;
     this.def = def;
+    this.overlap = def.overlap ?? DEFAULT_OVERLAP;
     this.forever = kind === 'forever' ? new ForeverState() : null;
     this.kind = kind;
+    const max = (def.trigger as { maxLoopCount?: number }).maxLoopCount;
+    this.maxLoops = typeof max === 'number' ? max : null;
+  }
+
+  // Times are numbers, never null (NaN for "none" and `NOT_QUEUED`).
+  /** The due time it is queued for (`TimerQueue`), or `NOT_QUEUED`. */
+  get queuedDue(): number {
+    return this.times.data[this.slot * 3];
+  }
+
+  set queuedDue(value: number) {
+    this.times.data[this.slot * 3] = value;
+  }
+
+  /** The latest due time fired (the last `previous` given to `trigger.next`); NaN before the first. */
+  get cursor(): number {
+    return this.times.data[this.slot * 3 + 1];
+  }
+
+  set cursor(value: number) {
+    this.times.data[this.slot * 3 + 1] = value;
+  }
+
+  /** When the latest run started, epoch ms; NaN before the first. */
+  get lastRunAt(): number {
+    return this.times.data[this.slot * 3 + 2];
+  }
+
+  set lastRunAt(value: number) {
+    this.times.data[this.slot * 3 + 2] = value;
+  }
+
+  /** The task is gone for good: its times move out of the shared table, whose slot a new task may take. */
+  releaseTimes(): void {
+    const own = this.times.copyOut(this.slot);
+    this.times.release(this.slot);
+    this.times = own;
+    this.slot = 0;
+  }
+
+  /** The trigger's `maxLoopCount`; `reschedule` replaces it with the new trigger's. */
+  get maxLoops(): number | null {
+    return this.#maxLoops;
+  }
+
+  set maxLoops(value: number | null) {
+    this.#maxLoops = value;
+    this.updateSpecial();
+  }
+
+  /** Its run policies (retry, jitter, pauseOnFailure); `null` for most tasks. */
+  get policies(): TaskPolicies | null {
+    return this.#policies;
+  }
+
+  set policies(value: TaskPolicies | null) {
+    this.#policies = value;
+    this.updateSpecial();
+  }
+
+  /** Under a coordinator, for a task whose scheduled runs are claimed; else `null`. */
+  get claim(): ClaimState | null {
+    return this.#claim;
+  }
+
+  set claim(value: ClaimState | null) {
+    this.#claim = value;
+    this.updateSpecial();
+  }
+
+  /** Runs held back by `bufferOne` / `bufferAll` / `cancelOther`; created on first use. */
+  get buffer(): Fifo<RunRequest> | null {
+    return this.#buffer;
+  }
+
+  set buffer(value: Fifo<RunRequest> | null) {
+    this.#buffer = value;
+    this.updateSpecial();
+  }
+
+  private updateSpecial(): void {
+    this.special =
+      this.#maxLoops !== null ||
+      this.#policies !== null ||
+      this.#claim !== null ||
+      this.#buffer !== null ||
+      this.forever !== null ||
+      this.overlap === 'cancelOther';
   }
 
   /** The task's unique name. */
