@@ -105,14 +105,13 @@ export class TimerQueue<T extends Queueable> {
       }
       this.lastAdded = bucket;
     }
+    // One store for both a reused bucket's room and a new bucket's growth
+    // (a store at the length appends): the first due time's re-queueing goes
+    // through the same code as boot's queueing did, not a branch compiled
+    // without feedback that V8 throws away in the middle of a pass.
     const n = bucket.size;
-    if (n < bucket.items.length) {
-      bucket.items[n] = item;
-      bucket.tokens[n] = token;
-    } else {
-      bucket.items.push(item);
-      bucket.tokens.push(token);
-    }
+    bucket.items[n] = item;
+    bucket.tokens[n] = token;
     bucket.size = n + 1;
     bucket.live++;
   }
