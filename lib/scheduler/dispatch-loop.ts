@@ -259,21 +259,14 @@ export abstract class DispatchLoop implements SchedulerInternals {
 
     if (paused) this.skip(task, fire, skipReasons.paused);
     else if (!task.special) this.runScheduled(task, fire, receipt);
-    else if (task.policies !== null && task.policies.jitterMs > 0)
-      this.runPolicies.startJittered(
-        task,
-        fire,
-        next === null ? null : next - fire,
-        receipt,
-      );
-    else if (task.claim !== null)
-      this.claims.claim(
-        task,
-        fire,
-        next === null ? null : next - fire,
-        receipt,
-      );
-    else this.runScheduled(task, fire, receipt);
+    else {
+      const period = next === null ? null : next - fire;
+      if (task.policies !== null && task.policies.jitterMs > 0)
+        this.runPolicies.startJittered(task, fire, period, receipt);
+      else if (task.claim !== null)
+        this.claims.claim(task, fire, period, receipt);
+      else this.runScheduled(task, fire, receipt);
+    }
     this.maybeFinish(task);
   }
 
