@@ -23,32 +23,12 @@ import { VirtualClock } from '../lib/clock/virtual-clock';
 import type { TaskContext } from '../lib/interfaces/task-context.interface';
 import type { TriggerSpec } from '../lib/interfaces/trigger-spec.interface';
 import { Scheduler } from '../lib/scheduler/scheduler';
-import type { TaskDefinition } from '../lib/scheduler/task-definition';
-
-type Method = (ctx: TaskContext) => unknown;
+import { lateBoundTasks } from './late-bound-tasks';
 
 /** Instructions, then last-level read and write misses (callgrind's event order, picked). */
 interface Cost {
   ir: number;
   llMisses: number;
-}
-
-const PER_CLASS = 100;
-
-/** As the explorer's task: the method is found at each call (`Reflect.get`). */
-class LateBoundTask implements TaskDefinition {
-  readonly group = 'bench';
-  constructor(
-    readonly name: string,
-    readonly trigger: TriggerSpec,
-    private readonly instance: object,
-    private readonly method: string,
-  ) {}
-
-  invoke(ctx: TaskContext): unknown {
-    const instance = this.instance;
-    return (Reflect.get(instance, this.method) as Method).call(instance, ctx);
-  }
 }
 
 /** The floor script's context: a name and a due time. */
@@ -69,32 +49,17 @@ async function runPasses(
   passes: number,
   floor: boolean,
 ): Promise<void> {
-  const tasks: LateBoundTask[] = [];
   const ran = new Float64Array(n);
   const trigger: TriggerSpec = { type: 'every', seconds: 1 };
+  const tasks = lateBoundTasks(n, trigger, (i) => {
+    ran[i] = 1;
+  });
   const clock = new VirtualClock(new Date(Date.UTC(2026, 0, 1)));
   const scheduler = new Scheduler({
     clock,
     logger: { log() {}, warn() {}, error: (m: string) => console.error(m) },
     timeZone: 'UTC',
   });
-  for (let first = 0; first < n; first += PER_CLASS) {
-    const cls = class {};
-    for (let i = first; i < Math.min(n, first + PER_CLASS); i++)
-      Object.defineProperty(cls.prototype, `t${i}`, {
-        value: function () {
-          ran[i] = 1;
-        },
-        writable: true,
-        configurable: true,
-      });
-    const instance = new cls();
-    for (const method of Object.getOwnPropertyNames(cls.prototype))
-      if (method !== 'constructor')
-        tasks.push(
-          new LateBoundTask(`C${first}.${method}`, trigger, instance, method),
-        );
-  }
   for (const task of tasks) scheduler.addTask(task);
   await scheduler.start();
   for (let p = 0; p < passes; p++) {

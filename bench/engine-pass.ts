@@ -13,14 +13,11 @@
  */
 import { fork } from 'node:child_process';
 import { VirtualClock } from '../lib/clock/virtual-clock';
-import type { TaskContext } from '../lib/interfaces/task-context.interface';
 import { Scheduler } from '../lib/scheduler/scheduler';
-import type { TaskDefinition } from '../lib/scheduler/task-definition';
+import { lateBoundTasks } from './late-bound-tasks';
 import type { TriggerSpec } from '../lib/interfaces/trigger-spec.interface';
 import { correlation, MemoryProbe } from './memory-probe';
 import { median } from './stats';
-
-type Method = (ctx: TaskContext) => unknown;
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--probe');
 const PROBE = process.argv.includes('--probe');
@@ -29,23 +26,6 @@ const PASSES = Number(args[1]) || 30;
 const PROCESSES = Number(args[2]) || 6;
 /** The first passes run while V8 still compiles (no warm-up here): left out of the figures. */
 const SKIPPED = 3;
-const PER_CLASS = 100;
-
-/** As the explorer's task: the method is found at each call (`Reflect.get`). */
-class LateBoundTask implements TaskDefinition {
-  readonly group = 'bench';
-  constructor(
-    readonly name: string,
-    readonly trigger: TriggerSpec,
-    private readonly instance: object,
-    private readonly method: string,
-  ) {}
-
-  invoke(ctx: TaskContext): unknown {
-    const instance = this.instance;
-    return (Reflect.get(instance, this.method) as Method).call(instance, ctx);
-  }
-}
 
 /** Each pass's ms to its last run, and (with `--probe`) the probe's ms after it. */
 interface Measured {
@@ -56,25 +36,9 @@ interface Measured {
 async function measure(): Promise<Measured> {
   const ranAt = new Float64Array(N);
   const trigger: TriggerSpec = { type: 'every', seconds: 1 };
-  const tasks: LateBoundTask[] = [];
-  for (let first = 0; first < N; first += PER_CLASS) {
-    const cls = class {};
-    for (let i = first; i < Math.min(N, first + PER_CLASS); i++)
-      Object.defineProperty(cls.prototype, `t${i}`, {
-        value: function () {
-          ranAt[i] = performance.now();
-        },
-        writable: true,
-        configurable: true,
-      });
-    const instance = new cls();
-    // Names as discovery reads them (internalized property keys).
-    for (const method of Object.getOwnPropertyNames(cls.prototype))
-      if (method !== 'constructor')
-        tasks.push(
-          new LateBoundTask(`C${first}.${method}`, trigger, instance, method),
-        );
-  }
+  const tasks = lateBoundTasks(N, trigger, (i) => {
+    ranAt[i] = performance.now();
+  });
   const clock = new VirtualClock(new Date(Date.UTC(2026, 0, 1)));
   const scheduler = new Scheduler({
     clock,

@@ -1,0 +1,55 @@
+import type { TaskContext } from '../lib/interfaces/task-context.interface';
+import type { TriggerSpec } from '../lib/interfaces/trigger-spec.interface';
+import type { TaskDefinition } from '../lib/scheduler/task-definition';
+
+type Method = (ctx: TaskContext) => unknown;
+
+/** Methods per generated class, as in the scenarios. */
+const PER_CLASS = 100;
+
+/** As the explorer's task: the method is found at each call (`Reflect.get`). */
+export class LateBoundTask implements TaskDefinition {
+  readonly group = 'bench';
+  constructor(
+    readonly name: string,
+    readonly trigger: TriggerSpec,
+    private readonly instance: object,
+    private readonly method: string,
+  ) {}
+
+  invoke(ctx: TaskContext): unknown {
+    const instance = this.instance;
+    return (Reflect.get(instance, this.method) as Method).call(instance, ctx);
+  }
+}
+
+/**
+ * N tasks for the engine alone (no Nest): methods `t0`…`t{N-1}` on class
+ * prototypes, 100 per class, each calling `body(i)`, all on `trigger`.
+ */
+export function lateBoundTasks(
+  n: number,
+  trigger: TriggerSpec,
+  body: (i: number) => void,
+): LateBoundTask[] {
+  const tasks: LateBoundTask[] = [];
+  for (let first = 0; first < n; first += PER_CLASS) {
+    const cls = class {};
+    for (let i = first; i < Math.min(n, first + PER_CLASS); i++)
+      Object.defineProperty(cls.prototype, `t${i}`, {
+        value: function () {
+          body(i);
+        },
+        writable: true,
+        configurable: true,
+      });
+    const instance = new cls();
+    // Names as discovery reads them (internalized property keys).
+    for (const method of Object.getOwnPropertyNames(cls.prototype))
+      if (method !== 'constructor')
+        tasks.push(
+          new LateBoundTask(`C${first}.${method}`, trigger, instance, method),
+        );
+  }
+  return tasks;
+}
