@@ -13,13 +13,13 @@ export class LateBoundTask implements TaskDefinition {
   constructor(
     readonly name: string,
     readonly trigger: TriggerSpec,
-    private readonly instance: object,
-    private readonly method: string,
+    readonly target: object,
+    readonly methodKey: string,
   ) {}
 
   invoke(ctx: TaskContext): unknown {
-    const instance = this.instance;
-    return (Reflect.get(instance, this.method) as Method).call(instance, ctx);
+    const target = this.target;
+    return (Reflect.get(target, this.methodKey) as Method).call(target, ctx);
   }
 }
 

@@ -100,8 +100,8 @@ class DiscoveredTask implements TaskDefinition {
     readonly name: string,
     readonly group: string,
     private readonly metadata: TaskMetadata,
-    private readonly instance: Record<string, (ctx: TaskContext) => unknown>,
-    private readonly method: string,
+    readonly target: Record<string, (ctx: TaskContext) => unknown>,
+    readonly methodKey: string,
   ) {}
 
   get trigger(): TaskDefinition['trigger'] {
@@ -173,10 +173,10 @@ class DiscoveredTask implements TaskDefinition {
     // Same lookup as instance[method](ctx), but with thousands of distinct
     // (class, method) pairs a keyed load misses V8's megamorphic cache on
     // almost every run, while Reflect.get does the lookup without it (~2x faster).
-    const instance = this.instance;
+    const target = this.target;
     return (
-      Reflect.get(instance, this.method) as (ctx: TaskContext) => unknown
-    ).call(instance, ctx);
+      Reflect.get(target, this.methodKey) as (ctx: TaskContext) => unknown
+    ).call(target, ctx);
   }
 }
 

@@ -338,11 +338,16 @@ export abstract class DispatchLoop implements SchedulerInternals {
     let thenable: boolean;
     let trace: RunTrace | null = null;
     try {
-      if (this.otel === null) result = task.def.invoke(context);
-      else {
+      const target = task.target;
+      if (this.otel !== null) {
         trace = beginRunTrace(this.otel, task, due, now, waiter, context);
         result = trace.run(() => task.def.invoke(context));
-      }
+      } else if (target !== null)
+        // The explorer's `invoke` without reaching its definition: one cache miss fewer.
+        result = (
+          Reflect.get(target, task.methodKey) as (ctx: RunContext) => unknown
+        ).call(target, context);
+      else result = task.def.invoke(context);
       // Inside the try: a returned value whose `then` getter throws is a failed run.
       thenable = isThenable(result);
     } catch (error) {

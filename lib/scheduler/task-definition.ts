@@ -28,6 +28,13 @@ export interface TaskDefinition extends Pick<
   trigger: TriggerSpec;
   /** Calls the method, late-bound. May return a promise. */
   invoke: (ctx: TaskContext) => unknown;
+  /**
+   * When `invoke` calls a method, the object it is called on and its name:
+   * the scheduler then looks `target[methodKey]` up itself at each run
+   * (still late-bound), and a run reaches one object fewer. Both or neither.
+   */
+  target?: object;
+  methodKey?: string;
   /** ms; falls back to the group's timeout. */
   timeout?: number;
   /** @default 'skip' */

@@ -167,8 +167,9 @@ export class TaskState implements Queueable {
   running = 0;
   /** Runs waiting for a group slot. */
   waiting = 0;
-  /** Its definition (`reschedule` swaps it for one with the new trigger). */
-  def: TaskDefinition;
+  /** `def.target`: what a run calls `methodKey` on; `null`: it calls `def.invoke`. */
+  target: object | null = null;
+  methodKey = '';
   runs = 0;
 
   // Read by rarer paths only (or behind `special`).
@@ -176,6 +177,7 @@ export class TaskState implements Queueable {
   readonly overlap: OverlapPolicy;
   /** `forever` tasks only. */
   readonly forever: ForeverState | null;
+  #def: TaskDefinition;
   #maxLoops: number | null = null;
   #policies: TaskPolicies | null = null;
   #claim: ClaimState | null = null;
@@ -216,7 +218,8 @@ export class TaskState implements Queueable {
     this.slot = times.allocate();
     this.trigger = trigger;
     this.group = group;
-    this.def = def;
+    this.#def = def;
+    this.bind(def);
     this.overlap = def.overlap ?? DEFAULT_OVERLAP;
     this.forever = kind === 'forever' ? new ForeverState() : null;
     this.kind = kind;
@@ -258,6 +261,23 @@ export class TaskState implements Queueable {
     this.times.release(this.slot);
     this.times = own;
     this.slot = 0;
+  }
+
+  /** Its definition (`reschedule` swaps it for one with the new trigger). */
+  get def(): TaskDefinition {
+    return this.#def;
+  }
+
+  set def(value: TaskDefinition) {
+    this.#def = value;
+    this.bind(value);
+  }
+
+  private bind(def: TaskDefinition): void {
+    const { target, methodKey } = def;
+    this.target =
+      target !== undefined && methodKey !== undefined ? target : null;
+    this.methodKey = methodKey ?? '';
   }
 
   /** The trigger's `maxLoopCount`; `reschedule` replaces it with the new trigger's. */
