@@ -1,5 +1,18 @@
 import type { TaskContext } from '../../../lib/interfaces/task-context.interface';
+import type { TaskDefinition } from '../../../lib/scheduler/task-definition';
 import { setup, task } from './scheduler.fixtures';
+
+/** A task due every second that calls `target.tick` (`invoke` only if the scheduler falls back to it). */
+function methodTask(
+  name: string,
+  target: object,
+  invoke?: (ctx: TaskContext) => unknown,
+): TaskDefinition {
+  return task(name, { type: 'every', seconds: 1 }, invoke, {
+    target,
+    methodKey: 'tick',
+  });
+}
 
 /** An object whose method `tick` counts its calls; replaced by hand in the tests. */
 class Target {
@@ -15,12 +28,7 @@ describe('Scheduler: a definition with `target` and `methodKey`', () => {
     class Local extends Target {}
     const target = new Local();
     let invoked = 0;
-    scheduler.addTask(
-      task('m', { type: 'every', seconds: 1 }, () => invoked++, {
-        target,
-        methodKey: 'tick',
-      }),
-    );
+    scheduler.addTask(methodTask('m', target, () => invoked++));
     await scheduler.start();
     await clock.advance(1_000);
     expect(target.calls).toEqual(['proto:m']);
@@ -66,12 +74,7 @@ describe('Scheduler: a definition with `target` and `methodKey`', () => {
   it('should log a method that is no longer a function as a failed run and keep the schedule', async () => {
     const { clock, scheduler, logger } = setup();
     const target = { tick: (): void => undefined } as Record<string, unknown>;
-    scheduler.addTask(
-      task('gone', { type: 'every', seconds: 1 }, undefined, {
-        target,
-        methodKey: 'tick',
-      }),
-    );
+    scheduler.addTask(methodTask('gone', target));
     await scheduler.start();
     await clock.advance(1_000);
     target.tick = 42;
@@ -87,12 +90,7 @@ describe('Scheduler: a definition with `target` and `methodKey`', () => {
   it('should call the method of the definition that reschedule put in place', async () => {
     const { clock, scheduler } = setup();
     const target = new Target();
-    scheduler.addTask(
-      task('r', { type: 'every', seconds: 1 }, undefined, {
-        target,
-        methodKey: 'tick',
-      }),
-    );
+    scheduler.addTask(methodTask('r', target));
     await scheduler.start();
     await clock.advance(1_000);
     scheduler.reschedule('r', { type: 'every', seconds: 2 });
