@@ -84,14 +84,12 @@ export class RunContext implements TaskContext {
 
   /** The due time this run was fired for (for a manual run: when it was asked for). */
   get scheduledAt(): Date {
-    const late = (this.#late ??= new LateParts());
-    return (late.scheduled ??= new Date(this.#times.scheduledMs));
+    return (this.#parts.scheduled ??= new Date(this.#times.scheduledMs));
   }
 
   /** When this run actually started; the Date is made on first read (most runs never ask). */
   get startedAt(): Date {
-    const late = (this.#late ??= new LateParts());
-    return (late.started ??= new Date(this.#times.startedMs));
+    return (this.#parts.started ??= new Date(this.#times.startedMs));
   }
 
   /** What `JSON.stringify` shows: the fields, dates included (they are getters, which it would skip). */
@@ -114,13 +112,20 @@ export class RunContext implements TaskContext {
 
   /** Aborted on timeout, on `cancelOther`, and when shutdown gives up waiting. */
   get signal(): AbortSignal {
-    const late = (this.#late ??= new LateParts());
-    return (late.controller ??= new AbortController()).signal;
+    return this.#controller.signal;
   }
 
   /** Aborts `signal` with `reason` (the first reason wins). */
   abort(reason: unknown): void {
-    const late = (this.#late ??= new LateParts());
-    (late.controller ??= new AbortController()).abort(reason);
+    this.#controller.abort(reason);
+  }
+
+  /** The parts made on first use, made now if this is the first. */
+  get #parts(): LateParts {
+    return (this.#late ??= new LateParts());
+  }
+
+  get #controller(): AbortController {
+    return (this.#parts.controller ??= new AbortController());
   }
 }
