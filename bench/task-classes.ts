@@ -35,14 +35,17 @@ export function generateTasks(
     const cls = { [className]: class {} }[className];
     const proto = cls.prototype as Record<string, unknown>;
     const last = Math.min(n, first + methodsPerClass);
-    for (let i = first; i < last; i++) {
-      const key = `t${i}`;
-      Object.defineProperty(proto, key, {
+    // The class body first, then the decorators, as tsc emits it: a class's
+    // methods are made together, and its decorators run after it.
+    for (let i = first; i < last; i++)
+      Object.defineProperty(proto, `t${i}`, {
         value: makeMethod(i),
         writable: true,
         configurable: true,
         enumerable: false,
       });
+    for (let i = first; i < last; i++) {
+      const key = `t${i}`;
       // As tsc emits it with emitDecoratorMetadata (which Nest needs): the
       // design:* metadata decorators come last in __decorate's list, so they
       // apply first, then the library's decorator.
