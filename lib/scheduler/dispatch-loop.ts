@@ -141,8 +141,6 @@ export abstract class DispatchLoop implements SchedulerInternals {
     this.history.stopGrowing();
   }
 
-  // ---------------------------------------------------------- the queue
-
   /** Queues a task's next due time (and re-arms the timer if it is earlier). */
   enqueue(task: TaskState, due: number): void {
     this.queue.add(task, due);
@@ -188,8 +186,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
     this.timer = null;
     this.armedDue = Infinity;
     if (this.phase !== 'running') return;
-    // Read once: runs that take time while we dispatch must not make later
-    // tasks of the same wake-up look late.
+    // Read once: a slow run must not make the later tasks of this wake-up look late.
     const now = this.clock.timestamp();
     this.jumps.check(now);
     this.dispatch(now);
@@ -201,10 +198,9 @@ export abstract class DispatchLoop implements SchedulerInternals {
     this.passClock.begin(now);
     this.history.beginPass();
     try {
-      // A timer that woke early (Node can, by a millisecond) finds nothing due
-      // here and is simply re-armed below.
-      // Each task is dequeued when its turn comes (`TimerQueue.take`): one
-      // whose run an earlier run of this pass removed or rescheduled is passed over.
+      // A timer that woke early (Node's can, by a millisecond) finds nothing due
+      // and re-arms below. Each task is dequeued when its turn comes (`TimerQueue.take`):
+      // one that an earlier run of this pass removed or rescheduled is passed over.
       for (
         let bucket = this.queue.take(now);
         bucket !== null;
@@ -214,8 +210,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
         for (let i = 0; i < size; i++) {
           const task = this.queue.dequeue(bucket, i);
           if (task === null) continue;
-          // A run may have stopped the scheduler: fire nothing more (stopping
-          // cleared the queue, this bucket's entries left included).
+          // A run may have stopped the scheduler (which cleared the queue): fire no more.
           if (this.phase !== 'running') return;
           try {
             this.fireDue(task, due, now);
@@ -343,7 +338,7 @@ export abstract class DispatchLoop implements SchedulerInternals {
         trace = beginRunTrace(this.otel, task, due, now, waiter, context);
         result = trace.run(() => task.def.invoke(context));
       } else if (target !== null)
-        // The explorer's `invoke` without reaching its definition: one cache miss fewer.
+        // The explorer's `invoke`, without reaching the definition: a cache miss fewer.
         result = (
           Reflect.get(target, task.methodKey) as (ctx: RunContext) => unknown
         ).call(target, context);
