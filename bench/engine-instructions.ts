@@ -19,11 +19,9 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VirtualClock } from '../lib/clock/virtual-clock';
 import type { TaskContext } from '../lib/interfaces/task-context.interface';
 import type { TriggerSpec } from '../lib/interfaces/trigger-spec.interface';
-import { Scheduler } from '../lib/scheduler/scheduler';
-import { lateBoundTasks } from './late-bound-tasks';
+import { lateBoundTasks, startedEngine } from './late-bound-tasks';
 
 /** Instructions, then last-level read and write misses (callgrind's event order, picked). */
 interface Cost {
@@ -54,14 +52,7 @@ async function runPasses(
   const tasks = lateBoundTasks(n, trigger, (i) => {
     ran[i] = 1;
   });
-  const clock = new VirtualClock(new Date(Date.UTC(2026, 0, 1)));
-  const scheduler = new Scheduler({
-    clock,
-    logger: { log() {}, warn() {}, error: (m: string) => console.error(m) },
-    timeZone: 'UTC',
-  });
-  for (const task of tasks) scheduler.addTask(task);
-  await scheduler.start();
+  const { clock } = await startedEngine(tasks);
   for (let p = 0; p < passes; p++) {
     if (!floor) {
       await clock.advance(1000);

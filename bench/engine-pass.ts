@@ -12,9 +12,7 @@
  * Usage: node dist-bench/bench/engine-pass.js [N] [passes] [processes] [--probe]
  */
 import { fork } from 'node:child_process';
-import { VirtualClock } from '../lib/clock/virtual-clock';
-import { Scheduler } from '../lib/scheduler/scheduler';
-import { lateBoundTasks } from './late-bound-tasks';
+import { lateBoundTasks, startedEngine } from './late-bound-tasks';
 import type { TriggerSpec } from '../lib/interfaces/trigger-spec.interface';
 import { correlation, MemoryProbe } from './memory-probe';
 import { median } from './stats';
@@ -39,14 +37,7 @@ async function measure(): Promise<Measured> {
   const tasks = lateBoundTasks(N, trigger, (i) => {
     ranAt[i] = performance.now();
   });
-  const clock = new VirtualClock(new Date(Date.UTC(2026, 0, 1)));
-  const scheduler = new Scheduler({
-    clock,
-    logger: { log() {}, warn() {}, error: (m: string) => console.error(m) },
-    timeZone: 'UTC',
-  });
-  for (const task of tasks) scheduler.addTask(task);
-  await scheduler.start();
+  const { clock, scheduler } = await startedEngine(tasks);
   const probe = PROBE ? new MemoryProbe() : null;
   const passes: number[] = [];
   const probes: number[] = [];

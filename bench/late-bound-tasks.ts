@@ -1,5 +1,7 @@
+import { VirtualClock } from '../lib/clock/virtual-clock';
 import type { TaskContext } from '../lib/interfaces/task-context.interface';
 import type { TriggerSpec } from '../lib/interfaces/trigger-spec.interface';
+import { Scheduler } from '../lib/scheduler/scheduler';
 import type { TaskDefinition } from '../lib/scheduler/task-definition';
 
 type Method = (ctx: TaskContext) => unknown;
@@ -52,4 +54,19 @@ export function lateBoundTasks(
         );
   }
   return tasks;
+}
+
+/** The real `Scheduler` on a `VirtualClock` (1 Jan 2026, UTC) with `tasks`, started. */
+export async function startedEngine(
+  tasks: readonly TaskDefinition[],
+): Promise<{ clock: VirtualClock; scheduler: Scheduler }> {
+  const clock = new VirtualClock(new Date(Date.UTC(2026, 0, 1)));
+  const scheduler = new Scheduler({
+    clock,
+    logger: { log() {}, warn() {}, error: (m: string) => console.error(m) },
+    timeZone: 'UTC',
+  });
+  for (const task of tasks) scheduler.addTask(task);
+  await scheduler.start();
+  return { clock, scheduler };
 }
