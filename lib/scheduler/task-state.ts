@@ -219,7 +219,7 @@ export class TaskState implements Queueable {
     this.trigger = trigger;
     this.group = group;
     this.#def = def;
-    this.bind(def);
+    this.copyMethodOf(def);
     this.overlap = def.overlap ?? DEFAULT_OVERLAP;
     this.forever = kind === 'forever' ? new ForeverState() : null;
     this.kind = kind;
@@ -270,10 +270,10 @@ export class TaskState implements Queueable {
 
   set def(value: TaskDefinition) {
     this.#def = value;
-    this.bind(value);
+    this.copyMethodOf(value);
   }
 
-  private bind(def: TaskDefinition): void {
+  private copyMethodOf(def: TaskDefinition): void {
     const { target, methodKey } = def;
     this.target =
       target !== undefined && methodKey !== undefined ? target : null;
